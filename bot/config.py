@@ -1,0 +1,42 @@
+"""Settings, read once from the environment (and an optional `.env` in the working directory).
+
+Secrets are kept as `SecretStr` so that a settings object printed or logged never shows them.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Storage: an embedded SQLite file by default; any SQLAlchemy URL (postgresql://…) otherwise.
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'deskbot.sqlite3'}"
+    knowledge_dir: Path = ROOT / "knowledge"
+    timezone: str = "Asia/Tokyo"
+
+    # Slack (all optional: without tokens the bot runs as a local console).
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None       # xapp-…: Socket Mode
+    slack_signing_secret: SecretStr | None = None  # HTTP mode request verification
+    slack_api_url: str | None = None               # Web API base URL override (GovSlack, test stub)
+    desk_staff_channel: str | None = None          # channel id where hand-offs and proposals go
+    desk_staff_user_ids: str = ""                  # comma-separated extra staff user ids
+    port: int = 3000
+
+    log_level: str = "INFO"
+
+    @property
+    def staff_user_ids(self) -> set[str]:
+        return {u.strip() for u in self.desk_staff_user_ids.split(",") if u.strip()}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

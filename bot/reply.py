@@ -1,0 +1,49 @@
+"""The plain answer object every surface renders (Slack Block Kit, console, CLI JSON)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+ReplyKind = Literal["answer", "suggest", "decline", "invalid"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A pointer to another knowledge entry (related entry or did-you-mean suggestion)."""
+
+    entry_id: str
+    title: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: ReplyKind
+    question: str
+    lang: str                      # "ja" or "en": the language the text is written in
+    text: str                      # the answer, or the suggestion / decline / error text
+    title: str | None = None
+    entry_id: str | None = None
+    score: float = 0.0
+    source: str | None = None      # human-readable citation: document and section
+    related: tuple[Link, ...] = ()
+    suggestions: tuple[Link, ...] = ()
+    handoff: bool = False          # offer "pass this to the desk staff"
+    log_id: int | None = None      # id of the question-log row, for feedback
+
+    @property
+    def answered(self) -> bool:
+        return self.kind == "answer"
+
+    def to_json(self) -> dict:
+        """The CLI's `ask --json` line (see issue: answer engine)."""
+        return {
+            "answered": self.answered,
+            "entry_id": self.entry_id if self.answered else None,
+            "title": self.title if self.answered else None,
+            "answer": self.text,
+            "score": round(self.score, 4),
+            "suggestions": [asdict(s) | {"score": round(s.score, 4)} for s in self.suggestions],
+            "lang": self.lang,
+            "source": self.source,
+        }
