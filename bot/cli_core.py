@@ -6,6 +6,7 @@ import sys
 
 from bot.config import get_settings
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.fiscal import load_knowledge_and_calendar
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +22,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_kb_check(args) -> int:
     root = get_settings().knowledge_dir
     try:
-        kb = load_knowledge(root)
+        kb = load_knowledge_and_calendar(root, get_settings().calendar_file)  # + knowledge/calendar.yaml
     except KnowledgeError as e:
         for p in e.problems:
             print(p, file=sys.stderr)

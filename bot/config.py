@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'deskbot.sqlite3'}"
     knowledge_dir: Path = ROOT / "knowledge"
     timezone: str = "Asia/Tokyo"
+    calendar_file: Path | None = None              # budget calendar; relative to knowledge_dir (default calendar.yaml)
+    reminder_grace_days: float = 3.0               # missed reminders younger than this are still sent
 
     # Slack (all optional: without tokens the bot runs as a local console).
     slack_bot_token: SecretStr | None = None
