@@ -17,6 +17,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = kbsub.add_parser("list", help="list the entries")
     p.add_argument("--kind", help="only this kind")
     p.set_defaults(func=cmd_kb_list)
+    p = kbsub.add_parser("gaps", help="most frequent unanswered or low-confidence questions")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=cmd_kb_gaps)
+    _add_ask_commands(sub)
 
 
 def cmd_kb_check(args) -> int:
@@ -46,4 +50,94 @@ def cmd_kb_list(args) -> int:
         if args.kind and e.kind != args.kind:
             continue
         print(f"{e.kind:9s} {e.id:40s} {e.title.ja}")
+    return 0
+
+
+# ---- asking ---------------------------------------------------------------------------------
+def _add_ask_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ask", help='answer one question: deskbot ask "QUESTION" (or --json - for stdin)')
+    p.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument("--lang", choices=["ja", "en"], help="force the reply language")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("chat", help="interactive console over the same engine")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("run", help="run the bot: Slack if tokens are set, else the local console")
+    p.set_defaults(func=cmd_run)
+
+
+def _load_desk():
+    """The shared Desk, or None after printing why the knowledge base is broken."""
+    from bot.engine import get_desk
+
+    try:
+        return get_desk()
+    except KnowledgeError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        print("deskbot: refusing to start on a broken knowledge base "
+              f"({len(e.problems)} problem(s); run `deskbot kb check`)", file=sys.stderr)
+        return None
+
+
+def cmd_ask(args) -> int:
+    import json
+
+    from bot.render import render_text
+
+    desk = _load_desk()
+    if desk is None:
+        return 1
+    questions = sys.stdin if args.question == "-" else [args.question]
+    for line in questions:
+        q = line.rstrip("\r\n") if args.question == "-" else line
+        reply = desk.answer(q, surface="cli", lang=args.lang)
+        if args.json:
+            print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(render_text(reply), flush=True)
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from bot.render import render_text
+
+    desk = _load_desk()
+    if desk is None:
+        return 1
+    from bot.console import run_console
+
+    return run_console(desk, render_text)
+
+
+def cmd_run(args) -> int:
+    """Slack (Socket Mode with SLACK_APP_TOKEN, HTTP with a signing secret) or the console."""
+    settings = get_settings()
+    desk = _load_desk()
+    if desk is None:
+        return 1
+    if settings.slack_bot_token and settings.slack_app_token:
+        from handlers.app import run_socket_mode
+
+        return run_socket_mode(settings) or 0
+    if settings.slack_bot_token and settings.slack_signing_secret:
+        from handlers.app import serve_http
+
+        return serve_http(settings) or 0
+    from bot.render import render_text
+    from bot.console import run_console
+
+    return run_console(desk, render_text, with_scheduler=True)
+
+
+def cmd_kb_gaps(args) -> int:
+    desk = _load_desk()
+    if desk is None:
+        return 1
+    rows = desk.gaps(limit=args.limit)
+    if not rows:
+        print("no unanswered or low-confidence questions logged yet")
+    for r in rows:
+        nearest = r["nearest"] or "-"
+        print(f"{r['count']:4d}×  best {r['best_score']:.2f}  nearest {nearest:28s}  {r['question'][:80]}")
     return 0

@@ -65,12 +65,31 @@ class DocInfo(_Strict):
     sections: list[str] = Field(min_length=1)
 
 
+class OutOfScopeTopic(_Strict):
+    """Questions the desk does not handle; the bot declines them and says where to go."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    keywords: list[str] = Field(min_length=1)
+    reply: Localized
+
+
+class SynonymFile(_Strict):
+    # canonical word (as entries write it) -> everyday variants people type
+    groups: dict[str, list[str]]
+
+
+class OutOfScopeFile(_Strict):
+    topics: list[OutOfScopeTopic]
+
+
 @dataclass
 class Knowledge:
     entries: dict[str, Entry]
     docs: dict[str, DocInfo]
     root: Path
     files: dict[str, Path] = field(default_factory=dict)   # entry id -> file
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    out_of_scope: list[OutOfScopeTopic] = field(default_factory=list)
 
     def cite(self, entry: Entry, lang: str = "ja") -> str:
         parts = []
@@ -84,10 +103,26 @@ def _fmt_loc(loc: tuple) -> str:
     return ".".join(str(x) for x in loc) or "(file)"
 
 
+def _load_optional(path: Path, model: type[BaseModel], problems: list[str]):
+    """Validate an optional YAML file of the knowledge folder; None when absent or broken."""
+    if not path.exists():
+        return None
+    try:
+        return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        problems.append(f"{path}: (file): not valid YAML: {str(e).splitlines()[0]}")
+    except ValidationError as e:
+        for err in e.errors():
+            problems.append(f"{path}: {_fmt_loc(err['loc'])}: {err['msg']}")
+    return None
+
+
 def load_knowledge(root: Path) -> Knowledge:
     """Read and validate the whole knowledge base; raise KnowledgeError naming file and field."""
     problems: list[str] = []
     root = Path(root)
+    syn = _load_optional(root / "synonyms.yaml", SynonymFile, problems)
+    oos = _load_optional(root / "out_of_scope.yaml", OutOfScopeFile, problems)
     docs: dict[str, DocInfo] = {}
     src_file = root / "sources.yaml"
     try:
@@ -153,4 +188,5 @@ def load_knowledge(root: Path) -> Knowledge:
                                 f"{src.doc} (see knowledge/sources.yaml)")
     if problems:
         raise KnowledgeError(problems)
-    return Knowledge(entries=entries, docs=docs, root=root, files=files)
+    return Knowledge(entries=entries, docs=docs, root=root, files=files,
+                     synonyms=syn.groups if syn else {}, out_of_scope=oos.topics if oos else [])

@@ -1,0 +1,106 @@
+"""Text normalisation and tokenisation for matching Japanese (and English) questions.
+
+`fold()` gives the canonical form both queries and knowledge entries are reduced to:
+NFKC (full-width letters, half-width kana), lower case, hiragana → katakana (jaconv), long-vowel
+marks and punctuation dropped. `tokens()` cuts a folded text into the units the index counts:
+character bigrams inside runs of kanji or kana (Japanese has no spaces, and bigrams survive typos
+and inflection), stemmed words for Latin script (snowball), and numbers as they are.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import jaconv
+import snowballstemmer
+
+MAX_QUERY_CHARS = 2000      # longer questions get a clear message instead of an answer
+MATCH_CHARS = 400           # only this much of a question is matched (keeps latency bounded)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+# Long-vowel marks and the dash-like characters people type for them (ｰ becomes ー under NFKC).
+_LONG_VOWEL = re.compile(r"(?<=[\u3041-\u30ff])[〜~\-‐－―─](?=[\u3041-\u30ff])|ー")
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+# Script runs. Kanji includes 々 and ヶ (as in 一ヶ月); kana is katakana after folding.
+_RUN = re.compile(
+    r"(?P<kanji>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ]+)"
+    r"|(?P<hira>[\u3041-\u3096\u309d\u309e]+)"
+    r"|(?P<kata>[\u30a1-\u30fa\u30fd-\u30ff]+)"
+    r"|(?P<latin>[a-z][a-z'’]*)"
+    r"|(?P<num>[0-9]+(?:\.[0-9]+)?)"
+)
+
+# English words that carry no topic (question scaffolding).
+EN_STOPWORDS = frozenset("""
+a an the is are was were be been being am do does did doing have has had of to in on at by for
+with from about into over as and or but if then so than that this these those there here it its
+i me my we our you your he she they them their what which who whom whose when where why how
+can could should would will shall may might must please tell explain know want like need get
+any some much many more most other such only own same just also very s t don't dont isn't
+""".split())
+
+
+def clean(text: str) -> str:
+    """NFKC and control characters removed; the text a person would recognise as theirs."""
+    text = unicodedata.normalize("NFKC", text)
+    return _CONTROL.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """Canonical matching form: NFKC, lower case, no long-vowel marks.
+
+    Hiragana and katakana stay apart here so `tokens()` can tell a hiragana particle run from a
+    katakana word; each kana run is turned into katakana there.
+    """
+    return _LONG_VOWEL.sub("", clean(text).lower())
+
+
+def is_japanese(text: str) -> bool:
+    return any(("\u3040" <= ch <= "\u30ff") or ("\u4e00" <= ch <= "\u9fff") for ch in text)
+
+
+def detect_lang(text: str) -> str:
+    """'ja' when the text has any kana or kanji, 'en' when it has Latin words, else 'ja'."""
+    if is_japanese(text):
+        return "ja"
+    return "en" if re.search(r"[A-Za-z]{2,}", text) else "ja"
+
+
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word.replace("’", "'").rstrip("'"))
+
+
+def tokens(folded: str) -> list[str]:
+    """Units counted by the index. `folded` must come from `fold()`.
+
+    Kanji/kana runs give overlapping bigrams (a lone kanji gives itself); Latin words
+    are stemmed and prefixed with '#' so that they never collide with a kana bigram.
+    """
+    out: list[str] = []
+    for m in _RUN.finditer(folded):
+        kind = m.lastgroup
+        s = m.group()
+        if kind in ("kanji", "hira", "kata"):
+            if kind == "hira":
+                s = jaconv.hira2kata(s)
+            if len(s) == 1:
+                if kind == "kanji":      # a lone kana is a particle (の, を): no topic
+                    out.append(s)
+            else:
+                out.extend(s[i:i + 2] for i in range(len(s) - 1))
+        elif kind == "latin":
+            if s in EN_STOPWORDS or len(s) < 2:
+                continue
+            out.append("#" + stem(s))
+        else:
+            out.append(s)
+    return out
+
+
+def text_form(folded: str) -> str:
+    """The folded text in katakana, without spaces and punctuation, for substring/fuzzy checks."""
+    return jaconv.hira2kata("".join(m.group() for m in _RUN.finditer(folded)))
