@@ -1,0 +1,95 @@
+"""`deskbot advise …` and `deskbot proposals export|list …`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("advise", help="timing advice for a proposal made on a date (budget calendar)")
+    p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    p.add_argument("--needs-budget", choices=["yes", "no", "unsure"], default="unsure")
+    p.add_argument("--lang", choices=["ja", "en"], default="ja")
+    p.set_defaults(func=cmd_advise)
+
+    pr = sub.add_parser("proposals", help="company proposals: list, export")
+    prs = pr.add_subparsers(dest="proposals_command", metavar="PROPOSALS_COMMAND", required=True)
+    p = prs.add_parser("list", help="list proposals, newest first")
+    p.add_argument("--status", help="only this status (e.g. 検討中 or reviewing)")
+    p.add_argument("--keyword", help="only proposals mentioning this")
+    p.set_defaults(func=cmd_list)
+    p = prs.add_parser("export", help="export every proposal with its history")
+    p.add_argument("--format", choices=["csv"], default="csv")
+    p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    p.add_argument("--header", choices=["ja", "en"], default="ja", help="column names")
+    p.add_argument("--include-notes", action="store_true", help="add the staff's internal notes")
+    p.add_argument("--no-bom", action="store_true", help="plain UTF-8 (no byte-order mark for Excel)")
+    p.set_defaults(func=cmd_export)
+    p = prs.add_parser("nudge", help="queue the stale-proposal nudge now (normally the scheduler does)")
+    p.add_argument("--days", type=int, help="no status change for this many days (default: setting)")
+    p.set_defaults(func=cmd_nudge)
+
+
+def _engine():
+    from bot.db import get_engine, init_db
+
+    engine = get_engine()
+    init_db(engine)
+    return engine
+
+
+def cmd_advise(args) -> int:
+    from bot.fiscal import CalendarError
+    from bot.proposals.advice import timing_advice
+    from bot.proposals.service import local_date
+
+    try:
+        a = timing_advice(args.date or local_date(), args.needs_budget, args.lang)
+    except CalendarError as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(a.text)
+    return 0
+
+
+def cmd_list(args) -> int:
+    from bot.proposals import status as st
+    from bot.proposals.service import list_proposals
+    from bot.proposals.staff import Actor
+    from bot.proposals.text import one_line
+
+    try:
+        status = st.parse(args.status) if args.status else None
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
+    rows = list_proposals(_engine(), Actor("cli:local", is_staff=True), status=status, keyword=args.keyword)
+    for v in rows:
+        print(one_line(v))
+    print(f"{len(rows)} proposal(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from bot.config import get_settings
+    from bot.proposals.export import to_csv
+    from bot.proposals.service import all_proposals
+
+    rows = all_proposals(_engine())
+    text = to_csv(rows, tz=get_settings().timezone, header=args.header, include_notes=args.include_notes)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8" if args.no_bom else "utf-8-sig", newline="")
+        print(f"{len(rows)} proposal(s) written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_nudge(args) -> int:
+    from bot.proposals.service import nudge_stale
+
+    refs = nudge_stale(_engine(), days=args.days)
+    print(f"nudge queued for {len(refs)} proposal(s): {', '.join(refs)}" if refs else "nothing to nudge")
+    return 0
