@@ -1,0 +1,401 @@
+"""Delivering due reminders: the sender interface, the Slack and console senders, and `run_due`.
+
+`run_due(now)` is the whole job, and safe to call from any number of processes at once:
+1. every reminder due within the last year that has not been fanned out yet is written to the
+   ledger, one row per subscriber (`pending`, or `missed` if it is older than the grace period);
+2. open rows older than the grace period are closed as missed/failed (and reported);
+3. worker threads claim pending rows in batches and send them (see `bot/reminders/ledger.py`
+   for the states and the delivery guarantee).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Protocol, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.fiscal import BudgetCalendar
+from bot.reminders import ledger
+from bot.reminders.models import ReminderOccurrence, utc
+from bot.reminders.rules import Occurrence, occurrences_between, occurrences_for, render
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "deskbot_reminder"   # Slack message metadata type carrying the ledger key
+LOOKBACK = timedelta(days=370)        # how far back run_due looks for reminders never fanned out
+
+
+# ---------------------------------------------------------------- the sender interface
+
+class DeliveryError(Exception):
+    """A send failed. Subclasses say whether and when to try again."""
+
+
+class RetryLater(DeliveryError):
+    """Not delivered, try again after `retry_after` seconds (Slack said 429)."""
+    def __init__(self, message: str, retry_after: float = 1.0):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class MaybeDelivered(DeliveryError):
+    """The outcome is unknown (5xx, timeout, connection dropped): Slack may have posted it."""
+
+
+class PermanentFailure(DeliveryError):
+    """Will never succeed as is (channel not found, bot not in channel, account inactive …)."""
+
+
+class Sender(Protocol):
+    def send(self, target_id: str, text: str, *, key: str | None = None) -> str | None:
+        """Post `text` to a channel or user; raise (preferably a DeliveryError) on failure.
+        `key` identifies the ledger row; a sender that can, attaches it to the message so that
+        `was_sent` can find it. May return the message's timestamp."""
+
+    def was_sent(self, target_id: str, key: str, since: datetime) -> bool | None:
+        """Whether a message with `key` was posted to the target since `since`; None if unknown."""
+
+
+class ConsoleSender:
+    """Prints what it would post (local console, `deskbot reminders run-due` without Slack)."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, target_id: str, text: str, *, key: str | None = None) -> str | None:
+        with self._lock:
+            out = self.stream or sys.stdout
+            print(f"── reminder → {target_id} ({key or '-'})\n{text}\n", file=out, flush=True)
+        return None
+
+    def was_sent(self, target_id: str, key: str, since: datetime) -> bool | None:
+        return None
+
+
+class SlackSender:
+    """Posts with a slack_sdk WebClient (`base_url` from `settings.slack_api_url`).
+
+    Retries inside the client only where that can never duplicate a message: a connection that
+    was refused (the request never left). 429 (with its Retry-After), 5xx and dropped
+    connections go back to the ledger, which reschedules the row and, when Slack may already
+    have posted it, looks for the message (by its metadata key) before sending again.
+    """
+
+    PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive",
+                 "user_not_found", "cannot_dm_bot", "invalid_auth", "not_authed", "token_revoked",
+                 "restricted_action", "msg_too_long", "no_text", "invalid_blocks", "missing_scope",
+                 "team_access_not_granted", "ekm_access_denied", "channel_is_archived"}
+
+    def __init__(self, client):
+        self.client = client
+        self._dm_channels: dict[str, str] = {}
+
+    @classmethod
+    def from_settings(cls, settings) -> "SlackSender":
+        from slack_sdk import WebClient
+        from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+
+        if settings.slack_bot_token is None:
+            raise ValueError("SLACK_BOT_TOKEN is not set")
+        kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+        client = WebClient(token=settings.slack_bot_token.get_secret_value(), timeout=20,
+                           retry_handlers=[ConnectionErrorRetryHandler(
+                               max_retry_count=2, error_types=[ConnectionRefusedError])], **kwargs)
+        return cls(client)
+
+    @staticmethod
+    def _classify(e: Exception) -> DeliveryError:
+        from slack_sdk.errors import SlackApiError
+
+        if isinstance(e, SlackApiError) and e.response is not None:
+            status, code = e.response.status_code, e.response.get("error")
+            if status == 429 or code == "ratelimited":
+                try:
+                    ra = float(e.response.headers.get("Retry-After", e.response.headers.get("retry-after", 1)))
+                except (TypeError, ValueError):
+                    ra = 1.0
+                return RetryLater(f"ratelimited (HTTP 429, Retry-After {ra:g})", retry_after=ra)
+            if status >= 500 or code in ("internal_error", "fatal_error", "request_timeout",
+                                         "service_unavailable"):
+                return MaybeDelivered(f"{code or 'server error'} (HTTP {status})")
+            if code in SlackSender.PERMANENT:
+                return PermanentFailure(f"{code} (HTTP {status})")
+            return MaybeDelivered(f"{code or 'error'} (HTTP {status})")
+        if isinstance(e, ConnectionRefusedError) or "Connection refused" in str(e):
+            return RetryLater(f"connection refused: {e}", retry_after=5.0)
+        return MaybeDelivered(f"{type(e).__name__}: {str(e)[:200]}")
+
+    def send(self, target_id: str, text: str, *, key: str | None = None) -> str | None:
+        meta = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
+        try:
+            resp = self.client.chat_postMessage(channel=target_id, text=text, metadata=meta,
+                                                unfurl_links=False, unfurl_media=False)
+        except Exception as e:  # noqa: BLE001 — every failure is classified for the ledger
+            raise self._classify(e) from e
+        if target_id[:1] in "UW" and resp.get("channel"):
+            self._dm_channels[target_id] = resp["channel"]
+        return resp.get("ts")
+
+    def was_sent(self, target_id: str, key: str, since: datetime) -> bool | None:
+        try:
+            channel = target_id
+            if target_id[:1] in "UW":   # a user: look in the bot's DM with them
+                channel = self._dm_channels.get(target_id) or \
+                    self.client.conversations_open(users=target_id)["channel"]["id"]
+            oldest = f"{since.replace(tzinfo=since.tzinfo or timezone.utc).timestamp() - 120:.6f}"
+            cursor = None
+            for _ in range(20):
+                resp = self.client.conversations_history(channel=channel, oldest=oldest, limit=200,
+                                                          include_all_metadata=True, cursor=cursor)
+                for m in resp.get("messages", []):
+                    meta = m.get("metadata") or {}
+                    if meta.get("event_type") == METADATA_EVENT and \
+                            (meta.get("event_payload") or {}).get("key") == key:
+                        return True
+                cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return False
+        except Exception as e:  # noqa: BLE001 — cannot tell (missing scope, Slack down …)
+            log.warning("cannot check whether %s reached %s: %s", key, target_id, self._classify(e))
+        return None
+
+
+# ---------------------------------------------------------------- run_due
+
+@dataclass
+class RunReport:
+    now: datetime
+    fanned_out: list[ledger.FanOut] = field(default_factory=list)
+    sent: int = 0
+    reconciled: int = 0      # found already in Slack after an uncertain attempt: not re-sent
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    expired: int = 0
+    errors: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, what: str, n: int = 1) -> None:
+        with self._lock:
+            setattr(self, what, getattr(self, what) + n)
+
+    @property
+    def missed(self) -> list[ledger.FanOut]:
+        return [f for f in self.fanned_out if f.status == "missed"]
+
+    def summary(self) -> str:
+        due = sum(f.subscribers for f in self.fanned_out if f.status == "due")
+        missed = sum(f.subscribers for f in self.missed)
+        return (f"fanned out {len(self.fanned_out)} reminder(s) ({due} deliveries queued, {missed} missed); "
+                f"sent {self.sent}, reconciled {self.reconciled}, retried {self.retried}, "
+                f"failed {self.failed}, cancelled {self.cancelled}, expired {self.expired}")
+
+
+def _backoff(attempts: int, base: float) -> timedelta:
+    return timedelta(seconds=min(base * 2 ** attempts, 900.0))
+
+
+class Dispatcher:
+    """Sends claimed ledger rows with a few worker threads."""
+
+    def __init__(self, engine: Engine, calendar: BudgetCalendar, sender: Sender, *, now: datetime,
+                 grace: timedelta, workers: int = 4, batch: int = 25, lease: timedelta = timedelta(minutes=5),
+                 retry_base: float = 2.0, name: str = "clock", report: RunReport | None = None):
+        self.engine, self.calendar, self.sender = engine, calendar, sender
+        self.now, self.grace, self.workers, self.batch = now, grace, workers, batch
+        self.lease, self.retry_base, self.name = lease, retry_base, name
+        self.report = report or RunReport(now=now)
+        self._occ: dict[tuple[str, str], Occurrence] = {}
+        self._occ_lock = threading.Lock()
+
+    def occurrence(self, reminder_id: str, occurrence: str) -> Occurrence | None:
+        with self._occ_lock:
+            if (reminder_id, occurrence) not in self._occ:
+                fy = int(occurrence.removeprefix("FY"))
+                for o in occurrences_for(self.calendar, fy):
+                    self._occ[(o.reminder_id, o.occurrence)] = o
+                self._occ.setdefault((reminder_id, occurrence), None)
+            return self._occ[(reminder_id, occurrence)]
+
+    def deliver(self, row: dict) -> None:
+        eng, target = self.engine, row["target_id"]
+        key = f"{row['reminder_id']}@{row['occurrence']}#{target}"
+        occ = self.occurrence(row["reminder_id"], row["occurrence"])
+        if occ is None:
+            ledger.mark_failed(eng, row, error="reminder no longer in the budget calendar")
+            self.report.add("failed")
+            return
+        if row["uncertain"]:
+            # An earlier attempt may have reached Slack: look before sending again.
+            try:
+                found = self.sender.was_sent(target, key, utc(row["first_attempt_at"]))
+            except Exception as e:  # noqa: BLE001
+                log.warning("was_sent(%s) failed: %r", key, e)
+                found = None
+            if found:
+                if ledger.mark_sent(eng, row, note="reconciled: already in Slack"):
+                    self.report.add("reconciled")
+                return
+            if found is None:
+                log.info("%s: an earlier attempt may have been delivered and the sender cannot tell; "
+                         "sending again (at-least-once)", key)
+        try:
+            ts = self.sender.send(target, render(occ, row["lang"]), key=key)
+        except RetryLater as e:
+            ledger.mark_retry(eng, row, after=timedelta(seconds=e.retry_after), error=str(e),
+                              uncertain=False, count_attempt=False)
+            self.report.add("retried")
+            time.sleep(min(e.retry_after, 1.0))   # this worker backs off; the others go on
+        except PermanentFailure as e:
+            log.error("reminder %s: %s (giving up)", key, e)
+            ledger.mark_failed(eng, row, error=str(e))
+            self.report.add("failed")
+        except Exception as e:  # noqa: BLE001 — MaybeDelivered or anything unexpected
+            log.warning("reminder %s: %s (will retry)", key, e if isinstance(e, DeliveryError) else repr(e))
+            ledger.mark_retry(eng, row, after=_backoff(row["attempts"], self.retry_base),
+                              error=str(e) or repr(e), uncertain=True)
+            self.report.add("retried")
+        else:
+            if ledger.mark_sent(eng, row, message_ts=ts):
+                self.report.add("sent")
+
+    def _work(self, stop_at: float) -> None:
+        while time.monotonic() < stop_at:
+            rows = ledger.claim(self.engine, worker=self.name, limit=self.batch, lease=self.lease,
+                                now=self.now, grace=self.grace)
+            if not rows:
+                return
+            active = ledger.active_targets(self.engine, [r["target_id"] for r in rows])
+            for i, row in enumerate(rows):
+                if time.monotonic() >= stop_at:   # out of time: hand the rest back unsent
+                    for r in rows[i:]:
+                        ledger.mark_retry(self.engine, r, after=timedelta(0), error="run ended",
+                                          uncertain=False, count_attempt=False)
+                    return
+                try:
+                    if row["target_id"] not in active:
+                        if ledger.mark_cancelled(self.engine, row):
+                            self.report.add("cancelled")
+                    else:
+                        self.deliver(row)
+                except Exception as e:  # noqa: BLE001 — a DB hiccup: the lease will free the row
+                    log.exception("delivering ledger row %s failed", row["id"])
+                    self.report.errors.append(repr(e))
+
+    def run(self, *, max_seconds: float = 240.0, wait_for_retries: float = 0.0) -> RunReport:
+        """Send until nothing is claimable. With `wait_for_retries` > 0, also wait for rows
+        rescheduled (e.g. after a 429) within that many seconds of now."""
+        stop_at = time.monotonic() + max_seconds
+        while True:
+            threads = [threading.Thread(target=self._work, args=(stop_at,), name=f"{self.name}-{i}", daemon=True)
+                       for i in range(max(1, self.workers))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            nxt = _next_attempt(self.engine, now=self.now, grace=self.grace)
+            if nxt is None or wait_for_retries <= 0 or time.monotonic() >= stop_at:
+                return self.report
+            wait = (nxt - utc()).total_seconds()
+            if wait > wait_for_retries:
+                return self.report
+            time.sleep(max(0.01, min(wait, stop_at - time.monotonic())))
+
+
+def _next_attempt(engine: Engine, *, now: datetime, grace: timedelta) -> datetime | None:
+    """The earliest moment an open row becomes claimable (a retry or an expiring lease)."""
+    from sqlalchemy import func
+
+    D = ledger.D
+    with engine.connect() as conn:
+        base = [D.c.due_at >= utc(now - grace), D.c.due_at <= utc(now)]
+        a = conn.execute(select(func.min(D.c.next_attempt_at)).where(D.c.state == "pending", *base)).scalar()
+        b = conn.execute(select(func.min(D.c.lease_until)).where(D.c.state == "sending", *base)).scalar()
+    times = [t for t in (a, b) if t is not None]
+    return min(times) if times else None
+
+
+def fan_out_due(engine: Engine, calendar: BudgetCalendar, now: datetime, grace: timedelta) -> list[ledger.FanOut]:
+    """Write every due, not yet recorded reminder to the ledger; report the ones past grace."""
+    occs = occurrences_between(calendar, now - LOOKBACK, now)
+    if not occs:
+        return []
+    O = ReminderOccurrence.__table__
+    with engine.connect() as conn:
+        done = set(conn.execute(select(O.c.reminder_id, O.c.occurrence).where(
+            O.c.occurrence.in_({o.occurrence for o in occs}))).tuples())
+    out = []
+    for o in occs:
+        if (o.reminder_id, o.occurrence) in done:
+            continue
+        f = ledger.record_occurrence(engine, o, now=now, grace=grace)
+        if f is None:
+            continue
+        out.append(f)
+        if f.status == "none":
+            log.debug("reminder %s %s due %s: no subscribers", o.reminder_id, o.occurrence, o.fire_at.isoformat())
+        elif f.status == "missed":
+            log.warning("reminder %s %s was due %s, more than the %s grace period ago: recorded as "
+                        "missed for %d subscriber(s), not sent", o.reminder_id, o.occurrence,
+                        o.fire_at.isoformat(), grace, f.subscribers)
+        else:
+            log.info("reminder %s %s due %s: queued for %d subscriber(s)", o.reminder_id, o.occurrence,
+                     o.fire_at.isoformat(), f.subscribers)
+    return out
+
+
+def run_due(now: datetime | None = None, *, engine: Engine | None = None,
+            calendar: BudgetCalendar | None = None, sender: Sender | None = None,
+            grace: timedelta | None = None, workers: int = 4, lease: timedelta = timedelta(minutes=5),
+            retry_base: float = 2.0, max_seconds: float = 240.0, wait_for_retries: float = 0.0,
+            name: str = "clock") -> RunReport:
+    """Fan out and deliver everything due at `now` (default: the current time). Idempotent and
+    safe to run from several processes at once; see the module docstring."""
+    from bot.config import get_settings
+    from bot.db import get_engine
+    from bot.fiscal import default_calendar
+
+    settings = get_settings()
+    engine = engine or get_engine()
+    calendar = calendar or default_calendar()
+    sender = sender or default_sender(settings)
+    grace = grace if grace is not None else timedelta(days=settings.reminder_grace_days)
+    now = now or datetime.now(calendar.tz)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=calendar.tz)
+
+    report = RunReport(now=now)
+    report.fanned_out = fan_out_due(engine, calendar, now, grace)
+    report.expired = ledger.expire_overdue(engine, now=now, grace=grace)
+    Dispatcher(engine, calendar, sender, now=now, grace=grace, workers=workers, lease=lease,
+               retry_base=retry_base, name=name, report=report).run(
+        max_seconds=max_seconds, wait_for_retries=wait_for_retries)
+    if report.missed:
+        _report_missed(settings, sender, report.missed, calendar)
+    return report
+
+
+def _report_missed(settings, sender: Sender, missed: list[ledger.FanOut], calendar: BudgetCalendar) -> None:
+    """Tell the desk's staff channel (when configured) which reminders were missed. Only the
+    process that recorded an occurrence reports it, so this goes out once."""
+    if not settings.desk_staff_channel:
+        return
+    lines = [f"⚠️ 予算カレンダーのリマインダーが猶予期間({settings.reminder_grace_days:g}日)を過ぎたため送信されませんでした:"]
+    lines += [f"• {f.reminder_id} {f.occurrence}({f.subscribers}件)" for f in missed]
+    lines.append("`deskbot reminders history` で確認できます。")
+    try:
+        sender.send(settings.desk_staff_channel, "\n".join(lines))
+    except Exception as e:  # noqa: BLE001 — the log has it too
+        log.error("could not report missed reminders to the staff channel: %r", e)
+
+
+def default_sender(settings) -> Sender:
+    """Slack when a bot token is configured, else the console."""
+    return SlackSender.from_settings(settings) if settings.slack_bot_token else ConsoleSender()

@@ -1,0 +1,218 @@
+"""The delivery ledger: which reminder went to whom, decided by the database, not the scheduler.
+
+One row per (reminder, occurrence, subscriber), unique in the database, so a reminder can be
+queued for a subscriber only once however many clock processes run and however often they
+restart. A row moves
+
+    pending ──claim──▶ sending ──sent──▶ sent
+       ▲                  │
+       └──retry later─────┘   (429, 5xx, network; `uncertain` when Slack may have posted it)
+
+- Claiming is one atomic UPDATE (… WHERE state = 'pending' …, with SKIP LOCKED on PostgreSQL):
+  two processes never both own a row. The owner holds a lease; a `sending` row whose lease ran
+  out (its sender was killed) is claimed again, marked `uncertain`.
+- An `uncertain` row is first checked against Slack (`Sender.was_sent`: the message carries its
+  ledger key in message metadata) and only re-sent when it is not there. Only when that check is
+  impossible (sender cannot tell) is it re-sent blindly: at-least-once, so a crash in the
+  milliseconds between Slack's answer and our commit can at worst duplicate, never lose.
+- Rows due longer ago than the grace period are not sent: `missed` (never attempted) or `failed`.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from bot.db import with_retry
+from bot.reminders.models import (CANCELLED, FAILED, MISSED, PENDING, SENDING, SENT, ReminderDelivery,
+                                  ReminderOccurrence, ReminderSubscription, utc)
+from bot.reminders.rules import Occurrence
+
+log = logging.getLogger(__name__)
+D = ReminderDelivery.__table__
+O = ReminderOccurrence.__table__
+S = ReminderSubscription.__table__
+
+
+def _insert(engine: Engine, table):
+    """INSERT … ON CONFLICT DO NOTHING for the engine's dialect."""
+    dialect = engine.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"reminder ledger supports SQLite and PostgreSQL, not {dialect}")
+
+
+@dataclass
+class FanOut:
+    reminder_id: str
+    occurrence: str
+    status: str          # due | missed (past grace: recorded, not sent) | none (no subscribers)
+    subscribers: int
+
+
+def record_occurrence(engine: Engine, occ: Occurrence, *, now: datetime, grace: timedelta) -> FanOut | None:
+    """Fan a due occurrence out to the ledger once: one row per subscriber that was subscribed
+    when it fell due. Returns None when another run already did it.
+
+    Past the grace period the rows are written as `missed` instead of `pending`.
+    """
+    due = utc(occ.fire_at)
+    status = "missed" if occ.fire_at < now - grace else "due"
+
+    def work() -> FanOut | None:
+        with engine.begin() as conn:
+            res = conn.execute(_insert(engine, O).values(
+                reminder_id=occ.reminder_id, occurrence=occ.occurrence, due_at=due, status=status,
+                subscribers=0, recorded_at=utc()))
+            if res.rowcount == 0:
+                return None      # already fanned out (by us earlier or by another clock)
+            subs = conn.execute(select(S.c.target_id, S.c.lang).where(
+                S.c.active.is_(True), S.c.subscribed_at <= due)).all()
+            wall = utc()
+            rows = [dict(reminder_id=occ.reminder_id, occurrence=occ.occurrence, target_id=t, lang=lang,
+                         due_at=due, state=MISSED if status == "missed" else PENDING, attempts=0,
+                         uncertain=False, next_attempt_at=wall, created_at=wall, updated_at=wall)
+                    for t, lang in subs]
+            for i in range(0, len(rows), 1000):
+                conn.execute(_insert(engine, D), rows[i:i + 1000])
+            final = status if rows else "none"
+            conn.execute(update(O).where(O.c.reminder_id == occ.reminder_id, O.c.occurrence == occ.occurrence)
+                         .values(subscribers=len(rows), status=final))
+            return FanOut(occ.reminder_id, occ.occurrence, final, len(rows))
+
+    return with_retry(work, what="reminder fan-out")
+
+
+def expire_overdue(engine: Engine, *, now: datetime, grace: timedelta) -> int:
+    """Open rows due longer ago than the grace period: never tried → missed, tried → failed.
+    A `sending` row still under a live lease is left to its owner."""
+    cutoff, wall = utc(now - grace), utc()
+    stale = and_(D.c.due_at < cutoff,
+                 or_(D.c.state == PENDING, and_(D.c.state == SENDING, D.c.lease_until < wall)))
+
+    def work() -> int:
+        with engine.begin() as conn:
+            n = conn.execute(update(D).where(stale, D.c.attempts == 0).values(
+                state=MISSED, updated_at=wall, claimed_by=None)).rowcount
+            n += conn.execute(update(D).where(stale, D.c.attempts > 0).values(
+                state=FAILED, updated_at=wall, claimed_by=None,
+                last_error=func.coalesce(D.c.last_error, "") + " [gave up: past grace period]")).rowcount
+            return n
+
+    return with_retry(work, what="reminder expiry")
+
+
+def claim(engine: Engine, *, worker: str, limit: int, lease: timedelta, now: datetime,
+          grace: timedelta) -> list[dict]:
+    """Atomically take up to `limit` rows to send: pending and due for an attempt, or `sending`
+    with an expired lease (their sender died: marked uncertain). Returns the claimed rows."""
+    wall = utc()
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    claimable = and_(
+        D.c.due_at >= utc(now - grace), D.c.due_at <= utc(now),
+        or_(and_(D.c.state == PENDING, D.c.next_attempt_at <= wall),
+            and_(D.c.state == SENDING, D.c.lease_until < wall)))
+    ids = select(D.c.id).where(claimable).order_by(D.c.due_at, D.c.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        ids = ids.with_for_update(skip_locked=True)
+    stmt = (update(D).where(D.c.id.in_(ids.scalar_subquery()), claimable)
+            .values(state=SENDING, claimed_by=token, lease_until=wall + lease, updated_at=wall,
+                    uncertain=or_(D.c.uncertain, D.c.state == SENDING),
+                    first_attempt_at=func.coalesce(D.c.first_attempt_at, wall))
+            .returning(*D.c))
+
+    def work() -> list[dict]:
+        with engine.begin() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    return with_retry(work, what="reminder claim")
+
+
+def _finish(engine: Engine, row: dict, **values) -> bool:
+    """Update a row we own; False if our claim was lost (lease expired and someone took it)."""
+    values.setdefault("updated_at", utc())
+    values.setdefault("claimed_by", None)
+    values.setdefault("lease_until", None)
+
+    def work() -> bool:
+        with engine.begin() as conn:
+            return conn.execute(update(D).where(D.c.id == row["id"], D.c.state == SENDING,
+                                                D.c.claimed_by == row["claimed_by"]).values(**values)).rowcount == 1
+
+    ok = with_retry(work, what="reminder ledger update")
+    if not ok:
+        log.warning("reminder %s@%s → %s: lease lost before recording %s", row["reminder_id"],
+                    row["occurrence"], row["target_id"], values.get("state"))
+    return ok
+
+
+def mark_sent(engine: Engine, row: dict, *, message_ts: str | None = None, note: str | None = None) -> bool:
+    return _finish(engine, row, state=SENT, sent_at=utc(), message_ts=message_ts,
+                   attempts=row["attempts"] + 1, last_error=note)
+
+
+def mark_retry(engine: Engine, row: dict, *, after: timedelta, error: str, uncertain: bool,
+               count_attempt: bool = True) -> bool:
+    return _finish(engine, row, state=PENDING, next_attempt_at=utc() + after,
+                   attempts=row["attempts"] + (1 if count_attempt else 0),
+                   uncertain=row["uncertain"] or uncertain, last_error=error[:500])
+
+
+def mark_failed(engine: Engine, row: dict, *, error: str) -> bool:
+    return _finish(engine, row, state=FAILED, attempts=row["attempts"] + 1, last_error=error[:500])
+
+
+def mark_cancelled(engine: Engine, row: dict) -> bool:
+    return _finish(engine, row, state=CANCELLED, last_error="unsubscribed before delivery")
+
+
+def active_targets(engine: Engine, target_ids: Sequence[str]) -> set[str]:
+    def work() -> set[str]:
+        with engine.connect() as conn:
+            return set(conn.execute(select(S.c.target_id).where(
+                S.c.target_id.in_(list(target_ids)), S.c.active.is_(True))).scalars())
+    return with_retry(work, what="subscription lookup")
+
+
+# ---------------------------------------------------------------- reports
+
+def state_counts(engine: Engine, *, reminder_id: str | None = None, occurrence: str | None = None) -> dict[str, int]:
+    q = select(D.c.state, func.count()).group_by(D.c.state)
+    if reminder_id:
+        q = q.where(D.c.reminder_id == reminder_id)
+    if occurrence:
+        q = q.where(D.c.occurrence == occurrence)
+    with engine.connect() as conn:
+        return {s: n for s, n in conn.execute(q).all()}
+
+
+def history(engine: Engine, *, limit: int = 50) -> list[dict]:
+    """Per occurrence (newest first): when it fell due, how it was fanned out, and delivery counts."""
+    with engine.connect() as conn:
+        occs = conn.execute(select(O).order_by(O.c.due_at.desc(), O.c.id.desc()).limit(limit)).all()
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        if occs:
+            q = (select(D.c.reminder_id, D.c.occurrence, D.c.state, func.count())
+                 .where(D.c.reminder_id.in_({o.reminder_id for o in occs}),
+                        D.c.occurrence.in_({o.occurrence for o in occs}))
+                 .group_by(D.c.reminder_id, D.c.occurrence, D.c.state))
+            for rid, occ, state, n in conn.execute(q).all():
+                counts.setdefault((rid, occ), {})[state] = n
+    return [dict(reminder_id=o.reminder_id, occurrence=o.occurrence, due_at=o.due_at, status=o.status,
+                 subscribers=o.subscribers, recorded_at=o.recorded_at,
+                 states=counts.get((o.reminder_id, o.occurrence), {})) for o in occs]
+
+
+def failures(engine: Engine, *, limit: int = 50) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(D).where(D.c.state.in_([FAILED, MISSED]))
+                            .order_by(D.c.updated_at.desc()).limit(limit)).all()
+    return [dict(r._mapping) for r in rows]
