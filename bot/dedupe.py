@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, update
+from sqlalchemy import DateTime, delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
@@ -30,25 +30,25 @@ PURGE_EVERY = 200              # on average, one claim in this many purges expir
 
 
 def _now() -> datetime:
-    # Naive UTC: compares the same on SQLite and PostgreSQL (timestamp without time zone).
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(timezone.utc)
 
 
-def _naive(t: datetime) -> datetime:
-    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_event"
     event_id: str = Field(primary_key=True, max_length=200)  # the unique key
     status: str = Field(default="pending", max_length=16)    # pending | done
-    claimed_at: datetime = Field(default_factory=_now)
-    expires_at: datetime = Field(default_factory=lambda: _now() + TTL, index=True)
+    claimed_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(default_factory=lambda: _now() + TTL, index=True,
+                                 sa_type=DateTime(timezone=True))
 
 
 def claim_event(engine: Engine, event_id: str, *, now: datetime | None = None) -> bool:
     """True if this caller now owns `event_id` and must handle it; False if it is a duplicate."""
-    now = _naive(now) if now else _now()
+    now = _utc(now) if now else _now()
 
     def attempt() -> bool:
         if random.randrange(PURGE_EVERY) == 0:
@@ -94,7 +94,7 @@ def release_event(engine: Engine, event_id: str) -> None:
 
 
 def purge_expired(engine: Engine, *, now: datetime | None = None) -> int:
-    now = _naive(now) if now else _now()
+    now = _utc(now) if now else _now()
     with Session(engine) as s:
         n = s.execute(delete(ProcessedEvent).where(ProcessedEvent.expires_at < now)).rowcount
         s.commit()

@@ -1,0 +1,180 @@
+"""Reply → Block Kit, built with `slack_sdk.models.blocks` so Slack's limits are checked on build.
+
+Everything the Slack app shows goes through here or `handlers/views/`: answers, did-you-mean
+suggestions, declines with the hand-off button, and the small building blocks the `/desk`
+sub-commands and App Home share. `message_payload()` returns `(text, blocks_as_dicts)`;
+`to_dict()` runs slack_sdk's validators, so an over-long field fails loudly in tests instead of
+being rejected by Slack at run time.
+"""
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.reply import Reply
+from handlers.text import t
+
+# Slack's limits (https://api.slack.com/reference/block-kit/blocks), with a little headroom.
+SECTION_CHARS = 3000
+HEADER_CHARS = 150
+BUTTON_TEXT_CHARS = 75
+BUTTON_VALUE_CHARS = 2000
+CONTEXT_CHARS = 2000
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+FALLBACK_CHARS = 3000      # notification / screen-reader text; Slack allows more, nobody reads more
+MAX_RELATED = 3
+MAX_SUGGESTIONS = 5
+
+# action_ids (a button's action_id must be unique within its block, hence the ":n" suffixes)
+A_OPEN = "desk_open_entry"        # open a knowledge entry (related, did-you-mean, methods, cases)
+A_FEEDBACK_UP = "desk_feedback_up"
+A_FEEDBACK_DOWN = "desk_feedback_down"
+A_HANDOFF = "desk_handoff"
+A_SHOW = "desk_show"              # App Home buttons: calendar / methods / cases
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def split_text(text: str, limit: int = SECTION_CHARS - 100) -> list[str]:
+    """Cut text into chunks of at most `limit` characters, at paragraph, line or sentence ends
+    where possible (never inside a `&amp;`-style entity)."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = max(window.rfind(c) for c in ("。", ". ", "！", "？", "! ", "? ", "、", " "))
+            cut = cut + 1 if cut >= limit // 2 else limit
+        amp = window.rfind("&", 0, cut)
+        if amp != -1 and ";" not in window[amp:cut]:
+            cut = amp                                  # don't split an entity
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def section(text: str, accessory=None) -> SectionBlock:
+    return SectionBlock(text=mrkdwn(clip(text, SECTION_CHARS)), accessory=accessory)
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[mrkdwn(clip(text, CONTEXT_CHARS))])
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, HEADER_CHARS), emoji=True))
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    if len(value) > BUTTON_VALUE_CHARS:
+        raise ValueError("button value too long")  # callers trim what they pack (see pack())
+    return ButtonElement(text=PlainTextObject(text=clip(text, BUTTON_TEXT_CHARS), emoji=True),
+                         action_id=action_id, value=value, style=style)
+
+
+def pack(**fields) -> str:
+    """A button value: compact JSON; the free-text field `q` is trimmed to fit Slack's 2000 chars."""
+    fields = {k: v for k, v in fields.items() if v is not None}
+    s = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    if len(s) > BUTTON_VALUE_CHARS and "q" in fields:
+        over = len(s) - BUTTON_VALUE_CHARS
+        fields["q"] = fields["q"][: max(0, len(fields["q"]) - over - 2)] + "…"
+        s = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return s
+
+
+def unpack(value: str | None) -> dict:
+    try:
+        data = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def open_button(entry_id: str, title: str, lang: str, i: int = 0, question: str | None = None) -> ButtonElement:
+    return button(title, f"{A_OPEN}:{i}", pack(e=entry_id, l=lang, q=question))
+
+
+def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
+    """The Block Kit blocks for one Reply (answer, did-you-mean, decline or invalid)."""
+    lang = reply.lang
+    tail: list[Block] = []   # blocks after the text; always kept whole
+    if reply.source:
+        tail.append(context(t("source", lang, source=escape(reply.source))))
+    if reply.kind == "suggest" and reply.suggestions:
+        tail.append(ActionsBlock(elements=[
+            open_button(s.entry_id, s.title, lang, i, reply.question)
+            for i, s in enumerate(reply.suggestions[:MAX_SUGGESTIONS])]))
+    if reply.kind == "answer" and reply.related:
+        tail.append(context(t("related", lang)))
+        tail.append(ActionsBlock(elements=[
+            open_button(r.entry_id, r.title, lang, i) for i, r in enumerate(reply.related[:MAX_RELATED])]))
+    if reply.kind == "decline" or reply.handoff:
+        tail.append(ActionsBlock(elements=[button(
+            t("handoff_button", lang), A_HANDOFF, pack(q=reply.question, l=lang, id=reply.log_id), style="primary")]))
+    if reply.kind == "answer" and reply.log_id is not None:
+        tail.append(ActionsBlock(block_id=f"feedback:{reply.log_id}", elements=[
+            button(t("helpful_yes", lang), A_FEEDBACK_UP, pack(id=reply.log_id, e=reply.entry_id, l=lang)),
+            button(t("helpful_no", lang), A_FEEDBACK_DOWN, pack(id=reply.log_id, e=reply.entry_id, l=lang)),
+        ]))
+
+    head: list[Block] = []
+    if reply.kind == "answer" and reply.title:
+        head.append(header(reply.title))
+    body = escape(reply.text or "")
+    if reply.kind == "suggest" and reply.suggestions and not body:
+        body = t("did_you_mean", lang)
+    chunks = split_text(body) if body else []
+    room = max_blocks - len(head) - len(tail)
+    if len(chunks) > room:                     # only a pathological answer gets here
+        chunks = chunks[: room - 1] + [t("trimmed", lang)]
+    return head + [section(c) for c in chunks] + tail
+
+
+def fallback_text(reply: Reply) -> str:
+    """The plain `text` sent beside the blocks (notifications, screen readers)."""
+    text = reply.text or ""
+    if reply.kind == "answer" and reply.title:
+        text = f"{reply.title}\n{text}"
+    return clip(text, FALLBACK_CHARS)
+
+
+def blocks_json(blocks: list[Block]) -> list[dict]:
+    """Validate (slack_sdk raises SlackObjectFormationError on a broken limit) and serialise."""
+    if len(blocks) > MESSAGE_BLOCKS:
+        raise ValueError(f"{len(blocks)} blocks; a message holds at most {MESSAGE_BLOCKS}")
+    return [b.to_dict() for b in blocks]
+
+
+def message_payload(reply: Reply) -> tuple[str, list[dict]]:
+    return fallback_text(reply), blocks_json(render_reply(reply))
+
+
+def divider() -> DividerBlock:
+    return DividerBlock()

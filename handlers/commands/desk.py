@@ -1,0 +1,209 @@
+"""The `/desk` slash command: a small registry of sub-commands, and the dispatcher.
+
+Adding a sub-command from another module (e.g. `handlers/commands/remind.py`) — every module in
+this package is imported by `handlers.commands.register`, so a new file is enough:
+
+    from handlers.commands.desk import Call, Out, subcommand
+
+    @subcommand("remind", summary={"ja": "予算スケジュールのリマインダー", "en": "budget reminders"})
+    def remind(call: Call) -> Out:
+        ...
+        return Out(text="…", blocks=[...])
+
+A sub-command runs inside the acknowledgement (Slack shows its `Out` at once) unless it is
+registered with `slow=True`: then Slack gets an empty ack and the function runs right after in a
+lazy listener, its `Out` going to the command's response_url. Use `slow=True` for anything that
+may take more than a few hundred milliseconds (database writes, Web API calls).
+A real registration replaces a placeholder of the same name whatever the import order.
+
+`/desk QUESTION` (no sub-command) asks the answer engine. A single lower-case word that is not
+a sub-command is asked too; when the engine cannot answer it, it was most likely a mistyped
+sub-command and the help is shown. Close typos (`calender`, `case`) run the intended one.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+from slack_bolt import App
+
+from handlers.blocks import message_payload
+from handlers.deps import Deps, deps_of
+from handlers.send import respond_to
+from handlers.text import t, ui_lang
+from handlers.views.screens import as_message, calendar_blocks, cases_blocks, help_blocks, methods_blocks
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/desk"
+TYPO_SCORE = 80          # rapidfuzz ratio at which a word is taken for a mistyped sub-command
+
+
+@dataclass
+class Call:
+    """One `/desk` invocation, translated out of the Slack payload."""
+    name: str                # the sub-command ("" for a question)
+    args: str                # the rest of the text
+    lang: str                # language for UI strings (answers pick their own)
+    user_id: str
+    channel_id: str | None
+    deps: Deps
+    client: object           # slack_sdk WebClient, for sub-commands that open modals etc.
+    trigger_id: str | None
+    bot_user_id: str | None
+    payload: dict = field(repr=False, default_factory=dict)
+
+
+@dataclass
+class Out:
+    text: str
+    blocks: list[dict] | None = None
+    in_channel: bool = False
+
+
+@dataclass
+class Subcommand:
+    name: str
+    run: Callable[[Call], Out]
+    summary: dict | None = None     # {"ja": …, "en": …} for the help's "more commands" list
+    slow: bool = False
+    placeholder: bool = False
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+BUILTIN = ("help", "calendar", "methods", "cases")   # described in the help text itself
+
+
+def subcommand(name: str, *, summary: dict | None = None, slow: bool = False, placeholder: bool = False):
+    """Register `fn(call) -> Out` as `/desk NAME`."""
+    def deco(fn: Callable[[Call], Out]) -> Callable[[Call], Out]:
+        old = SUBCOMMANDS.get(name)
+        if placeholder and old is not None and not old.placeholder:
+            return fn                       # the real one is already in; keep it
+        if old is not None and not old.placeholder and not placeholder and old.run is not fn:
+            raise ValueError(f"/desk {name} is registered twice")
+        SUBCOMMANDS[name] = Subcommand(name, fn, summary, slow, placeholder)
+        return fn
+    return deco
+
+
+# ---- parsing ----------------------------------------------------------------------------------
+
+def parse(text: str | None) -> tuple[str | None, str, str]:
+    """(sub-command name or None for a question, its arguments, the whole text)."""
+    text = re.sub(r"\s+", " ", (text or "").replace("\u3000", " ")).strip()
+    if not text:
+        return "help", "", text
+    first, _, rest = text.partition(" ")
+    word = first.lower()
+    if word in SUBCOMMANDS:
+        return word, rest.strip(), text
+    if re.fullmatch(r"[a-z][a-z-]{2,}", word):
+        best = max(SUBCOMMANDS, key=lambda n: fuzz.ratio(word, n), default=None)
+        if best and fuzz.ratio(word, best) >= TYPO_SCORE:
+            return best, rest.strip(), text
+    return None, text, text
+
+
+def extra_help(lang: str) -> list[tuple[str, str]]:
+    return [(s.name, s.summary.get(lang) or s.summary.get("ja", ""))
+            for s in SUBCOMMANDS.values() if s.summary and s.name not in BUILTIN]
+
+
+def help_out(call: Call, note: str | None = None) -> Out:
+    return Out(*as_message(help_blocks(call.lang, call.bot_user_id, extra_help(call.lang), note),
+                           t("help_title", call.lang)))
+
+
+# ---- the built-in sub-commands ----------------------------------------------------------------
+
+@subcommand("help")
+def _help(call: Call) -> Out:
+    return help_out(call)
+
+
+@subcommand("calendar")
+def _calendar(call: Call) -> Out:
+    blocks = calendar_blocks(call.deps.settings, call.lang)
+    return Out(*as_message(blocks, t("cal_title", call.lang, fy="")))
+
+
+@subcommand("methods")
+def _methods(call: Call) -> Out:
+    return Out(*as_message(methods_blocks(call.deps.desk.kb, call.lang), t("methods_title", call.lang)))
+
+
+@subcommand("cases")
+def _cases(call: Call) -> Out:
+    return Out(*as_message(cases_blocks(call.deps.desk.kb, call.args or None, call.lang),
+                           t("cases_title", call.lang)))
+
+
+def _coming_soon(name: str):
+    def run(call: Call) -> Out:
+        return Out(t("coming_soon", call.lang, name=name))
+    run.__name__ = f"coming_soon_{name}"
+    return run
+
+
+# Until their own modules register the real ones (see the module docstring).
+subcommand("remind", placeholder=True)(_coming_soon("remind"))
+subcommand("propose", placeholder=True)(_coming_soon("propose"))
+
+
+def ask(call: Call) -> Out:
+    """`/desk QUESTION`: the answer engine, rendered as Block Kit."""
+    reply = call.deps.desk.answer(call.args, asker=call.user_id, place=call.channel_id, surface="slack-command")
+    if reply.kind in ("decline", "invalid") and re.fullmatch(r"[a-z][a-z-]*", call.args):
+        return help_out(call, note=f"`/desk {call.args}`?")     # a mistyped sub-command, most likely
+    text, blocks = message_payload(reply)
+    return Out(text, blocks)
+
+
+# ---- the listener -----------------------------------------------------------------------------
+
+def _call(command: dict, context, client) -> tuple[Call, Subcommand | None]:
+    name, args, whole = parse(command.get("text"))
+    call = Call(name=name or "", args=args, lang=ui_lang(args if name else whole),
+                user_id=command.get("user_id", ""), channel_id=command.get("channel_id"),
+                deps=deps_of(context), client=client, trigger_id=command.get("trigger_id"),
+                bot_user_id=context.get("bot_user_id"), payload=command)
+    return call, SUBCOMMANDS.get(name) if name else None
+
+
+def ack_desk(ack, command, context, client):
+    """Fast sub-commands answer inside the ack; questions and slow ones are acked empty."""
+    call, sub = _call(command, context, client)
+    if sub is None or sub.slow:
+        ack()
+        return
+    try:
+        out = sub.run(call)
+    except Exception:  # noqa: BLE001 — the user sees a short message, the log the traceback
+        log.exception("/desk %s failed", call.name)
+        ack(text=t("error", call.lang))
+        return
+    ack(text=out.text, blocks=out.blocks, response_type="in_channel" if out.in_channel else "ephemeral")
+
+
+def run_desk_later(command, context, client):
+    """Lazy part: the answer engine and slow sub-commands, answered via response_url."""
+    call, sub = _call(command, context, client)
+    if sub is not None and not sub.slow:
+        return                                  # already answered in the ack
+    try:
+        out = ask(call) if sub is None else sub.run(call)
+    except Exception:  # noqa: BLE001
+        log.exception("/desk %s failed", call.name or "question")
+        out = Out(t("error", call.lang))
+    if not respond_to(command.get("response_url"), text=out.text, blocks=out.blocks,
+                      ephemeral=not out.in_channel, what=f"/desk {call.name or 'question'}"):
+        # The answer could not be delivered; one short try so the user isn't left in silence.
+        respond_to(command.get("response_url"), text=t("post_failed", call.lang), what="error notice")
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(ack=ack_desk, lazy=[run_desk_later])

@@ -1,0 +1,94 @@
+"""Events API: `app_mention` (reply in the thread) and `message.im` (reply in the DM).
+
+Each event is answered once across retries and processes: the lazy listener claims the
+`event_id` in the database (`bot.dedupe`) before answering, marks it done after the post, and
+gives the claim back when nothing at all could be posted (so a redelivery may try again).
+
+Ignored: the bot's own messages (Bolt drops them), other bots' messages, edits, deletions and
+every other message subtype. Those are still acknowledged, or Slack would redeliver them.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import App
+
+from bot.dedupe import claim_event, finish_event, release_event
+from handlers.deps import deps_of
+from handlers.send import post_reply
+from handlers.text import ui_lang
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+# Subtypes that are still a person writing a new message.
+_PLAIN_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+
+def question_of(text: str | None) -> str:
+    """The question in a message: mentions removed, whitespace tidied."""
+    return re.sub(r"\s+", " ", _MENTION.sub(" ", text or "")).strip()
+
+
+def is_from_person(event: dict) -> bool:
+    """A new message written by a person (not a bot, not an edit / deletion / join notice …)."""
+    return (event.get("subtype") in _PLAIN_SUBTYPES and not event.get("bot_id")
+            and not event.get("bot_profile") and "edited" not in event and bool(event.get("user")))
+
+
+def _is_mention(event) -> bool:
+    return is_from_person(event)
+
+
+def _is_dm(event) -> bool:
+    return event.get("channel_type") == "im" and is_from_person(event)
+
+
+def answer_event(context, body: dict, event: dict, client, *, surface: str, thread_ts: str | None) -> None:
+    """Claim the event, ask the desk, post the reply; shared by mentions and DMs."""
+    deps = deps_of(context)
+    event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+    try:
+        claimed = claim_event(deps.db, event_id)
+    except Exception as e:  # noqa: BLE001
+        # The database is away even after retries. Answering risks a duplicate if Slack also
+        # redelivers; not answering would lose the question for sure. Answer.
+        log.error("event %s: exactly-once check unavailable (%s); answering anyway", event_id, type(e).__name__)
+        claimed = None
+    if claimed is False:
+        log.info("event %s already handled; duplicate delivery skipped", event_id)
+        return
+    channel, question = event["channel"], question_of(event.get("text"))
+    reply = None
+    try:
+        reply = deps.desk.answer(question, asker=event.get("user"), place=channel, surface=surface)
+    except Exception:  # noqa: BLE001 — the user still gets the error notice below
+        log.exception("answering event %s failed", event_id)
+    delivered = post_reply(client, reply, channel=channel, thread_ts=thread_ts, lang=ui_lang(question))
+    if claimed:
+        try:
+            (finish_event if delivered else release_event)(deps.db, event_id)
+        except Exception as e:  # noqa: BLE001 — the claim expires by its lease anyway
+            log.error("event %s: could not record the outcome (%s)", event_id, type(e).__name__)
+
+
+def _ack(ack):
+    ack()
+
+
+def _answer_mention(context, body, event, client):
+    answer_event(context, body, event, client, surface="slack-mention",
+                 thread_ts=event.get("thread_ts") or event.get("ts"))
+
+
+def _answer_dm(context, body, event, client):
+    # A DM is answered in the DM; inside a thread of the DM, in that thread.
+    answer_event(context, body, event, client, surface="slack-dm", thread_ts=event.get("thread_ts"))
+
+
+def register(app: App) -> None:
+    app.event("app_mention", matchers=[_is_mention])(ack=_ack, lazy=[_answer_mention])
+    app.event("app_mention")(_ack)                          # edits, bots: acknowledged, ignored
+    app.event("message", matchers=[_is_dm])(ack=_ack, lazy=[_answer_dm])
+    app.event("message")(_ack)                              # everything else: acknowledged, ignored

@@ -1,0 +1,226 @@
+"""Fixtures for the Slack app tests: the real Bolt app behind the real HTTP server, its Web API
+client pointed at a local stub (`stub.py`), the real answer engine over the shipped knowledge,
+on SQLite and (when TEST_POSTGRES_URL is set) PostgreSQL.
+
+One database and one Desk per backend for the whole session (building the index takes about a
+second); tests stay independent by using fresh event ids, users and channels.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from stub import BOT_USER_ID, TEAM_ID, SlackStub  # noqa: E402
+
+from bot.config import Settings  # noqa: E402
+
+SECRET = "test-signing-secret"
+STAFF_CHANNEL = "CSTAFF0001"
+
+
+# ---- infrastructure -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def stub():
+    s = SlackStub().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_stub(stub):
+    stub.reset()
+    yield
+    stub.reset()
+
+
+def _backends():
+    import os
+
+    return ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") else [])
+
+
+@pytest.fixture(scope="session", params=_backends())
+def slack_db(request, tmp_path_factory):
+    """A database of its own: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    import os
+
+    from sqlalchemy import text
+    from sqlmodel import create_engine
+
+    from bot.db import init_db, make_engine, normalise_url
+
+    schema = None
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('slackdb') / 'slack.sqlite3'}")
+    else:
+        url = normalise_url(os.environ["TEST_POSTGRES_URL"])
+        schema = "slack_" + uuid.uuid4().hex[:10]
+        admin = create_engine(url)
+        with admin.begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20,
+                               connect_args={"options": f"-csearch_path={schema}"})
+    init_db(engine)
+    yield engine
+    engine.dispose()
+    if schema:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from bot.config import get_settings
+    from bot.knowledge import load_knowledge
+
+    return load_knowledge(get_settings().knowledge_dir)
+
+
+@pytest.fixture(scope="session")
+def desk(kb, slack_db):
+    from bot.engine import Desk
+
+    return Desk(kb, engine=slack_db)
+
+
+def make_settings(stub, **over) -> Settings:
+    base = dict(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET, slack_api_url=stub.api_url,
+                desk_staff_channel=STAFF_CHANNEL, database_url="sqlite://")
+    base.update(over)
+    return Settings(**base)
+
+
+class Running:
+    """One app behind one HTTP server on a free loopback port."""
+
+    def __init__(self, app, settings):
+        from handlers.app import make_http_server
+
+        self.app, self.settings = app, settings
+        self.server = make_http_server(app, settings, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def post(self, body: str, *, content_type: str, secret: str = SECRET, timestamp: int | None = None,
+             headers: dict | None = None, path: str = "/slack/events", sign: bool = True) -> tuple[int, str]:
+        h = {"Content-Type": content_type}
+        if sign:
+            h.update(sign_headers(body, secret, timestamp))
+        h.update(headers or {})
+        req = urllib.request.Request(self.url + path, data=body.encode(), headers=h, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    # Slack's three request shapes
+    def event(self, event: dict, *, event_id: str | None = None, retry: int | None = None, **kw):
+        body = event_body(event, event_id=event_id)
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return self.post(json.dumps(body), content_type="application/json", headers=headers, **kw)
+
+    def command(self, text: str, *, response_url: str, user="UASKER01", channel="CPUBLIC01", **kw):
+        form = {"token": "x", "team_id": TEAM_ID, "team_domain": "test", "channel_id": channel,
+                "channel_name": "general", "user_id": user, "user_name": "asker", "command": "/desk",
+                "text": text, "api_app_id": "A0TEST", "response_url": response_url,
+                "trigger_id": "1337.42.abcd"}
+        return self.post(urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
+
+    def click(self, action_id: str, value: str, *, response_url: str | None, user="UASKER01",
+              channel="CPUBLIC01", container: dict | None = None, view: dict | None = None, **kw):
+        payload = {"type": "block_actions", "team": {"id": TEAM_ID, "domain": "test"},
+                   "user": {"id": user, "team_id": TEAM_ID}, "api_app_id": "A0TEST", "token": "x",
+                   "trigger_id": "1337.42.abcd",
+                   "container": container or {"type": "message", "message_ts": "1.2", "channel_id": channel},
+                   "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
+                                "action_ts": str(time.time())}]}
+        if response_url:
+            payload["response_url"] = response_url
+        if view is None:
+            payload["channel"] = {"id": channel}
+        else:
+            payload["view"] = view
+        return self.post(urlencode({"payload": json.dumps(payload)}),
+                         content_type="application/x-www-form-urlencoded", **kw)
+
+
+def sign_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    sig = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+def event_body(event: dict, *, event_id: str | None = None) -> dict:
+    return {"token": "x", "team_id": TEAM_ID, "api_app_id": "A0TEST", "type": "event_callback",
+            "event_id": event_id or new_id("Ev"), "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+            "event": event}
+
+
+def new_id(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:10].upper()
+
+
+def mention(text: str, *, user="UASKER01", channel="CPUBLIC01", ts=None, **extra) -> dict:
+    ev = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}", "channel": channel,
+          "ts": ts or f"{time.time():.6f}", "event_ts": f"{time.time():.6f}"}
+    ev.update(extra)
+    return ev
+
+
+def dm(text: str, *, user="UASKER01", channel="DDIRECT01", **extra) -> dict:
+    ev = {"type": "message", "channel_type": "im", "user": user, "text": text, "channel": channel,
+          "ts": f"{time.time():.6f}", "event_ts": f"{time.time():.6f}"}
+    ev.update(extra)
+    return ev
+
+
+@pytest.fixture
+def make_running(stub, desk, slack_db):
+    """make_running(**settings) -> Running: an app + HTTP server; stopped after the test."""
+    from handlers.app import build_app
+
+    started: list[Running] = []
+
+    def make(**over) -> Running:
+        settings = make_settings(stub, **over)
+        r = Running(build_app(settings, desk=desk, db=slack_db), settings)
+        started.append(r)
+        return r
+
+    yield make
+    for r in started:
+        r.stop()
+
+
+@pytest.fixture
+def running(make_running) -> Running:
+    return make_running()
