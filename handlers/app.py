@@ -216,7 +216,10 @@ def serve_http(settings: Settings | None = None, *, host: str = "0.0.0.0", port:
     def _stop(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()
 
-    signal.signal(signal.SIGTERM, _stop)
+    try:
+        signal.signal(signal.SIGTERM, _stop)      # a PaaS stops `web` with SIGTERM
+    except ValueError:
+        pass                                      # not the main thread (embedded use)
     log.info("deskbot: HTTP mode on %s:%d (%s, %s)", *server.server_address[:2], EVENTS_PATH, HEALTH_PATH)
     try:
         server.serve_forever()

@@ -1,0 +1,37 @@
+"""`deskbot serve`: the Slack app in HTTP mode (the `web` process), or Socket Mode with --socket-mode."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the Slack app over HTTP (/slack/events, /healthz)")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=None, help="port (default: PORT, else 3000)")
+    p.add_argument("--socket-mode", action="store_true", help="connect over Socket Mode instead (SLACK_APP_TOKEN)")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args) -> int:
+    from bot.config import get_settings
+    from bot.knowledge import KnowledgeError
+
+    settings = get_settings()
+    if not (settings.slack_bot_token and settings.slack_bot_token.get_secret_value()):
+        print("SLACK_BOT_TOKEN is not set (see handlers/README.md)", file=sys.stderr)
+        return 2
+    try:
+        from bot.engine import get_desk
+
+        desk = get_desk()            # refuse to start on a broken knowledge base
+    except KnowledgeError as e:
+        print(e, file=sys.stderr)
+        return 1
+    from handlers.app import run_socket_mode, serve_http
+
+    if args.socket_mode:
+        run_socket_mode(settings, desk=desk)
+    else:
+        serve_http(settings, host=args.host, port=args.port, desk=desk)
+    return 0
