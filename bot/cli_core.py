@@ -59,6 +59,7 @@ def _add_ask_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("question", help='the question, or "-" to read one question per line from stdin')
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--lang", choices=["ja", "en"], help="force the reply language")
+    p.add_argument("--explain", action="store_true", help="also show the top candidates and their signals")
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("chat", help="interactive console over the same engine")
     p.set_defaults(func=cmd_chat)
@@ -96,6 +97,11 @@ def cmd_ask(args) -> int:
             print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
         else:
             print(render_text(reply), flush=True)
+        if args.explain:
+            cands, folded = desk.index.search(q, k=5)
+            print(f"  [folded] {folded}", file=sys.stderr)
+            for c in cands:
+                print(f"  [{c.score:.3f}] {c.key:32s} coverage={c.coverage:.3f} alias={c.alias:.2f}", file=sys.stderr)
     return 0
 
 

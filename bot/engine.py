@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Decision thresholds on the calibrated score (see bench/ and tests/test_engine.py).
 ANSWER_AT = 0.50          # at or above: answer with the top entry
-CLEAR_MARGIN = 0.04       # …when it leads the runner-up by this much, or its names are in the question
+CLEAR_MARGIN = 0.005      # …unless an unrelated runner-up is closer than this (see _clear_winner)
 SUGGEST_AT = 0.33         # between this and ANSWER_AT: "did you mean"
 LOW_CONFIDENCE = 0.60     # answered below this counts as low-confidence in `kb gaps`
 
@@ -94,7 +94,7 @@ class Desk:
         if len(q) > T.MAX_QUERY_CHARS:
             return self._message("too_long", q, lang, n=len(q), max=T.MAX_QUERY_CHARS), ""
         folded = T.fold(q[: T.MATCH_CHARS])
-        if not T.tokens(folded):
+        if not T.has_words(folded):
             return self._message("no_words", q, lang), folded
 
         topic = self._out_of_scope(folded)
@@ -107,15 +107,24 @@ class Desk:
             return Reply("decline", q, lang, MESSAGES["decline"][lang],
                          score=cands[0].score if cands else 0.0, handoff=True), folded
         top = cands[0]
-        runner = cands[1].score if len(cands) > 1 else 0.0
-        clear = top.score - runner >= CLEAR_MARGIN or top.alias >= 0.9
-        if top.score >= ANSWER_AT and clear:
+        if top.score >= ANSWER_AT and self._clear_winner(cands):
             r = self.reply_for_entry(top.key, lang, question=q, score=top.score)
             return r, folded
         sugg = tuple(Link(c.key, self.kb.entries[c.key].title.get(lang), c.score)
                      for c in cands[:3] if c.score >= SUGGEST_AT * 0.8)
         return Reply("suggest", q, lang, MESSAGES["suggest"][lang], score=top.score,
                      suggestions=sugg, handoff=True), folded
+
+    def _clear_winner(self, cands: list[Candidate]) -> bool:
+        """False when the top two are a near-tie between unrelated entries at modest confidence:
+        then a "did you mean" serves the asker better than a coin toss."""
+        if len(cands) < 2:
+            return True
+        top, runner = cands[0], cands[1]
+        if top.score >= 0.6 or top.score - runner.score >= CLEAR_MARGIN or top.alias > runner.alias:
+            return True
+        a, b = self.kb.entries[top.key], self.kb.entries[runner.key]
+        return runner.key in a.related or top.key in b.related
 
     def _out_of_scope(self, folded: str):
         form = T.text_form(folded)
@@ -217,11 +226,12 @@ def _with_log_id(reply: Reply, log_id: int) -> Reply:
 
 
 def _index_doc(e: Entry) -> IndexDoc:
-    names = [e.title.ja, *( [e.title.en] if e.title.en else []), *e.aliases]
+    titles = [e.title.ja] + ([e.title.en] if e.title.en else [])
+    names = titles + list(e.aliases)
     if e.municipality:
         names += [e.municipality.ja] + ([e.municipality.en] if e.municipality.en else [])
     body = [e.answer.ja] + ([e.answer.en] if e.answer.en else [])
-    return IndexDoc(key=e.id, kind=e.kind, names=names, tags=list(e.tags), body=body)
+    return IndexDoc(key=e.id, kind=e.kind, names=names, n_titles=len(titles), tags=list(e.tags), body=body)
 
 
 _desk: Desk | None = None

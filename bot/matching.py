@@ -24,25 +24,30 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.text import fold, text_form, tokens
+from bot.text import fold, reading, text_form, tokens, tokens_with_script
 
 # Field weights for a token found in that field of an entry.
 FIELD_WEIGHTS = {"name": 1.0, "tag": 0.7, "body": 0.45}
 UNKNOWN_TOKEN_SHARE = 0.5      # weight of never-seen tokens in the coverage denominator
+# Weight of a query token by the script it came from: hiragana runs are mostly grammar
+# (って, から, まで), so they count less — unless the whole question is hiragana.
+SCRIPT_WEIGHTS = {"kanji": 1.0, "kata": 1.0, "latin": 1.0, "num": 1.0, "hira": 0.35}
 CANDIDATES = 24                # entries re-ranked with the alias signal
 
 # Question scaffolding removed before tokenising (folded forms; long marks are already gone).
 _SCAFFOLDING = re.compile("|".join(sorted(map(re.escape, """
 教えてください 教えて下さい おしえてください 教えてほしい 教えて おしえて について に関して に関する
-とはなんですか とは何ですか とはなに とは ってなに って何 ってなんですか ってどういうこと
+とはなんですか とは何ですか とはなに とは ってなに って何 ってなんですか ってどういうこと って
 何ですか なんですか なんでしょうか でしょうか ですか ますか ください 下さい 知りたいです 知りたい
 聞きたい わかりますか 分かりますか ありますか お願いします よろしく 詳しく 具体的に
+いつから いつまで いつごろ いつ頃 いつ 何月 何日 何時 どこで どこに どこ どれ どの だれ 誰 なぜ
+どうして どうやって どうすれば どうしたら どうやったら どうなって どんな どういう のですが んですが
 """.split()), key=len, reverse=True)))
 
 # Intent cues → (kinds they favour, bonus). Matched on folded text.
 INTENTS: list[tuple[re.Pattern, tuple[str, ...], float]] = [
     (re.compile(r"いつ|何月|時期|期間|スケジュ|日程|締め切|締切|〆切|開始|始ま|\bwhen\b|\bschedule|\bdeadline|\bmonth"),
-     ("calendar",), 0.10),
+     ("calendar",), 0.15),
     (re.compile(r"事例|実例|先進|自治体|どこ|取り組|取組|実績|\bexample|\bcase|\bprecedent|\bwhich (?:city|cities|municipalit)"),
      ("case",), 0.06),
     (re.compile(r"どうすれば|どうしたら|方法|手順|流れ|気をつけ|注意|コツ|準備|ポイント|\bhow\b|\bprepare|\btips?\b|\bsteps?\b"),
@@ -58,7 +63,8 @@ class IndexDoc:
 
     key: str
     kind: str
-    names: list[str]          # titles and aliases
+    names: list[str]          # titles first, then aliases
+    n_titles: int
     tags: list[str]
     body: list[str]           # answer texts
 
@@ -106,14 +112,18 @@ class Index:
         n = len(docs)
         self.kinds = np.array([d.kind for d in docs])
         # Names in the form used for substring / fuzzy checks, longest first.
-        self.name_forms: list[list[str]] = []
+        self.name_forms: list[list[tuple[str, bool]]] = []   # (form, is the title)
         weights: dict[str, dict[int, float]] = {}
         body_lens = []
         doc_body_tokens = []
         for i, d in enumerate(docs):
+            titles = {text_form(fold(s)) for s in d.names[:d.n_titles]}
             forms = {text_form(fold(s)) for s in d.names}
-            self.name_forms.append(sorted((f for f in forms if len(f) >= 2), key=len, reverse=True))
-            bt = [t for s in d.body for t in tokens(fold(s))]
+            forms |= {text_form(reading(fold(s))) for s in d.names if not s.isascii()}
+            self.name_forms.append(sorted(((f, f in titles) for f in forms if len(f) >= 2),
+                                          key=lambda x: (-len(x[0]), not x[1])))
+            # Hiragana runs of answer prose are grammar (すること, ために): not indexed.
+            bt = [t for s in d.body for t, script in tokens_with_script(fold(s)) if script != "hira"]
             doc_body_tokens.append(bt)
             body_lens.append(len(bt))
         avg_body = (sum(body_lens) / n) if n else 1.0
@@ -132,7 +142,10 @@ class Index:
             damp = 1.0 / (0.6 + 0.4 * body_lens[i] / avg_body) if avg_body else 1.0
             put(doc_body_tokens[i], FIELD_WEIGHTS["body"] * min(1.0, damp))
             put([t for s in d.tags for t in tokens(fold(s))], FIELD_WEIGHTS["tag"])
-            put([t for s in d.names for t in tokens(fold(s))], FIELD_WEIGHTS["name"])
+            name_toks = [t for s in d.names for t in tokens(fold(s))]
+            # Readings of names with kanji, so a question typed all in kana still finds them.
+            name_toks += [t for s in d.names if not s.isascii() for t in tokens(reading(fold(s)))]
+            put(name_toks, FIELD_WEIGHTS["name"])
             for t, v in local.items():
                 weights.setdefault(t, {})[i] = min(v, 1.0)
         self.idf: dict[str, float] = {}
@@ -153,20 +166,23 @@ class Index:
         folded = fold(question)
         core = _SCAFFOLDING.sub(" ", folded)
         expanded = self.synonyms.expand(core)
-        qtoks = list(dict.fromkeys(tokens(expanded)))
+        qtoks: dict[str, float] = {}
+        for t, script in tokens_with_script(expanded):
+            qtoks[t] = max(qtoks.get(t, 0.0), SCRIPT_WEIGHTS[script])
         if not qtoks or not self.docs:
             return [], folded
         n = len(self.docs)
         scores = np.zeros(n, dtype=np.float32)
         denom = 0.0
-        for t in qtoks:
+        for t, qw in qtoks.items():
             idf = self.idf.get(t)
             if idf is None:
-                denom += UNKNOWN_TOKEN_SHARE * self.unknown_idf
+                if qw >= 1.0:   # an unknown content word lowers confidence; unknown grammar doesn't
+                    denom += UNKNOWN_TOKEN_SHARE * self.unknown_idf
                 continue
-            denom += idf
+            denom += qw * idf
             ids, ws = self.postings[t]
-            scores[ids] += ws * idf
+            scores[ids] += ws * (qw * idf)
         if denom <= 0:
             return [], folded
         coverage = scores / denom
@@ -186,7 +202,7 @@ class Index:
         # a name always contributes its own tokens, so it reaches the candidates.
         out: list[Candidate] = []
         for i in top.tolist():
-            a = self._alias_signal(i, qform, qform_full)
+            a = self._alias_signal(i, qform, qform_full, folded)
             cov = float(coverage[i])
             s = 1.0 - (1.0 - cov) * (1.0 - 0.85 * a)
             s = min(1.0, s + prior.get(self.docs[i].kind, 0.0) * (0.5 + 0.5 * max(cov, a)))
@@ -194,26 +210,35 @@ class Index:
         out.sort(key=lambda c: (-c.score, -c.alias, c.key))
         return out[:k], folded
 
-    def _alias_signal(self, i: int, qform: str, qform_full: str) -> float:
-        """1.0 when a name of entry i is in the question; less for fuzzy or partial hits."""
+    def _alias_signal(self, i: int, qform: str, qform_full: str, folded: str) -> float:
+        """1.0 when a name of entry i is in the question; less for fuzzy or partial hits.
+
+        A title counts a little more than an alias, so an entry about X beats one that merely
+        lists X among its other names.
+        """
         best = 0.0
         qlen = max(len(qform), 1)
-        for name in self.name_forms[i]:
-            if name.isascii() and len(name) <= 4:
-                hit = re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", qform_full) is not None
-                if hit:
-                    best = max(best, 0.9)
-                continue
-            if name in qform_full:
-                if len(name) == 2:       # a two-character name (協定) is a weak hint alone
-                    best = max(best, 0.6)
-                    continue
-                # Longer names are more telling; a name covering most of the question is best.
-                best = max(best, min(1.0, 0.7 + 0.05 * len(name) + 0.3 * len(name) / qlen))
+        for name, is_title in self.name_forms[i]:
+            v = 0.0
+            if name.isascii():
+                if len(name) <= 5:       # short Latin names (PFI, PPP, MaaS) must be whole words
+                    if re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded):
+                        v = 0.9
+                elif name in qform_full:
+                    v = min(1.0, 0.8 + 0.2 * len(name) / qlen)
+                elif len(name) >= 8 and qform:
+                    r = fuzz.partial_ratio(name, qform)
+                    if r >= 88:
+                        v = (r - 78) / 22 * 0.8
+            elif name in qform_full:
+                # A two-character name (協定) is a weak hint alone; longer names tell more,
+                # and a name covering most of the question is best.
+                v = 0.4 if len(name) == 2 else min(1.0, 0.7 + 0.05 * len(name) + 0.3 * len(name) / qlen)
             elif len(name) >= 4 and qform:
                 r = fuzz.partial_ratio(name, qform)
                 if r >= 80:
-                    best = max(best, (r - 70) / 30 * 0.8)
+                    v = (r - 70) / 30 * 0.8
+            best = max(best, v if is_title else v * 0.95)
             if best >= 1.0:
                 break
         return best

@@ -22,6 +22,7 @@ _stemmer = snowballstemmer.stemmer("english")
 
 # Long-vowel marks and the dash-like characters people type for them (ｰ becomes ー under NFKC).
 _LONG_VOWEL = re.compile(r"(?<=[\u3041-\u30ff])[〜~\-‐－―─](?=[\u3041-\u30ff])|ー")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 # Script runs. Kanji includes 々 and ヶ (as in 一ヶ月); kana is katakana after folding.
@@ -40,12 +41,13 @@ with from about into over as and or but if then so than that this these those th
 i me my we our you your he she they them their what which who whom whose when where why how
 can could should would will shall may might must please tell explain know want like need get
 any some much many more most other such only own same just also very s t don't dont isn't
+mean means
 """.split())
 
 
 def clean(text: str) -> str:
     """NFKC and control characters removed; the text a person would recognise as theirs."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", _ANSI.sub(" ", text))
     return _CONTROL.sub(" ", text).strip()
 
 
@@ -70,6 +72,11 @@ def detect_lang(text: str) -> str:
     return "en" if re.search(r"[A-Za-z]{2,}", text) else "ja"
 
 
+def has_words(folded: str) -> bool:
+    """True when the text has something to match on: a kanji, a kana word or a Latin word."""
+    return any(script != "num" for _, script in tokens_with_script(folded))
+
+
 def stem(word: str) -> str:
     return _stemmer.stemWord(word.replace("’", "'").rstrip("'"))
 
@@ -80,7 +87,12 @@ def tokens(folded: str) -> list[str]:
     Kanji/kana runs give overlapping bigrams (a lone kanji gives itself); Latin words
     are stemmed and prefixed with '#' so that they never collide with a kana bigram.
     """
-    out: list[str] = []
+    return [t for t, _ in tokens_with_script(folded)]
+
+
+def tokens_with_script(folded: str) -> list[tuple[str, str]]:
+    """`tokens()`, each with the script run it came from (kanji, hira, kata, latin, num)."""
+    out: list[tuple[str, str]] = []
     for m in _RUN.finditer(folded):
         kind = m.lastgroup
         s = m.group()
@@ -89,16 +101,30 @@ def tokens(folded: str) -> list[str]:
                 s = jaconv.hira2kata(s)
             if len(s) == 1:
                 if kind == "kanji":      # a lone kana is a particle (の, を): no topic
-                    out.append(s)
+                    out.append((s, kind))
             else:
-                out.extend(s[i:i + 2] for i in range(len(s) - 1))
+                out.extend((s[i:i + 2], kind) for i in range(len(s) - 1))
         elif kind == "latin":
             if s in EN_STOPWORDS or len(s) < 2:
                 continue
-            out.append("#" + stem(s))
+            out.append(("#" + stem(s), kind))
         else:
-            out.append(s)
+            out.append((s, kind))
     return out
+
+
+_kakasi = None
+
+
+@lru_cache(maxsize=65536)
+def reading(text: str) -> str:
+    """Katakana reading of a text (pykakasi), so 「していかんりしゃ」 can find 指定管理者."""
+    global _kakasi
+    if _kakasi is None:
+        import pykakasi
+
+        _kakasi = pykakasi.kakasi()
+    return _LONG_VOWEL.sub("", "".join(part["kana"] for part in _kakasi.convert(text)))
 
 
 def text_form(folded: str) -> str:
