@@ -224,3 +224,58 @@ def make_running(stub, desk, slack_db):
 @pytest.fixture
 def running(make_running) -> Running:
     return make_running()
+
+
+# ---- Block Kit validity ---------------------------------------------------------------------------
+
+def valid_blocks(blocks, limit: int = 50) -> list[dict]:
+    """Re-parse blocks with slack_sdk's models and run their validators (raises when invalid)."""
+    from slack_sdk.models.blocks import Block
+
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    assert 0 < len(blocks) <= limit, f"{len(blocks)} blocks"
+    parsed = Block.parse_all(blocks)
+    assert len(parsed) == len(blocks) and all(p is not None for p in parsed)
+    return [p.to_dict() for p in parsed]
+
+
+def valid_view(view) -> dict:
+    from slack_sdk.models.views import View
+
+    if isinstance(view, str):
+        view = json.loads(view)
+    v = View(**view)
+    v.validate_json()
+    valid_blocks([b if isinstance(b, dict) else b.to_dict() for b in v.blocks], limit=100)
+    return view
+
+
+def texts(blocks) -> str:
+    """All human-readable text in blocks, joined (for 'mentions the title' style assertions)."""
+    out: list[str] = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "text" and isinstance(v, str):
+                    out.append(v)
+                else:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(blocks)
+    return "\n".join(out)
+
+
+def buttons(blocks) -> list[dict]:
+    out = []
+    for b in blocks:
+        for el in b.get("elements", []) if b.get("type") == "actions" else []:
+            if el.get("type") == "button":
+                out.append(el)
+        acc = b.get("accessory")
+        if acc and acc.get("type") == "button":
+            out.append(acc)
+    return out

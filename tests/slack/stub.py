@@ -88,7 +88,8 @@ class SlackStub:
     def fail_next(self, n: int = 1, *, status: int = 500, retry_after: int | None = None,
                   error: str | None = None, method: str | None = None) -> None:
         """The next `n` calls (to `method`, or any) fail: HTTP `status` (429 with Retry-After,
-        5xx), or HTTP 200 with `{"ok": false, "error": error}` when `error` is given."""
+        5xx), HTTP 200 with `{"ok": false, "error": error}` when `error` is given, or a dropped
+        connection (no answer at all) when `status` is 0."""
         with self._cond:
             self._failures += [_Failure(status, retry_after, error, method)] * n
 
@@ -167,6 +168,10 @@ class SlackStub:
                     stub.calls.append(call)
                     stub._cond.notify_all()
                 if failure is not None:
+                    if failure.status == 0:            # connection dropped without an answer
+                        self.close_connection = True
+                        self.connection.shutdown(2)
+                        return
                     if failure.error:
                         self._reply(200, {"ok": False, "error": failure.error})
                     else:
