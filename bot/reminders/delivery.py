@@ -329,8 +329,8 @@ def fan_out_due(engine: Engine, calendar: BudgetCalendar, now: datetime, grace: 
         return []
     O = ReminderOccurrence.__table__
     with engine.connect() as conn:
-        done = set(conn.execute(select(O.c.reminder_id, O.c.occurrence).where(
-            O.c.occurrence.in_({o.occurrence for o in occs}))).tuples())
+        done = {(r.reminder_id, r.occurrence) for r in conn.execute(select(O.c.reminder_id, O.c.occurrence)
+                                                                     .where(O.c.occurrence.in_({o.occurrence for o in occs})))}
     out = []
     for o in occs:
         if (o.reminder_id, o.occurrence) in done:
@@ -355,7 +355,7 @@ def run_due(now: datetime | None = None, *, engine: Engine | None = None,
             calendar: BudgetCalendar | None = None, sender: Sender | None = None,
             grace: timedelta | None = None, workers: int = 4, lease: timedelta = timedelta(minutes=5),
             retry_base: float = 2.0, max_seconds: float = 240.0, wait_for_retries: float = 0.0,
-            name: str = "clock") -> RunReport:
+            name: str = "clock", staff_channel: str | None = None) -> RunReport:
     """Fan out and deliver everything due at `now` (default: the current time). Idempotent and
     safe to run from several processes at once; see the module docstring."""
     from bot.config import get_settings
@@ -377,21 +377,21 @@ def run_due(now: datetime | None = None, *, engine: Engine | None = None,
     Dispatcher(engine, calendar, sender, now=now, grace=grace, workers=workers, lease=lease,
                retry_base=retry_base, name=name, report=report).run(
         max_seconds=max_seconds, wait_for_retries=wait_for_retries)
-    if report.missed:
-        _report_missed(settings, sender, report.missed, calendar)
+    staff_channel = staff_channel or settings.desk_staff_channel
+    if report.missed and staff_channel:
+        _report_missed(staff_channel, sender, report.missed, grace)
     return report
 
 
-def _report_missed(settings, sender: Sender, missed: list[ledger.FanOut], calendar: BudgetCalendar) -> None:
-    """Tell the desk's staff channel (when configured) which reminders were missed. Only the
-    process that recorded an occurrence reports it, so this goes out once."""
-    if not settings.desk_staff_channel:
-        return
-    lines = [f"⚠️ 予算カレンダーのリマインダーが猶予期間({settings.reminder_grace_days:g}日)を過ぎたため送信されませんでした:"]
+def _report_missed(channel: str, sender: Sender, missed: list[ledger.FanOut], grace: timedelta) -> None:
+    """Tell the desk's staff channel which reminders were missed. Only the process that recorded
+    an occurrence reports it, so this goes out once (best effort: the log and history have it too)."""
+    days = grace.total_seconds() / 86400
+    lines = [f"⚠️ 予算カレンダーのリマインダーが猶予期間({days:g}日)を過ぎたため送信されませんでした:"]
     lines += [f"• {f.reminder_id} {f.occurrence}({f.subscribers}件)" for f in missed]
     lines.append("`deskbot reminders history` で確認できます。")
     try:
-        sender.send(settings.desk_staff_channel, "\n".join(lines))
+        sender.send(channel, "\n".join(lines), key=None)
     except Exception as e:  # noqa: BLE001 — the log has it too
         log.error("could not report missed reminders to the staff channel: %r", e)
 
