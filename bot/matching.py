@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.text import fold, reading, text_form, tokens, tokens_with_script
 
@@ -110,52 +110,58 @@ class Index:
         self.docs = docs
         self.synonyms = synonyms or Synonyms()
         n = len(docs)
-        self.kinds = np.array([d.kind for d in docs])
         # Names in the form used for substring / fuzzy checks, longest first.
         self.name_forms: list[list[tuple[str, bool]]] = []   # (form, is the title)
-        weights: dict[str, dict[int, float]] = {}
-        body_lens = []
-        doc_body_tokens = []
-        for i, d in enumerate(docs):
+        body_tokens: list[list[str]] = []
+        for d in docs:
             titles = {text_form(fold(s)) for s in d.names[:d.n_titles]}
             forms = {text_form(fold(s)) for s in d.names}
             forms |= {text_form(reading(fold(s))) for s in d.names if not s.isascii()}
             self.name_forms.append(sorted(((f, f in titles) for f in forms if len(f) >= 2),
                                           key=lambda x: (-len(x[0]), not x[1])))
             # Hiragana runs of answer prose are grammar (すること, ために): not indexed.
-            bt = [t for s in d.body for t, script in tokens_with_script(fold(s)) if script != "hira"]
-            doc_body_tokens.append(bt)
-            body_lens.append(len(bt))
-        avg_body = (sum(body_lens) / n) if n else 1.0
+            body_tokens.append([t for s in d.body for t, script in tokens_with_script(fold(s))
+                                if script != "hira"])
+        avg_body = (sum(map(len, body_tokens)) / n) if n else 1.0
+
+        # (token id, doc, weight) triples, then grouped by token into numpy postings.
+        vocab: dict[str, int] = {}
+        tok_ids: list[int] = []
+        doc_ids: list[int] = []
+        wts: list[float] = []
         for i, d in enumerate(docs):
             local: dict[str, float] = {}
-
-            def put(toks: list[str], w: float) -> None:
-                counts: dict[str, int] = {}
-                for t in toks:
-                    counts[t] = counts.get(t, 0) + 1
-                for t, c in counts.items():
-                    v = w * (1.0 + 0.15 * min(c - 1, 3))
-                    if v > local.get(t, 0.0):
-                        local[t] = v
-
-            damp = 1.0 / (0.6 + 0.4 * body_lens[i] / avg_body) if avg_body else 1.0
-            put(doc_body_tokens[i], FIELD_WEIGHTS["body"] * min(1.0, damp))
-            put([t for s in d.tags for t in tokens(fold(s))], FIELD_WEIGHTS["tag"])
+            damp = min(1.0, 1.0 / (0.6 + 0.4 * len(body_tokens[i]) / avg_body)) if avg_body else 1.0
             name_toks = [t for s in d.names for t in tokens(fold(s))]
             # Readings of names with kanji, so a question typed all in kana still finds them.
             name_toks += [t for s in d.names if not s.isascii() for t in tokens(reading(fold(s)))]
-            put(name_toks, FIELD_WEIGHTS["name"])
+            for toks, w in ((body_tokens[i], FIELD_WEIGHTS["body"] * damp),
+                            ([t for s in d.tags for t in tokens(fold(s))], FIELD_WEIGHTS["tag"]),
+                            (name_toks, FIELD_WEIGHTS["name"])):
+                counts: dict[str, int] = {}
+                for t in toks:
+                    counts[t] = counts.get(t, 0) + 1
+                for t, c in counts.items():   # a field's weight, a little more when repeated
+                    v = min(1.0, w * (1.0 + 0.15 * min(c - 1, 3)))
+                    if v > local.get(t, 0.0):
+                        local[t] = v
             for t, v in local.items():
-                weights.setdefault(t, {})[i] = min(v, 1.0)
+                tok_ids.append(vocab.setdefault(t, len(vocab)))
+                doc_ids.append(i)
+                wts.append(v)
+        tok_arr = np.asarray(tok_ids, dtype=np.int32)
+        order = np.argsort(tok_arr, kind="stable")
+        doc_arr = np.asarray(doc_ids, dtype=np.int32)[order]
+        w_arr = np.asarray(wts, dtype=np.float32)[order]
+        bounds = np.searchsorted(tok_arr[order], np.arange(len(vocab) + 1))
+        del tok_ids, doc_ids, wts, tok_arr, order, body_tokens
         self.idf: dict[str, float] = {}
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for t, per_doc in weights.items():
-            df = len(per_doc)
+        for t, k in vocab.items():
+            lo, hi = bounds[k], bounds[k + 1]
+            df = int(hi - lo)
             self.idf[t] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            ids = np.fromiter(per_doc.keys(), dtype=np.int32, count=df)
-            ws = np.fromiter(per_doc.values(), dtype=np.float32, count=df)
-            self.postings[t] = (ids, ws)
+            self.postings[t] = (doc_arr[lo:hi], w_arr[lo:hi])
         self.unknown_idf = math.log(1.0 + (n + 0.5) / 0.5) if n else 1.0
 
     def __len__(self) -> int:
@@ -201,8 +207,10 @@ class Index:
         # (short names) are found by the alias pass over the candidates only; that's deliberate:
         # a name always contributes its own tokens, so it reaches the candidates.
         out: list[Candidate] = []
-        for i in top.tolist():
-            a = self._alias_signal(i, qform, qform_full, folded)
+        ids = top.tolist()
+        alias = self._alias_signals(ids, qform, qform_full, folded)
+        for i in ids:
+            a = alias[i]
             cov = float(coverage[i])
             s = 1.0 - (1.0 - cov) * (1.0 - 0.85 * a)
             s = min(1.0, s + prior.get(self.docs[i].kind, 0.0) * (0.5 + 0.5 * max(cov, a)))
@@ -210,35 +218,39 @@ class Index:
         out.sort(key=lambda c: (-c.score, -c.alias, c.key))
         return out[:k], folded
 
-    def _alias_signal(self, i: int, qform: str, qform_full: str, folded: str) -> float:
-        """1.0 when a name of entry i is in the question; less for fuzzy or partial hits.
+    def _alias_signals(self, ids: list[int], qform: str, qform_full: str, folded: str) -> dict[int, float]:
+        """Per candidate: 1.0 when one of its names is in the question; less for fuzzy hits.
 
         A title counts a little more than an alias, so an entry about X beats one that merely
-        lists X among its other names.
+        lists X among its other names. Fuzzy comparisons run as one rapidfuzz batch.
         """
-        best = 0.0
+        best = dict.fromkeys(ids, 0.0)
+        words = set(re.findall(r"[a-z0-9]+", folded))
         qlen = max(len(qform), 1)
-        for name, is_title in self.name_forms[i]:
-            v = 0.0
-            if name.isascii():
-                if len(name) <= 5:       # short Latin names (PFI, PPP, MaaS) must be whole words
-                    if re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", folded):
-                        v = 0.9
+        fuzzy: list[tuple[int, str, bool, int]] = []      # (entry, name, is title, cutoff)
+        for i in ids:
+            for name, is_title in self.name_forms[i]:
+                v = 0.0
+                if name.isascii():
+                    if len(name) <= 5:       # short Latin names (PFI, PPP, MaaS) must be whole words
+                        v = 0.9 if name in words else 0.0
+                    elif name in qform_full:
+                        v = min(1.0, 0.8 + 0.2 * len(name) / qlen)
+                    elif len(name) >= 8:
+                        fuzzy.append((i, name, is_title, 88))
                 elif name in qform_full:
-                    v = min(1.0, 0.8 + 0.2 * len(name) / qlen)
-                elif len(name) >= 8 and qform:
-                    r = fuzz.partial_ratio(name, qform)
-                    if r >= 88:
-                        v = (r - 78) / 22 * 0.8
-            elif name in qform_full:
-                # A two-character name (協定) is a weak hint alone; longer names tell more,
-                # and a name covering most of the question is best.
-                v = 0.4 if len(name) == 2 else min(1.0, 0.7 + 0.05 * len(name) + 0.3 * len(name) / qlen)
-            elif len(name) >= 4 and qform:
-                r = fuzz.partial_ratio(name, qform)
-                if r >= 80:
-                    v = (r - 70) / 30 * 0.8
-            best = max(best, v if is_title else v * 0.95)
-            if best >= 1.0:
-                break
+                    # A two-character name (協定) is a weak hint alone; longer names tell more,
+                    # and a name covering most of the question is best.
+                    v = 0.4 if len(name) == 2 else min(1.0, 0.7 + 0.05 * len(name) + 0.3 * len(name) / qlen)
+                elif len(name) >= 4:
+                    fuzzy.append((i, name, is_title, 80))
+                if v:
+                    best[i] = max(best[i], v if is_title else v * 0.95)
+        if fuzzy and qform:
+            ratios = process.cdist([qform], [f[1] for f in fuzzy], scorer=fuzz.partial_ratio,
+                                   dtype=np.uint8)[0]
+            for (i, name, is_title, cutoff), r in zip(fuzzy, ratios.tolist()):
+                if r >= cutoff:
+                    v = (r - (cutoff - 10)) / (110 - cutoff) * 0.8
+                    best[i] = max(best[i], v if is_title else v * 0.95)
         return best

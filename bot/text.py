@@ -77,6 +77,7 @@ def has_words(folded: str) -> bool:
     return any(script != "num" for _, script in tokens_with_script(folded))
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return _stemmer.stemWord(word.replace("’", "'").rstrip("'"))
 
