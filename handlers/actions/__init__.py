@@ -15,7 +15,7 @@ from slack_bolt import App
 
 from bot.dedupe import claim_event, finish_event, release_event
 from handlers.blocks import (
-    A_FEEDBACK_DOWN, A_FEEDBACK_UP, A_HANDOFF, A_OPEN, A_SHOW, clip, context, escape, message_payload, section,
+    A_FEEDBACK_DOWN, A_FEEDBACK_UP, A_HANDOFF, A_OPEN, A_SHOW, clip, context as context_block, escape, message_payload, section,
     unpack,
 )
 from handlers.deps import deps_of
@@ -118,7 +118,7 @@ def handoff(body, client, context):
     quoted = "\n".join("> " + line for line in escape(clip(question, 2500)).splitlines()) or "> —"
     blocks = [section(head), section(quoted)]
     if data.get("id"):
-        blocks.append(context(f"question log #{data['id']} · lang {lang}"))
+        blocks.append(context_block(f"question log #{data['id']} · lang {lang}"))
     if post(client, channel=staff, text=f"{head}\n{clip(question, 2000)}",
             blocks=[b.to_dict() for b in blocks], what="hand-off"):
         finish_event(deps.db, key)
@@ -151,3 +151,4 @@ def register(app: App) -> None:
     app.action(A_FEEDBACK_DOWN)(ack=_ack, lazy=[feedback_down])
     app.action(A_HANDOFF)(ack=_ack, lazy=[handoff])
     app.action(re.compile(rf"^{A_SHOW}:"))(ack=_ack, lazy=[show_screen])
+    __import__("handlers.actions.proposal", fromlist=["register"]).register(app)   # the proposal desk
