@@ -273,12 +273,19 @@ class Dispatcher:
             if not rows:
                 return
             active = ledger.active_targets(self.engine, [r["target_id"] for r in rows])
+            claimed_at, owned = time.monotonic(), {r["id"] for r in rows}
             for i, row in enumerate(rows):
                 if time.monotonic() >= stop_at:   # out of time: hand the rest back unsent
                     for r in rows[i:]:
                         ledger.mark_retry(self.engine, r, after=timedelta(0), error="run ended",
                                           uncertain=False, count_attempt=False)
                     return
+                if time.monotonic() - claimed_at > self.lease.total_seconds() / 3:
+                    # A slow batch: extend the lease before it can run out under us.
+                    owned, claimed_at = ledger.renew(self.engine, row["claimed_by"], self.lease), time.monotonic()
+                if row["id"] not in owned:
+                    log.warning("ledger row %s was taken over by another clock; not sending it", row["id"])
+                    continue
                 try:
                     if row["target_id"] not in active:
                         if ledger.mark_cancelled(self.engine, row):

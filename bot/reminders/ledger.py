@@ -120,20 +120,37 @@ def claim(engine: Engine, *, worker: str, limit: int, lease: timedelta, now: dat
         D.c.due_at >= utc(now - grace), D.c.due_at <= utc(now),
         or_(and_(D.c.state == PENDING, D.c.next_attempt_at <= wall),
             and_(D.c.state == SENDING, D.c.lease_until < wall)))
-    ids = select(D.c.id).where(claimable).order_by(D.c.due_at, D.c.id).limit(limit)
+    pick = select(D.c.id).where(claimable).order_by(D.c.due_at, D.c.id).limit(limit)
     if engine.dialect.name == "postgresql":
-        ids = ids.with_for_update(skip_locked=True)
-    stmt = (update(D).where(D.c.id.in_(ids.scalar_subquery()), claimable)
-            .values(state=SENDING, claimed_by=token, lease_until=wall + lease, updated_at=wall,
-                    uncertain=or_(D.c.uncertain, D.c.state == SENDING),
-                    first_attempt_at=func.coalesce(D.c.first_attempt_at, wall))
-            .returning(*D.c))
+        pick = pick.with_for_update(skip_locked=True)
 
     def work() -> list[dict]:
+        # Two statements, one transaction: pick ids (on PostgreSQL locking them, skipping rows
+        # another clock is claiming), then take them only if still claimable. A single
+        # UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED) is not safe on PostgreSQL: the
+        # planner may re-run the subquery and claim far more than `limit` rows.
         with engine.begin() as conn:
-            return [dict(r._mapping) for r in conn.execute(stmt)]
+            ids = list(conn.execute(pick).scalars())
+            if not ids:
+                return []
+            stmt = (update(D).where(D.c.id.in_(ids), claimable)
+                    .values(state=SENDING, claimed_by=token, lease_until=wall + lease, updated_at=wall,
+                            uncertain=or_(D.c.uncertain, D.c.state == SENDING),
+                            first_attempt_at=func.coalesce(D.c.first_attempt_at, wall))
+                    .returning(*D.c))
+            return sorted((dict(r._mapping) for r in conn.execute(stmt)), key=lambda r: (r["due_at"], r["id"]))
 
     return with_retry(work, what="reminder claim")
+
+
+def renew(engine: Engine, token: str, lease: timedelta) -> set[int]:
+    """Extend the lease on the rows a claim still owns; returns their ids (a row missing from
+    the answer was taken over after our lease ran out: do not send it)."""
+    def work() -> set[int]:
+        with engine.begin() as conn:
+            return set(conn.execute(update(D).where(D.c.claimed_by == token, D.c.state == SENDING)
+                                    .values(lease_until=utc() + lease).returning(D.c.id)).scalars())
+    return with_retry(work, what="reminder lease renewal")
 
 
 def _finish(engine: Engine, row: dict, **values) -> bool:
