@@ -67,6 +67,8 @@ def _span(m: Milestone, lang: str) -> str:
 
 def route_names(lang: str, routes: tuple[str, ...] = NO_BUDGET_ROUTES) -> str:
     names = [METHODS[k].label(lang) for k in routes]
+    if lang == "en":   # in running text: "partnership agreement", but "PFI/PPP"
+        names = [n if n[:2].isupper() else n[0].lower() + n[1:] for n in names]
     return ", ".join(names) if lang == "en" else "、".join(names)
 
 

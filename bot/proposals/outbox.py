@@ -78,9 +78,10 @@ def pending(engine: Engine, *, proposal_id: int | None = None) -> list[OutboxMes
 
 
 def deliver_outbox(engine: Engine, send: Sender, *, now: datetime | None = None, limit: int = 50,
-                   proposal_id: int | None = None, force: bool = False) -> DeliveryReport:
-    """Send due messages (all pending ones with `force`, e.g. at start-up; only one proposal's with
-    `proposal_id`, e.g. right after it was submitted)."""
+                   proposal_id: int | None = None, kinds: tuple[str, ...] | None = None,
+                   force: bool = False) -> DeliveryReport:
+    """Send due messages (all pending ones with `force`, e.g. at start-up; only one proposal's
+    with `proposal_id`, only some kinds with `kinds`, e.g. the staff post right after a submit)."""
     now = as_utc(now) or utcnow()
     report = DeliveryReport()
     with session_scope(engine) as s:
@@ -89,6 +90,8 @@ def deliver_outbox(engine: Engine, send: Sender, *, now: datetime | None = None,
             q = q.where(OutboxMessage.next_attempt_at <= now)
         if proposal_id is not None:
             q = q.where(OutboxMessage.proposal_id == proposal_id)
+        if kinds:
+            q = q.where(OutboxMessage.kind.in_(kinds))  # type: ignore[attr-defined]
         ids = list(s.exec(q.order_by(OutboxMessage.id).limit(limit)))
     for mid in ids:
         msg = _claim(engine, mid, now)

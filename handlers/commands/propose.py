@@ -1,0 +1,82 @@
+"""`/desk` sub-commands of the proposal desk.
+
+    /desk propose                    open the proposal form (anyone)
+    /desk my-proposals               your own proposals and their status
+    /desk proposal P-2026-0001       one proposal with its history (staff, or its proposer)
+    /desk proposals [status|keyword] list and filter (staff only)
+    /desk challenges                 the city's open challenges (staff also get "add challenge")
+"""
+from __future__ import annotations
+
+import logging
+
+from bot.proposals import status as st
+from bot.proposals.service import NotFound, get_proposal, list_challenges, list_proposals, my_proposals, parse_filter
+from bot.proposals.staff import NotStaff
+from handlers.commands.desk import Call, Out, subcommand
+from handlers.send import reason
+from handlers.views.proposal import (actor_of, challenges_message, detail_blocks, list_blocks, not_staff_text,
+                                     open_proposal_form, quick_client, s)
+from bot.proposals.text import one_line
+
+log = logging.getLogger(__name__)
+
+
+@subcommand("propose", summary={"ja": "公民連携の提案を送る(フォームが開きます)", "en": "send the city a proposal (opens a form)"})
+def propose(call: Call) -> Out:
+    # Inside the ack: trigger_id lives 3 seconds, so a quick client (short timeout, no retries).
+    try:
+        open_proposal_form(call.deps, quick_client(call.client), call.trigger_id, call.lang)
+    except Exception as e:  # noqa: BLE001
+        log.error("/desk propose: views.open failed: %s", reason(e))
+        return Out("フォームを開けませんでした。もう一度 `/desk propose` をお試しください。" if call.lang != "en" else
+                   "Could not open the form; please try `/desk propose` again.")
+    return Out("📝 提案フォームを開きました。" if call.lang != "en" else "📝 The proposal form is open.")
+
+
+@subcommand("my-proposals", slow=True, summary={"ja": "自分の提案と状況", "en": "your proposals and their status"})
+def mine(call: Call) -> Out:
+    views = my_proposals(call.deps.db, call.user_id)
+    title = "あなたの提案" if call.lang != "en" else "Your proposals"
+    if not views:
+        return Out("まだ提案はありません。`/desk propose` から送れます。" if call.lang != "en" else
+                   "You have no proposals yet. Send one with `/desk propose`.")
+    return Out("\n".join(one_line(v, call.lang) for v in views)[:3000], list_blocks(views, title, call.lang))
+
+
+@subcommand("proposal", slow=True, summary={"ja": "提案の詳細と経過(受付番号を指定)", "en": "one proposal with its history (give its number)"})
+def one(call: Call) -> Out:
+    ref = call.args.split(" ")[0] if call.args else ""
+    if not ref:
+        return Out("受付番号を指定してください(例: `/desk proposal P-2026-0001`)" if call.lang != "en" else
+                   "Give a reference number, e.g. `/desk proposal P-2026-0001`")
+    # A bare reference number says nothing about language: Japanese, or the proposal's own.
+    lang = call.lang if call.args.strip() != ref else "ja"
+    actor = actor_of(call.deps, call.client, call.user_id)
+    try:
+        v = get_proposal(call.deps.db, ref, actor)
+    except NotFound:
+        return Out(s("not_found", lang, ref=ref))
+    lang = "ja" if actor.is_staff else (v.lang if call.args.strip() == ref else lang)
+    return Out(one_line(v, lang), detail_blocks(v, lang, staff=actor.is_staff))
+
+
+@subcommand("proposals", slow=True, summary={"ja": "提案の一覧(職員のみ。状況名やキーワードで絞り込み)",
+                                             "en": "list proposals (staff only; filter by status or keyword)"})
+def listing(call: Call) -> Out:
+    actor = actor_of(call.deps, call.client, call.user_id)
+    status, keyword = parse_filter(call.args)
+    try:
+        views = list_proposals(call.deps.db, actor, status=status, keyword=keyword)
+    except NotStaff:
+        return Out(not_staff_text(call.lang))
+    what = st.label(status) if status else (f"「{keyword}」" if keyword else "すべて")
+    title = f"提案一覧: {what}({len(views)}件)"
+    return Out(title, list_blocks(views, title, "ja"))
+
+
+@subcommand("challenges", slow=True, summary={"ja": "募集中の市の課題(テーマ型提案)", "en": "city challenges open for proposals"})
+def challenges(call: Call) -> Out:
+    actor = actor_of(call.deps, call.client, call.user_id)
+    text, blocks = challenges_message(list_challenges(call.deps.db), call.lang, staff=actor.is_staff)
+    return Out(text, blocks)
