@@ -117,21 +117,31 @@ def cmd_chat(args) -> int:
 
 
 def cmd_run(args) -> int:
-    """Slack (Socket Mode with SLACK_APP_TOKEN, HTTP with a signing secret) or the console."""
+    """Slack (Socket Mode with SLACK_APP_TOKEN, HTTP with a signing secret) or the console.
+
+    The single-process setups (console, Socket Mode) run the reminder clock in-process; HTTP mode
+    leaves it to the separate `clock` process (see Procfile).
+    """
     settings = get_settings()
     desk = _load_desk()
     if desk is None:
         return 1
     if settings.slack_bot_token and settings.slack_app_token:
+        from bot.reminders import start_background_scheduler
         from handlers.app import run_socket_mode
 
-        return run_socket_mode(settings) or 0
+        scheduler = start_background_scheduler(settings)
+        try:
+            run_socket_mode(settings, desk=desk)
+        finally:
+            scheduler.shutdown(wait=False)
+        return 0
     if settings.slack_bot_token and settings.slack_signing_secret:
         from handlers.app import serve_http
 
         return serve_http(settings) or 0
-    from bot.render import render_text
     from bot.console import run_console
+    from bot.render import render_text
 
     return run_console(desk, render_text, with_scheduler=True)
 

@@ -25,7 +25,10 @@ def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool 
         print(s, file=stdout, flush=True)
 
     say(HELP)
-    last: Reply | None = None
+    if with_scheduler:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    last: Reply | None = None          # the last reply shown
+    asked: Reply | None = None         # the last reply to a question typed (for "staff")
     try:
         while True:
             if interactive:
@@ -40,15 +43,19 @@ def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool 
             if q in ("help", "?"):
                 say(HELP)
                 continue
-            if q == "staff" and last is not None:
-                say(f"[staff channel] 質問を担当職員に引き継ぎました: {last.question!r}")
-                log.info("console hand-off: %r", last.question)
+            if q == "staff":
+                if asked is None:
+                    say("まだ質問がありません。")
+                    continue
+                # No Slack here: show what would go to the staff channel.
+                say(f"[staff channel] 質問: {asked.question!r} (console) — 担当職員に引き継ぎました。")
                 continue
-            if q.isdigit() and last is not None and 1 <= int(q) <= len(last.suggestions):
-                s = last.suggestions[int(q) - 1]
-                last = desk.reply_for_entry(s.entry_id, last.lang, question=last.question)
+            links = (last.suggestions + last.related) if last else ()
+            if q.isdigit() and 1 <= int(q) <= len(links):
+                link = links[int(q) - 1]
+                last = desk.reply_for_entry(link.entry_id, last.lang, question=last.question)
             else:
-                last = desk.answer(q, surface="console", asker="console")
+                last = asked = desk.answer(q, surface="console", asker="console")
             say(render(last, console=True))
     finally:
         if scheduler is not None:
@@ -58,11 +65,7 @@ def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool 
 
 def _start_scheduler():
     """Reminders run in-process for the console; they print what they would post."""
-    try:
-        from bot.reminders import start_background_scheduler
-        from bot.reminders.delivery import ConsoleSender
-    except ImportError:  # reminders not installed in this build
-        return None
     from bot.config import get_settings
+    from bot.reminders import ConsoleSender, start_background_scheduler
 
     return start_background_scheduler(get_settings(), ConsoleSender())

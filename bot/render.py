@@ -19,8 +19,11 @@ def render_text(reply: Reply, *, console: bool = False) -> str:
     lines.append(reply.text)
     if reply.source:
         lines.append(f"({L['source']}: {reply.source})")
+    # In the console the links are numbered: typing the number opens one (see bot/console.py).
     if reply.related:
-        lines.append(f"{L['related']}: " + " / ".join(r.title for r in reply.related))
+        start = len(reply.suggestions) + 1
+        items = [f"{i}. {r.title}" if console else r.title for i, r in enumerate(reply.related, start)]
+        lines.append(f"{L['related']}: " + " / ".join(items))
     if reply.suggestions:
         lines.append(f"{L['suggest']}:")
         lines += [f"  {i}. {s.title}" for i, s in enumerate(reply.suggestions, 1)]
