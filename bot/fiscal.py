@@ -354,7 +354,11 @@ def default_calendar() -> BudgetCalendar:
     until the file changes."""
     from bot.config import get_settings
 
-    s = get_settings()
+    return calendar_for(get_settings())
+
+
+def calendar_for(s) -> BudgetCalendar:
+    """The calendar a Settings object names (cached until the file changes)."""
     cal_file = getattr(s, "calendar_file", None)
     path = calendar_path(s.knowledge_dir, cal_file)
     try:

@@ -25,6 +25,7 @@ TEXT = {
         "next": "次のリマインダー:",
         "usage": "使い方: `/desk remind on [ja|en]`(登録)・`/desk remind off`(停止)・`/desk remind status`(状態と次の予定)",
         "channel": "このチャンネル", "dm": "あなた(DM)",
+        "invite": "※ボットがこのチャンネルのメンバーでないと届きません(`/invite @deskbot`)。",
         "ja": "日本語", "en": "英語",
     },
     "en": {
@@ -38,6 +39,7 @@ TEXT = {
         "usage": "Usage: `/desk remind on [ja|en]` (subscribe) · `/desk remind off` (stop) · "
                  "`/desk remind status` (state and what comes next)",
         "channel": "this channel", "dm": "you (DM)",
+        "invite": "Note: the bot must be a member of this channel to post here (`/invite @deskbot`).",
         "ja": "Japanese", "en": "English",
     },
 }
@@ -72,11 +74,16 @@ def remind_command(text: str, *, channel_id: str | None, user_id: str | None, is
         where = t["dm"] if kind == "user" else t["channel"]
         changed = subscribe(engine, target, kind=kind, lang=sub_lang, by=user_id)
         msg = t["on" if changed else "already"].format(where=where, lang_name=t[sub_lang])
+        if kind == "channel":
+            msg += "\n" + t["invite"]
         return msg + "\n" + _upcoming(calendar, now, ui)
+    sub = get_subscription(engine, target)
+    if sub and verb in OFF | STATUS and not (words[1:] and LANGS.get(words[1].lower())):
+        ui = sub.lang                        # answer in the language they chose
+        t, where = TEXT[ui], TEXT[ui]["dm"] if kind == "user" else TEXT[ui]["channel"]
     if verb in OFF:
         return t["off" if unsubscribe(engine, target, by=user_id) else "not_on"].format(where=where)
     if verb in STATUS:
-        sub = get_subscription(engine, target)
         if sub and sub.active:
             return t["status_on"].format(where=where, lang_name=t[sub.lang]) + "\n" + _upcoming(calendar, now, ui)
         return t["status_off"].format(where=where) + "\n" + _upcoming(calendar, now, ui)

@@ -35,3 +35,4 @@ def publish_home(event, client, context):
 def register(app: App) -> None:
     app.event("app_home_opened")(ack=_ack, lazy=[publish_home])
     __import__("handlers.views.proposal", fromlist=["register"]).register(app)   # the proposal desk
+    __import__("handlers.views.remind", fromlist=["register"]).register(app)     # reminders: App Home button

@@ -1,0 +1,65 @@
+"""App Home: a reminders section with a subscribe / unsubscribe button (reminders by DM)."""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk.models.blocks import ActionsBlock
+
+from bot.reminders.subscriptions import is_subscribed, subscribe, unsubscribe
+from handlers.blocks import button, divider, pack, section, unpack
+from handlers.deps import deps_of
+from handlers.send import reason
+from handlers.views.screens import home_section, home_view
+
+log = logging.getLogger(__name__)
+
+A_REMIND = "desk_remind_toggle"
+TEXT = {
+    "ja": {"title": "🔔 *予算カレンダーのリマインダー*",
+           "on": "提案時期の始まりと締め切り前(30・14・7・1日前)、予算の節目ごとに、朝9時にDMでお知らせしています。",
+           "off": "提案時期の始まりと締め切り前(30・14・7・1日前)、予算の節目ごとに、朝9時にDMでお知らせします。",
+           "btn_on": "DMで受け取る", "btn_off": "受け取りをやめる"},
+    "en": {"title": "🔔 *Budget-calendar reminders*",
+           "on": "You get a DM at 09:00 when the proposal window opens, 30/14/7/1 days before it closes, "
+                 "and at each budget milestone.",
+           "off": "Get a DM at 09:00 when the proposal window opens, 30/14/7/1 days before it closes, "
+                  "and at each budget milestone.",
+           "btn_on": "Send me reminders", "btn_off": "Stop reminders"},
+}
+
+
+@home_section
+def reminders_section(deps, user_id: str, lang: str) -> list:
+    t = TEXT["en" if lang == "en" else "ja"]
+    on = is_subscribed(deps.db, user_id)
+    btn = button(t["btn_off"] if on else t["btn_on"], A_REMIND, pack(on=0 if on else 1, l=lang),
+                 style=None if on else "primary")
+    return [divider(), section(f"{t['title']}\n{t['on' if on else 'off']}"),
+            ActionsBlock(block_id="home_remind", elements=[btn])]
+
+
+def _ack(ack):
+    ack()
+
+
+def toggle(body, client, context):
+    """Switch the clicking user's DM reminders, then redraw their Home tab."""
+    deps = deps_of(context)
+    user = (body.get("user") or {}).get("id")
+    data = unpack(((body.get("actions") or [{}])[0]).get("value"))
+    lang = data.get("l") or "ja"
+    if not user:
+        return
+    if data.get("on"):
+        subscribe(deps.db, user, kind="user", lang=lang, by=user)
+    else:
+        unsubscribe(deps.db, user, by=user)
+    try:
+        client.views_publish(user_id=user, view=home_view(deps, user, lang))
+    except Exception as e:  # noqa: BLE001 — the change is saved; the tab redraws next time it opens
+        log.error("views.publish after reminder toggle failed: %s", reason(e))
+
+
+def register(app: App) -> None:
+    app.action(A_REMIND)(ack=_ack, lazy=[toggle])
