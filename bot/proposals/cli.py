@@ -30,6 +30,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = prs.add_parser("nudge", help="queue the stale-proposal nudge now (normally the scheduler does)")
     p.add_argument("--days", type=int, help="no status change for this many days (default: setting)")
     p.set_defaults(func=cmd_nudge)
+    p = prs.add_parser("deliver", help="send waiting staff posts and notices to Slack (cron or the scheduler)")
+    p.add_argument("--nudge", action="store_true", help="queue the stale-proposal nudge first")
+    p.add_argument("--all", action="store_true", help="retry every waiting message now, whatever its backoff")
+    p.set_defaults(func=cmd_deliver)
 
 
 def _engine():
@@ -93,3 +97,20 @@ def cmd_nudge(args) -> int:
     refs = nudge_stale(_engine(), days=args.days)
     print(f"nudge queued for {len(refs)} proposal(s): {', '.join(refs)}" if refs else "nothing to nudge")
     return 0
+
+
+def cmd_deliver(args) -> int:
+    # The Slack side renders and posts; imported only here so bot/ stays importable without it.
+    from bot.config import get_settings
+    from bot.proposals.outbox import pending
+    from handlers.views.proposal import run_outbox_job
+
+    engine = _engine()
+    settings = get_settings()
+    if settings.slack_bot_token is None:
+        print("SLACK_BOT_TOKEN is not set: nothing can be delivered", file=sys.stderr)
+        return 1
+    run_outbox_job(settings, engine=engine, nudge=args.nudge, force=args.all)
+    left = pending(engine)
+    print(f"{len(left)} message(s) still waiting" if left else "outbox empty")
+    return 0 if not left else 3

@@ -97,7 +97,7 @@ def change(body, client, context):
         v = change_status(deps.db, ref, new, actor, expected=expected)
     except Conflict:
         now = get_proposal(deps.db, ref, actor)
-        _tell(client, body, f"{ref} は先に別の職員が更新しました(現在: {st.label(now.status)})。カードは最新の状態に更新されます。")
+        _tell(client, body, f"{ref} は先に別の職員が更新しました(現在: {st.label(now.status)})。変更は行っていません。")
         return
     except (st.BadTransition, NotFound, ValueError) as e:
         _tell(client, body, f"{ref}: {e}")

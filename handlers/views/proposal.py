@@ -40,6 +40,7 @@ from bot.proposals.validation import METHODS, NEEDS_BUDGET, SUMMARY_MAX, Validat
 from handlers.blocks import button, clip, context, divider, escape, header, pack, section, unpack
 from handlers.deps import Deps, deps_of
 from handlers.send import reason
+from handlers.views.screens import home_section
 
 log = logging.getLogger(__name__)
 
@@ -362,7 +363,7 @@ def after_staff_change(body, client, context):
 def _fields(v: ProposalView, lang: str = "ja") -> str:
     method = METHODS[v.method].label(lang) if v.method in METHODS else v.method
     budget = NEEDS_BUDGET[v.needs_budget].label(lang) if v.needs_budget in NEEDS_BUDGET else v.needs_budget
-    rows = [("団体名", escape(v.organisation)), ("担当者", f"{escape(v.contact_name)} <mailto:{v.email}|{escape(v.email)}>"),
+    rows = [("団体名", escape(v.organisation)), ("担当者", f"{escape(v.contact_name)}({escape(v.email)})"),
             ("手法", method), ("市の予算", budget), ("対応する課題", escape(v.challenge_title or "なし")),
             ("状況", f"*{st.label(v.status)}*"), ("担当課", escape(v.department or "未定"))]
     return "\n".join(f"*{k}*: {val}" for k, val in rows)
@@ -450,6 +451,19 @@ def propose_button(lang: str = "ja", challenge_id: int | None = None):
                   style="primary")
 
 
+@home_section
+def home_proposals(deps: Deps, user_id: str, lang: str) -> list[Block]:
+    """App Home: the propose button and the user's own proposals with their status."""
+    from bot.proposals.service import my_proposals
+
+    mine = my_proposals(deps.db, user_id)[:10]
+    head = "*公民連携の提案*" if lang != "en" else "*Proposals to the city*"
+    lines = [f"• *{v.ref}* {escape(clip(v.title, 60))} — {st.label(v.status, lang)}" for v in mine]
+    body = "\n".join(lines) if lines else ("提案はまだありません。市の課題は `/desk challenges` でご覧いただけます。" if lang != "en"
+                                         else "No proposals yet. See the city's challenges with `/desk challenges`.")
+    return [divider(), section(f"{head}\n{body}", accessory=propose_button(lang))]
+
+
 def not_staff_text(lang: str) -> str:
     return s("not_staff", lang)
 
@@ -502,7 +516,8 @@ class SlackOutboxSender:
         return None
 
 
-def run_outbox_job(settings=None, *, client: WebClient | None = None, engine=None, nudge: bool = True) -> None:
+def run_outbox_job(settings=None, *, client: WebClient | None = None, engine=None, nudge: bool = True,
+                   force: bool = False) -> None:
     """For the scheduler (every minute is fine): queue stale nudges, deliver whatever is due."""
     from bot.config import get_settings
     from bot.db import get_engine, init_db
@@ -515,7 +530,7 @@ def run_outbox_job(settings=None, *, client: WebClient | None = None, engine=Non
     deps = Deps(settings=settings, db=engine)
     if nudge:
         nudge_stale(engine)
-    flush_outbox(deps, client or build_client(settings))
+    flush_outbox(deps, client or build_client(settings), force=force)
 
 
 # ---- registration -------------------------------------------------------------------------------

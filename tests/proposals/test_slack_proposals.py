@@ -369,3 +369,58 @@ def test_challenges_added_by_staff_and_answered_by_a_company(desk_app, stub, db_
     _, resp = propose(desk_app, view_id="VCH", challenge_id=str(cid))
     assert resp["response_action"] == "update"
     assert get_proposal(db_engine, the_proposal(db_engine).ref, Actor("x", True)).challenge_title == "空き家の活用"
+
+
+def test_app_home_has_the_propose_button_and_own_proposals(stub, db_engine):
+    from bot.config import get_settings
+    from bot.engine import Desk
+    from bot.knowledge import load_knowledge
+    from handlers.app import build_app
+
+    settings = make_settings(stub, desk_staff_user_ids=LISTED_STAFF, desk_staff_channel=STAFF_CHANNEL)
+    desk = Desk(load_knowledge(get_settings().knowledge_dir), engine=db_engine)
+    r = Running(build_app(settings, db=db_engine, desk=desk), settings)
+    try:
+        propose(r, user=COMPANY, view_id="VHOME1", title="Aの提案")
+        propose(r, user=OTHER_COMPANY, view_id="VHOME2", title="Bの提案")
+        stub.reset()
+        r.event({"type": "app_home_opened", "user": COMPANY, "channel": "DHOME", "tab": "home",
+                 "event_ts": f"{time.time():.6f}"})
+        home = json.dumps(wait_until(lambda: stub.of("views.publish"))[0].view(), ensure_ascii=False)
+        assert "desk_propose" in home and "Aの提案" in home and "Bの提案" not in home
+    finally:
+        r.stop()
+
+
+def test_cli_deliver_sends_waiting_posts_and_the_stale_nudge(desk_app, stub, db_engine, monkeypatch, capsys):
+    """`deskbot proposals deliver [--all] [--nudge]`: what cron or the clock runs."""
+    from datetime import datetime, timedelta, timezone
+
+    import time_machine
+
+    from bot import db as dbmod
+    from bot.cli import main
+    from bot.config import get_settings
+
+    url = db_engine.url.render_as_string(hide_password=False)
+    for k, v in {"DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": stub.api_url,
+                 "DESK_STAFF_CHANNEL": STAFF_CHANNEL}.items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    monkeypatch.setitem(dbmod._engines, url, db_engine)
+    try:
+        stub.fail_next(30, status=500, method="chat.postMessage")
+        propose(desk_app)
+        outbox_idle(db_engine)
+        stub.reset()
+        ref = the_proposal(db_engine).ref
+        assert main(["proposals", "deliver", "--all"]) == 0
+        assert "outbox empty" in capsys.readouterr().out
+        assert [ref in c.args["text"] for c in posts_to(stub, STAFF_CHANNEL)] == [True]
+        stub.reset()
+        with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=15)):
+            assert main(["proposals", "deliver", "--nudge"]) == 0
+        nudge = posts_to(stub, STAFF_CHANNEL)
+        assert len(nudge) == 1 and "14日以上" in nudge[0].args["text"] and ref in json.dumps(nudge[0].blocks(), ensure_ascii=False)
+    finally:
+        get_settings.cache_clear()
