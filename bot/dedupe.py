@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, delete, update
+from sqlalchemy import DateTime, delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
@@ -50,36 +50,38 @@ def claim_event(engine: Engine, event_id: str, *, now: datetime | None = None) -
     """True if this caller now owns `event_id` and must handle it; False if it is a duplicate."""
     now = _utc(now) if now else _now()
 
+    table = ProcessedEvent.__table__
+
     def attempt() -> bool:
         if random.randrange(PURGE_EVERY) == 0:
             purge_expired(engine, now=now)
+        # SQLAlchemy Core, not the ORM: this runs on every event, on the reply's critical path.
         try:
-            with Session(engine) as s:
-                s.add(ProcessedEvent(event_id=event_id, claimed_at=now, expires_at=now + TTL))
-                s.commit()
+            with engine.begin() as conn:
+                conn.execute(insert(table).values(event_id=event_id, status="pending",
+                                                  claimed_at=now, expires_at=now + TTL))
             return True
         except IntegrityError:
             pass
         # Already there. Take it over only if it expired or its claimant let the lease run out.
-        with Session(engine) as s:
-            stmt = (update(ProcessedEvent)
-                    .where(ProcessedEvent.event_id == event_id)
-                    .where((ProcessedEvent.expires_at < now)
-                           | ((ProcessedEvent.status == "pending") & (ProcessedEvent.claimed_at < now - LEASE)))
+        with engine.begin() as conn:
+            stmt = (update(table)
+                    .where(table.c.event_id == event_id)
+                    .where((table.c.expires_at < now)
+                           | ((table.c.status == "pending") & (table.c.claimed_at < now - LEASE)))
                     .values(status="pending", claimed_at=now, expires_at=now + TTL))
-            taken = s.execute(stmt).rowcount == 1
-            s.commit()
-        return taken
+            return conn.execute(stmt).rowcount == 1
 
     return with_retry(attempt, what="claim event")
 
 
 def finish_event(engine: Engine, event_id: str) -> None:
     """Mark a claimed event as answered: redeliveries are duplicates from now on."""
+    table = ProcessedEvent.__table__
+
     def run() -> None:
-        with Session(engine) as s:
-            s.execute(update(ProcessedEvent).where(ProcessedEvent.event_id == event_id).values(status="done"))
-            s.commit()
+        with engine.begin() as conn:
+            conn.execute(update(table).where(table.c.event_id == event_id).values(status="done"))
     with_retry(run, what="finish event")
 
 

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY = 1_000_000          # Slack payloads are far smaller; refuse anything bigger
-LISTENER_THREADS = 32         # lazy listeners (answers, posts) run here
+LISTENER_THREADS = 8          # lazy listeners (answers, posts); mostly CPU-bound under the GIL: more threads only queue for it (see bench/bench_slack.py)
 
 
 def _secret(value) -> str | None:

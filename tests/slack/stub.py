@@ -40,6 +40,11 @@ class Call:
         return json.loads(v) if isinstance(v, str) else v
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512      # listen backlog: bursts of 100+ concurrent calls
+
+
 @dataclass
 class _Failure:
     status: int
@@ -54,9 +59,7 @@ class SlackStub:
         self._failures: list[_Failure] = []
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.server.request_queue_size = 256
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self._thread: threading.Thread | None = None
 
     # ---- control ------------------------------------------------------------------------------
@@ -150,6 +153,16 @@ class SlackStub:
             def log_message(self, *a):
                 pass
 
+            def do_GET(self):
+                # /_calls: what was recorded, for a stub running in another process (bench)
+                if urlsplit(self.path).path == "/_calls":
+                    with stub._cond:
+                        rows = [{"method": c.method, "at": c.at, "channel": c.args.get("channel"),
+                                 "thread_ts": c.args.get("thread_ts")} for c in stub.calls]
+                    self._reply(200, rows)
+                else:
+                    self._reply(404, {"ok": False})
+
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
                 path = urlsplit(self.path).path
@@ -184,7 +197,7 @@ class SlackStub:
                 else:
                     self._reply(200, stub._answer(method, args))
 
-            def _reply(self, status: int, body: dict | None, headers: dict | None = None, text: str | None = None):
+            def _reply(self, status: int, body, headers: dict | None = None, text: str | None = None):
                 data = (text if text is not None else json.dumps(body)).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain" if text is not None else "application/json")

@@ -1,0 +1,256 @@
+"""HTTP mode under load: signed `app_mention` events at 20 and 100 concurrent requests.
+
+Three processes on loopback: the app (deskbot's real Bolt app behind its HTTP server, answering
+through the real engine and logging to SQLite), the Slack Web API stub (tests/slack/stub.py), and
+this load generator. For each event: ack latency (HTTP round trip of the event delivery) and time
+until the stub receives the reply's `chat.postMessage` (CLOCK_MONOTONIC is shared by processes).
+A tenth of the events are delivered twice more (a duplicate, and a Slack retry with
+X-Slack-Retry-Num) to count duplicate replies; events without a reply count as lost.
+
+Baseline, measured in the same run: a bare Bolt app behind the same server whose listener only
+acks and, in a lazy listener, posts a fixed text (no engine, no database, no exactly-once check).
+
+    .venv/bin/python bench/bench_slack.py [--events 500] [--levels 20 100]
+
+Goals (issue #3): ack p99 < 100 ms and reply p99 < 500 ms at 100 concurrent; zero duplicates,
+zero lost. Bounded: every wait has a timeout; the child processes are stopped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "slack"))
+
+SECRET = "bench-signing-secret"
+BOT = "UBOTDESK"
+
+
+# ---- child processes ----------------------------------------------------------------------------
+
+def run_stub(q):
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    from stub import SlackStub
+
+    s = SlackStub()
+    q.put(s.url)
+    s.server.serve_forever()
+
+
+def run_app(kind: str, stub_url: str, db_url: str, q):
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    from bot.config import Settings
+
+    settings = Settings(slack_bot_token="xoxb-bench", slack_signing_secret=SECRET,
+                        slack_api_url=stub_url + "/api/", database_url=db_url)
+    if kind == "deskbot":
+        from bot.db import get_engine
+        from bot.engine import Desk
+        from handlers.app import build_app, make_http_server
+
+        desk = Desk.load(settings, engine=get_engine(db_url))
+        app = build_app(settings, desk=desk)
+    else:
+        from concurrent.futures import ThreadPoolExecutor as TPE
+
+        from slack_bolt import App
+
+        from handlers.app import build_client, make_http_server
+
+        app = App(client=build_client(settings), signing_secret=SECRET, process_before_response=True,
+                  listener_executor=TPE(max_workers=32))
+
+        def ack(ack):
+            ack()
+
+        def post(event, client):
+            client.chat_postMessage(channel=event["channel"], thread_ts=event["ts"], text="ok")
+
+        app.event("app_mention")(ack=ack, lazy=[post])
+    server = make_http_server(app, settings, "127.0.0.1", 0)
+    q.put(server.server_address[1])
+    server.serve_forever()
+
+
+# ---- load generator -----------------------------------------------------------------------------
+
+def signed(body: str) -> dict:
+    ts = str(int(time.time()))
+    sig = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+def pct(xs: list[float], p: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def stub_calls(stub_url: str) -> list[dict]:
+    host, port = stub_url.removeprefix("http://").split(":")
+    c = http.client.HTTPConnection(host, int(port), timeout=10)
+    c.request("GET", "/_calls")
+    rows = json.loads(c.getresponse().read())
+    c.close()
+    return rows
+
+
+def _event(i: int, question: str) -> tuple[str, str]:
+    ts = f"{1800000000 + i}.{uuid.uuid4().int % 10**6:06d}"
+    ev = {"type": "app_mention", "user": "UBENCH01", "channel": "CBENCH01", "ts": ts, "event_ts": ts,
+          "text": f"<@{BOT}> {question}"}
+    body = {"token": "x", "team_id": "T0TEST", "api_app_id": "A0", "type": "event_callback",
+            "event_id": "Ev" + uuid.uuid4().hex[:12], "event_time": int(time.time()), "event": ev,
+            "authorizations": [{"team_id": "T0TEST", "user_id": BOT, "is_bot": True}]}
+    return ts, json.dumps(body)
+
+
+def _replies(stub_url: str, start: int) -> list[dict]:
+    return [c for c in stub_calls(stub_url)[start:] if c["method"] == "chat.postMessage"]
+
+
+def drive(port: int, stub_url: str, questions: list[str], n_events: int, concurrency: int) -> dict:
+    """Bursts of `concurrency` simultaneous event deliveries (one per thread, released together by
+    a barrier), each burst followed by a redelivery of a tenth of its events (a duplicate and a
+    Slack retry), then a wait for the burst's replies before the next burst."""
+    conns: dict[int, http.client.HTTPConnection] = {}
+    sent_at: dict[str, float] = {}
+    acks: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def send(slot: int, ts: str, body: str, retry: str | None, barrier: threading.Barrier | None):
+        nonlocal errors
+        headers = signed(body)
+        if retry:
+            headers |= {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
+        conn = conns.get(slot) or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conns[slot] = conn
+        if barrier:
+            barrier.wait()
+        t0 = time.monotonic()
+        try:
+            conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
+            r = conn.getresponse()
+            r.read()
+            ok = r.status == 200
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conns.pop(slot, None)
+            ok = False
+        t1 = time.monotonic()
+        with lock:
+            errors += not ok
+            if retry is None and ts not in sent_at:
+                sent_at[ts] = t0
+                acks.append((t1 - t0) * 1000)
+
+    start = len(stub_calls(stub_url))
+    n = 0
+    with ThreadPoolExecutor(concurrency) as pool:
+        while n < n_events:
+            burst = [_event(n + k, questions[(n + k) % len(questions)]) for k in range(concurrency)]
+            n += len(burst)
+            barrier = threading.Barrier(len(burst))
+            list(pool.map(lambda a: send(a[0], *a[1], None, barrier), enumerate(burst)))
+            again = burst[:: 10]
+            redeliver = [(ts, body, r) for ts, body in again for r in (None, "1")]
+            list(pool.map(lambda a: send(a[0], *a[1], None), enumerate(redeliver)))
+            want = {ts for ts, _ in burst}
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not want <= {p["thread_ts"] for p in _replies(stub_url, start)}:
+                time.sleep(0.05)
+    for c in conns.values():
+        c.close()
+    time.sleep(1.0)                      # late duplicates would show up here
+    first: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for p in _replies(stub_url, start):
+        ts = p["thread_ts"]
+        count[ts] = count.get(ts, 0) + 1
+        first[ts] = min(first.get(ts, p["at"]), p["at"])
+    replies = [(first[ts] - sent_at[ts]) * 1000 for ts in sent_at if ts in first]
+    return {"events": len(sent_at), "errors": errors,
+            "ack_p50": statistics.median(acks), "ack_p99": pct(acks, 99),
+            "reply_p50": statistics.median(replies) if replies else float("nan"), "reply_p99": pct(replies, 99),
+            "duplicates": sum(k - 1 for k in count.values() if k > 1),
+            "lost": sum(1 for ts in sent_at if ts not in first)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=int, default=500, help="events per concurrency level")
+    ap.add_argument("--levels", type=int, nargs="+", default=[20, 100])
+    args = ap.parse_args()
+
+    from bot.config import get_settings
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(get_settings().knowledge_dir)
+    questions = [e.title.ja for e in kb.entries.values()] + [a for e in kb.entries.values() for a in e.aliases[:2]]
+
+    ctx = mp.get_context("spawn")
+    procs: list = []
+    tmp = tempfile.mkdtemp(prefix="bench-slack-")
+    try:
+        q = ctx.Queue()
+        p = ctx.Process(target=run_stub, args=(q,), daemon=True)
+        p.start()
+        procs.append(p)
+        stub_url = q.get(timeout=30)
+        ports = {}
+        for kind in ("baseline", "deskbot"):
+            p = ctx.Process(target=run_app, args=(kind, stub_url, f"sqlite:///{tmp}/{kind}.sqlite3", q), daemon=True)
+            p.start()
+            procs.append(p)
+            ports[kind] = q.get(timeout=60)
+        drive(ports["deskbot"], stub_url, questions, 50, 10)      # warm-up (not reported)
+        drive(ports["baseline"], stub_url, questions, 50, 10)
+        print(f"bench_slack: {args.events} app_mention events per level, in bursts of `conc` simultaneous "
+              f"deliveries (+10% redelivered: duplicate and X-Slack-Retry-Num); loopback, {os.cpu_count()} cores")
+        hdr = f"{'app':9s} {'conc':>4s} {'ack p50':>8s} {'ack p99':>8s} {'reply p50':>9s} {'reply p99':>9s} {'dup':>4s} {'lost':>4s} {'err':>4s}"
+        print(hdr)
+        results = {}
+        for level in args.levels:
+            for kind in ("baseline", "deskbot"):
+                r = drive(ports[kind], stub_url, questions, args.events, level)
+                results[(kind, level)] = r
+                print(f"{kind:9s} {level:4d} {r['ack_p50']:7.1f}ms {r['ack_p99']:7.1f}ms {r['reply_p50']:8.1f}ms "
+                      f"{r['reply_p99']:8.1f}ms {r['duplicates']:4d} {r['lost']:4d} {r['errors']:4d}")
+        top = max(args.levels)
+        d, b = results[("deskbot", top)], results[("baseline", top)]
+        print(f"at {top} concurrent: ack p99 {d['ack_p99']:.1f} ms (baseline {b['ack_p99']:.1f} ms, ×{d['ack_p99'] / b['ack_p99']:.2f}); "
+              f"reply p99 {d['reply_p99']:.1f} ms (baseline {b['reply_p99']:.1f} ms, ×{d['reply_p99'] / b['reply_p99']:.2f})")
+        goals = {"ack p99 < 100 ms": d["ack_p99"] < 100, "reply p99 < 500 ms": d["reply_p99"] < 500,
+                 "zero duplicates": all(results[("deskbot", lv)]["duplicates"] == 0 for lv in args.levels),
+                 "zero lost": all(results[("deskbot", lv)]["lost"] == 0 for lv in args.levels)}
+        print("goals: " + ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in goals.items()))
+        return 0
+    finally:
+        for p in procs:
+            p.terminate()
+            p.join(timeout=5)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
