@@ -64,7 +64,11 @@ class Desk:
         self.log_questions = log_questions and engine is not None
         self._keys = list(kb.entries)
         self.index = Index([_index_doc(e) for e in kb.entries.values()], Synonyms.build(kb.synonyms))
-        self._oos = [(t, [T.text_form(T.fold(k)) for k in t.keywords]) for t in kb.out_of_scope]
+        # Out-of-scope keywords: Japanese ones match anywhere, Latin ones as whole words.
+        self._oos = [(t, [T.text_form(T.fold(k)) for k in t.keywords if not k.isascii()],
+                      re.compile(r"\b(?:" + "|".join(re.escape(T.fold(k)) for k in t.keywords if k.isascii()) + r")\b")
+                      if any(k.isascii() for k in t.keywords) else None)
+                     for t in kb.out_of_scope]
         self._pending: list[QuestionLog] = []
         self._lock = threading.Lock()
 
@@ -128,8 +132,8 @@ class Desk:
 
     def _out_of_scope(self, folded: str):
         form = T.text_form(folded)
-        for topic, keys in self._oos:
-            if any(k and k in form for k in keys):
+        for topic, keys, latin in self._oos:
+            if any(k and k in form for k in keys) or (latin is not None and latin.search(folded)):
                 return topic
         return None
 

@@ -32,6 +32,10 @@ UNKNOWN_TOKEN_SHARE = 0.5      # weight of never-seen tokens in the coverage den
 # Weight of a query token by the script it came from: hiragana runs are mostly grammar
 # (って, から, まで), so they count less — unless the whole question is hiragana.
 SCRIPT_WEIGHTS = {"kanji": 1.0, "kata": 1.0, "latin": 1.0, "num": 1.0, "hira": 0.35}
+# Evidence needed for full confidence, in summed IDF: one rare word (わぴあ, LGWAN) is enough,
+# one common word (市長, "mayor") is not.
+NAME_SPECIFIC_IDF = 2.5
+MATCHED_MASS_FULL = 2.5
 CANDIDATES = 24                # entries re-ranked with the alias signal
 
 # Question scaffolding removed before tokenising (folded forms; long marks are already gone).
@@ -48,7 +52,8 @@ _SCAFFOLDING = re.compile("|".join(sorted(map(re.escape, """
 INTENTS: list[tuple[re.Pattern, tuple[str, ...], float]] = [
     (re.compile(r"いつ|何月|時期|期間|スケジュ|日程|締め切|締切|〆切|開始|始ま|\bwhen\b|\bschedule|\bdeadline|\bmonth"),
      ("calendar",), 0.15),
-    (re.compile(r"事例|実例|先進|自治体|どこ|取り組|取組|実績|\bexample|\bcase|\bprecedent|\bwhich (?:city|cities|municipalit)"),
+    (re.compile(r"事例|実例|先進|自治体|どこ|取り組|取組|実績|成果|\bexample|\bcase|\bprecedent|\bwhich (?:city|cities|municipalit)"
+                r"|\bachiev|\bresults?\b|\bwhat did\b|\bdid\b.*\bdo\b"),
      ("case",), 0.06),
     (re.compile(r"どうすれば|どうしたら|方法|手順|流れ|気をつけ|注意|コツ|準備|ポイント|\bhow\b|\bprepare|\btips?\b|\bsteps?\b"),
      ("howto",), 0.06),
@@ -110,15 +115,8 @@ class Index:
         self.docs = docs
         self.synonyms = synonyms or Synonyms()
         n = len(docs)
-        # Names in the form used for substring / fuzzy checks, longest first.
-        self.name_forms: list[list[tuple[str, bool]]] = []   # (form, is the title)
         body_tokens: list[list[str]] = []
         for d in docs:
-            titles = {text_form(fold(s)) for s in d.names[:d.n_titles]}
-            forms = {text_form(fold(s)) for s in d.names}
-            forms |= {text_form(reading(fold(s))) for s in d.names if not s.isascii()}
-            self.name_forms.append(sorted(((f, f in titles) for f in forms if len(f) >= 2),
-                                          key=lambda x: (-len(x[0]), not x[1])))
             # Hiragana runs of answer prose are grammar (すること, ために): not indexed.
             body_tokens.append([t for s in d.body for t, script in tokens_with_script(fold(s))
                                 if script != "hira"])
@@ -164,6 +162,22 @@ class Index:
             self.postings[t] = (doc_arr[lo:hi], w_arr[lo:hi])
         self.unknown_idf = math.log(1.0 + (n + 0.5) / 0.5) if n else 1.0
 
+        # Names in the form used for substring / fuzzy checks, longest first, each with whether
+        # it is a title and how specific it is: a name made of common words ("mayor", 市長) is
+        # weak evidence even when it occurs in the question.
+        self.name_forms: list[list[tuple[str, bool, float]]] = []
+        for d in docs:
+            forms: dict[str, tuple[bool, float]] = {}
+            for k, s in enumerate(d.names):
+                f = fold(s)
+                spec = min(1.0, sum(self.idf.get(t, 0.0) for t in set(tokens(f))) / NAME_SPECIFIC_IDF)
+                for form in (text_form(f), *(() if s.isascii() else (text_form(reading(f)),))):
+                    if len(form) >= 2:
+                        old = forms.get(form, (False, 0.0))
+                        forms[form] = (old[0] or k < d.n_titles, max(old[1], spec))
+            self.name_forms.append(sorted(((f, t, sp) for f, (t, sp) in forms.items()),
+                                          key=lambda x: (-len(x[0]), not x[1])))
+
     def __len__(self) -> int:
         return len(self.docs)
 
@@ -196,8 +210,9 @@ class Index:
         top = np.argpartition(-coverage, m - 1)[:m] if n > m else np.arange(n)
         top = top[coverage[top] > 0]
 
-        qform = text_form(core)
-        qform_full = text_form(folded)
+        # Names are looked for in the question plus its synonym expansion (何から始め → 提案の進め方).
+        qform = text_form(expanded)
+        qform_full = text_form(folded + " " + expanded)
         prior = {}
         for pat, kinds, bonus in INTENTS:
             if pat.search(folded):
@@ -212,8 +227,9 @@ class Index:
         for i in ids:
             a = alias[i]
             cov = float(coverage[i])
-            s = 1.0 - (1.0 - cov) * (1.0 - 0.85 * a)
-            s = min(1.0, s + prior.get(self.docs[i].kind, 0.0) * (0.5 + 0.5 * max(cov, a)))
+            # OR of the two signals, discounted when the matched evidence is thin (one common word).
+            s = (1.0 - (1.0 - cov) * (1.0 - 0.85 * a)) * min(1.0, float(scores[i]) / MATCHED_MASS_FULL)
+            s = min(1.0, s + prior.get(self.docs[i].kind, 0.0) * (0.7 + 0.3 * max(cov, a)))
             out.append(Candidate(self.docs[i].key, self.docs[i].kind, s, cov, a))
         out.sort(key=lambda c: (-c.score, -c.alias, c.key))
         return out[:k], folded
@@ -227,9 +243,9 @@ class Index:
         best = dict.fromkeys(ids, 0.0)
         words = set(re.findall(r"[a-z0-9]+", folded))
         qlen = max(len(qform), 1)
-        fuzzy: list[tuple[int, str, bool, int]] = []      # (entry, name, is title, cutoff)
+        fuzzy: list[tuple[int, str, bool, float, int]] = []   # (entry, name, title?, specificity, cutoff)
         for i in ids:
-            for name, is_title in self.name_forms[i]:
+            for name, is_title, spec in self.name_forms[i]:
                 v = 0.0
                 if name.isascii():
                     if len(name) <= 5:       # short Latin names (PFI, PPP, MaaS) must be whole words
@@ -237,20 +253,20 @@ class Index:
                     elif name in qform_full:
                         v = min(1.0, 0.8 + 0.2 * len(name) / qlen)
                     elif len(name) >= 8:
-                        fuzzy.append((i, name, is_title, 88))
+                        fuzzy.append((i, name, is_title, spec, 88))
                 elif name in qform_full:
                     # A two-character name (協定) is a weak hint alone; longer names tell more,
                     # and a name covering most of the question is best.
                     v = 0.4 if len(name) == 2 else min(1.0, 0.7 + 0.05 * len(name) + 0.3 * len(name) / qlen)
                 elif len(name) >= 4:
-                    fuzzy.append((i, name, is_title, 80))
+                    fuzzy.append((i, name, is_title, spec, 80))
                 if v:
-                    best[i] = max(best[i], v if is_title else v * 0.95)
+                    best[i] = max(best[i], v * spec * (1.0 if is_title else 0.95))
         if fuzzy and qform:
             ratios = process.cdist([qform], [f[1] for f in fuzzy], scorer=fuzz.partial_ratio,
                                    dtype=np.uint8)[0]
-            for (i, name, is_title, cutoff), r in zip(fuzzy, ratios.tolist()):
+            for (i, name, is_title, spec, cutoff), r in zip(fuzzy, ratios.tolist()):
                 if r >= cutoff:
                     v = (r - (cutoff - 10)) / (110 - cutoff) * 0.8
-                    best[i] = max(best[i], v if is_title else v * 0.95)
+                    best[i] = max(best[i], v * spec * (1.0 if is_title else 0.95))
         return best
