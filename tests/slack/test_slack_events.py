@@ -173,3 +173,18 @@ def test_all_posts_failing_releases_the_claim_so_a_redelivery_answers(running, s
     running.event(ev, event_id=eid, retry=1)
     calls = stub.wait_for("chat.postMessage", 7)
     assert len(calls) == 7 and calls[6].blocks()
+
+
+def test_socket_mode_app_answers_once_without_signatures(stub, desk, slack_db, kb):
+    from conftest import event_body, make_settings
+    from slack_bolt.request import BoltRequest
+
+    from handlers.app import build_app
+
+    app = build_app(make_settings(stub, slack_app_token="xapp-test"), desk=desk, db=slack_db, socket_mode=True)
+    body = event_body(mention(_entry(kb).title.ja))
+    for _ in range(2):                                   # the same envelope twice
+        assert app.dispatch(BoltRequest(body=body, mode="socket_mode")).status == 200
+    stub.wait_for("chat.postMessage")
+    stub.settle()
+    assert len(stub.of("chat.postMessage")) == 1
