@@ -232,6 +232,12 @@ class Dispatcher:
             ledger.mark_failed(eng, row, error="reminder no longer in the budget calendar")
             self.report.add("failed")
             return
+        today = self.now.astimezone(self.calendar.tz).date()
+        if occ.kind == "close" and occ.deadline and today > occ.deadline and not row["uncertain"]:
+            # Caught up too late: the window has closed, a countdown would only mislead.
+            if ledger.mark_missed(eng, row, note="the window closed before it could be sent"):
+                self.report.add("expired")
+            return
         if row["uncertain"]:
             # An earlier attempt may have reached Slack: look before sending again.
             try:
@@ -247,7 +253,7 @@ class Dispatcher:
                 log.info("%s: an earlier attempt may have been delivered and the sender cannot tell; "
                          "sending again (at-least-once)", key)
         try:
-            ts = self.sender.send(target, render(occ, row["lang"]), key=key)
+            ts = self.sender.send(target, render(occ, row["lang"], today=max(today, occ.fire_date)), key=key)
         except RetryLater as e:
             ledger.mark_retry(eng, row, after=timedelta(seconds=e.retry_after), error=str(e),
                               uncertain=False, count_attempt=False)

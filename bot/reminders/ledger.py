@@ -69,10 +69,10 @@ def record_occurrence(engine: Engine, occ: Occurrence, *, now: datetime, grace: 
 
     def work() -> FanOut | None:
         with engine.begin() as conn:
-            res = conn.execute(_insert(engine, O).values(
+            won = conn.execute(_insert(engine, O).values(
                 reminder_id=occ.reminder_id, occurrence=occ.occurrence, due_at=due, status=status,
-                subscribers=0, recorded_at=utc()))
-            if res.rowcount == 0:
+                subscribers=0, recorded_at=utc()).returning(O.c.id)).first()
+            if won is None:
                 return None      # already fanned out (by us earlier or by another clock)
             subs = conn.execute(select(S.c.target_id, S.c.lang).where(
                 S.c.active.is_(True), S.c.subscribed_at <= due)).all()
@@ -185,6 +185,10 @@ def mark_retry(engine: Engine, row: dict, *, after: timedelta, error: str, uncer
 
 def mark_failed(engine: Engine, row: dict, *, error: str) -> bool:
     return _finish(engine, row, state=FAILED, attempts=row["attempts"] + 1, last_error=error[:500])
+
+
+def mark_missed(engine: Engine, row: dict, *, note: str) -> bool:
+    return _finish(engine, row, state=MISSED, last_error=note)
 
 
 def mark_cancelled(engine: Engine, row: dict) -> bool:

@@ -104,13 +104,15 @@ def _span(m: Milestone, lang: str) -> str:
     return f"{_md(m.start, lang)}{sep}{_md(m.end, lang)}"
 
 
-def render(o: Occurrence, lang: str = "ja") -> str:
-    """The reminder text (Slack mrkdwn, readable as plain text): what is happening and what to do now."""
+def render(o: Occurrence, lang: str = "ja", today: date | None = None) -> str:
+    """The reminder text (Slack mrkdwn, readable as plain text): what is happening and what to do now.
+    `today` is the day it goes out (default: its scheduled day); a late delivery counts from it."""
     en = lang == "en"
     lang = "en" if en else "ja"
     m = o.milestone
     name = m.name.get(lang)
-    early = o.fire_date < o.event_date      # moved to the business day before
+    today = today or o.fire_date
+    early = today < o.event_date            # moved to the business day before
     target_fy = o.fiscal_year + 1
 
     if o.kind == "open":
@@ -123,16 +125,16 @@ def render(o: Occurrence, lang: str = "ja") -> str:
                     else f"📅 *{name}が始まりました*({_span(m, lang)})")
             lead = f"{target_fy}年度の予算に乗せたい提案は、{_md(o.deadline or m.end, lang)}までに市の担当課へ。"
     elif o.kind == "close" and o.deadline:
-        days = (o.deadline - o.fire_date).days
+        days = (o.deadline - today).days
         moved = o.deadline != m.end
         if en:
-            when = "tomorrow" if days == 1 else f"in {days} days"
+            when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
             head = f"⏰ *The {name.lower()} closes {when}* (deadline {_md(o.deadline, lang)})"
             lead = (f"{_md(m.end, 'en')} is not a business day, so the last day to propose is "
                     f"{_md(o.deadline, 'en')}. " if moved else "") + \
                 f"To reach the FY{target_fy} budget, talk to the department in charge now."
         else:
-            when = "明日が締め切りです" if days == 1 else f"締め切りまであと{days}日です"
+            when = {0: "今日が締め切りです", 1: "明日が締め切りです"}.get(days, f"締め切りまであと{days}日です")
             head = f"⏰ *{name}の{when}*(締め切り {_md(o.deadline, lang)})"
             lead = (f"{_md(m.end, 'ja')}は{o.deadline_moved_because}のため、実質の締め切りは{_md(o.deadline, 'ja')}です。"
                     if moved else "") + f"{target_fy}年度予算に間に合わせたい提案は、今のうちに担当課へ相談してください。"

@@ -31,8 +31,8 @@ def subscribe(engine: Engine, target_id: str, *, kind: Kind, lang: str = "ja", b
         with engine.begin() as conn:
             if conn.execute(_insert(engine, S).values(
                     target_id=target_id, kind=kind, lang=_lang(lang), active=True, subscribed_at=now,
-                    updated_at=now, updated_by=by)).rowcount == 1:
-                return True
+                    updated_at=now, updated_by=by).returning(S.c.id)).first() is not None:
+                return True     # (RETURNING, not rowcount: psycopg's rowcount is unreliable here)
             # Already known: turn it on (a fresh subscribed_at) only if it was off.
             turned_on = conn.execute(update(S).where(S.c.target_id == target_id, S.c.active.is_(False)).values(
                 active=True, kind=kind, lang=_lang(lang), subscribed_at=now, updated_at=now,

@@ -183,3 +183,17 @@ def test_console_sender_prints_what_it_would_post(db, calendar):
         r = run(db, calendar, ConsoleSender(out))
     assert r.sent == 1
     assert "reminder → C1" in out.getvalue() and "締め切りまであと7日" in out.getvalue()
+
+
+def test_a_countdown_is_not_sent_after_the_window_closed(db, calendar, stub, slack_sender):
+    subscribe_at(db.engine, jst(2026, 8, 18, 12), ["C1"])
+    with time_machine.travel(jst(2026, 8, 20, 10), tick=True):
+        run(db, calendar, slack_sender)
+    # down until 9/1: close-1 (8/28) is inside a 7-day grace, but the deadline (8/31) has passed
+    with time_machine.travel(jst(2026, 9, 1, 10), tick=True):
+        r = run(db, calendar, slack_sender, grace=timedelta(days=7))
+    assert set(stub.delivered_keys()) == {"budget-compilation-start.start@FY2026#C1"}
+    assert r.expired == 1
+    hist = {(h["reminder_id"], h["occurrence"]): h["states"] for h in ledger.history(db.engine)}
+    assert hist[("proposal-window.close-1", "FY2026")] == {"missed": 1}
+    assert hist[("proposal-window.close-7", "FY2026")] == {"missed": 1}

@@ -1,0 +1,72 @@
+"""The in-process scheduler (catch-up at start) and the `deskbot reminders` / `deskbot clock` CLI."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+
+import time_machine
+
+from bot.config import Settings
+from bot.reminders.delivery import ConsoleSender
+from bot.reminders.scheduler import start_background_scheduler
+from reminders.conftest import ROOT, jst, subscribe_at
+
+
+def test_background_scheduler_catches_up_at_start(db):
+    subscribe_at(db.engine, jst(2026, 8, 18, 12), ["C1"])
+    out = io.StringIO()
+    # the process was down over close-7 (8/24 09:00) and starts two days later
+    with time_machine.travel(jst(2026, 8, 26, 10), tick=True):
+        sched = start_background_scheduler(Settings(_env_file=None), ConsoleSender(out), engine=db.engine,
+                                           interval_seconds=3600)
+        try:
+            for _ in range(200):
+                if "reminder → C1" in out.getvalue():
+                    break
+                time.sleep(0.05)
+        finally:
+            sched.shutdown(wait=True)
+    assert out.getvalue().count("reminder → C1") == 1
+    assert "締め切りまであと5日" in out.getvalue()          # counted from the day it actually went out
+    job = sched.get_jobs()
+    assert str(sched.timezone) == "Asia/Tokyo" and job == []
+
+
+def _cli(db, *args, timeout=60):
+    env = {**os.environ, "DATABASE_URL": db.url, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    for k in ("SLACK_BOT_TOKEN", "CALENDAR_FILE"):
+        env.pop(k, None)
+    r = subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True,
+                       timeout=timeout, cwd=ROOT / "var" if (ROOT / "var").is_dir() else None)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_preview_json_lists_final_dates_and_texts(db):
+    data = json.loads(_cli(db, "reminders", "preview", "--fiscal-year", "2025", "--json"))
+    by_id = {d["reminder_id"]: d for d in data}
+    assert len(data) == 9
+    assert by_id["proposal-window.close-1"]["fire_at"] == "2025-08-28T09:00:00+09:00"
+    assert by_id["proposal-window.close-1"]["deadline"] == "2025-08-29"
+    assert by_id["budget-passage.start"]["fire_at"] == "2026-02-27T09:00:00+09:00"
+    assert by_id["budget-passage.start"]["moved_because"] == "日曜日"
+    assert "明日が締め切り" in by_id["proposal-window.close-1"]["text"]["ja"]
+    assert "tomorrow" in by_id["proposal-window.close-1"]["text"]["en"]
+    human = _cli(db, "reminders", "preview", "--fiscal-year", "2025")
+    assert "2025/8/28(木) 09:00  proposal-window.close-1" in human
+
+
+def test_run_due_and_history_from_the_cli(db):
+    subscribe_at(db.engine, jst(2026, 8, 18, 12), ["C1"])
+    out = _cli(db, "reminders", "run-due", "--console", "--now", "2026-08-24T09:30")
+    assert "reminder → C1" in out and "sent 1," in out
+    again = _cli(db, "reminders", "run-due", "--console", "--now", "2026-08-24T09:31")
+    assert "sent 0," in again and "reminder →" not in again
+    hist = _cli(db, "reminders", "history")
+    assert "2026-08-24 09:00  proposal-window.close-7" in hist and "sent 1" in hist
+    assert "C1" in _cli(db, "reminders", "subscribers")
+    assert "unsubscribed" in _cli(db, "reminders", "unsubscribe", "C1")
