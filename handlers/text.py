@@ -27,6 +27,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "handoff_staff": {"ja": "*取り次ぎ*: <@{user}> さんから{where}の質問です。",
                       "en": "*Hand-off*: a question from <@{user}>{where}."},
     "handoff_where": {"ja": " <#{channel}> で", "en": " in <#{channel}>"},
+    "handoff_where_dm": {"ja": " bot との DM で", "en": " in a DM with the bot"},
+    "handoff_link": {"ja": "元のメッセージ", "en": "original message"},
     "post_failed": {"ja": "すみません、回答を送れませんでした。少し時間をおいてもう一度お試しください。",
                     "en": "Sorry, the answer could not be sent. Please try again in a moment."},
     "error": {"ja": "すみません、エラーが起きました。少し時間をおいてもう一度お試しください。",

@@ -95,6 +95,17 @@ def feedback_down(body, context):
 
 # ---- hand-off to the desk staff -----------------------------------------------------------------
 
+def _permalink(client, channel: str | None, message_ts: str | None) -> str | None:
+    """A link to the conversation, so staff can answer in place (none for ephemeral answers)."""
+    if not (channel and message_ts):
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=message_ts).get("permalink")
+    except Exception as e:  # noqa: BLE001 — the hand-off goes out without the link
+        log.info("no permalink for the hand-off: %s", reason(e))
+        return None
+
+
 def handoff(body, client, context):
     """Post the question, asker and channel to DESK_STAFF_CHANNEL; tell the asker. Once per
     question and asker, even if the button is clicked twice or on two processes."""
@@ -113,12 +124,21 @@ def handoff(body, client, context):
     if not claim_event(deps.db, key):
         respond_to(url, text=t("handoff_again", lang), what="hand-off")
         return
-    where = t("handoff_where", "ja", channel=channel) if channel else ""
+    if not channel:
+        where = ""
+    elif channel.startswith("D"):
+        where = t("handoff_where_dm", "ja")
+    else:
+        where = t("handoff_where", "ja", channel=channel)
     head = t("handoff_staff", "ja", user=user, where=where)
     quoted = "\n".join("> " + line for line in escape(clip(question, 2500)).splitlines()) or "> —"
     blocks = [section(head), section(quoted)]
-    if data.get("id"):
-        blocks.append(context_block(f"question log #{data['id']} · lang {lang}"))
+    notes = [f"question log #{data['id']}"] if data.get("id") else []
+    link = _permalink(client, channel, (body.get("container") or {}).get("message_ts"))
+    if link:
+        notes.append(f"<{link}|{t('handoff_link', 'ja')}>")
+    if notes:
+        blocks.append(context_block(" · ".join(notes + [f"lang {lang}"])))
     if post(client, channel=staff, text=f"{head}\n{clip(question, 2000)}",
             blocks=[b.to_dict() for b in blocks], what="hand-off"):
         finish_event(deps.db, key)

@@ -140,6 +140,9 @@ class SlackStub:
                     "message": {"text": args.get("text"), "ts": ts}}
         if method.startswith("views."):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        if method == "chat.getPermalink":
+            return {"ok": True, "channel": args.get("channel"),
+                    "permalink": f"https://test.slack.com/archives/{args.get('channel')}/p{str(args.get('message_ts')).replace('.', '')}"}
         if method == "bots.info":
             return {"ok": True, "bot": {"id": BOT_ID, "user_id": BOT_USER_ID}}
         return {"ok": True}

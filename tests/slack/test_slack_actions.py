@@ -76,6 +76,7 @@ def test_handoff_posts_question_asker_and_channel_to_staff_once(running, stub):
     assert staff.args["channel"] == STAFF_CHANNEL
     body = texts(valid_blocks(staff.blocks()))
     assert "明日の天気を教えて" in body and "<@UASKS0001>" in body and "<#CACTIONS1>" in body
+    assert "https://test.slack.com/archives/CACTIONS1/p" in body            # link to the conversation
     [told] = stub.wait_for("response_url")
     assert told.args["text"] == t("handoff_done", "ja")
     # a second click (or a second process) does not post twice
@@ -84,6 +85,16 @@ def test_handoff_posts_question_asker_and_channel_to_staff_once(running, stub):
     stub.settle()
     assert len(stub.of("chat.postMessage")) == 1
     assert stub.of("response_url")[1].args["text"] == t("handoff_again", "ja")
+
+
+def test_handoff_from_a_dm_without_permalink_still_goes_out(running, stub):
+    stub.fail_next(1, error="message_not_found", method="chat.getPermalink")
+    running.click("desk_handoff", pack(q="DMでの相談", l="ja", id=None), response_url=stub.response_url("dm"),
+                  user="UDMHAND01", channel="DHANDOFF1")
+    [staff] = stub.wait_for("chat.postMessage")
+    body = texts(valid_blocks(staff.blocks()))
+    assert "DMでの相談" in body and t("handoff_where_dm", "ja").strip() in body and "<#D" not in body
+    assert stub.wait_for("response_url")[0].args["text"] == t("handoff_done", "ja")
 
 
 def test_handoff_failure_tells_the_asker_and_allows_a_retry(running, stub):
