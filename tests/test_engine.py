@@ -143,3 +143,17 @@ def test_log_survives_a_database_that_is_briefly_unreachable(kb, tmp_path):
     assert r2.log_id is not None
     with Session(engine) as s:
         assert [q.question for q in s.exec(select(QuestionLog).order_by(QuestionLog.id))] == ["PFIとは", "ネーミングライツとは"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_typo_in_a_title_still_finds_the_entry(desk, kb, data):
+    """Dropping or doubling one character of a longer Japanese title keeps the entry in the top 3."""
+    entry = data.draw(st.sampled_from(sorted((e for e in kb.entries.values() if len(e.title.ja) >= 8),
+                                             key=lambda e: e.id)))
+    title = entry.title.ja
+    i = data.draw(st.integers(0, len(title) - 1))
+    typo = data.draw(st.sampled_from([title[:i] + title[i + 1:], title[:i] + title[i] + title[i:]]))
+    cands, _ = desk.index.search(typo, k=3)
+    related = {entry.id, *entry.related}
+    assert any(c.key in related for c in cands), (typo, [c.key for c in cands])

@@ -1,0 +1,57 @@
+"""Normalisation: the forms people type fold to the same tokens (property-based where it can be)."""
+from __future__ import annotations
+
+import jaconv
+from hypothesis import given, strategies as st
+
+from bot.text import clean, detect_lang, fold, has_words, text_form, tokens
+
+KATAKANA_WORDS = st.text(alphabet=st.characters(min_codepoint=0x30A1, max_codepoint=0x30F3), min_size=1, max_size=12)
+ANY = st.text(max_size=200)
+
+
+@given(ANY)
+def test_fold_is_idempotent_and_total(s):
+    f = fold(s)
+    assert fold(f) == f
+    tokens(f)                      # never raises
+    text_form(f)
+
+
+@given(KATAKANA_WORDS)
+def test_hiragana_and_katakana_spellings_match(word):
+    assert tokens(fold(jaconv.kata2hira(word))) == tokens(fold(word))
+
+
+@given(KATAKANA_WORDS)
+def test_half_width_katakana_matches_full_width(word):
+    assert tokens(fold(jaconv.z2h(word, kana=True, ascii=False, digit=False))) == tokens(fold(word))
+
+
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ", max_size=40))
+def test_full_width_latin_matches_ascii(s):
+    assert tokens(fold(jaconv.h2z(s, ascii=True, digit=True))) == tokens(fold(s))
+
+
+def test_long_vowel_marks_and_their_stand_ins_are_dropped():
+    assert tokens(fold("ネーミングライツ")) == tokens(fold("ネミングライツ")) == tokens(fold("ねーみんぐらいつ"))
+    assert tokens(fold("ｻｰﾋﾞｽ")) == tokens(fold("サービス"))
+
+
+def test_english_words_are_stemmed_and_stopwords_dropped():
+    assert tokens(fold("What are the naming rights?")) == tokens(fold("naming right"))
+
+
+def test_control_characters_and_ansi_escapes_are_removed():
+    assert clean("\x1b[31mPFI\x1b[0m\x00\u200b") == "PFI"
+
+
+def test_language_detection():
+    assert detect_lang("PFIとは") == "ja"
+    assert detect_lang("What is PFI?") == "en"
+    assert detect_lang("12345") == "ja"
+
+
+def test_has_words():
+    assert has_words(fold("わぴあ")) and has_words(fold("PFI"))
+    assert not has_words(fold("2026 ！？ 😀"))
