@@ -10,7 +10,7 @@ X-Slack-Retry-Num) to count duplicate replies; events without a reply count as l
 Baseline, measured in the same run: a bare Bolt app behind the same server whose listener only
 acks and, in a lazy listener, posts a fixed text (no engine, no database, no exactly-once check).
 
-    .venv/bin/python bench/bench_slack.py [--events 500] [--levels 20 100]
+    .venv/bin/python bench/bench_slack.py [--events 500] [--levels 20 100] [--web 2]
 
 Goals (issue #3): ack p99 < 100 ms and reply p99 < 500 ms at 100 concurrent; zero duplicates,
 zero lost. Bounded: every wait has a timeout; the child processes are stopped at the end.
@@ -129,18 +129,22 @@ def _replies(stub_url: str, start: int) -> list[dict]:
     return [c for c in stub_calls(stub_url)[start:] if c["method"] == "chat.postMessage"]
 
 
-def drive(port: int, stub_url: str, questions: list[str], n_events: int, concurrency: int) -> dict:
+def drive(ports: list[int], stub_url: str, questions: list[str], n_events: int, concurrency: int) -> dict:
     """Bursts of `concurrency` simultaneous event deliveries (one per thread, released together by
     a barrier), each burst followed by a redelivery of a tenth of its events (a duplicate and a
-    Slack retry), then a wait for the burst's replies before the next burst."""
-    conns: dict[int, http.client.HTTPConnection] = {}
+    Slack retry), then a wait for the burst's replies before the next burst. With several web
+    processes, deliveries alternate between them and a redelivery goes to another process than
+    the first delivery (as behind a load balancer)."""
+    conns: dict[tuple[int, int], http.client.HTTPConnection] = {}
     sent_at: dict[str, float] = {}
     acks: list[float] = []
     errors = 0
     lock = threading.Lock()
 
-    def send(slot: int, ts: str, body: str, retry: str | None, barrier: threading.Barrier | None):
+    def send(slot: int, ts: str, body: str, retry: str | None, barrier: threading.Barrier | None, shift: int = 0):
         nonlocal errors
+        port = ports[(slot + shift) % len(ports)]
+        slot = (slot, port)
         headers = signed(body)
         if retry:
             headers |= {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
@@ -175,7 +179,7 @@ def drive(port: int, stub_url: str, questions: list[str], n_events: int, concurr
             list(pool.map(lambda a: send(a[0], *a[1], None, barrier), enumerate(burst)))
             again = burst[:: 10]
             redeliver = [(ts, body, r) for ts, body in again for r in (None, "1")]
-            list(pool.map(lambda a: send(a[0], *a[1], None), enumerate(redeliver)))
+            list(pool.map(lambda a: send(a[0], *a[1], None, shift=1 + a[0] % 2), enumerate(redeliver)))
             want = {ts for ts, _ in burst}
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline and not want <= {p["thread_ts"] for p in _replies(stub_url, start)}:
@@ -201,6 +205,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=500, help="events per concurrency level")
     ap.add_argument("--levels", type=int, nargs="+", default=[20, 100])
+    ap.add_argument("--web", type=int, default=1, help="web processes per app, sharing one database")
     args = ap.parse_args()
 
     from bot.config import get_settings
@@ -218,16 +223,18 @@ def main() -> int:
         p.start()
         procs.append(p)
         stub_url = q.get(timeout=30)
-        ports = {}
-        for kind in ("baseline", "deskbot"):
-            p = ctx.Process(target=run_app, args=(kind, stub_url, f"sqlite:///{tmp}/{kind}.sqlite3", q), daemon=True)
-            p.start()
-            procs.append(p)
-            ports[kind] = q.get(timeout=60)
+        ports: dict[str, list[int]] = {"baseline": [], "deskbot": []}
+        for kind in ports:
+            for _ in range(args.web):
+                p = ctx.Process(target=run_app, args=(kind, stub_url, f"sqlite:///{tmp}/{kind}.sqlite3", q), daemon=True)
+                p.start()
+                procs.append(p)
+                ports[kind].append(q.get(timeout=60))
         drive(ports["deskbot"], stub_url, questions, 50, 10)      # warm-up (not reported)
         drive(ports["baseline"], stub_url, questions, 50, 10)
         print(f"bench_slack: {args.events} app_mention events per level, in bursts of `conc` simultaneous "
-              f"deliveries (+10% redelivered: duplicate and X-Slack-Retry-Num); loopback, {os.cpu_count()} cores")
+              f"deliveries (+10% redelivered: duplicate and X-Slack-Retry-Num); {args.web} web process(es) per app; "
+              f"loopback, {os.cpu_count()} cores, load average before {os.getloadavg()[0]:.2f}")
         hdr = f"{'app':9s} {'conc':>4s} {'ack p50':>8s} {'ack p99':>8s} {'reply p50':>9s} {'reply p99':>9s} {'dup':>4s} {'lost':>4s} {'err':>4s}"
         print(hdr)
         results = {}
