@@ -49,7 +49,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "• `/desk methods` — 公民連携の手法の一覧\n"
                "• `/desk cases [キーワード | 手法 | 市町村]` — 他の自治体の事例\n"
                "• `/desk help` — この説明\n"
-               "チャンネルで <@{bot}> とメンションするか、DM で話しかけても答えます。"),
+               "チャンネルで <@{bot}> とメンションするか、DM で話しかけても答えます。\n"
+               "English: `/desk help en`"),
         "en": ("• `/desk QUESTION` — answers a question (e.g. `/desk when should we propose?`)\n"
                "• `/desk calendar` — this fiscal year's budget milestones and which budget year a proposal made today can reach\n"
                "• `/desk methods` — the partnership methods\n"
@@ -58,6 +59,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "You can also mention <@{bot}> in a channel or send it a DM."),
     },
     "extra_commands": {"ja": "その他のコマンド", "en": "More commands"},
+    "unknown_sub": {"ja": "`/desk {name}` というコマンドはありません。使えるコマンドは次のとおりです。",
+                    "en": "There is no `/desk {name}` command. These are the commands:"},
     # calendar
     "cal_title": {"ja": "{fy}年度の予算スケジュール", "en": "Budget calendar, fiscal year {fy}"},
     "cal_today": {"ja": "今日", "en": "today"},

@@ -128,7 +128,7 @@ def _help(call: Call) -> Out:
 @subcommand("calendar")
 def _calendar(call: Call) -> Out:
     blocks = calendar_blocks(call.deps.settings, call.lang)
-    return Out(*as_message(blocks, t("cal_title", call.lang, fy="")))
+    return Out(*as_message(blocks, blocks[0].text.text if hasattr(blocks[0], "text") else t("cal_none", call.lang)))
 
 
 @subcommand("methods")
@@ -158,7 +158,7 @@ def ask(call: Call) -> Out:
     """`/desk QUESTION`: the answer engine, rendered as Block Kit."""
     reply = call.deps.desk.answer(call.args, asker=call.user_id, place=call.channel_id, surface="slack-command")
     if reply.kind in ("decline", "invalid") and re.fullmatch(r"[a-z][a-z-]*", call.args):
-        return help_out(call, note=f"`/desk {call.args}`?")     # a mistyped sub-command, most likely
+        return help_out(call, note=t("unknown_sub", call.lang, name=call.args))   # a mistyped sub-command, most likely
     text, blocks = message_payload(reply)
     return Out(text, blocks)
 

@@ -27,6 +27,11 @@ def _later(stub, n=1):
     return calls[n - 1].args
 
 
+def test_help_in_english(running, stub):
+    blocks = valid_blocks(_ack(running, "help en", stub)["blocks"])
+    assert blocks[0]["text"]["text"] == t("help_title", "en") and "/desk methods" in texts(blocks)
+
+
 @pytest.mark.parametrize("text", ["", "help", "  HELP  "])
 def test_help(running, stub, text):
     body = _ack(running, text, stub)
@@ -108,6 +113,7 @@ def test_typo_runs_the_intended_sub_command_and_an_unknown_word_shows_help(runni
     assert _ack(running, "xyzzyplugh", stub) is None
     msg = _later(stub)
     assert "/desk calendar" in texts(valid_blocks(msg["blocks"]))    # the help
+    assert t("unknown_sub", "en", name="xyzzyplugh") in texts(msg["blocks"])
 
 
 def test_placeholders_answer_coming_soon_until_replaced(running, stub):
