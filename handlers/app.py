@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY = 1_000_000          # Slack payloads are far smaller; refuse anything bigger
+DRAIN_SECONDS = 20            # on SIGTERM, how long in-flight replies may take to finish
 LISTENER_THREADS = 8          # lazy listeners (answers, posts); mostly CPU-bound under the GIL: more threads only queue for it (see bench/bench_slack.py)
 
 
@@ -80,13 +81,14 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
     client = client or build_client(settings)
     db = db or getattr(desk, "engine", None) or get_engine(settings.database_url)
     with_retry(lambda: init_db(db), what="database set-up")
+    executor = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="deskbot-listener")
     app = App(
         client=client,
         signing_secret=_secret(settings.slack_signing_secret),
         # Socket Mode has no signature to verify (the websocket is authenticated by the app token).
         request_verification_enabled=not socket_mode,
         process_before_response=not socket_mode,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="deskbot-listener"),
+        listener_executor=executor,
         logger=logging.getLogger("handlers.bolt"),
     )
     deps = Deps(settings=settings, db=db, _desk=desk)
@@ -105,7 +107,27 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
                      error, exc_info=error)
 
     register(app)
+    app.deskbot_executor = executor          # drained on shutdown (see drain())
     return app
+
+
+def drain(app: App, timeout: float = DRAIN_SECONDS) -> bool:
+    """Let answers already acknowledged finish before the process exits (a deploy's SIGTERM must
+    not drop replies in flight). True if everything finished within `timeout`."""
+    executor = getattr(app, "deskbot_executor", None)
+    if executor is None:
+        return True
+    done = threading.Event()
+
+    def wait() -> None:
+        executor.shutdown(wait=True)
+        done.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    finished = done.wait(timeout)
+    if not finished:
+        log.warning("shutdown: replies still in progress after %.0fs; exiting anyway", timeout)
+    return finished
 
 
 def run_socket_mode(settings: Settings | None = None, *, desk=None) -> None:
@@ -117,7 +139,14 @@ def run_socket_mode(settings: Settings | None = None, *, desk=None) -> None:
         raise SystemExit("SLACK_APP_TOKEN (xapp-…) is required for Socket Mode")
     app = build_app(settings, desk=desk, socket_mode=True)
     log.info("deskbot: Socket Mode")
-    SocketModeHandler(app, _secret(settings.slack_app_token)).start()
+    handler = SocketModeHandler(app, _secret(settings.slack_app_token))
+    try:
+        handler.start()                  # blocks until interrupted
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+        drain(app)
 
 
 # ---- HTTP mode ---------------------------------------------------------------------------------
@@ -211,7 +240,8 @@ def serve_http(settings: Settings | None = None, *, host: str = "0.0.0.0", port:
     settings = settings or get_settings()
     if settings.slack_signing_secret is None:
         raise SystemExit("SLACK_SIGNING_SECRET is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
-    server = make_http_server(build_app(settings, desk=desk), settings, host, port)
+    app = build_app(settings, desk=desk)
+    server = make_http_server(app, settings, host, port)
 
     def _stop(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -226,4 +256,6 @@ def serve_http(settings: Settings | None = None, *, host: str = "0.0.0.0", port:
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.server_close()            # no new requests …
+        drain(app)                       # … and the acknowledged ones still get their replies
+        log.info("deskbot: HTTP server stopped")

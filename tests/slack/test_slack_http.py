@@ -67,3 +67,16 @@ def test_oversized_body_is_refused_before_it_is_read(running):
     assert conn.getresponse().status == 413
     conn.close()
     assert running.get("/healthz") == (200, "ok")
+
+
+def test_shutdown_drains_replies_already_acknowledged(make_running, stub, kb):
+    from conftest import mention
+
+    from handlers.app import drain
+
+    running = make_running()
+    stub.fail_next(1, status=429, retry_after=1, method="chat.postMessage")   # the reply is slow
+    assert running.event(mention(kb.entries["naming-rights"].title.ja))[0] == 200
+    running.stop()                                  # SIGTERM: the server stops taking requests …
+    assert drain(running.app, timeout=10)           # … and waits for the reply in flight
+    assert len(stub.of("chat.postMessage")) == 2 and stub.of("chat.postMessage")[1].blocks()
