@@ -191,7 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         raw = self.rfile.read(length).decode("utf-8", errors="replace")
         headers = {k.lower(): [v] for k, v in self.headers.items()}
-        status, body, out_headers = self.server.handle_slack(raw, url.query, headers)
+        try:
+            status, body, out_headers = self.server.handle_slack(raw, url.query, headers)
+        except Exception:  # noqa: BLE001 — a bug here must cost one request, not the connection
+            log.exception("request to %s failed", EVENTS_PATH)
+            status, body, out_headers = 500, "internal error", {}
         self._send(status, body, out_headers)
 
 
