@@ -20,7 +20,9 @@ restart. A row moves
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from contextlib import contextmanager
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +40,23 @@ log = logging.getLogger(__name__)
 D = ReminderDelivery.__table__
 O = ReminderOccurrence.__table__
 S = ReminderSubscription.__table__
+
+
+_sqlite_locks: dict[int, threading.Lock] = {}
+
+
+def _begin(engine: Engine):
+    """A write transaction. On SQLite, threads of this process take turns first: SQLite allows
+    one writer, and its busy handler would otherwise make waiting threads sleep in long steps."""
+    if engine.dialect.name != "sqlite":
+        return engine.begin()
+    lock = _sqlite_locks.setdefault(id(engine), threading.Lock())
+
+    @contextmanager
+    def locked():
+        with lock, engine.begin() as conn:
+            yield conn
+    return locked()
 
 
 def _insert(engine: Engine, table):
@@ -68,7 +87,7 @@ def record_occurrence(engine: Engine, occ: Occurrence, *, now: datetime, grace: 
     status = "missed" if occ.fire_at < now - grace else "due"
 
     def work() -> FanOut | None:
-        with engine.begin() as conn:
+        with _begin(engine) as conn:
             won = conn.execute(_insert(engine, O).values(
                 reminder_id=occ.reminder_id, occurrence=occ.occurrence, due_at=due, status=status,
                 subscribers=0, recorded_at=utc()).returning(O.c.id)).first()
@@ -99,7 +118,7 @@ def expire_overdue(engine: Engine, *, now: datetime, grace: timedelta) -> int:
                  or_(D.c.state == PENDING, and_(D.c.state == SENDING, D.c.lease_until < wall)))
 
     def work() -> int:
-        with engine.begin() as conn:
+        with _begin(engine) as conn:
             n = conn.execute(update(D).where(stale, D.c.attempts == 0).values(
                 state=MISSED, updated_at=wall, claimed_by=None)).rowcount
             n += conn.execute(update(D).where(stale, D.c.attempts > 0).values(
@@ -129,7 +148,7 @@ def claim(engine: Engine, *, worker: str, limit: int, lease: timedelta, now: dat
         # another clock is claiming), then take them only if still claimable. A single
         # UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED) is not safe on PostgreSQL: the
         # planner may re-run the subquery and claim far more than `limit` rows.
-        with engine.begin() as conn:
+        with _begin(engine) as conn:
             ids = list(conn.execute(pick).scalars())
             if not ids:
                 return []
@@ -147,7 +166,7 @@ def renew(engine: Engine, token: str, lease: timedelta) -> set[int]:
     """Extend the lease on the rows a claim still owns; returns their ids (a row missing from
     the answer was taken over after our lease ran out: do not send it)."""
     def work() -> set[int]:
-        with engine.begin() as conn:
+        with _begin(engine) as conn:
             return set(conn.execute(update(D).where(D.c.claimed_by == token, D.c.state == SENDING)
                                     .values(lease_until=utc() + lease).returning(D.c.id)).scalars())
     return with_retry(work, what="reminder lease renewal")
@@ -160,7 +179,7 @@ def _finish(engine: Engine, row: dict, **values) -> bool:
     values.setdefault("lease_until", None)
 
     def work() -> bool:
-        with engine.begin() as conn:
+        with _begin(engine) as conn:
             return conn.execute(update(D).where(D.c.id == row["id"], D.c.state == SENDING,
                                                 D.c.claimed_by == row["claimed_by"]).values(**values)).rowcount == 1
 

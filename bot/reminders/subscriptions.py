@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from bot.db import with_retry
-from bot.reminders.ledger import S, _insert
+from bot.reminders.ledger import S, _begin, _insert
 from bot.reminders.models import ReminderSubscription, utc
 
 Kind = Literal["channel", "user"]
@@ -28,7 +28,7 @@ def subscribe(engine: Engine, target_id: str, *, kind: Kind, lang: str = "ja", b
 
     def work() -> bool:
         now = utc()
-        with engine.begin() as conn:
+        with _begin(engine) as conn:
             if conn.execute(_insert(engine, S).values(
                     target_id=target_id, kind=kind, lang=_lang(lang), active=True, subscribed_at=now,
                     updated_at=now, updated_by=by).returning(S.c.id)).first() is not None:
@@ -48,7 +48,7 @@ def subscribe(engine: Engine, target_id: str, *, kind: Kind, lang: str = "ja", b
 def unsubscribe(engine: Engine, target_id: str, *, by: str | None = None) -> bool:
     """Switch reminders off. True if they were on. Reminders already queued are cancelled."""
     def work() -> bool:
-        with engine.begin() as conn:
+        with _begin(engine) as conn:
             return conn.execute(update(S).where(S.c.target_id == target_id, S.c.active.is_(True)).values(
                 active=False, updated_at=utc(), updated_by=by)).rowcount == 1
 
