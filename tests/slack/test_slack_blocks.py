@@ -7,7 +7,7 @@ from conftest import buttons, texts, valid_blocks
 from hypothesis import given, settings, strategies as st
 
 from bot.reply import Link, Reply
-from handlers.blocks import BUTTON_VALUE_CHARS, escape, message_payload, render_reply, split_text
+from handlers.blocks import BUTTON_VALUE_CHARS, escape, message_payload, split_text
 from handlers.text import t
 
 

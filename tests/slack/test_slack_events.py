@@ -5,9 +5,9 @@ import json
 import logging
 import threading
 
-from conftest import STAFF_CHANNEL, buttons, dm, mention, new_id, texts, valid_blocks
+from conftest import buttons, dm, mention, new_id, texts, valid_blocks
 from stub import BOT_ID, BOT_USER_ID
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.dedupe import ProcessedEvent
 from bot.models import QuestionLog
