@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -253,8 +253,6 @@ def get_proposal(engine: Engine, ref: str, actor: Actor) -> ProposalView:
 
 
 def _without_notes(v: ProposalView) -> ProposalView:
-    from dataclasses import replace
-
     return replace(v, notes=())
 
 

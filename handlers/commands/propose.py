@@ -13,11 +13,11 @@ import logging
 from bot.proposals import status as st
 from bot.proposals.service import NotFound, get_proposal, list_challenges, list_proposals, my_proposals, parse_filter
 from bot.proposals.staff import NotStaff
+from bot.proposals.text import one_line
 from handlers.commands.desk import Call, Out, subcommand
 from handlers.send import reason
 from handlers.views.proposal import (actor_of, challenges_message, detail_blocks, list_blocks, not_staff_text,
                                      open_proposal_form, quick_client, s)
-from bot.proposals.text import one_line
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,6 @@ from bot.proposals.text import status_notice, when
 from bot.proposals.validation import METHODS, NEEDS_BUDGET, SUMMARY_MAX, ValidationFailed
 from handlers.blocks import button, clip, context, divider, escape, header, pack, section, unpack
 from handlers.deps import Deps, deps_of
-from handlers.send import reason
 from handlers.views.screens import home_section
 
 log = logging.getLogger(__name__)
@@ -378,6 +377,12 @@ def staff_card(v: ProposalView) -> tuple[str, list[dict]]:
         section(escape(clip(v.summary, 2900))),
         context(f"受付 {when(v.submitted_at)} · 提出者 <@{v.submitter}> · 状況更新 {when(v.status_changed_at)}{notes}"),
     ]
+    blocks.append(triage_actions(v))
+    return f"新しい提案 {v.ref}: {v.organisation}「{v.title}」({st.label(v.status)})", [b.to_dict() for b in blocks]
+
+
+def triage_actions(v: ProposalView) -> ActionsBlock:
+    """The staff's buttons for a proposal: the next statuses, department, note."""
     buttons = []
     for new in v.next_statuses():
         b = button(f"→ {st.label(new)}", f"{A_STATUS}:{new}", pack(r=v.ref, o=v.status),
@@ -388,8 +393,7 @@ def staff_card(v: ProposalView) -> tuple[str, list[dict]]:
         buttons.append(b)
     buttons.append(button("🏢 担当課を設定", A_ASSIGN, pack(r=v.ref)))
     buttons.append(button("📝 メモを追加", A_NOTE, pack(r=v.ref)))
-    blocks.append(ActionsBlock(block_id=f"triage:{v.ref}", elements=buttons))
-    return f"新しい提案 {v.ref}: {v.organisation}「{v.title}」({st.label(v.status)})", [b.to_dict() for b in blocks]
+    return ActionsBlock(block_id=f"triage:{v.ref}", elements=buttons)
 
 
 def detail_blocks(v: ProposalView, lang: str, *, staff: bool) -> list[dict]:
@@ -404,6 +408,8 @@ def detail_blocks(v: ProposalView, lang: str, *, staff: bool) -> list[dict]:
     if staff and v.notes:
         blocks.append(section("*メモ(職員のみ)*\n" + "\n".join(
             f"• {when(n.at)} <@{n.author}>: {escape(clip(n.text, 500))}" for n in v.notes[-10:])))
+    if staff:
+        blocks.append(triage_actions(v))
     return [b.to_dict() for b in blocks]
 
 

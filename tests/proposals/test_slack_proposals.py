@@ -341,10 +341,11 @@ def test_staff_note_and_department_through_modals(desk_app, stub, db_engine):
     assert resp["response_action"] == "errors" and "department" in resp["errors"]
     # staff see the note in the details; the proposer does not
     desk_app.command(f"proposal {ref}", response_url=stub.response_url("staffview"), user=LISTED_STAFF)
-    assert "来週" in json.dumps(wait_until(lambda: responses(stub, "staffview"))[0].args, ensure_ascii=False)
+    staff_view = json.dumps(wait_until(lambda: responses(stub, "staffview"))[0].args, ensure_ascii=False)
+    assert "来週" in staff_view and "desk_prop_status:reviewing" in staff_view     # triage from here too
     desk_app.command(f"proposal {ref}", response_url=stub.response_url("ownerview"), user=COMPANY)
     owner = json.dumps(wait_until(lambda: responses(stub, "ownerview"))[0].args, ensure_ascii=False)
-    assert "公園緑地課" in owner and "来週" not in owner
+    assert "公園緑地課" in owner and "来週" not in owner and "desk_prop_status" not in owner
     desk_app.command("proposals 公園緑地", response_url=stub.response_url("kw"), user=CHANNEL_STAFF)
     assert ref in json.dumps(wait_until(lambda: responses(stub, "kw"))[0].args, ensure_ascii=False)
 

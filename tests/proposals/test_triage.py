@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.proposals import status as st
-from bot.proposals.models import OutboxMessage, Proposal
+from bot.proposals.models import OutboxMessage
 from bot.proposals.service import (Conflict, NotFound, add_challenge, add_note, assign_department, change_status,
                                    get_proposal, list_challenges, list_proposals, my_proposals, parse_filter,
                                    submit)
