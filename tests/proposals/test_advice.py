@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as hs
 
 from bot.config import get_settings
 from bot.fiscal import fiscal_year_of, load_calendar
@@ -82,3 +85,19 @@ def test_a_different_calendar_gives_different_advice(tmp_path: Path):
     assert "あと16日で始まります" in before.text
     after = timing_advice(date(2026, 8, 1), "yes", "en", calendar=cal)
     assert after.state == "after" and after.budget_year == 2028 and "31 July 2027" in after.text
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(d=hs.dates(min_value=date(2020, 1, 1), max_value=date(2040, 12, 31)),
+       needs=hs.sampled_from(["yes", "no", "unsure"]), lang=hs.sampled_from(["ja", "en"]))
+def test_advice_is_consistent_on_any_date(d, needs, lang):
+    cal = load_calendar(get_settings().knowledge_dir)
+    a = timing_advice(d, needs, lang, calendar=cal)
+    fy = fiscal_year_of(d)
+    this = cal.window_for(fy)
+    assert a.state == ("inside" if this.start <= d <= this.end else "before" if d < this.start else "after")
+    assert a.budget_year == (fy + 1 if d <= this.end else fy + 2)
+    # the cycle named is one the proposal can still reach: its request and passage lie ahead
+    assert a.window.end >= d and a.request.start > d and a.passage.start > a.request.start
+    assert a.passage.start.year == a.budget_year
+    assert fy_name(a.budget_year, lang) in a.text and month_name(a.request.start, lang) in a.text
