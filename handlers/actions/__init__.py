@@ -121,7 +121,12 @@ def handoff(body, client, context):
         respond_to(url, text=t("handoff_unset", lang), what="hand-off")
         return
     key = f"handoff:{data.get('id') or hashlib.sha1(question.encode()).hexdigest()}:{user}"
-    if not claim_event(deps.db, key):
+    try:
+        claimed = claim_event(deps.db, key)
+    except Exception as e:  # noqa: BLE001 — database away: pass it on anyway (a rare double beats a lost one)
+        log.error("hand-off: exactly-once check unavailable (%s); posting anyway", type(e).__name__)
+        claimed = None
+    if claimed is False:
         respond_to(url, text=t("handoff_again", lang), what="hand-off")
         return
     if not channel:
@@ -139,13 +144,14 @@ def handoff(body, client, context):
         notes.append(f"<{link}|{t('handoff_link', 'ja')}>")
     if notes:
         blocks.append(context_block(" · ".join(notes + [f"lang {lang}"])))
-    if post(client, channel=staff, text=f"{head}\n{clip(question, 2000)}",
-            blocks=[b.to_dict() for b in blocks], what="hand-off"):
-        finish_event(deps.db, key)
-        respond_to(url, text=t("handoff_done", lang), what="hand-off")
-    else:
-        release_event(deps.db, key)            # a second click may try again
-        respond_to(url, text=t("post_failed", lang), what="hand-off")
+    delivered = post(client, channel=staff, text=f"{head}\n{clip(question, 2000)}",
+                     blocks=[b.to_dict() for b in blocks], what="hand-off")
+    if claimed:
+        try:                                   # after a failure, a second click may try again
+            (finish_event if delivered else release_event)(deps.db, key)
+        except Exception as e:  # noqa: BLE001
+            log.error("hand-off: could not record the outcome (%s)", type(e).__name__)
+    respond_to(url, text=t("handoff_done" if delivered else "post_failed", lang), what="hand-off")
 
 
 # ---- screens (App Home and help buttons) --------------------------------------------------------

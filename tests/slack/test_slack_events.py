@@ -188,3 +188,26 @@ def test_socket_mode_app_answers_once_without_signatures(stub, desk, slack_db, k
     stub.wait_for("chat.postMessage")
     stub.settle()
     assert len(stub.of("chat.postMessage")) == 1
+
+
+def test_when_the_exactly_once_store_fails_the_question_is_still_answered(stub, desk, kb, tmp_path, caplog):
+    from conftest import Running, make_settings
+    from sqlalchemy import text
+
+    from bot.db import make_engine
+    from handlers.app import build_app
+
+    db = make_engine(f"sqlite:///{tmp_path / 'broken.sqlite3'}")
+    settings = make_settings(stub)
+    running = Running(build_app(settings, desk=desk, db=db), settings)
+    try:
+        with db.begin() as c:                      # the table goes away under the running app
+            c.execute(text("DROP TABLE processed_event"))
+        with caplog.at_level(logging.ERROR, logger="handlers.events"):
+            running.event(mention(_entry(kb).title.ja))
+            [call] = stub.wait_for("chat.postMessage")
+        assert _entry(kb).title.ja in texts(valid_blocks(call.blocks()))
+        assert "exactly-once check unavailable" in caplog.text
+    finally:
+        running.stop()
+        db.dispose()
