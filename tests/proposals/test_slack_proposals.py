@@ -434,3 +434,17 @@ def test_cli_deliver_sends_waiting_posts_and_the_stale_nudge(desk_app, stub, db_
         assert len(nudge) == 1 and "14日以上" in nudge[0].args["text"] and ref in json.dumps(nudge[0].blocks(), ensure_ascii=False)
     finally:
         get_settings.cache_clear()
+
+
+def test_english_form_gets_an_english_receipt(desk_app, stub, db_engine):
+    desk_app.command("propose in English", response_url=stub.response_url("en"), user=COMPANY)
+    form = stub.wait_for("views.open", 1)[0].view()
+    assert json.loads(form["private_metadata"])["l"] == "en" and form["title"]["text"] == "Propose a partnership"
+    _, resp = view_submission(desk_app, "desk_proposal_form", form_state(needs_budget="unsure"), user=COMPANY,
+                              view_id="VEN", metadata={"l": "en"})
+    text = receipt_text(resp)
+    p = the_proposal(db_engine)
+    assert f"Reference number: {p.ref}" in text and "fiscal" in text and "年度" not in text
+    _, resp = view_submission(desk_app, "desk_proposal_form", form_state(email="x"), user=COMPANY,
+                              view_id="VEN2", metadata={"l": "en"})
+    assert resp["errors"]["email"].startswith("Not an e-mail address")
