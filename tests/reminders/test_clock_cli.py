@@ -70,3 +70,35 @@ def test_run_due_and_history_from_the_cli(db):
     assert "2026-08-24 09:00  proposal-window.close-7" in hist and "sent 1" in hist
     assert "C1" in _cli(db, "reminders", "subscribers")
     assert "unsubscribed" in _cli(db, "reminders", "unsubscribe", "C1")
+
+
+def test_clock_process_starts_catches_up_and_stops_on_sigterm(db, tmp_path):
+    """`deskbot clock` (the Procfile's clock): its first wake-up is at start; SIGTERM stops it."""
+    import signal
+
+    from sqlalchemy import func, select
+
+    from bot.reminders.models import ReminderOccurrence
+
+    env = {**os.environ, "DATABASE_URL": db.url, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO"}
+    for k in ("SLACK_BOT_TOKEN", "CALENDAR_FILE"):
+        env.pop(k, None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "clock", "--interval", "3600"], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    recorded, deadline = 0, time.monotonic() + 90     # generous: the machine may be busy
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            with db.engine.connect() as c:   # every reminder of the past year is looked at on the first wake-up
+                recorded = c.execute(select(func.count()).select_from(ReminderOccurrence)).scalar()
+            if recorded >= 9:
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert recorded >= 9, err
+    assert proc.returncode == 0, err
+    assert "clock: reminders every 3600s (Asia/Tokyo)" in err
