@@ -233,11 +233,6 @@ class Dispatcher:
             self.report.add("failed")
             return
         today = self.now.astimezone(self.calendar.tz).date()
-        if occ.kind == "close" and occ.deadline and today > occ.deadline and not row["uncertain"]:
-            # Caught up too late: the window has closed, a countdown would only mislead.
-            if ledger.mark_missed(eng, row, note="the window closed before it could be sent"):
-                self.report.add("expired")
-            return
         if row["uncertain"]:
             # An earlier attempt may have reached Slack: look before sending again.
             try:
@@ -252,6 +247,11 @@ class Dispatcher:
             if found is None:
                 log.info("%s: an earlier attempt may have been delivered and the sender cannot tell; "
                          "sending again (at-least-once)", key)
+        if occ.kind == "close" and occ.deadline and today > occ.deadline:
+            # Caught up too late: the window has closed, a countdown would only mislead.
+            if ledger.mark_missed(eng, row, note="the window closed before it could be sent"):
+                self.report.add("expired")
+            return
         try:
             ts = self.sender.send(target, render(occ, row["lang"], today=max(today, occ.fire_date)), key=key)
         except RetryLater as e:

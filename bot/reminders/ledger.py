@@ -4,18 +4,27 @@ One row per (reminder, occurrence, subscriber), unique in the database, so a rem
 queued for a subscriber only once however many clock processes run and however often they
 restart. A row moves
 
-    pending ──claim──▶ sending ──sent──▶ sent
+    pending ──claim──▶ sending ──Slack said ok──▶ sent
        ▲                  │
-       └──retry later─────┘   (429, 5xx, network; `uncertain` when Slack may have posted it)
+       └── retry later ───┘   429 (after Retry-After), 5xx / timeout / dropped connection
+                              (marked `uncertain`: Slack may have posted it)
+    also: missed (past the grace period, or a countdown whose window already closed),
+          failed (permanent Slack error, or still failing when the grace period ended),
+          cancelled (unsubscribed before it went out)
 
-- Claiming is one atomic UPDATE (… WHERE state = 'pending' …, with SKIP LOCKED on PostgreSQL):
-  two processes never both own a row. The owner holds a lease; a `sending` row whose lease ran
-  out (its sender was killed) is claimed again, marked `uncertain`.
-- An `uncertain` row is first checked against Slack (`Sender.was_sent`: the message carries its
-  ledger key in message metadata) and only re-sent when it is not there. Only when that check is
-  impossible (sender cannot tell) is it re-sent blindly: at-least-once, so a crash in the
-  milliseconds between Slack's answer and our commit can at worst duplicate, never lose.
-- Rows due longer ago than the grace period are not sent: `missed` (never attempted) or `failed`.
+Claiming: in one transaction, pick up to a batch of claimable ids (PostgreSQL: FOR UPDATE SKIP
+LOCKED) and UPDATE them to `sending` only WHERE they are still claimable; two processes never
+own the same row. The owner holds a lease (default 5 min, renewed on slow batches). A `sending`
+row whose lease ran out (its process was killed) is claimed again and marked `uncertain`.
+
+The guarantee (at-least-once, with the duplicate window closed wherever Slack lets us look):
+every message carries its ledger key in Slack message metadata. Before an `uncertain` row is
+sent again, `Sender.was_sent` looks for that key in the conversation's history; found → the row
+is marked sent without posting. So a crash between Slack's "ok" and our commit, or a 5xx after
+Slack stored the message, does not duplicate. Only when the check is impossible (the sender
+cannot tell: console, or a token without the *:history scopes) is it re-sent blindly: we prefer
+a rare duplicate to a lost deadline reminder. A reminder is never lost while its row is open
+and inside the grace period; outside it, it is recorded (missed/failed) and reported.
 """
 from __future__ import annotations
 
