@@ -104,10 +104,15 @@ class SlackSender:
 
         if settings.slack_bot_token is None:
             raise ValueError("SLACK_BOT_TOKEN is not set")
+        class RefusedRetry(ConnectionErrorRetryHandler):
+            """Retry only connections that were refused: the request never left, so no duplicate."""
+            def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+                reason = getattr(error, "reason", error)
+                return response is None and isinstance(reason, ConnectionRefusedError)
+
         kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
         client = WebClient(token=settings.slack_bot_token.get_secret_value(), timeout=20,
-                           retry_handlers=[ConnectionErrorRetryHandler(
-                               max_retry_count=2, error_types=[ConnectionRefusedError])], **kwargs)
+                           retry_handlers=[RefusedRetry(max_retry_count=2)], **kwargs)
         return cls(client)
 
     @staticmethod
@@ -128,7 +133,7 @@ class SlackSender:
             if code in SlackSender.PERMANENT:
                 return PermanentFailure(f"{code} (HTTP {status})")
             return MaybeDelivered(f"{code or 'error'} (HTTP {status})")
-        if isinstance(e, ConnectionRefusedError) or "Connection refused" in str(e):
+        if isinstance(getattr(e, "reason", e), ConnectionRefusedError):
             return RetryLater(f"connection refused: {e}", retry_after=5.0)
         return MaybeDelivered(f"{type(e).__name__}: {str(e)[:200]}")
 

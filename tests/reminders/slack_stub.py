@@ -8,6 +8,7 @@ exactly-once delivery:
     stub.fail_next(2, status=429, retry_after=1)    # next 2 posts: 429 Retry-After: 1, not stored
     stub.fail_next(1, status=500, after_post=True)  # stored, and then answered 500
     stub.fail_next(1, error="channel_not_found")    # HTTP 200 ok:false
+    stub.fail_next(1, status=0, after_post=True)    # stored, then the connection drops unanswered
     stub.rate_limit_share = 0.1                     # a random 10% of posts answer 429 (bench)
     stub.post_delay = 0.05                          # each post takes this long (slow Slack)
     stub.hang_after_post = 5                        # the 5th stored post never gets its answer
@@ -177,6 +178,10 @@ class ReminderSlackStub:
                 self._reply(200, body)
 
             def _fail(self, f: _Failure):
+                if f.status == 0:                     # hang up without an answer
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 if f.error:
                     return self._reply(200, {"ok": False, "error": f.error})
                 headers = {"Retry-After": str(f.retry_after)} if f.retry_after is not None else {}

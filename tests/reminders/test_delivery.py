@@ -197,3 +197,34 @@ def test_a_countdown_is_not_sent_after_the_window_closed(db, calendar, stub, sla
     hist = {(h["reminder_id"], h["occurrence"]): h["states"] for h in ledger.history(db.engine)}
     assert hist[("proposal-window.close-1", "FY2026")] == {"missed": 1}
     assert hist[("proposal-window.close-7", "FY2026")] == {"missed": 1}
+
+
+def test_dropped_connection_after_slack_stored_it_is_not_sent_twice(db, calendar, stub, slack_sender):
+    subscribe_at(db.engine, jst(2026, 8, 18, 12), ["C1", "U2"])
+    stub.fail_next(1, status=0, after_post=True)                # stored, then the line goes dead
+    stub.fail_next(1, status=0)                                 # dropped before anything was stored
+    with time_machine.travel(jst(2026, 8, 24, 9, 1), tick=True):
+        r = run(db, calendar, slack_sender)
+    assert (r.sent, r.reconciled, r.retried) == (1, 1, 2)
+    assert stub.delivered_keys() == Counter({f"{CLOSE7}#C1": 1, f"{CLOSE7}#U2": 1})
+
+
+def test_slack_unreachable_keeps_the_row_for_later(db, calendar):
+    import socket
+
+    from bot.config import Settings
+    from bot.reminders.delivery import SlackSender
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()                                                    # nothing listens there now
+    sender = SlackSender.from_settings(Settings(_env_file=None, slack_bot_token="xoxb-test",
+                                                slack_api_url=f"http://127.0.0.1:{port}/api/"))
+    subscribe_at(db.engine, jst(2026, 8, 18, 12), ["C1"])
+    with time_machine.travel(jst(2026, 8, 24, 9, 1), tick=True):
+        r = run(db, calendar, sender, wait_for_retries=0)
+    assert (r.sent, r.retried, r.failed) == (0, 1, 0)
+    with db.engine.connect() as c:
+        row = c.execute(select(ReminderDelivery.__table__)).one()._mapping
+    assert row["state"] == "pending" and not row["uncertain"] and "connection refused" in row["last_error"]
