@@ -48,6 +48,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")   # with WAL: safe on app crash, far fewer fsyncs
             cur.close()
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import replace
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -50,11 +50,6 @@ MESSAGES = {
 }
 
 
-@dataclass
-class _PendingLog:
-    row: QuestionLog
-
-
 class Desk:
     """The knowledge base, its index and the question log, shared by every surface."""
 
@@ -69,7 +64,7 @@ class Desk:
                       re.compile(r"\b(?:" + "|".join(re.escape(T.fold(k)) for k in t.keywords if k.isascii()) + r")\b")
                       if any(k.isascii() for k in t.keywords) else None)
                      for t in kb.out_of_scope]
-        self._pending: list[QuestionLog] = []
+        self._pending: list[dict] = []     # question-log rows not yet written (database away)
         self._lock = threading.Lock()
 
     @classmethod
@@ -152,10 +147,10 @@ class Desk:
     # ---- question log and feedback -----------------------------------------------------------
     def _log(self, reply: Reply, folded: str, *, surface: str, asker: str | None,
              place: str | None) -> Reply:
-        row = QuestionLog(surface=surface[:32], asker=(asker or None) and asker[:64],
-                          place=(place or None) and place[:64], question=reply.question[:4000],
-                          normalized=folded[:1000], lang=reply.lang, kind=reply.kind,
-                          entry_id=reply.entry_id, score=float(reply.score))
+        row = {"asked_at": utcnow(), "surface": surface[:32], "asker": (asker or None) and asker[:64],
+               "place": (place or None) and place[:64], "question": reply.question[:4000],
+               "normalized": folded[:1000], "lang": reply.lang, "kind": reply.kind,
+               "entry_id": reply.entry_id, "score": float(reply.score)}
         with self._lock:
             batch, self._pending = self._pending + [row], []
         try:
@@ -165,14 +160,13 @@ class Desk:
             with self._lock:
                 self._pending = batch + self._pending
             return reply
-        return _with_log_id(reply, ids[-1])
+        return replace(reply, log_id=ids[-1])
 
-    def _write_logs(self, rows: list[QuestionLog]) -> list[int]:
-        copies = [QuestionLog.model_validate(r.model_dump()) for r in rows]
-        with session_scope(self.engine) as s:
-            s.add_all(copies)
-            s.flush()
-            return [c.id for c in copies]
+    def _write_logs(self, rows: list[dict]) -> list[int]:
+        """Insert rows in one transaction (a plain Core insert: this is on every answer's path)."""
+        table = QuestionLog.__table__
+        with self.engine.begin() as conn:
+            return [conn.execute(insert(table).values(**r)).inserted_primary_key[0] for r in rows]
 
     def flush_logs(self) -> int:
         """Write question-log rows kept while the database was away; returns how many."""
@@ -221,12 +215,6 @@ class Desk:
             out.append({"question": example, "count": n, "last_asked": last, "best_score": best,
                         "nearest": cands[0].key if cands else None})
         return out
-
-
-def _with_log_id(reply: Reply, log_id: int) -> Reply:
-    from dataclasses import replace
-
-    return replace(reply, log_id=log_id)
 
 
 def _index_doc(e: Entry) -> IndexDoc:
