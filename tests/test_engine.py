@@ -145,15 +145,17 @@ def test_log_survives_a_database_that_is_briefly_unreachable(kb, tmp_path):
         assert [q.question for q in s.exec(select(QuestionLog).order_by(QuestionLog.id))] == ["PFIとは", "ネーミングライツとは"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, derandomize=True, print_blob=False,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_a_typo_in_a_title_still_finds_the_entry(desk, kb, data):
-    """Dropping or doubling one character of a longer Japanese title keeps the entry in the top 3."""
+    """Dropping one character of a longer Japanese title, or swapping two neighbours, keeps the
+    entry (or one it relates to) in the top 3. Derandomised, so CI sees the same examples."""
     entry = data.draw(st.sampled_from(sorted((e for e in kb.entries.values() if len(e.title.ja) >= 8),
                                              key=lambda e: e.id)))
     title = entry.title.ja
-    i = data.draw(st.integers(0, len(title) - 1))
-    typo = data.draw(st.sampled_from([title[:i] + title[i + 1:], title[:i] + title[i] + title[i:]]))
+    i = data.draw(st.integers(0, len(title) - 2))
+    typo = data.draw(st.sampled_from([title[:i] + title[i + 1:], title[:i] + title[i + 1] + title[i] + title[i + 2:]]))
     cands, _ = desk.index.search(typo, k=3)
     related = {entry.id, *entry.related}
     assert any(c.key in related for c in cands), (typo, [c.key for c in cands])
