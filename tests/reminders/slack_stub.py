@@ -46,6 +46,7 @@ class ReminderSlackStub:
         self.retry_after_choices: tuple[int, ...] = (0, 1)
         self.post_delay = 0.0
         self.hang_after_post: int | None = None
+        self.history_error: str | None = None           # e.g. "missing_scope" for conversations.history
         self.hung = threading.Event()                   # set when the hanging post was stored
         self._failures: list[_Failure] = []
         self._rng = random.Random(seed)
@@ -151,7 +152,8 @@ class ReminderSlackStub:
                 if method == "chat.postMessage":
                     self._post(args)
                 elif method == "conversations.history":
-                    self._reply(200, stub._history(args))
+                    self._reply(200, {"ok": False, "error": stub.history_error} if stub.history_error
+                                else stub._history(args))
                 elif method == "conversations.open":
                     self._reply(200, {"ok": True, "channel": {"id": stub._channel_of(args.get("users", ""))}})
                 elif method == "auth.test":

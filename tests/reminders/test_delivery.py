@@ -228,3 +228,16 @@ def test_slack_unreachable_keeps_the_row_for_later(db, calendar):
     with db.engine.connect() as c:
         row = c.execute(select(ReminderDelivery.__table__)).one()._mapping
     assert row["state"] == "pending" and not row["uncertain"] and "connection refused" in row["last_error"]
+
+
+def test_without_history_scope_an_uncertain_row_is_sent_again(db, calendar, stub, slack_sender):
+    """The documented trade-off: when Slack cannot be asked (no channels:history scope), an
+    attempt that may have been delivered is sent again: a possible duplicate, never a loss."""
+    subscribe_at(db.engine, jst(2026, 8, 18, 12), ["C1"])
+    stub.history_error = "missing_scope"
+    stub.fail_next(1, status=500, after_post=True)
+    with time_machine.travel(jst(2026, 8, 24, 9, 1), tick=True):
+        r = run(db, calendar, slack_sender)
+    assert (r.sent, r.reconciled) == (1, 0)
+    assert stub.delivered_keys() == Counter({f"{CLOSE7}#C1": 2})
+    assert states(db) == Counter({"sent": 1})
