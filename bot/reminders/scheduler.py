@@ -20,12 +20,15 @@ JOB_ID = "deskbot-reminders-run-due"
 
 
 def _tick(settings, sender, engine) -> None:
-    from bot.fiscal import default_calendar
+    from datetime import timedelta
+
+    from bot.fiscal import calendar_for
     from bot.reminders.delivery import run_due
 
-    try:
-        report = run_due(engine=engine, calendar=default_calendar(), sender=sender, name="clock",
-                         max_seconds=50.0)
+    try:   # the calendar is re-read when its file changes
+        report = run_due(engine=engine, calendar=calendar_for(settings), sender=sender, name="clock",
+                         grace=timedelta(days=settings.reminder_grace_days),
+                         staff_channel=settings.desk_staff_channel, max_seconds=50.0)
     except Exception:  # noqa: BLE001 — keep the clock alive; the next tick tries again
         log.exception("reminders: run_due failed")
         return
@@ -39,7 +42,8 @@ def _add_job(scheduler, settings, sender, engine, interval_seconds: float) -> No
     tz = ZoneInfo(settings.timezone)
     scheduler.add_job(_tick, IntervalTrigger(seconds=interval_seconds, timezone=tz),
                       args=(settings, sender, engine), id=JOB_ID, replace_existing=True,
-                      max_instances=1, coalesce=True, next_run_time=datetime.now(tz))
+                      max_instances=1, coalesce=True, misfire_grace_time=None,  # late is fine: run once
+                      next_run_time=datetime.now(tz))
 
 
 def _prepare(settings, sender, engine):
