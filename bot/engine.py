@@ -144,6 +144,15 @@ class Desk:
         return Reply("answer", question, lang, e.answer.get(lang).strip(), title=e.title.get(lang),
                      entry_id=e.id, score=score, source=self.kb.cite(e, lang), related=related)
 
+    def open_entry(self, entry_id: str, lang: str = "ja", *, question: str = "", asker: str | None = None,
+                   place: str | None = None, surface: str = "button") -> Reply:
+        """An entry opened from a button (related, did-you-mean, catalogue): logged like an
+        answer, so it gets a question id and can be rated."""
+        reply = self.reply_for_entry(entry_id, lang, question=question or self.kb.entries[entry_id].title.get(lang))
+        if self.log_questions:
+            reply = self._log(reply, T.fold(reply.question), surface=surface, asker=asker, place=place)
+        return reply
+
     # ---- question log and feedback -----------------------------------------------------------
     def _log(self, reply: Reply, folded: str, *, surface: str, asker: str | None,
              place: str | None) -> Reply:

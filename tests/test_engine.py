@@ -159,3 +159,13 @@ def test_a_typo_in_a_title_still_finds_the_entry(desk, kb, data):
     cands, _ = desk.index.search(typo, k=3)
     related = {entry.id, *entry.related}
     assert any(c.key in related for c in cands), (typo, [c.key for c in cands])
+
+
+def test_an_entry_opened_from_a_button_is_logged_and_can_be_rated(kb, db_engine):
+    desk = Desk(kb, engine=db_engine)
+    r = desk.open_entry("pfi", "en", asker="U9", place="C9", surface="slack-button")
+    assert r.answered and r.entry_id == "pfi" and r.lang == "en" and r.log_id
+    desk.record_feedback(r.log_id, "U9", True)
+    with Session(db_engine) as s:
+        row = s.get(QuestionLog, r.log_id)
+        assert (row.surface, row.entry_id, row.question) == ("slack-button", "pfi", kb.entries["pfi"].title.en)

@@ -61,7 +61,8 @@ def open_entry(body, client, context):
         log.warning("open entry: unknown entry id %r (knowledge changed since the message?)", entry_id)
         respond_to(body.get("response_url"), text=t("error", lang), what="open entry")
         return
-    reply = deps.desk.reply_for_entry(entry_id, lang, question=data.get("q") or "")
+    reply = deps.desk.open_entry(entry_id, lang, question=data.get("q") or "", asker=body.get("user", {}).get("id"),
+                                 place=(body.get("channel") or {}).get("id"), surface="slack-button")
     if _in_view(body):
         _show_in_view(client, body, entry_modal(reply))
         return
