@@ -229,10 +229,10 @@ class Desk:
 def _index_doc(e: Entry) -> IndexDoc:
     titles = [e.title.ja] + ([e.title.en] if e.title.en else [])
     names = titles + list(e.aliases)
-    if e.municipality:
-        names += [e.municipality.ja] + ([e.municipality.en] if e.municipality.en else [])
+    places = [e.municipality.ja] + ([e.municipality.en] if e.municipality.en else []) if e.municipality else []
     body = [e.answer.ja] + ([e.answer.en] if e.answer.en else [])
-    return IndexDoc(key=e.id, kind=e.kind, names=names, n_titles=len(titles), tags=list(e.tags), body=body)
+    return IndexDoc(key=e.id, kind=e.kind, names=names + places, n_titles=len(titles), tags=list(e.tags),
+                    body=body, places=places)
 
 
 _desk: Desk | None = None

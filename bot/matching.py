@@ -36,6 +36,33 @@ SCRIPT_WEIGHTS = {"kanji": 1.0, "kata": 1.0, "latin": 1.0, "num": 1.0, "hira": 0
 # one common word (市長, "mayor") is not.
 NAME_SPECIFIC_IDF = 2.5
 MATCHED_MASS_FULL = 2.5
+PLACE_BONUS = 0.06             # entries about a place the question names
+
+_HAS_KANJI = re.compile(r"[\u4e00-\u9fff]")
+_PLACE_SUFFIX = re.compile(r"(?:市|町|村|県|区|都)$")
+_PLACE_WORDS = re.compile(r"\b(?:city|town|village|prefecture|pref|ward|and|also|others?|named|municipalit\w*|etc)\b")
+
+
+def _place_forms(place: str) -> set[str]:
+    """磐田市 → {磐田市, 磐田}; "Fuchu City (Tokyo)" → {fuchu}; lists (愛媛県・鹿児島市など) split."""
+    forms = set()
+    place = re.sub(r"\(.*?\)", " ", fold(place))        # "(Tokyo)", "(府中市ほか)": asides
+    for part in re.split(r"[・、,/]|など|ほか", place):
+        f = fold(part)
+        if not f.strip():
+            continue
+        if f.isascii():
+            for w in re.findall(r"[a-z]+", _PLACE_WORDS.sub(" ", f)):
+                if len(w) >= 4:
+                    forms.add(w)
+        else:
+            t = text_form(f)
+            if len(t) >= 2:
+                forms.add(t)
+                short = _PLACE_SUFFIX.sub("", t)
+                if len(short) >= 2:
+                    forms.add(short)
+    return forms
 CANDIDATES = 24                # entries re-ranked with the alias signal
 
 # Question scaffolding removed before tokenising (folded forms; long marks are already gone).
@@ -72,6 +99,7 @@ class IndexDoc:
     n_titles: int
     tags: list[str]
     body: list[str]           # answer texts
+    places: list[str] = field(default_factory=list)   # municipality names (cases)
 
 
 @dataclass
@@ -171,12 +199,21 @@ class Index:
             for k, s in enumerate(d.names):
                 f = fold(s)
                 spec = min(1.0, sum(self.idf.get(t, 0.0) for t in set(tokens(f))) / NAME_SPECIFIC_IDF)
-                for form in (text_form(f), *(() if s.isascii() else (text_form(reading(f)),))):
+                # The kana reading too (not for one- or two-character names: too many homophones).
+                with_reading = not s.isascii() and len(text_form(f)) >= 3
+                for form in (text_form(f), *((text_form(reading(f)),) if with_reading else ())):
                     if len(form) >= 2:
                         old = forms.get(form, (False, 0.0))
                         forms[form] = (old[0] or k < d.n_titles, max(old[1], spec))
             self.name_forms.append(sorted(((f, t, sp) for f, (t, sp) in forms.items()),
                                           key=lambda x: (-len(x[0]), not x[1])))
+
+        # Place names → the entries about that place: a question naming a city leans to its cases.
+        self.places: dict[str, list[int]] = {}
+        for i, d in enumerate(docs):
+            for p in d.places:
+                for form in _place_forms(p):
+                    self.places.setdefault(form, []).append(i)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -213,35 +250,41 @@ class Index:
         # Names are looked for in the question plus its synonym expansion (何から始め → 提案の進め方).
         qform = text_form(expanded)
         qform_full = text_form(folded + " " + expanded)
+        qread = text_form(reading(core)) if _HAS_KANJI.search(core) else ""
         prior = {}
         for pat, kinds, bonus in INTENTS:
             if pat.search(folded):
                 for kd in kinds:
                     prior[kd] = max(prior.get(kd, 0.0), bonus)
+        words = set(re.findall(r"[a-z0-9]+", folded))
+        place_docs = {i for form, docs_ in self.places.items()
+                      if (form in words if form.isascii() else form in qform_full) for i in docs_}
         # Entries whose name is in the question but that share too few tokens to be candidates
         # (short names) are found by the alias pass over the candidates only; that's deliberate:
         # a name always contributes its own tokens, so it reaches the candidates.
         out: list[Candidate] = []
         ids = top.tolist()
-        alias = self._alias_signals(ids, qform, qform_full, folded)
+        alias = self._alias_signals(ids, qform, qform_full, qread, words)
         for i in ids:
             a = alias[i]
             cov = float(coverage[i])
             # OR of the two signals, discounted when the matched evidence is thin (one common word).
             s = (1.0 - (1.0 - cov) * (1.0 - 0.85 * a)) * min(1.0, float(scores[i]) / MATCHED_MASS_FULL)
-            s = min(1.0, s + prior.get(self.docs[i].kind, 0.0) * (0.7 + 0.3 * max(cov, a)))
+            bonus = prior.get(self.docs[i].kind, 0.0) + (PLACE_BONUS if i in place_docs else 0.0)
+            s = min(1.0, s + bonus * (0.7 + 0.3 * max(cov, a)))
             out.append(Candidate(self.docs[i].key, self.docs[i].kind, s, cov, a))
         out.sort(key=lambda c: (-c.score, -c.alias, c.key))
         return out[:k], folded
 
-    def _alias_signals(self, ids: list[int], qform: str, qform_full: str, folded: str) -> dict[int, float]:
+    def _alias_signals(self, ids: list[int], qform: str, qform_full: str, qread: str,
+                       words: set[str]) -> dict[int, float]:
         """Per candidate: 1.0 when one of its names is in the question; less for fuzzy hits.
 
         A title counts a little more than an alias, so an entry about X beats one that merely
-        lists X among its other names. Fuzzy comparisons run as one rapidfuzz batch.
+        lists X among its other names. The question's kana reading catches kanji typed with the
+        wrong homophone (連系協定 → 連携協定). Fuzzy comparisons run as one rapidfuzz batch.
         """
         best = dict.fromkeys(ids, 0.0)
-        words = set(re.findall(r"[a-z0-9]+", folded))
         qlen = max(len(qform), 1)
         fuzzy: list[tuple[int, str, bool, float, int]] = []   # (entry, name, title?, specificity, cutoff)
         for i in ids:
@@ -258,6 +301,8 @@ class Index:
                     # A two-character name (協定) is a weak hint alone; longer names tell more,
                     # and a name covering most of the question is best.
                     v = 0.4 if len(name) == 2 else min(1.0, 0.7 + 0.05 * len(name) + 0.3 * len(name) / qlen)
+                elif qread and len(name) >= 4 and name in qread:
+                    v = 0.8
                 elif len(name) >= 4:
                     fuzzy.append((i, name, is_title, spec, 80))
                 if v:
