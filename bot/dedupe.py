@@ -1,9 +1,10 @@
 """Exactly-once handling of incoming events, shared by every process through the database.
 
 Slack redelivers an event when it thinks we missed it (`X-Slack-Retry-Num`), and several web
-processes may sit behind one load balancer. Before replying, a process *claims* the event id:
-the insert succeeds for exactly one claimant; the unique key makes every other attempt fail,
-which means "already handled (or being handled) elsewhere".
+processes may sit behind one load balancer. Before replying, a process *claims* the event id
+with one statement (insert, or take over a stale row): it succeeds for exactly one claimant; the
+unique key makes every other attempt a no-op, which means "already handled (or being handled)
+elsewhere".
 
 Never losing one: a claim starts as `pending` and becomes `done` only after the reply was
 posted (`finish_event`). If nothing could be posted, the claimant gives the claim back
@@ -17,10 +18,9 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, delete, insert, update
+from sqlalchemy import DateTime, delete, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, SQLModel
 
 from bot.db import with_retry
 
@@ -46,31 +46,39 @@ class ProcessedEvent(SQLModel, table=True):
                                  sa_type=DateTime(timezone=True))
 
 
+def _claim_stmt(engine: Engine, table, event_id: str, now: datetime):
+    """One statement that inserts the claim, or takes over an expired row / a pending claim whose
+    lease ran out, and otherwise changes nothing; it returns a row only when the caller claimed.
+    Both supported databases have INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING (SQLite since
+    3.35); RETURNING because drivers do not all report a rowcount for an INSERT."""
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    fresh = {"status": "pending", "claimed_at": now, "expires_at": now + TTL}
+    return (upsert(table).values(event_id=event_id, **fresh)
+            .on_conflict_do_update(index_elements=[table.c.event_id], set_=fresh,
+                                   where=_takeover(table, now))
+            .returning(table.c.event_id))
+
+
+def _takeover(table, now: datetime):
+    """An existing row may be taken over if it expired or its claimant let the lease run out."""
+    return (table.c.expires_at < now) | ((table.c.status == "pending") & (table.c.claimed_at < now - LEASE))
+
+
 def claim_event(engine: Engine, event_id: str, *, now: datetime | None = None) -> bool:
     """True if this caller now owns `event_id` and must handle it; False if it is a duplicate."""
     now = _utc(now) if now else _now()
-
     table = ProcessedEvent.__table__
+    # SQLAlchemy Core, not the ORM: this runs on every event, on the reply's critical path.
+    stmt = _claim_stmt(engine, table, event_id, now)
 
     def attempt() -> bool:
         if random.randrange(PURGE_EVERY) == 0:
             purge_expired(engine, now=now)
-        # SQLAlchemy Core, not the ORM: this runs on every event, on the reply's critical path.
-        try:
-            with engine.begin() as conn:
-                conn.execute(insert(table).values(event_id=event_id, status="pending",
-                                                  claimed_at=now, expires_at=now + TTL))
-            return True
-        except IntegrityError:
-            pass
-        # Already there. Take it over only if it expired or its claimant let the lease run out.
-        with engine.begin() as conn:
-            stmt = (update(table)
-                    .where(table.c.event_id == event_id)
-                    .where((table.c.expires_at < now)
-                           | ((table.c.status == "pending") & (table.c.claimed_at < now - LEASE)))
-                    .values(status="pending", claimed_at=now, expires_at=now + TTL))
-            return conn.execute(stmt).rowcount == 1
+        with engine.begin() as conn:             # one round trip; no exception on a duplicate
+            return conn.execute(stmt).first() is not None
 
     return with_retry(attempt, what="claim event")
 
@@ -87,17 +95,16 @@ def finish_event(engine: Engine, event_id: str) -> None:
 
 def release_event(engine: Engine, event_id: str) -> None:
     """Give a claim back (nothing could be posted), so that a redelivery can try again."""
+    table = ProcessedEvent.__table__
+
     def run() -> None:
-        with Session(engine) as s:
-            s.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id)
-                      .where(ProcessedEvent.status == "pending"))
-            s.commit()
+        with engine.begin() as conn:
+            conn.execute(delete(table).where(table.c.event_id == event_id).where(table.c.status == "pending"))
     with_retry(run, what="release event")
 
 
 def purge_expired(engine: Engine, *, now: datetime | None = None) -> int:
     now = _utc(now) if now else _now()
-    with Session(engine) as s:
-        n = s.execute(delete(ProcessedEvent).where(ProcessedEvent.expires_at < now)).rowcount
-        s.commit()
-    return n
+    table = ProcessedEvent.__table__
+    with engine.begin() as conn:
+        return conn.execute(delete(table).where(table.c.expires_at < now)).rowcount
