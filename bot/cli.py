@@ -40,3 +40,6 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:          # `deskbot ask … | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.text import fold, reading, text_form, tokens, tokens_with_script
+from bot.text import fold, reading, stem, text_form, tokens, tokens_with_script
 
 # Field weights for a token found in that field of an entry.
 FIELD_WEIGHTS = {"name": 1.0, "tag": 0.7, "body": 0.45}
@@ -36,7 +36,10 @@ SCRIPT_WEIGHTS = {"kanji": 1.0, "kata": 1.0, "latin": 1.0, "num": 1.0, "hira": 0
 # one common word (市長, "mayor") is not.
 NAME_SPECIFIC_IDF = 2.5
 MATCHED_MASS_FULL = 2.5
-PLACE_BONUS = 0.06             # entries about a place the question names
+SPECIFIC_IDF = 2.0             # a token rarer than this says something beyond the domain's common words
+PLACE_BONUS = 0.15             # entries about a place the question names
+PLACE_MISMATCH = 0.6           # factor for entries that never mention a place the question names
+CASE_WITHOUT_PLACE = 0.97      # no place named: on a tie, the general entry beats a city's case
 
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff]")
 _PLACE_SUFFIX = re.compile(r"(?:市|町|村|県|区|都)$")
@@ -190,6 +193,16 @@ class Index:
             self.postings[t] = (doc_arr[lo:hi], w_arr[lo:hi])
         self.unknown_idf = math.log(1.0 + (n + 0.5) / 0.5) if n else 1.0
 
+        # Place names → the entries about that place. A place in a question is context, not the
+        # topic: it leans to that place's entries, but only the rest of the question is matched.
+        self.places: dict[str, list[int]] = {}
+        for i, d in enumerate(docs):
+            for p in d.places:
+                for form in _place_forms(p):
+                    self.places.setdefault(form, []).append(i)
+        self._place_tokens = {f: set(tokens(f if f.isascii() else fold(f))) if not f.isascii() else {"#" + stem(f)}
+                              for f in self.places}
+
         # Names in the form used for substring / fuzzy checks, longest first, each with whether
         # it is a title and how specific it is: a name made of common words ("mayor", 市長) is
         # weak evidence even when it occurs in the question.
@@ -202,18 +215,11 @@ class Index:
                 # The kana reading too (not for one- or two-character names: too many homophones).
                 with_reading = not s.isascii() and len(text_form(f)) >= 3
                 for form in (text_form(f), *((text_form(reading(f)),) if with_reading else ())):
-                    if len(form) >= 2:
+                    if len(form) >= 2 and form not in self.places and _PLACE_SUFFIX.sub("", form) not in self.places:
                         old = forms.get(form, (False, 0.0))
                         forms[form] = (old[0] or k < d.n_titles, max(old[1], spec))
             self.name_forms.append(sorted(((f, t, sp) for f, (t, sp) in forms.items()),
                                           key=lambda x: (-len(x[0]), not x[1])))
-
-        # Place names → the entries about that place: a question naming a city leans to its cases.
-        self.places: dict[str, list[int]] = {}
-        for i, d in enumerate(docs):
-            for p in d.places:
-                for form in _place_forms(p):
-                    self.places.setdefault(form, []).append(i)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -228,6 +234,25 @@ class Index:
             qtoks[t] = max(qtoks.get(t, 0.0), SCRIPT_WEIGHTS[script])
         if not qtoks or not self.docs:
             return [], folded
+        # Places named in the question: their tokens leave the match (unless nothing else is left).
+        words = set(re.findall(r"[a-z0-9]+", folded))
+        qform_full = text_form(folded + " " + expanded)
+        named = [f for f in self.places if (f in words if f.isascii() else f in qform_full)]
+        place_docs = {i for f in named for i in self.places[f]}
+        place_toks = {t for f in named for t in self._place_tokens[f]}
+        rest = {t: w for t, w in qtoks.items() if t not in place_toks}
+        # What the question says besides the place, counting only specific words (IDF ≥ 2):
+        # 「磐田市の取り組み」, "examples of partnerships in Wako" ask about the place itself.
+        rest_mass = sum(w * self.idf.get(t, UNKNOWN_TOKEN_SHARE * self.unknown_idf) for t, w in rest.items()
+                        if self.idf.get(t, 99.0) >= SPECIFIC_IDF)
+        mentions_place: set[int] = set()      # entries whose text mentions a named place
+        if named and rest_mass >= MATCHED_MASS_FULL:
+            qtoks = rest
+            for t in place_toks:
+                if t in self.postings:
+                    mentions_place.update(self.postings[t][0].tolist())
+        elif named:     # "磐田市の取り組み": little besides the place, so the place is the topic
+            mentions_place = set(place_docs)
         n = len(self.docs)
         scores = np.zeros(n, dtype=np.float32)
         denom = 0.0
@@ -249,31 +274,35 @@ class Index:
 
         # Names are looked for in the question plus its synonym expansion (何から始め → 提案の進め方).
         qform = text_form(expanded)
-        qform_full = text_form(folded + " " + expanded)
         qread = text_form(reading(core)) if _HAS_KANJI.search(core) else ""
         prior = {}
         for pat, kinds, bonus in INTENTS:
             if pat.search(folded):
                 for kd in kinds:
                     prior[kd] = max(prior.get(kd, 0.0), bonus)
-        words = set(re.findall(r"[a-z0-9]+", folded))
-        place_docs = {i for form, docs_ in self.places.items()
-                      if (form in words if form.isascii() else form in qform_full) for i in docs_}
+
         # Entries whose name is in the question but that share too few tokens to be candidates
         # (short names) are found by the alias pass over the candidates only; that's deliberate:
         # a name always contributes its own tokens, so it reaches the candidates.
         out: list[Candidate] = []
-        ids = top.tolist()
+        ids = list(dict.fromkeys(top.tolist() + sorted(place_docs)))   # a named place's entries always compete
         alias = self._alias_signals(ids, qform, qform_full, qread, words)
         for i in ids:
             a = alias[i]
             cov = float(coverage[i])
             # OR of the two signals, discounted when the matched evidence is thin (one common word).
             s = (1.0 - (1.0 - cov) * (1.0 - 0.85 * a)) * min(1.0, float(scores[i]) / MATCHED_MASS_FULL)
-            bonus = prior.get(self.docs[i].kind, 0.0) + (PLACE_BONUS if i in place_docs else 0.0)
-            s = min(1.0, s + bonus * (0.7 + 0.3 * max(cov, a)))
-            out.append(Candidate(self.docs[i].key, self.docs[i].kind, s, cov, a))
+            if named and i not in place_docs and i not in mentions_place:
+                s *= PLACE_MISMATCH      # the question is about a place this entry never mentions
+            elif not named and self.docs[i].places:
+                s *= CASE_WITHOUT_PLACE
+            bonus = prior.get(self.docs[i].kind, 0.0) + (PLACE_BONUS if named and i in place_docs else 0.0)
+            out.append(Candidate(self.docs[i].key, self.docs[i].kind, s + bonus * (0.7 + 0.3 * max(cov, a)), cov, a))
+        # Rank on the unclipped score (so a bonus still separates two saturated candidates),
+        # report it clipped to [0, 1].
         out.sort(key=lambda c: (-c.score, -c.alias, c.key))
+        for c in out[:k]:
+            c.score = min(1.0, c.score)
         return out[:k], folded
 
     def _alias_signals(self, ids: list[int], qform: str, qform_full: str, qread: str,
