@@ -66,10 +66,12 @@ def is_japanese(text: str) -> bool:
 
 
 def detect_lang(text: str) -> str:
-    """'ja' when the text has any kana or kanji, 'en' when it has Latin words, else 'ja'."""
+    """'ja' when the text has any kana or kanji; 'en' for English words (two or more, or an
+    English function word); else 'ja', the default — a bare acronym like "PFI" stays Japanese."""
     if is_japanese(text):
         return "ja"
-    return "en" if re.search(r"[A-Za-z]{2,}", text) else "ja"
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    return "en" if len(words) >= 2 or any(w.lower() in EN_STOPWORDS for w in words) else "ja"
 
 
 def has_words(folded: str) -> bool:

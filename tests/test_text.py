@@ -50,6 +50,8 @@ def test_language_detection():
     assert detect_lang("PFIとは") == "ja"
     assert detect_lang("What is PFI?") == "en"
     assert detect_lang("12345") == "ja"
+    assert detect_lang("PFI") == "ja"              # a bare acronym: the default language
+    assert detect_lang("naming rights") == "en"
 
 
 def test_has_words():
