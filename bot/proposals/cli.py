@@ -100,17 +100,15 @@ def cmd_nudge(args) -> int:
 
 
 def cmd_deliver(args) -> int:
-    # The Slack side renders and posts; imported only here so bot/ stays importable without it.
     from bot.config import get_settings
-    from bot.proposals.outbox import pending
-    from handlers.views.proposal import run_outbox_job
+    from bot.proposals.outbox import default_sender, pending, run_outbox_job
 
     engine = _engine()
-    settings = get_settings()
-    if settings.slack_bot_token is None:
+    send = default_sender(get_settings())
+    if send is None:
         print("SLACK_BOT_TOKEN is not set: nothing can be delivered", file=sys.stderr)
         return 1
-    run_outbox_job(settings, engine=engine, nudge=args.nudge, force=args.all)
+    run_outbox_job(engine, send, nudge=args.nudge, force=args.all)
     left = pending(engine)
     print(f"{len(left)} message(s) still waiting" if left else "outbox empty")
     return 0 if not left else 3

@@ -148,3 +148,35 @@ def _failed(engine: Engine, mid: int, attempts: int, err: str, now: datetime) ->
         m.attempts, m.last_error, m.claimed_until = attempts, err, None
         m.next_attempt_at = now + timedelta(seconds=_backoff(attempts))
         s.add(m)
+
+
+def run_outbox_job(engine: Engine, send: Sender, *, nudge: bool = False, force: bool = False,
+                   now: datetime | None = None) -> DeliveryReport | None:
+    """One pass for a scheduler, cron or the Slack app: optionally queue the stale nudge, then
+    deliver whatever is due. Never raises (logs); the next pass tries again."""
+    from bot.proposals.service import nudge_stale
+
+    try:
+        if nudge:
+            nudge_stale(engine, now=now)
+        report = deliver_outbox(engine, send, now=now, force=force)
+    except Exception:  # noqa: BLE001 — a broken database or sender must not stop the caller
+        log.exception("proposal outbox delivery failed")
+        return None
+    if report.failed:
+        log.warning("proposal outbox: %d message(s) wait for a retry", len(report.failed))
+    return report
+
+
+def default_sender(settings) -> Sender | None:
+    """The Slack sender when a bot token is configured, else None (messages wait in the outbox).
+
+    The messages are Block Kit with the Slack app's own buttons, so the renderer lives with the
+    Slack app (handlers/views/proposal.py); it is imported here only, lazily, like reminders'
+    `default_sender` builds its Slack client from the settings alone (no Bolt app, no listeners).
+    """
+    if settings.slack_bot_token is None:
+        return None
+    from handlers.views.proposal import SlackOutboxSender
+
+    return SlackOutboxSender.from_settings(settings)

@@ -1,15 +1,23 @@
-"""APScheduler 3 wakes the dispatcher every minute; the ledger decides what is sent.
+"""APScheduler 3 wakes the clock's jobs every minute; the database decides what is sent.
+
+Two jobs, each at most one instance at a time, side by side (a long reminder fan-out does not hold
+up the proposal desk's messages):
+- reminders: `run_due`; the ledger makes every reminder go once, whatever number of clocks run.
+- the desk (`DeskJobs.tick`): deliver the proposals outbox (leases: two clocks never send the same
+  message at once); once a day queue the stale-proposal nudge for `DESK_STAFF_CHANNEL`, and purge
+  expired event-dedupe rows.
 
 APScheduler's own catch-up (misfire_grace_time, coalescing) is deliberately not relied on: a
 missed wake-up only delays `run_due`, which then finds everything that fell due meanwhile (within
-the grace period) in the calendar and the ledger. The first run happens at start, so a clock that
-was down catches up at once.
+the grace period) in the calendar and the ledger; the daily work is decided from the date, not
+from a cron firing. The first run happens at start, so a clock that was down catches up at once.
 """
 from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -17,11 +25,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger(__name__)
 JOB_ID = "deskbot-reminders-run-due"
+DESK_JOB_ID = "deskbot-desk-jobs"
+NUDGE_HOUR = 9          # the daily stale-proposal nudge is taken as of 09:00 desk time
+_DEFAULT = object()     # "build the outbox sender from the settings"
 
 
 def _tick(settings, sender, engine) -> None:
-    from datetime import timedelta
-
     from bot.fiscal import calendar_for
     from bot.reminders.delivery import run_due
 
@@ -36,50 +45,112 @@ def _tick(settings, sender, engine) -> None:
         log.info("reminders: %s", report.summary())
 
 
-def _add_job(scheduler, settings, sender, engine, interval_seconds: float) -> None:
-    from zoneinfo import ZoneInfo
+class DeskJobs:
+    """The proposal desk's periodic work, for one clock process (any number may run).
 
+    Every tick: deliver the proposals outbox through `outbox_sender` (None: nothing is posted,
+    messages wait). Once a day, first thing after NUDGE_HOUR (or at start):
+    - `nudge_stale` as of today's NUDGE_HOUR. Taking the staleness at a fixed instant makes the
+      day's nudge one list, the same for every clock and every re-run; `nudge_stale` claims each
+      proposal with a conditional update of its `nudged_at`, so two clocks never list the same
+      proposal, and it comes again only after another `proposal_stale_days`.
+    - `purge_expired` on the event-dedupe table (harmless when two clocks both do it).
+    What this process already did today is remembered only to save queries; the database decides.
+    """
+
+    def __init__(self, engine, outbox_sender, *, timezone_name: str = "Asia/Tokyo"):
+        self.engine, self.outbox_sender = engine, outbox_sender
+        self.tz = ZoneInfo(timezone_name)
+        self._nudged_as_of: datetime | None = None
+        self._purged_on: date | None = None
+
+    def nudge_instant(self, now: datetime) -> datetime:
+        """The latest NUDGE_HOUR (desk time) at or before `now`, in UTC."""
+        local = now.astimezone(self.tz)
+        at = local.replace(hour=NUDGE_HOUR, minute=0, second=0, microsecond=0)
+        if at > local:
+            at -= timedelta(days=1)
+        return at.astimezone(timezone.utc)
+
+    def tick(self, now: datetime | None = None) -> None:
+        from bot.dedupe import purge_expired
+        from bot.proposals.outbox import run_outbox_job
+        from bot.proposals.service import nudge_stale
+
+        now = now or datetime.now(timezone.utc)
+        as_of = self.nudge_instant(now)
+        if as_of != self._nudged_as_of:
+            try:
+                refs = nudge_stale(self.engine, now=as_of)
+                self._nudged_as_of = as_of
+                if refs:
+                    log.info("proposals: stale nudge queued for %s", ", ".join(refs))
+            except Exception:  # noqa: BLE001 — the next tick tries again
+                log.exception("proposals: stale nudge failed")
+        if self.outbox_sender is not None:
+            run_outbox_job(self.engine, self.outbox_sender)   # logs its own failures
+        today = now.astimezone(self.tz).date()
+        if today != self._purged_on:
+            try:
+                n = purge_expired(self.engine, now=now)
+                self._purged_on = today
+                if n:
+                    log.info("dedupe: purged %d expired event id(s)", n)
+            except Exception:  # noqa: BLE001
+                log.exception("dedupe: purge failed")
+
+
+def _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_seconds: float) -> None:
     tz = ZoneInfo(settings.timezone)
-    scheduler.add_job(_tick, IntervalTrigger(seconds=interval_seconds, timezone=tz),
-                      args=(settings, sender, engine), id=JOB_ID, replace_existing=True,
-                      max_instances=1, coalesce=True, misfire_grace_time=None,  # late is fine: run once
-                      next_run_time=datetime.now(tz))
+    desk = DeskJobs(engine, outbox_sender, timezone_name=settings.timezone)
+    for job_id, fn, args in ((JOB_ID, _tick, (settings, sender, engine)), (DESK_JOB_ID, desk.tick, ())):
+        scheduler.add_job(fn, IntervalTrigger(seconds=interval_seconds, timezone=tz), args=args, id=job_id,
+                          replace_existing=True, max_instances=1, coalesce=True,
+                          misfire_grace_time=None,  # late is fine: run once
+                          next_run_time=datetime.now(tz))
 
 
-def _prepare(settings, sender, engine):
+def _prepare(settings, sender, engine, outbox_sender):
     from bot.config import get_settings
     from bot.db import get_engine, init_db, with_retry
+    from bot.proposals.outbox import default_sender as default_outbox_sender
     from bot.reminders.delivery import default_sender
 
     settings = settings or get_settings()
     engine = engine or get_engine(settings.database_url)
     with_retry(lambda: init_db(engine), what="init_db")
-    return settings, sender or default_sender(settings), engine
+    if outbox_sender is _DEFAULT:
+        outbox_sender = default_outbox_sender(settings)
+        if outbox_sender is None:
+            log.info("clock: no SLACK_BOT_TOKEN; proposal messages wait in the outbox")
+    return settings, sender or default_sender(settings), engine, outbox_sender
 
 
-def start_background_scheduler(settings=None, sender=None, *, engine=None,
+def start_background_scheduler(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT,
                                interval_seconds: float = 60.0) -> BackgroundScheduler:
-    """Run the reminder clock inside this process (console, Socket Mode). Returns the started
-    scheduler; call `.shutdown()` on exit."""
-    settings, sender, engine = _prepare(settings, sender, engine)
+    """Run the clock inside this process (console, Socket Mode). Returns the started scheduler;
+    call `.shutdown()` on exit. `outbox_sender`: how proposal messages are posted (default: Slack
+    from the settings, or none without a bot token)."""
+    settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender)
     scheduler = BackgroundScheduler(timezone=settings.timezone)
-    _add_job(scheduler, settings, sender, engine, interval_seconds)
+    _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_seconds)
     scheduler.start()
     return scheduler
 
 
-def run_clock(settings=None, sender=None, *, engine=None, interval_seconds: float = 60.0) -> None:
-    """`deskbot clock`: block, waking the dispatcher every minute, until SIGTERM/SIGINT."""
-    settings, sender, engine = _prepare(settings, sender, engine)
+def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT,
+              interval_seconds: float = 60.0) -> None:
+    """`deskbot clock`: block, waking the jobs every minute, until SIGTERM/SIGINT."""
+    settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender)
     scheduler = BlockingScheduler(timezone=settings.timezone)
-    _add_job(scheduler, settings, sender, engine, interval_seconds)
+    _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_seconds)
 
     def stop(signum, _frame):
         log.info("clock: signal %s, stopping (rows being sent are retried by the next clock)", signum)
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("clock: reminders every %gs (%s)", interval_seconds, settings.timezone)
+    log.info("clock: reminders every %gs (%s)", interval_seconds, settings.timezone)   # and the desk's jobs
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

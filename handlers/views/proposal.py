@@ -12,7 +12,7 @@
 On submit the proposal is stored first; then one quick attempt posts it to the staff channel,
 so the receipt can say honestly whether the staff have it; whatever is left (a failed post, the
 receipt DM) is delivered right after the acknowledgement, at the next submit, at start-up, and by
-`run_outbox_job()` (the scheduler's minute tick).
+the scheduler's minute tick (bot/reminders/scheduler.py, through `bot.proposals.outbox.default_sender`).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from slack_sdk.models.views import View
 
 from bot.proposals import status as st
 from bot.proposals.advice import timing_advice
-from bot.proposals.outbox import Outgoing, Posted, deliver_outbox
+from bot.proposals.outbox import Outgoing, Posted, deliver_outbox, run_outbox_job
 from bot.proposals.service import (ChallengeView, ProposalView, add_challenge, add_note, assign_department,
                                    get_by_id, list_challenges, submit)
 from bot.proposals.staff import Actor, StaffDirectory
@@ -238,7 +238,7 @@ def submit_proposal(ack, body, client, context):
     v = sub.proposal
     if sub.created:
         # One quick try, so the receipt can tell the truth; a failure stays in the outbox.
-        deliver_outbox(deps.db, SlackOutboxSender(quick_client(client), deps), proposal_id=v.id, kinds=("staff_new",))
+        deliver_outbox(deps.db, SlackOutboxSender(quick_client(client), deps.settings.desk_staff_channel), proposal_id=v.id, kinds=("staff_new",))
         v = get_by_id(deps.db, v.id) or v
     ack(response_action="update", view=receipt_view(v, lang, staff_notified=v.staff_ts is not None))
 
@@ -250,12 +250,7 @@ def after_submit(body, client, context):
 
 
 def flush_outbox(deps: Deps, client: WebClient, *, force: bool = False) -> None:
-    try:
-        report = deliver_outbox(deps.db, SlackOutboxSender(client, deps), force=force)
-        if report.failed:
-            log.warning("proposal outbox: %d message(s) wait for a retry", len(report.failed))
-    except Exception:  # noqa: BLE001 — the next run tries again
-        log.exception("proposal outbox delivery failed")
+    run_outbox_job(deps.db, SlackOutboxSender(client, deps.settings.desk_staff_channel), force=force)
 
 
 # ---- staff modals: challenge, note, department ----------------------------------------------------
@@ -477,13 +472,20 @@ def not_staff_text(lang: str) -> str:
 # ---- delivering the outbox ----------------------------------------------------------------------
 
 class SlackOutboxSender:
-    """Renders one outbox message and posts it; raises on failure (the outbox retries)."""
+    """Renders one outbox message and posts it; raises on failure (the outbox retries).
+    A `bot.proposals.outbox.Sender`: the scheduler builds it with `from_settings`."""
 
-    def __init__(self, client: WebClient, deps: Deps):
-        self.client, self.deps = client, deps
+    def __init__(self, client: WebClient, staff_channel: str | None):
+        self.client, self.staff_channel = client, staff_channel
+
+    @classmethod
+    def from_settings(cls, settings) -> "SlackOutboxSender":
+        from handlers.app import build_client   # retries 429 / 5xx / connection errors
+
+        return cls(build_client(settings), settings.desk_staff_channel)
 
     def _staff_channel(self) -> str:
-        ch = self.deps.settings.desk_staff_channel
+        ch = self.staff_channel
         if not ch:
             raise RuntimeError("DESK_STAFF_CHANNEL is not set")
         return ch
@@ -520,23 +522,6 @@ class SlackOutboxSender:
             return None
         log.warning("outbox message %s of kind %s has nothing to send; dropped", msg.id, msg.kind)
         return None
-
-
-def run_outbox_job(settings=None, *, client: WebClient | None = None, engine=None, nudge: bool = True,
-                   force: bool = False) -> None:
-    """For the scheduler (every minute is fine): queue stale nudges, deliver whatever is due."""
-    from bot.config import get_settings
-    from bot.db import get_engine, init_db
-    from bot.proposals.service import nudge_stale
-    from handlers.app import build_client
-
-    settings = settings or get_settings()
-    engine = engine or get_engine(settings.database_url)
-    init_db(engine)
-    deps = Deps(settings=settings, db=engine)
-    if nudge:
-        nudge_stale(engine)
-    flush_outbox(deps, client or build_client(settings), force=force)
 
 
 # ---- registration -------------------------------------------------------------------------------
