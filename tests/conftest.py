@@ -1,48 +1,80 @@
-"""Shared fixtures: a fresh database per test on SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set."""
+"""Shared fixtures: the one way tests get a database, on SQLite and, when TEST_POSTGRES_URL is set,
+on PostgreSQL (a schema of its own, dropped afterwards).
+
+- `db`: a fresh, initialised database per test, with the URL a subprocess can use (`db.url`).
+- `db_engine`: the same, just the engine.
+- `slack_db`: one database per backend for the whole session (the Slack app tests, whose answer
+  engine takes a second to build; they stay independent with fresh ids).
+The Slack Web API stub every test uses is `tests/slack_stub.py`.
+"""
 from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import create_engine
 
-from bot.db import init_db, normalise_url
+from bot.db import init_db, make_engine, normalise_url
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 DB_BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
-def make_test_engine(backend: str, tmp_path):
-    """A new, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+@dataclass
+class TestDB:
+    engine: object
+    url: str                  # for a subprocess: the same file, or the same schema
+    schema: str | None
+
+    __test__ = False          # not a test class
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        if self.schema:
+            admin = create_engine(normalise_url(PG_URL))
+            with admin.begin() as c:
+                c.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            admin.dispose()
+
+
+def new_test_db(backend: str, directory: Path, *, name: str = "test") -> TestDB:
+    """A new, initialised database: a SQLite file in `directory`, or a PostgreSQL schema."""
     if backend == "sqlite":
-        from bot.db import make_engine
-
-        return make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}"), None
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(normalise_url(PG_URL))
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    engine = create_engine(normalise_url(PG_URL), pool_pre_ping=True,
-                           connect_args={"options": f"-csearch_path={schema}"})
-    return engine, schema
-
-
-def drop_test_engine(engine, schema) -> None:
-    engine.dispose()
-    if schema:
+        url = f"sqlite:///{directory / f'{name}.sqlite3'}"
+        db = TestDB(make_engine(url), url, None)
+    else:
+        schema = f"{name}_{uuid.uuid4().hex[:12]}"
         admin = create_engine(normalise_url(PG_URL))
         with admin.begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
         admin.dispose()
+        url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+        # room for the threads of a running app (HTTP server, lazy listeners, outbox)
+        engine = create_engine(normalise_url(url), pool_pre_ping=True, pool_size=20, max_overflow=20)
+        db = TestDB(engine, url, schema)
+    init_db(db.engine)
+    return db
 
 
 @pytest.fixture(params=DB_BACKENDS)
-def db_engine(request, tmp_path):
-    """An initialised database (every table) on each configured backend."""
-    engine, schema = make_test_engine(request.param, tmp_path)
-    init_db(engine)
-    yield engine
-    drop_test_engine(engine, schema)
+def db(request, tmp_path):
+    """A fresh database per test (every table), and its URL for subprocesses."""
+    d = new_test_db(request.param, tmp_path)
+    yield d
+    d.drop()
+
+
+@pytest.fixture
+def db_engine(db):
+    return db.engine
+
+
+@pytest.fixture(scope="session", params=DB_BACKENDS)
+def slack_db(request, tmp_path_factory):
+    d = new_test_db(request.param, tmp_path_factory.mktemp("slackdb"), name="slack")
+    yield d.engine
+    d.drop()

@@ -1,6 +1,6 @@
 """The proposal desk through the real Bolt request path: signed slash commands, view_submission and
 block_actions posted to the real HTTP server, Web API calls answered by the local stub
-(tests/slack/stub.py). SQLite, and PostgreSQL when TEST_POSTGRES_URL is set."""
+(tests/slack_stub.py). SQLite, and PostgreSQL when TEST_POSTGRES_URL is set."""
 from __future__ import annotations
 
 import importlib.util
@@ -19,6 +19,7 @@ from bot.proposals.models import OutboxMessage, Proposal
 from bot.proposals.service import get_proposal
 from bot.proposals.staff import Actor
 from handlers.blocks import pack
+from slack_stub import TEAM_ID, SlackStub
 
 SLACK_TESTS = Path(__file__).resolve().parent.parent / "slack"
 
@@ -33,9 +34,8 @@ def _load(name: str, path: Path):
     return mod
 
 
-_stub_mod = _load("proposals_slack_stub", SLACK_TESTS / "stub.py")
 _fx = _load("proposals_slack_fixtures", SLACK_TESTS / "conftest.py")
-Running, make_settings, TEAM_ID = _fx.Running, _fx.make_settings, _stub_mod.TEAM_ID
+Running, make_settings = _fx.Running, _fx.make_settings
 
 STAFF_CHANNEL = "CSTAFF0001"
 LISTED_STAFF = "U_LISTED_STAFF"        # in DESK_STAFF_USER_IDS
@@ -43,7 +43,7 @@ CHANNEL_STAFF = "U_CHANNEL_STAFF"      # a member of the staff channel
 COMPANY, OTHER_COMPANY = "U_COMPANY_A", "U_COMPANY_B"
 
 
-class DeskStub(_stub_mod.SlackStub):
+class DeskStub(SlackStub):
     """The shared stub, plus the staff channel's member list."""
 
     def _answer(self, method, args):
@@ -234,17 +234,18 @@ def test_outbox_job_delivers_what_failed(desk_app, stub, db_engine):
     import time_machine
     from slack_sdk import WebClient
 
-    from handlers.views.proposal import run_outbox_job
+    from bot.proposals.outbox import run_outbox_job
+    from handlers.views.proposal import SlackOutboxSender
 
     stub.fail_next(30, status=500, method="chat.postMessage")
     propose(desk_app)
     outbox_idle(db_engine)
     stub.reset()
-    client = WebClient(base_url=stub.api_url, token="xoxb-test")
-    run_outbox_job(desk_app.settings, client=client, engine=db_engine, nudge=False)
+    send = SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL)
+    run_outbox_job(db_engine, send)
     assert posts_to(stub, STAFF_CHANNEL) == []                 # not due yet (backoff)
     with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=10)):
-        run_outbox_job(desk_app.settings, client=client, engine=db_engine, nudge=False)
+        run_outbox_job(db_engine, send)
     assert len(posts_to(stub, STAFF_CHANNEL)) == 1
     assert the_proposal(db_engine).staff_ts is not None
     assert count(db_engine, OutboxMessage, OutboxMessage.sent_at.is_(None)) == 0

@@ -1,61 +1,26 @@
-"""Fixtures for reminder tests: a database (SQLite, and PostgreSQL when TEST_POSTGRES_URL is set)
-with the URL a subprocess can use, the Slack stub, the calendar and senders."""
+"""Fixtures for reminder tests: the Slack stub, the calendar and senders. The database is `db`
+from tests/conftest.py (SQLite, and PostgreSQL when TEST_POSTGRES_URL is set; `db.url` for
+subprocesses)."""
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import text
-from sqlmodel import create_engine
 
-from bot.db import init_db, make_engine, normalise_url
 from bot.fiscal import load_calendar
-from reminders.slack_stub import ReminderSlackStub
+from slack_stub import SlackStub
 
 ROOT = Path(__file__).resolve().parents[2]
 JST = ZoneInfo("Asia/Tokyo")
-PG_URL = os.environ.get("TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-
-
-class DB:
-    def __init__(self, engine, url: str, schema: str | None):
-        self.engine, self.url, self.schema = engine, url, schema
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request, tmp_path):
-    """A fresh, initialised database and a URL for subprocesses to reach the same one."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'reminders.sqlite3'}"
-        engine, schema = make_engine(url), None
-    else:
-        schema = "rem_" + uuid.uuid4().hex[:12]
-        admin = create_engine(normalise_url(PG_URL))
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-        engine = create_engine(normalise_url(url), pool_pre_ping=True, pool_size=10)
-    init_db(engine)
-    yield DB(engine, url, schema)
-    engine.dispose()
-    if schema:
-        admin = create_engine(normalise_url(PG_URL))
-        with admin.begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
 def stub():
-    s = ReminderSlackStub().start()
+    """The shared Slack stub; failures asked for without a method hit chat.postMessage only."""
+    s = SlackStub(fail_method="chat.postMessage").start()
     yield s
     s.stop()
 

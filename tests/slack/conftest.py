@@ -1,31 +1,28 @@
 """Fixtures for the Slack app tests: the real Bolt app behind the real HTTP server, its Web API
-client pointed at a local stub (`stub.py`), the real answer engine over the shipped knowledge,
-on SQLite and (when TEST_POSTGRES_URL is set) PostgreSQL.
+client pointed at the local stub (`tests/slack_stub.py`), the real answer engine over the shipped
+knowledge, on SQLite and (when TEST_POSTGRES_URL is set) PostgreSQL.
 
-One database and one Desk per backend for the whole session (building the index takes about a
-second); tests stay independent by using fresh event ids, users and channels.
+One database (`slack_db`, tests/conftest.py) and one Desk per backend for the whole session
+(building the index takes about a second); tests stay independent by using fresh event ids,
+users and channels.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+from slack_stub import BOT_USER_ID, TEAM_ID, SlackStub
 
-from stub import BOT_USER_ID, TEAM_ID, SlackStub  # noqa: E402
-
-from bot.config import Settings  # noqa: E402
+from bot.config import Settings
 
 SECRET = "test-signing-secret"
 STAFF_CHANNEL = "CSTAFF0001"
@@ -45,42 +42,6 @@ def _clean_stub(stub):
     stub.reset()
     yield
     stub.reset()
-
-
-def _backends():
-    import os
-
-    return ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") else [])
-
-
-@pytest.fixture(scope="session", params=_backends())
-def slack_db(request, tmp_path_factory):
-    """A database of its own: a SQLite file, or a PostgreSQL schema dropped afterwards."""
-    import os
-
-    from sqlalchemy import text
-    from sqlmodel import create_engine
-
-    from bot.db import init_db, make_engine, normalise_url
-
-    schema = None
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('slackdb') / 'slack.sqlite3'}")
-    else:
-        url = normalise_url(os.environ["TEST_POSTGRES_URL"])
-        schema = "slack_" + uuid.uuid4().hex[:10]
-        admin = create_engine(url)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20,
-                               connect_args={"options": f"-csearch_path={schema}"})
-    init_db(engine)
-    yield engine
-    engine.dispose()
-    if schema:
-        with admin.begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import logging
 import threading
 
 from conftest import buttons, dm, mention, new_id, texts, valid_blocks
-from stub import BOT_ID, BOT_USER_ID
+from slack_stub import BOT_ID, BOT_USER_ID
 from sqlmodel import Session
 
 from bot.dedupe import ProcessedEvent
