@@ -9,6 +9,8 @@ being rejected by Slack at run time.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from pathlib import Path
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -43,6 +45,13 @@ A_FEEDBACK_UP = "desk_feedback_up"
 A_FEEDBACK_DOWN = "desk_feedback_down"
 A_HANDOFF = "desk_handoff"
 A_SHOW = "desk_show"              # App Home buttons: calendar / methods / cases
+A_PROPOSE = "desk_propose"        # open the proposal form (handlers/actions/proposal.py)
+
+# Answers after which proposing is the natural next step get a "propose" button: how to propose
+# (howto), when to (calendar: the budget window) and by which route (method). Not precedents
+# (case), definitions (term) or background (context): there the asker is still reading up, and
+# a button on every answer would be noise.
+PROPOSE_AFTER_KINDS = frozenset({"howto", "calendar", "method"})
 
 
 def escape(text: str) -> str:
@@ -121,6 +130,25 @@ def open_button(entry_id: str, title: str, lang: str, i: int = 0, question: str 
     return button(title, f"{A_OPEN}:{i}", pack(e=entry_id, l=lang, q=question))
 
 
+def propose_button(lang: str = "ja", challenge_id: int | None = None) -> ButtonElement:
+    """The "propose" button (App Home, answers, challenges); it opens the proposal form."""
+    return button("📝 提案する" if lang != "en" else "📝 Make a proposal", A_PROPOSE, pack(l=lang, c=challenge_id),
+                  style="primary")
+
+
+@lru_cache(maxsize=4)
+def _entry_kinds(knowledge_dir: str) -> dict[str, str]:
+    # load_knowledge enforces the layout entries/<kind>/<id>.yaml, so the names say each kind.
+    return {p.stem: p.parent.name for p in Path(knowledge_dir, "entries").glob("*/*.y*ml")}
+
+
+def entry_kind(entry_id: str | None) -> str | None:
+    """The kind of a knowledge entry (howto, method, case …), None if unknown."""
+    from bot.config import get_settings
+
+    return _entry_kinds(str(get_settings().knowledge_dir)).get(entry_id) if entry_id else None
+
+
 def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
     """The Block Kit blocks for one Reply (answer, did-you-mean, decline or invalid)."""
     lang = reply.lang
@@ -135,6 +163,8 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
         tail.append(context(t("related", lang)))
         tail.append(ActionsBlock(elements=[
             open_button(r.entry_id, r.title, lang, i) for i, r in enumerate(reply.related[:MAX_RELATED])]))
+    if reply.kind == "answer" and entry_kind(reply.entry_id) in PROPOSE_AFTER_KINDS:
+        tail.append(ActionsBlock(block_id="propose", elements=[propose_button(lang)]))
     if reply.kind == "decline" or reply.handoff:
         tail.append(ActionsBlock(elements=[button(
             t("handoff_button", lang), A_HANDOFF, pack(q=reply.question, l=lang, id=reply.log_id), style="primary")]))

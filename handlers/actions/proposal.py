@@ -14,10 +14,10 @@ from slack_bolt import App
 
 from bot.proposals import status as st
 from bot.proposals.service import Conflict, NotFound, change_status, departments, get_proposal
-from handlers.blocks import section, unpack
+from handlers.blocks import A_PROPOSE, section, unpack
 from handlers.deps import deps_of
 from handlers.send import reason, respond_to
-from handlers.views.proposal import (A_ADD_CHALLENGE, A_ASSIGN, A_NOTE, A_PROPOSE, A_STATUS, _modal, actor_of,
+from handlers.views.proposal import (A_ADD_CHALLENGE, A_ASSIGN, A_NOTE, A_STATUS, _modal, actor_of,
                                      assign_form, challenge_form, flush_outbox, not_staff_text, note_form,
                                      open_proposal_form)
 

@@ -37,7 +37,8 @@ from bot.proposals.staff import Actor, StaffDirectory
 from bot.proposals.text import receipt as receipt_text
 from bot.proposals.text import status_notice, when
 from bot.proposals.validation import METHODS, NEEDS_BUDGET, SUMMARY_MAX, ValidationFailed
-from handlers.blocks import button, clip, context, divider, escape, header, pack, section, unpack
+from handlers.blocks import (A_PROPOSE, button, clip, context, divider, escape, header, pack,
+                             propose_button, section, unpack)
 from handlers.deps import Deps, deps_of
 from handlers.views.screens import home_section
 
@@ -48,7 +49,6 @@ CB_PROPOSAL = "desk_proposal_form"
 CB_CHALLENGE = "desk_challenge_form"
 CB_NOTE = "desk_proposal_note_form"
 CB_ASSIGN = "desk_proposal_assign_form"
-A_PROPOSE = "desk_propose"              # open the proposal form (App Home, answers, challenges)
 A_STATUS = "desk_prop_status"           # desk_prop_status:<new status>
 A_ASSIGN = "desk_prop_assign"
 A_NOTE = "desk_prop_note"
@@ -444,12 +444,6 @@ def challenges_message(challenges: list[ChallengeView], lang: str, *, staff: boo
         blocks += [divider(), ActionsBlock(elements=[button("➕ 課題を追加" if lang != "en" else "➕ Add a challenge",
                                                             A_ADD_CHALLENGE, pack(l=lang))])]
     return title, [b.to_dict() for b in blocks]
-
-
-def propose_button(lang: str = "ja", challenge_id: int | None = None):
-    """A "propose" button for App Home and answers (action handled in handlers/actions/proposal.py)."""
-    return button("📝 提案する" if lang != "en" else "📝 Make a proposal", A_PROPOSE, pack(l=lang, c=challenge_id),
-                  style="primary")
 
 
 @home_section
