@@ -195,7 +195,9 @@ class SlackStub:
         channel = self._channel_of(args.get("channel") or "")
         with self._cond:
             ts = f"{int(time.time())}.{next(self._ts):06d}"
-            msg = {"ts": ts, "text": args.get("text"), "metadata": meta, "channel": channel}
+            blocks = args.get("blocks") or []
+            msg = {"ts": ts, "text": args.get("text"), "metadata": meta, "channel": channel,
+                   "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks}
             self.messages.setdefault(channel, []).append(msg)
             self._stored += 1
             self._cond.notify_all()
