@@ -41,17 +41,11 @@ def _tell(client, body: dict, text: str, lang: str = "ja") -> None:
     if body.get("response_url"):
         respond_to(body["response_url"], text=text, what="proposal action")
         return
-    try:
-        view = _modal("公民連携デスク" if lang != "en" else "Partnership desk", [section(text)], lang)
-        if (body.get("view") or {}).get("type") == "modal":
-            client.views_push(trigger_id=body["trigger_id"], view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-    except Exception as e:  # noqa: BLE001
-        log.error("could not tell %s: %s", _user(body), reason(e))
+    _open(client, body, _modal("公民連携デスク" if lang != "en" else "Partnership desk", [section(text)], lang))
 
 
 def _open(client, body: dict, view: dict) -> None:
+    """A modal for the clicker: pushed onto the one they clicked in, else opened."""
     try:
         if (body.get("view") or {}).get("type") == "modal":
             client.views_push(trigger_id=body["trigger_id"], view=view)
