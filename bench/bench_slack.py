@@ -10,7 +10,10 @@ X-Slack-Retry-Num) to count duplicate replies; events without a reply count as l
 Baseline, measured in the same run: a bare Bolt app behind the same server whose listener only
 acks and, in a lazy listener, posts a fixed text (no engine, no database, no exactly-once check).
 
-    .venv/bin/python bench/bench_slack.py [--events 500] [--levels 20 100] [--web 2]
+    .venv/bin/python bench/bench_slack.py [--events 500] [--levels 20 100] [--workers 2] [--web 1]
+
+Both apps run with the same number of pre-forked workers (`--workers`, as `deskbot serve
+--workers N`; 1 = a single process) and separate web processes (`--web`).
 
 Goals (issue #3): ack p99 < 100 ms and reply p99 < 500 ms at 100 concurrent; zero duplicates,
 zero lost. Bounded: every wait has a timeout; the child processes are stopped at the end.
@@ -24,13 +27,13 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import selectors
+import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,28 +57,34 @@ def run_stub(q):
     s.server.serve_forever()
 
 
-def run_app(kind: str, stub_url: str, db_url: str, q):
+def run_app(kind: str, stub_url: str, db_url: str, q, workers: int = 1):
+    """One app on a free loopback port: deskbot through `serve_http` (as `deskbot serve --workers N`
+    runs it), or the bare Bolt baseline behind the same server (pre-forked the same way)."""
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     from bot.config import Settings
+    from handlers.app import listen_socket
 
     settings = Settings(slack_bot_token="xoxb-bench", slack_signing_secret=SECRET,
                         slack_api_url=stub_url + "/api/", database_url=db_url)
+    sock = listen_socket("127.0.0.1", 0)
     if kind == "deskbot":
         from bot.db import get_engine
         from bot.engine import Desk
-        from handlers.app import build_app, make_http_server
+        from handlers.app import serve_http
 
         desk = Desk.load(settings, engine=get_engine(db_url))
-        app = build_app(settings, desk=desk)
-    else:
-        from concurrent.futures import ThreadPoolExecutor as TPE
+        q.put(sock.getsockname()[1])
+        serve_http(settings, desk=desk, workers=workers, sock=sock)
+        return
+    from concurrent.futures import ThreadPoolExecutor as TPE
 
-        from slack_bolt import App
+    from slack_bolt import App
 
-        from handlers.app import build_client, make_http_server
+    from handlers.app import _serve, build_client, make_http_server, serve_prefork
 
+    def make_app() -> App:
         app = App(client=build_client(settings), signing_secret=SECRET, process_before_response=True,
                   listener_executor=TPE(max_workers=32))
 
@@ -86,17 +95,88 @@ def run_app(kind: str, stub_url: str, db_url: str, q):
             client.chat_postMessage(channel=event["channel"], thread_ts=event["ts"], text="ok")
 
         app.event("app_mention")(ack=ack, lazy=[post])
-    server = make_http_server(app, settings, "127.0.0.1", 0)
-    q.put(server.server_address[1])
-    server.serve_forever()
+        return app
+
+    q.put(sock.getsockname()[1])
+    if workers > 1:
+        serve_prefork(make_app, settings, sock, workers)
+    else:
+        app = make_app()
+        _serve(app, make_http_server(app, settings, sock=sock))
 
 
 # ---- load generator -----------------------------------------------------------------------------
 
-def signed(body: str) -> dict:
+def request_bytes(body: str, retry: str | None = None) -> bytes:
+    """A signed event delivery as Slack sends it, ready to write to a socket."""
     ts = str(int(time.time()))
     sig = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+    data = body.encode()
+    head = (f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"X-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: {sig}\r\n")
+    if retry:
+        head += f"X-Slack-Retry-Num: {retry}\r\nX-Slack-Retry-Reason: http_timeout\r\n"
+    return (head + f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+
+class Conn:
+    """One keep-alive connection of the load generator (one request at a time)."""
+
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def response(self) -> int | None:
+        """The status once a whole response is in `buf` (then consumed), else None."""
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        head = self.buf[:end].decode("latin-1").split("\r\n")
+        length = next((int(h.split(":", 1)[1]) for h in head[1:] if h.lower().startswith("content-length:")), 0)
+        if len(self.buf) < end + 4 + length:
+            return None
+        self.buf = self.buf[end + 4 + length:]
+        return int(head[0].split()[1])
+
+
+def round_trips(items: list[tuple[Conn, bytes]], timeout: float = 15) -> list[tuple[float, float, int]]:
+    """Send every request at once and wait for the answers, in one thread: (t0, t1, status) each.
+
+    A single thread with a selector instead of one thread per request: with 100 Python threads the
+    generator's own GIL queue (sending and noting the arrival time) was part of the "latency" it
+    measured, and its CPU competed with the app on the same cores."""
+    sel = selectors.DefaultSelector()
+    out: list[list] = [[0.0, 0.0, 0] for _ in items]
+    for i, (c, data) in enumerate(items):
+        sel.register(c.sock, selectors.EVENT_READ, i)
+    for i, (c, data) in enumerate(items):
+        out[i][0] = time.monotonic()
+        try:
+            c.sock.sendall(data)
+        except OSError:
+            out[i][1], out[i][2] = time.monotonic(), -1
+            sel.unregister(c.sock)
+    pending = sum(1 for r in out if r[2] == 0)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for key, _ in sel.select(0.5):
+            i, c = key.data, items[key.data][0]
+            try:
+                chunk = c.sock.recv(65536)
+            except OSError:
+                chunk = b""
+            now = time.monotonic()
+            c.buf += chunk
+            status = c.response() if chunk else -1
+            if status is not None:
+                out[i][1], out[i][2] = now, status
+                sel.unregister(c.sock)
+                pending -= 1
+    for key in list(sel.get_map().values()):              # timed out
+        out[key.data][1], out[key.data][2] = time.monotonic(), -1
+    sel.close()
+    return [tuple(r) for r in out]
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -130,62 +210,53 @@ def _replies(stub_url: str, start: int) -> list[dict]:
 
 
 def drive(ports: list[int], stub_url: str, questions: list[str], n_events: int, concurrency: int) -> dict:
-    """Bursts of `concurrency` simultaneous event deliveries (one per thread, released together by
-    a barrier), each burst followed by a redelivery of a tenth of its events (a duplicate and a
-    Slack retry), then a wait for the burst's replies before the next burst. With several web
-    processes, deliveries alternate between them and a redelivery goes to another process than
-    the first delivery (as behind a load balancer)."""
-    conns: dict[tuple[int, int], http.client.HTTPConnection] = {}
+    """Bursts of `concurrency` simultaneous event deliveries (each on its own keep-alive
+    connection, all written at once), each burst followed by a redelivery of a tenth of its
+    events (a duplicate and a Slack retry, at the same time, on other connections), then a wait
+    for the burst's replies before the next burst. With several web processes (`--web`),
+    deliveries alternate between them and a redelivery goes to another process than the first
+    delivery (as behind a load balancer); pre-forked workers share a port and the kernel hands
+    each connection to one of them."""
+    conns: dict[tuple[str, int, int], Conn] = {}
     sent_at: dict[str, float] = {}
     acks: list[float] = []
     errors = 0
-    lock = threading.Lock()
 
-    def send(slot: int, ts: str, body: str, retry: str | None, barrier: threading.Barrier | None, shift: int = 0):
+    def conn(kind: str, slot: int, port: int) -> Conn:
+        key = (kind, slot, port)
+        if key not in conns:
+            conns[key] = Conn(port)
+        return conns[key]
+
+    def deliver(items: list[tuple[Conn, bytes]]) -> list[tuple[float, float, int]]:
         nonlocal errors
-        port = ports[(slot + shift) % len(ports)]
-        slot = (slot, port)
-        headers = signed(body)
-        if retry:
-            headers |= {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
-        conn = conns.get(slot) or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conns[slot] = conn
-        if barrier:
-            barrier.wait()
-        t0 = time.monotonic()
-        try:
-            conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
-            r = conn.getresponse()
-            r.read()
-            ok = r.status == 200
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            conns.pop(slot, None)
-            ok = False
-        t1 = time.monotonic()
-        with lock:
-            errors += not ok
-            if retry is None and ts not in sent_at:
-                sent_at[ts] = t0
-                acks.append((t1 - t0) * 1000)
+        results = round_trips(items)
+        for (c, _), (_, _, status) in zip(items, results):
+            if status != 200:
+                errors += 1
+                conns.pop(next(k for k, v in conns.items() if v is c), None)
+                c.sock.close()
+        return results
 
     start = len(stub_calls(stub_url))
     n = 0
-    with ThreadPoolExecutor(concurrency) as pool:
-        while n < n_events:
-            burst = [_event(n + k, questions[(n + k) % len(questions)]) for k in range(concurrency)]
-            n += len(burst)
-            barrier = threading.Barrier(len(burst))
-            list(pool.map(lambda a: send(a[0], *a[1], None, barrier), enumerate(burst)))
-            again = burst[:: 10]
-            redeliver = [(ts, body, r) for ts, body in again for r in (None, "1")]
-            list(pool.map(lambda a: send(a[0], *a[1], None, shift=1 + a[0] % 2), enumerate(redeliver)))
-            want = {ts for ts, _ in burst}
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and not want <= {p["thread_ts"] for p in _replies(stub_url, start)}:
-                time.sleep(0.05)
+    while n < n_events:
+        burst = [_event(n + k, questions[(n + k) % len(questions)]) for k in range(concurrency)]
+        n += len(burst)
+        items = [(conn("burst", k, ports[k % len(ports)]), request_bytes(body)) for k, (_, body) in enumerate(burst)]
+        for (ts, _), (t0, t1, status) in zip(burst, deliver(items)):
+            sent_at[ts] = t0
+            acks.append((t1 - t0) * 1000)
+        again = burst[:: 10]
+        items = [(conn("again", k, ports[(k + 1 + k % 2) % len(ports)]), request_bytes(body, retry))
+                 for k, (ts, body, retry) in enumerate((ts, body, r) for ts, body in again for r in (None, "1"))]
+        deliver(items)
+        want = {ts for ts, _ in burst}
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not want <= {p["thread_ts"] for p in _replies(stub_url, start)}:
+            time.sleep(0.05)
     for c in conns.values():
-        c.close()
+        c.sock.close()
     time.sleep(1.0)                      # late duplicates would show up here
     first: dict[str, float] = {}
     count: dict[str, int] = {}
@@ -205,7 +276,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=500, help="events per concurrency level")
     ap.add_argument("--levels", type=int, nargs="+", default=[20, 100])
-    ap.add_argument("--web", type=int, default=1, help="web processes per app, sharing one database")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="pre-forked workers per app on one port (deskbot serve --workers N; default 2)")
+    ap.add_argument("--web", type=int, default=1,
+                    help="separate web processes per app on their own ports, deliveries alternating (a load balancer)")
     args = ap.parse_args()
 
     from bot.config import get_settings
@@ -226,14 +300,15 @@ def main() -> int:
         ports: dict[str, list[int]] = {"baseline": [], "deskbot": []}
         for kind in ports:
             for _ in range(args.web):
-                p = ctx.Process(target=run_app, args=(kind, stub_url, f"sqlite:///{tmp}/{kind}.sqlite3", q), daemon=True)
+                p = ctx.Process(target=run_app, args=(kind, stub_url, f"sqlite:///{tmp}/{kind}.sqlite3", q, args.workers),
+                                daemon=True)
                 p.start()
                 procs.append(p)
                 ports[kind].append(q.get(timeout=60))
         drive(ports["deskbot"], stub_url, questions, 50, 10)      # warm-up (not reported)
         drive(ports["baseline"], stub_url, questions, 50, 10)
         print(f"bench_slack: {args.events} app_mention events per level, in bursts of `conc` simultaneous "
-              f"deliveries (+10% redelivered: duplicate and X-Slack-Retry-Num); {args.web} web process(es) per app; "
+              f"deliveries (+10% redelivered: duplicate and X-Slack-Retry-Num); {args.web} web process(es) × {args.workers} worker(s) per app; "
               f"loopback, {os.cpu_count()} cores, load average before {os.getloadavg()[0]:.2f}")
         hdr = f"{'app':9s} {'conc':>4s} {'ack p50':>8s} {'ack p99':>8s} {'reply p50':>9s} {'reply p99':>9s} {'dup':>4s} {'lost':>4s} {'err':>4s}"
         print(hdr)
@@ -255,8 +330,10 @@ def main() -> int:
         return 0
     finally:
         for p in procs:
-            p.terminate()
-            p.join(timeout=5)
+            p.terminate()                # SIGTERM: a pre-fork parent stops its workers
+            p.join(timeout=25)
+            if p.is_alive():
+                p.kill()
 
 
 if __name__ == "__main__":

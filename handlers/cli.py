@@ -9,6 +9,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the Slack app over HTTP (/slack/events, /healthz)")
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, default=None, help="port (default: PORT, else 3000)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="web processes sharing the port (default: WEB_CONCURRENCY, else one per CPU)")
     p.add_argument("--socket-mode", action="store_true", help="connect over Socket Mode instead (SLACK_APP_TOKEN)")
     p.set_defaults(func=cmd_serve)
 
@@ -28,10 +30,13 @@ def cmd_serve(args) -> int:
     except KnowledgeError as e:
         print(e, file=sys.stderr)
         return 1
-    from handlers.app import run_socket_mode, serve_http
+    from handlers.app import default_workers, run_socket_mode, serve_http
 
     if args.socket_mode:
         run_socket_mode(settings, desk=desk)
-    else:
-        serve_http(settings, host=args.host, port=args.port, desk=desk)
-    return 0
+        return 0
+    workers = args.workers if args.workers is not None else default_workers()
+    if workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    return serve_http(settings, host=args.host, port=args.port, desk=desk, workers=workers)

@@ -6,12 +6,16 @@ with different settings side by side.
 """
 from __future__ import annotations
 
+import logging
 import threading
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -19,7 +23,21 @@ class Deps:
     settings: Settings
     db: Engine
     _desk: object | None = None
+    pool: Executor | None = None           # the app's bounded worker pool (see handlers/app.py)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def defer(self, fn, /, *args, **kwargs) -> None:
+        """Run `fn(*args, **kwargs)` on the worker pool, after the ack (like a Bolt lazy listener,
+        without Bolt's deep copy of the whole request per call). Failures are logged."""
+        def run():
+            try:
+                fn(*args, **kwargs)
+            except Exception:  # noqa: BLE001 — an executor would swallow it silently
+                log.exception("background work %s failed", getattr(fn, "__name__", fn))
+        if self.pool is None:
+            run()
+        else:
+            self.pool.submit(run)
 
     @property
     def desk(self):

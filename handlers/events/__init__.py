@@ -1,8 +1,10 @@
 """Events API: `app_mention` (reply in the thread) and `message.im` (reply in the DM).
 
-Each event is answered once across retries and processes: the lazy listener claims the
-`event_id` in the database (`bot.dedupe`) before answering, marks it done after the post, and
-gives the claim back when nothing at all could be posted (so a redelivery may try again).
+The ack function only acknowledges and hands the event to the app's bounded worker pool
+(`Deps.defer`: like a Bolt lazy listener, without Bolt copying the whole request for it).
+Each event is answered once across retries and processes: the worker claims the `event_id` in
+the database (`bot.dedupe`) before answering, marks it done after the post, and gives the claim
+back when nothing at all could be posted (so a redelivery may try again).
 
 Ignored: the bot's own messages (Bolt drops them), other bots' messages, edits, deletions and
 every other message subtype. Those are still acknowledged, or Slack would redeliver them.
@@ -15,7 +17,7 @@ import re
 from slack_bolt import App
 
 from bot.dedupe import claim_event, finish_event, release_event
-from handlers.deps import deps_of
+from handlers.deps import Deps, deps_of
 from handlers.send import post_reply
 from handlers.text import ui_lang
 
@@ -45,9 +47,8 @@ def _is_dm(event) -> bool:
     return event.get("channel_type") == "im" and is_from_person(event)
 
 
-def answer_event(context, body: dict, event: dict, client, *, surface: str, thread_ts: str | None) -> None:
+def answer_event(deps: Deps, body: dict, event: dict, client, *, surface: str, thread_ts: str | None) -> None:
     """Claim the event, ask the desk, post the reply; shared by mentions and DMs."""
-    deps = deps_of(context)
     event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
     try:
         claimed = claim_event(deps.db, event_id)
@@ -77,18 +78,22 @@ def _ack(ack):
     ack()
 
 
-def _answer_mention(context, body, event, client):
-    answer_event(context, body, event, client, surface="slack-mention",
-                 thread_ts=event.get("thread_ts") or event.get("ts"))
+def _ack_mention(ack, body, event, client, context):
+    ack()
+    deps = deps_of(context)
+    deps.defer(answer_event, deps, body, event, client, surface="slack-mention",
+               thread_ts=event.get("thread_ts") or event.get("ts"))
 
 
-def _answer_dm(context, body, event, client):
+def _ack_dm(ack, body, event, client, context):
+    ack()
     # A DM is answered in the DM; inside a thread of the DM, in that thread.
-    answer_event(context, body, event, client, surface="slack-dm", thread_ts=event.get("thread_ts"))
+    deps = deps_of(context)
+    deps.defer(answer_event, deps, body, event, client, surface="slack-dm", thread_ts=event.get("thread_ts"))
 
 
 def register(app: App) -> None:
-    app.event("app_mention", matchers=[_is_mention])(ack=_ack, lazy=[_answer_mention])
+    app.event("app_mention", matchers=[_is_mention])(_ack_mention)
     app.event("app_mention")(_ack)                          # edits, bots: acknowledged, ignored
-    app.event("message", matchers=[_is_dm])(ack=_ack, lazy=[_answer_dm])
+    app.event("message", matchers=[_is_dm])(_ack_dm)
     app.event("message")(_ack)                              # everything else: acknowledged, ignored
