@@ -164,7 +164,7 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
         tail.append(ActionsBlock(elements=[
             open_button(r.entry_id, r.title, lang, i) for i, r in enumerate(reply.related[:MAX_RELATED])]))
     if reply.kind == "answer" and entry_kind(reply.entry_id) in PROPOSE_AFTER_KINDS:
-        tail.append(ActionsBlock(block_id="propose", elements=[propose_button(lang)]))
+        tail.append(ActionsBlock(elements=[propose_button(lang)]))
     if reply.kind == "decline" or reply.handoff:
         tail.append(ActionsBlock(elements=[button(
             t("handoff_button", lang), A_HANDOFF, pack(q=reply.question, l=lang, id=reply.log_id), style="primary")]))
