@@ -1,8 +1,9 @@
 """HTTP mode under load: signed `app_mention` events at 20 and 100 concurrent requests.
 
-Three processes on loopback: the app (deskbot's real Bolt app behind its HTTP server, answering
-through the real engine and logging to SQLite), the Slack Web API stub (tests/slack/stub.py), and
-this load generator. For each event: ack latency (HTTP round trip of the event delivery) and time
+Separate processes on loopback: the app (deskbot's real Bolt app behind its HTTP server, run by
+`serve_http` as `deskbot serve` runs it, answering through the real engine and logging to
+SQLite), the Slack Web API stub (tests/slack/stub.py), and this load generator (one thread and a
+selector; each concurrent delivery has its own keep-alive connection). For each event: ack latency (HTTP round trip of the event delivery) and time
 until the stub receives the reply's `chat.postMessage` (CLOCK_MONOTONIC is shared by processes).
 A tenth of the events are delivered twice more (a duplicate, and a Slack retry with
 X-Slack-Retry-Num) to count duplicate replies; events without a reply count as lost.
@@ -13,7 +14,8 @@ acks and, in a lazy listener, posts a fixed text (no engine, no database, no exa
     .venv/bin/python bench/bench_slack.py [--events 500] [--levels 20 100] [--workers 2] [--web 1]
 
 Both apps run with the same number of pre-forked workers (`--workers`, as `deskbot serve
---workers N`; 1 = a single process) and separate web processes (`--web`).
+--workers N`; 1 = a single process; default 2 = `deskbot serve`'s default on this 2-core
+machine) and separate web processes (`--web`).
 
 Goals (issue #3): ack p99 < 100 ms and reply p99 < 500 ms at 100 concurrent; zero duplicates,
 zero lost. Bounded: every wait has a timeout; the child processes are stopped at the end.
@@ -254,7 +256,7 @@ def drive(ports: list[int], stub_url: str, questions: list[str], n_events: int, 
         want = {ts for ts, _ in burst}
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and not want <= {p["thread_ts"] for p in _replies(stub_url, start)}:
-            time.sleep(0.05)
+            time.sleep(0.2)           # /_calls returns every call so far: polling it costs the stub CPU
     for c in conns.values():
         c.sock.close()
     time.sleep(1.0)                      # late duplicates would show up here
