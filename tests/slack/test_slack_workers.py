@@ -193,3 +193,35 @@ def test_work_after_the_ack_still_runs_while_acks_never_stop():
         assert ex.submit(lambda: 43).result(timeout=10) == 43
     finally:
         ex.shutdown()
+
+
+def test_a_worker_that_dies_is_replaced(served):
+    from handlers.app import RESPAWN_AFTER
+
+    s = served(2)
+    time.sleep(RESPAWN_AFTER + 0.5)                 # sooner, a death counts as a broken set-up
+    old = s.workers()
+    os.kill(old[0], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (len(s.workers()) < 2 or old[0] in s.workers()):
+        time.sleep(0.1)
+    new = s.workers()
+    assert len(new) == 2 and old[0] not in new and old[1] in new, s.output()
+    seen = set()
+    while time.monotonic() < deadline and seen != {"1", "2"}:     # the new worker serves
+        seen.add(s.request("GET", "/healthz")[1])
+    assert seen == {"1", "2"}
+    assert s.stop() == 0
+
+
+def test_workers_that_cannot_start_stop_the_server_with_an_error(stub, db, tmp_path):
+    with socket.socket() as sk:                     # a Web API address where nothing listens
+        sk.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sk.getsockname()[1]}/api/"
+    env = {k: v for k, v in os.environ.items() if k not in ("SLACK_APP_TOKEN", "WEB_CONCURRENCY")}
+    env.update(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=dead,
+               DATABASE_URL=db.url)
+    proc = subprocess.run([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", "0",
+                           "--workers", "2"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "right after starting; stopping" in proc.stderr
