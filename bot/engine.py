@@ -142,7 +142,7 @@ class Desk:
         lang = "en" if lang == "en" and e.answer.en else "ja"
         related = tuple(Link(r, self.kb.entries[r].title.get(lang)) for r in e.related[:3])
         return Reply("answer", question, lang, e.answer.get(lang).strip(), title=e.title.get(lang),
-                     entry_id=e.id, score=score, source=self.kb.cite(e, lang), related=related)
+                     entry_id=e.id, entry_kind=e.kind, score=score, source=self.kb.cite(e, lang), related=related)
 
     def open_entry(self, entry_id: str, lang: str = "ja", *, question: str = "", asker: str | None = None,
                    place: str | None = None, surface: str = "button") -> Reply:

@@ -24,6 +24,7 @@ class Reply:
     text: str                      # the answer, or the suggestion / decline / error text
     title: str | None = None
     entry_id: str | None = None
+    entry_kind: str | None = None  # calendar, method, case, howto, term, context
     score: float = 0.0
     source: str | None = None      # human-readable citation: document and section
     related: tuple[Link, ...] = ()

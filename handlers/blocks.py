@@ -9,8 +9,6 @@ being rejected by Slack at run time.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from pathlib import Path
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -136,19 +134,6 @@ def propose_button(lang: str = "ja", challenge_id: int | None = None) -> ButtonE
                   style="primary")
 
 
-@lru_cache(maxsize=4)
-def _entry_kinds(knowledge_dir: str) -> dict[str, str]:
-    # load_knowledge enforces the layout entries/<kind>/<id>.yaml, so the names say each kind.
-    return {p.stem: p.parent.name for p in Path(knowledge_dir, "entries").glob("*/*.y*ml")}
-
-
-def entry_kind(entry_id: str | None) -> str | None:
-    """The kind of a knowledge entry (howto, method, case …), None if unknown."""
-    from bot.config import get_settings
-
-    return _entry_kinds(str(get_settings().knowledge_dir)).get(entry_id) if entry_id else None
-
-
 def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
     """The Block Kit blocks for one Reply (answer, did-you-mean, decline or invalid)."""
     lang = reply.lang
@@ -163,7 +148,7 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
         tail.append(context(t("related", lang)))
         tail.append(ActionsBlock(elements=[
             open_button(r.entry_id, r.title, lang, i) for i, r in enumerate(reply.related[:MAX_RELATED])]))
-    if reply.kind == "answer" and entry_kind(reply.entry_id) in PROPOSE_AFTER_KINDS:
+    if reply.kind == "answer" and reply.entry_kind in PROPOSE_AFTER_KINDS:
         tail.append(ActionsBlock(elements=[propose_button(lang)]))
     if reply.kind == "decline" or reply.handoff:
         tail.append(ActionsBlock(elements=[button(
