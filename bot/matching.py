@@ -195,11 +195,12 @@ class Index:
 
         # Place names → the entries about that place. A place in a question is context, not the
         # topic: it leans to that place's entries, but only the rest of the question is matched.
-        self.places: dict[str, list[int]] = {}
+        places: dict[str, list[int]] = {}
         for i, d in enumerate(docs):
             for p in d.places:
                 for form in _place_forms(p):
-                    self.places.setdefault(form, []).append(i)
+                    places.setdefault(form, []).append(i)
+        self.places: dict[str, np.ndarray] = {f: np.asarray(ids, dtype=np.int32) for f, ids in places.items()}
         self._place_tokens = {f: set(tokens(f if f.isascii() else fold(f))) if not f.isascii() else {"#" + stem(f)}
                               for f in self.places}
 
@@ -238,22 +239,22 @@ class Index:
         words = set(re.findall(r"[a-z0-9]+", folded))
         qform_full = text_form(folded + " " + expanded)
         named = [f for f in self.places if (f in words if f.isascii() else f in qform_full)]
-        place_docs = {i for f in named for i in self.places[f]}
+        n = len(self.docs)
+        place_mask = np.zeros(n, dtype=bool)        # entries about a named place
+        for f in named:
+            place_mask[self.places[f]] = True
         place_toks = {t for f in named for t in self._place_tokens[f]}
         rest = {t: w for t, w in qtoks.items() if t not in place_toks}
         # What the question says besides the place, counting only specific words (IDF ≥ 2):
         # 「磐田市の取り組み」, "examples of partnerships in Wako" ask about the place itself.
         rest_mass = sum(w * self.idf.get(t, UNKNOWN_TOKEN_SHARE * self.unknown_idf) for t, w in rest.items()
                         if self.idf.get(t, 99.0) >= SPECIFIC_IDF)
-        mentions_place: set[int] = set()      # entries whose text mentions a named place
+        mentions_mask = place_mask.copy()            # … or whose text mentions one
         if named and rest_mass >= MATCHED_MASS_FULL:
             qtoks = rest
             for t in place_toks:
                 if t in self.postings:
-                    mentions_place.update(self.postings[t][0].tolist())
-        elif named:     # "磐田市の取り組み": little besides the place, so the place is the topic
-            mentions_place = set(place_docs)
-        n = len(self.docs)
+                    mentions_mask[self.postings[t][0]] = True
         scores = np.zeros(n, dtype=np.float32)
         denom = 0.0
         for t, qw in qtoks.items():
@@ -285,18 +286,23 @@ class Index:
         # (short names) are found by the alias pass over the candidates only; that's deliberate:
         # a name always contributes its own tokens, so it reaches the candidates.
         out: list[Candidate] = []
-        ids = list(dict.fromkeys(top.tolist() + sorted(place_docs)))   # a named place's entries always compete
+        ids = top.tolist()
+        if named:    # a named place's best entries always compete
+            pd = np.flatnonzero(place_mask)
+            if len(pd) > m:
+                pd = pd[np.argpartition(-coverage[pd], m - 1)[:m]]
+            ids = list(dict.fromkeys(ids + pd.tolist()))
         alias = self._alias_signals(ids, qform, qform_full, qread, words)
         for i in ids:
             a = alias[i]
             cov = float(coverage[i])
             # OR of the two signals, discounted when the matched evidence is thin (one common word).
             s = (1.0 - (1.0 - cov) * (1.0 - 0.85 * a)) * min(1.0, float(scores[i]) / MATCHED_MASS_FULL)
-            if named and i not in place_docs and i not in mentions_place:
+            if named and not mentions_mask[i]:
                 s *= PLACE_MISMATCH      # the question is about a place this entry never mentions
             elif not named and self.docs[i].places:
                 s *= CASE_WITHOUT_PLACE
-            bonus = prior.get(self.docs[i].kind, 0.0) + (PLACE_BONUS if named and i in place_docs else 0.0)
+            bonus = prior.get(self.docs[i].kind, 0.0) + (PLACE_BONUS if named and place_mask[i] else 0.0)
             out.append(Candidate(self.docs[i].key, self.docs[i].kind, s + bonus * (0.7 + 0.3 * max(cov, a)), cov, a))
         # Rank on the unclipped score (so a bonus still separates two saturated candidates),
         # report it clipped to [0, 1].
