@@ -14,6 +14,7 @@ import re
 from slack_bolt import App
 
 from bot.dedupe import claim_event, finish_event, release_event
+from handlers.actions.common import ack_now as _ack, first_action as _action
 from handlers.blocks import (
     A_FEEDBACK_DOWN, A_FEEDBACK_UP, A_HANDOFF, A_OPEN, A_SHOW, clip, context as context_block, escape, message_payload, section,
     unpack,
@@ -24,14 +25,6 @@ from handlers.text import t
 from handlers.views.screens import SCREENS, as_message, entry_modal, modal, screen_blocks
 
 log = logging.getLogger(__name__)
-
-
-def _ack(ack):
-    ack()
-
-
-def _action(body: dict) -> dict:
-    return (body.get("actions") or [{}])[0]
 
 
 def _in_view(body: dict) -> bool:

@@ -14,6 +14,7 @@ from slack_bolt import App
 
 from bot.proposals import status as st
 from bot.proposals.service import Conflict, NotFound, change_status, departments, get_proposal
+from handlers.actions.common import ack_now as _ack, first_action as _action
 from handlers.blocks import A_PROPOSE, section, unpack
 from handlers.deps import deps_of
 from handlers.send import reason, respond_to
@@ -22,14 +23,6 @@ from handlers.views.proposal import (A_ADD_CHALLENGE, A_ASSIGN, A_NOTE, A_STATUS
                                      open_proposal_form)
 
 log = logging.getLogger(__name__)
-
-
-def _ack(ack):
-    ack()
-
-
-def _action(body: dict) -> dict:
-    return (body.get("actions") or [{}])[0]
 
 
 def _user(body: dict) -> str:
