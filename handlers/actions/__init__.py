@@ -14,7 +14,7 @@ import re
 from slack_bolt import App
 
 from bot.dedupe import claim_event, finish_event, release_event
-from handlers.actions.common import ack_now as _ack, first_action as _action
+from handlers.actions.common import ack_now as _ack, first_action as _action, open_modal
 from handlers.blocks import (
     A_FEEDBACK_DOWN, A_FEEDBACK_UP, A_HANDOFF, A_OPEN, A_SHOW, clip, context as context_block, escape, message_payload, section,
     unpack,
@@ -32,17 +32,6 @@ def _in_view(body: dict) -> bool:
     return (body.get("container") or {}).get("type") == "view" or not body.get("response_url")
 
 
-def _show_in_view(client, body: dict, view: dict) -> None:
-    """Open a modal from App Home, or push one onto a modal's stack."""
-    try:
-        if (body.get("view") or {}).get("type") == "modal":
-            client.views_push(trigger_id=body["trigger_id"], view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-    except Exception as e:  # noqa: BLE001 — nothing else to tell the user through; log it
-        log.error("views.open/push failed: %s", reason(e))
-
-
 # ---- open an entry (related, did-you-mean, methods, cases) --------------------------------------
 
 def open_entry(body, client, context):
@@ -57,7 +46,7 @@ def open_entry(body, client, context):
     reply = deps.desk.open_entry(entry_id, lang, question=data.get("q") or "", asker=body.get("user", {}).get("id"),
                                  place=(body.get("channel") or {}).get("id"), surface="slack-button")
     if _in_view(body):
-        _show_in_view(client, body, entry_modal(reply))
+        open_modal(client, body, entry_modal(reply))
         return
     text, blocks = message_payload(reply)
     respond_to(body.get("response_url"), text=text, blocks=blocks, what="open entry")
@@ -159,7 +148,7 @@ def show_screen(body, client, context):
         return
     if _in_view(body):
         blocks = screen_blocks(name, deps.settings, deps.desk.kb, lang, limit=100)
-        _show_in_view(client, body, modal(t(f"btn_{name}", lang).split(" ", 1)[-1], blocks, lang))
+        open_modal(client, body, modal(t(f"btn_{name}", lang).split(" ", 1)[-1], blocks, lang))
     else:
         text, blocks = as_message(screen_blocks(name, deps.settings, deps.desk.kb, lang), t(f"btn_{name}", lang))
         respond_to(body.get("response_url"), text=text, blocks=blocks, what=f"screen {name}")

@@ -14,7 +14,7 @@ from slack_bolt import App
 
 from bot.proposals import status as st
 from bot.proposals.service import Conflict, NotFound, change_status, departments, get_proposal
-from handlers.actions.common import ack_now as _ack, first_action as _action
+from handlers.actions.common import ack_now as _ack, first_action as _action, open_modal
 from handlers.blocks import A_PROPOSE, section, unpack
 from handlers.deps import deps_of
 from handlers.send import reason, respond_to
@@ -34,18 +34,7 @@ def _tell(client, body: dict, text: str, lang: str = "ja") -> None:
     if body.get("response_url"):
         respond_to(body["response_url"], text=text, what="proposal action")
         return
-    _open(client, body, _modal("公民連携デスク" if lang != "en" else "Partnership desk", [section(text)], lang))
-
-
-def _open(client, body: dict, view: dict) -> None:
-    """A modal for the clicker: pushed onto the one they clicked in, else opened."""
-    try:
-        if (body.get("view") or {}).get("type") == "modal":
-            client.views_push(trigger_id=body["trigger_id"], view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-    except Exception as e:  # noqa: BLE001
-        log.error("views.open for %s failed: %s", _user(body), reason(e))
+    open_modal(client, body, _modal("公民連携デスク" if lang != "en" else "Partnership desk", [section(text)], lang))
 
 
 def propose(body, client, context):
@@ -105,21 +94,21 @@ def assign(body, client, context):
     except NotFound:
         _tell(client, body, f"{ref} は見つかりませんでした。")
         return
-    _open(client, body, assign_form(v.ref, departments(deps.db), v.department, "ja"))
+    open_modal(client, body, assign_form(v.ref, departments(deps.db), v.department, "ja"))
 
 
 def note(body, client, context):
     if _staff(body, client, context) is None:
         return
     ref = unpack(_action(body).get("value")).get("r", "")
-    _open(client, body, note_form(ref, "ja"))
+    open_modal(client, body, note_form(ref, "ja"))
 
 
 def add_challenge(body, client, context):
     if _staff(body, client, context) is None:
         return
     lang = unpack(_action(body).get("value")).get("l") or "ja"
-    _open(client, body, challenge_form(lang))
+    open_modal(client, body, challenge_form(lang))
 
 
 def register(app: App) -> None:
