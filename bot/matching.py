@@ -282,9 +282,8 @@ class Index:
                 for kd in kinds:
                     prior[kd] = max(prior.get(kd, 0.0), bonus)
 
-        # Entries whose name is in the question but that share too few tokens to be candidates
-        # (short names) are found by the alias pass over the candidates only; that's deliberate:
-        # a name always contributes its own tokens, so it reaches the candidates.
+        # Names are checked on the candidates only: a name in the question contributes its own
+        # tokens, so its entry is already among them.
         out: list[Candidate] = []
         ids = top.tolist()
         if named:    # a named place's best entries always compete

@@ -1,7 +1,7 @@
 """The plain answer object every surface renders (Slack Block Kit, console, CLI JSON)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 ReplyKind = Literal["answer", "suggest", "decline", "invalid"]

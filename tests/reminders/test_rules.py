@@ -4,7 +4,6 @@ from __future__ import annotations
 import shutil
 from datetime import date, time
 
-import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
