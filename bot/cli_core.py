@@ -89,7 +89,7 @@ def cmd_ask(args) -> int:
     desk = _load_desk()
     if desk is None:
         return 1
-    questions = sys.stdin if args.question == "-" else [args.question]
+    questions = _stdin_lines() if args.question == "-" else [args.question]
     for line in questions:
         q = line.rstrip("\r\n") if args.question == "-" else line
         reply = desk.answer(q, surface="cli", lang=args.lang)
@@ -98,11 +98,54 @@ def cmd_ask(args) -> int:
         else:
             print(render_text(reply), flush=True)
         if args.explain:
-            cands, folded = desk.index.search(q, k=5)
-            print(f"  [folded] {folded}", file=sys.stderr)
-            for c in cands:
-                print(f"  [{c.score:.3f}] {c.key:32s} coverage={c.coverage:.3f} alias={c.alias:.2f}", file=sys.stderr)
+            print(explain(desk, q), file=sys.stderr)
     return 0
+
+
+def _stdin_lines():
+    """Questions from stdin, one per line; bytes that are not UTF-8 become U+FFFD, never a crash."""
+    import io
+
+    buf = getattr(sys.stdin, "buffer", None)
+    return io.TextIOWrapper(buf, encoding="utf-8", errors="replace") if buf is not None else sys.stdin
+
+
+def explain(desk, question: str) -> str:
+    """Both signals per candidate, the decision's features and why it fell as it did."""
+    from bot import facts
+    from bot import text as T
+    from bot.decision import DECIDER_FEATURES
+    from bot.engine import entry_text
+
+    q = T.clean(question)[: T.MAX_QUERY_CHARS]
+    core, pleasantry = T.strip_pleasantries(T.slack_plain(q))
+    lines = [f"  [message] {core[:120]!r}" + (f" (stripped: {pleasantry})" if pleasantry else "")]
+    if not core:
+        return "\n".join(lines)
+    a = desk.analyse(core)
+    lines.append(f"  [folded] {a.folded[:120]}   segments={a.segments}")
+    lines.append("  rank  p(right)  lex   cov   alias  sem_q  sem_b  doc")
+    for n, (f, p) in enumerate(a.ranked[:6], 1):
+        lines.append(f"  {n:>4}  {p:7.3f}  {f.lex:.3f} {f.coverage:.3f} {f.alias:.2f}   {f.sem_q:.3f}  {f.sem_b:.3f}  {f.key}")
+    if a.features:
+        lines.append("  decision features: " + ", ".join(f"{k}={v:.3f}" for k, v in zip(DECIDER_FEATURES, a.features)))
+    m = desk.model
+    best = a.ranked[0][0] if a.ranked else None
+    if best is not None and best.kind == "oos":
+        why = f"out of scope: topic {best.key} beats every entry"
+    elif a.top is None:
+        why = "decline: no candidate"
+    elif a.p_right >= m.answer_at:
+        e = desk.kb.entries[a.top.key]
+        miss = facts.missing(a.folded, entry_text(e))
+        why = (f"partial: asks for {', '.join(miss)}, which {a.top.key} does not hold" if miss else
+               f"answer: P(right)={a.p_right:.3f} ≥ answer_at={m.answer_at:.3f}")
+    elif a.p_right >= m.suggest_at:
+        why = f"did you mean: suggest_at={m.suggest_at:.3f} ≤ P(right)={a.p_right:.3f} < answer_at={m.answer_at:.3f}"
+    else:
+        why = f"decline: P(right)={a.p_right:.3f} < suggest_at={m.suggest_at:.3f}"
+    lines.append(f"  → {why}")
+    return "\n".join(lines)
 
 
 def cmd_chat(args) -> int:

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     # Storage: an embedded SQLite file by default; any SQLAlchemy URL (postgresql://…) otherwise.
     database_url: str = f"sqlite:///{ROOT / 'var' / 'deskbot.sqlite3'}"
     knowledge_dir: Path = ROOT / "knowledge"
+    cache_dir: Path = ROOT / "var" / "cache"        # the encoder's unpacked weights and entry vectors
     timezone: str = "Asia/Tokyo"
     calendar_file: Path | None = None              # budget calendar; relative to knowledge_dir (default calendar.yaml)
     reminder_grace_days: float = 3.0               # missed reminders younger than this are still sent

@@ -1,38 +1,47 @@
 """The answer engine: one path for every question, from any surface, to a plain `Reply`.
 
-    question → checks (empty, too long, no words) → Index.search → decide
-             → answer | did-you-mean | decline (with hand-off to the desk staff) → log → Reply
+    message → checks (empty, too long, no words) → Slack markup, greetings and closings stripped
+            → retrieval (bot/retrieval.py: lexical + semantic signals over entries and
+              out-of-scope topics) → ranker and calibrated decision (bot/decision.py)
+            → answer | honest partial answer | did-you-mean | decline (hand-off to the staff)
+            → log → Reply
 
 The knowledge base is loaded and indexed once per process (`get_desk()`); questions are logged
-to the database, and a log write that fails (database briefly away) is kept and written later,
-so the asker still gets the answer and the log loses nothing.
+to the database; a log write that fails (database away) is kept, bounded, and written later,
+so the asker still gets the answer and the log loses nothing it can keep.
 """
 from __future__ import annotations
 
+import atexit
 import logging
-import re
 import threading
-from dataclasses import replace
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+import numpy as np
 from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import select
 
+from bot import facts
 from bot import text as T
 from bot.config import Settings, get_settings
 from bot.db import get_engine, init_db, session_scope, with_retry
-from bot.knowledge import Entry, Knowledge, load_knowledge
-from bot.matching import Candidate, Index, IndexDoc, Synonyms
+from bot.decision import DecisionModel, decider_vector, default_model, ranker_vector
+from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
+from bot.matching import IndexDoc, Synonyms
 from bot.models import Feedback, QuestionLog, utcnow
 from bot.reply import Link, Reply
+from bot.retrieval import Features, Retriever, SemDoc, rows_of
+from bot.semantic import DIM, Encoder
 
 log = logging.getLogger(__name__)
 
-# Decision thresholds on the calibrated score (see bench/ and tests/test_engine.py).
-ANSWER_AT = 0.50          # at or above: answer with the top entry
-CLEAR_MARGIN = 0.005      # …unless an unrelated runner-up is closer than this (see _clear_winner)
-SUGGEST_AT = 0.33         # between this and ANSWER_AT: "did you mean"
 LOW_CONFIDENCE = 0.60     # answered below this counts as low-confidence in `kb gaps`
+MAX_PENDING = 1000        # question-log rows kept in memory while the database is away
+OOS_PREFIX = "oos:"
 
 MESSAGES = {
     "empty": {"ja": "質問を入力してください。例:「提案はいつまでに出せばよいですか」「ネーミングライツとは」",
@@ -47,23 +56,78 @@ MESSAGES = {
                 "en": "I'm not sure what you mean. Is it about one of these? If not, I can pass your question to the desk staff."},
     "out_of_scope_tail": {"ja": "公民連携デスクでは、企業・団体と市の連携や提案についてのご相談をお受けしています。",
                           "en": "The partnership desk handles questions about partnerships and proposals between companies and the city."},
+    "greeting": {"ja": "こんにちは。公民連携デスクのbotです。提案の時期、連携の方法(PFI・ネーミングライツ・連携協定など)、他の自治体の事例についてお尋ねください。",
+                 "en": "Hello! I'm the partnership desk bot. Ask me about when to propose, the ways to partner with the city (PFI, naming rights, partnership agreements …) or other municipalities' cases."},
+    "thanks": {"ja": "どういたしまして。ほかにも提案の時期や連携の方法など、いつでもお尋ねください。",
+               "en": "You're welcome. Ask me any time about proposal timing, ways to partner or other cities' cases."},
+    "background": {"ja": "(一般的な背景・資料外){text}", "en": "(General background, not from the documents) {text}"},
+    "partial": {"ja": "ただ、お尋ねの{what}は、このbotの知識(公開資料に基づく内容)には含まれていません。正確なところは公民連携デスクの担当職員におつなぎします。",
+                "en": "However, the {what} you ask about is not in my knowledge (which rests on published material). I can pass your question to the desk staff for the exact answer."},
 }
+FACT_NAMES = {"amount": {"ja": "金額・料金", "en": "amount or fee"},
+              "contact": {"ja": "連絡先", "en": "contact details"},
+              "date": {"ja": "具体的な日付", "en": "exact date"},
+              "count": {"ja": "件数・人数", "en": "number"}}
+
+_encoders: dict[str, Encoder] = {}
+_encoder_lock = threading.Lock()
+
+
+def shared_encoder(cache_dir: Path | None) -> Encoder:
+    """One sentence encoder per process (the model's weights are memory-mapped from the cache)."""
+    key = str(cache_dir)
+    with _encoder_lock:
+        if key not in _encoders:
+            _encoders[key] = Encoder.load(cache_dir)
+        return _encoders[key]
+
+
+@dataclass
+class Analysis:
+    """How the engine saw a message (also what `ask --explain` shows)."""
+
+    core: str                      # the message without greetings and Slack markup
+    folded: str
+    ranked: list[tuple[Features, float]]    # candidates with their ranker probability, best first
+    p_right: float                 # the decider's probability that the best in-scope entry is right
+    top: Features | None           # the best in-scope entry
+    oos: Features | None           # the best out-of-scope topic
+    features: list[float]          # the decider's input
+    segments: int = 1
 
 
 class Desk:
     """The knowledge base, its index and the question log, shared by every surface."""
 
-    def __init__(self, kb: Knowledge, *, engine: Engine | None = None, log_questions: bool = True):
+    def __init__(self, kb: Knowledge, *, engine: Engine | None = None, log_questions: bool = True,
+                 encoder: Encoder | None = None, cache_dir: Path | None = None,
+                 model: DecisionModel | None = None, stand_in_vectors: bool = False):
+        """`stand_in_vectors`: random entry vectors of the real shape instead of encoding every
+        entry (benchmarks of synthetic bases only; questions are still encoded for real)."""
         self.kb = kb
         self.engine = engine
         self.log_questions = log_questions and engine is not None
-        self._keys = list(kb.entries)
-        self.index = Index([_index_doc(e) for e in kb.entries.values()], Synonyms.build(kb.synonyms))
-        # Out-of-scope keywords: Japanese ones match anywhere, Latin ones as whole words.
-        self._oos = [(t, [T.text_form(T.fold(k)) for k in t.keywords if not k.isascii()],
-                      re.compile(r"\b(?:" + "|".join(re.escape(T.fold(k)) for k in t.keywords if k.isascii()) + r")\b")
-                      if any(k.isascii() for k in t.keywords) else None)
-                     for t in kb.out_of_scope]
+        if cache_dir is None:
+            cache_dir = get_settings().cache_dir
+        docs, sem_docs = [], []
+        for e in kb.entries.values():
+            docs.append(_index_doc(e))
+            sem_docs.append(_sem_doc(e))
+        self.topics: dict[str, OutOfScopeTopic] = {}
+        for t in kb.out_of_scope:
+            self.topics[OOS_PREFIX + t.id] = t
+            docs.append(IndexDoc(key=OOS_PREFIX + t.id, kind="oos", names=[], n_titles=0, tags=[], body=[],
+                                 questions=list(t.examples)))
+            sem_docs.append(SemDoc(names=list(t.examples), body=[t.reply.ja] + ([t.reply.en] if t.reply.en else [])))
+        vectors = None
+        if stand_in_vectors:
+            rng = np.random.default_rng(7)
+            vectors = rng.standard_normal((rows_of(sem_docs, [d.key for d in docs]), DIM), dtype=np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.retriever = Retriever(docs, sem_docs, Synonyms.build(kb.synonyms),
+                                   encoder or shared_encoder(cache_dir), cache_dir=cache_dir, vectors=vectors)
+        self.index = self.retriever.lex
+        self.model = model or _load_model()
         self._pending: list[dict] = []     # question-log rows not yet written (database away)
         self._lock = threading.Lock()
 
@@ -75,7 +139,9 @@ class Desk:
         if engine is None:
             engine = get_engine(settings.database_url)
         with_retry(lambda: init_db(engine), what="database set-up")
-        return cls(kb, engine=engine)
+        desk = cls(kb, engine=engine, cache_dir=settings.cache_dir)
+        atexit.register(desk.flush_logs_quietly)
+        return desk
 
     # ---- answering -------------------------------------------------------------------------
     def answer(self, question: str, *, asker: str | None = None, place: str | None = None,
@@ -84,6 +150,29 @@ class Desk:
         if self.log_questions:
             reply = self._log(reply, folded, surface=surface, asker=asker, place=place)
         return reply
+
+    def analyse(self, core: str) -> Analysis:
+        """Retrieve, rank and score a cleaned message (no greeting, no Slack markup)."""
+        r = self.retriever.retrieve(core)
+        if not r.candidates:
+            return Analysis(core, r.folded, [], 0.0, None, None, [], len(r.segments))
+        probs = self.model.ranker.prob([ranker_vector(f) for f in r.candidates])
+        order = np.argsort(-probs, kind="stable")
+        ranked = [(r.candidates[i], float(probs[i])) for i in order]
+        entries = [(f, p) for f, p in ranked if f.kind != "oos"]
+        oos = next((f for f, _ in ranked if f.kind == "oos"), None)
+        if not entries:
+            return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments))
+        top, p_top = entries[0]
+        related = set(self.kb.entries[top.key].related)
+        runner = next((p for f, p in entries[1:] if f.key not in related
+                       and top.key not in self.kb.entries[f.key].related), None)
+        by_lex = max(entries, key=lambda fp: fp[0].lex)[0]
+        by_sem = max(entries, key=lambda fp: max(fp[0].sem_q, fp[0].sem_b))[0]
+        x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
+                           len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key)
+        p_right = float(self.model.decider.prob([x])[0])
+        return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments))
 
     def _decide(self, question: str, lang: str | None) -> tuple[Reply, str]:
         q = T.clean(question)
@@ -95,42 +184,42 @@ class Desk:
         folded = T.fold(q[: T.MATCH_CHARS])
         if not T.has_words(folded):
             return self._message("no_words", q, lang), folded
-
-        topic = self._out_of_scope(folded)
-        cands, folded = self.index.search(q[: T.MATCH_CHARS], k=5)
-        if topic is not None:
+        core, pleasantry = T.strip_pleasantries(T.slack_plain(q))
+        if not core:
+            if pleasantry:
+                return Reply("greeting", q, lang, MESSAGES[pleasantry][lang]), folded
+            return self._message("no_words", q, lang), folded
+        a = self.analyse(core)
+        folded = a.folded or folded
+        best = a.ranked[0][0] if a.ranked else None
+        if best is not None and best.kind == "oos":
+            topic = self.topics[best.key]
             text = topic.reply.get(lang) + "\n" + MESSAGES["out_of_scope_tail"][lang]
-            return Reply("decline", q, lang, text, score=cands[0].score if cands else 0.0,
-                         handoff=True), folded
-        if not cands or cands[0].score < SUGGEST_AT:
-            return Reply("decline", q, lang, MESSAGES["decline"][lang],
-                         score=cands[0].score if cands else 0.0, handoff=True), folded
-        top = cands[0]
-        if top.score >= ANSWER_AT and self._clear_winner(cands):
-            r = self.reply_for_entry(top.key, lang, question=q, score=top.score)
-            return r, folded
-        sugg = tuple(Link(c.key, self.kb.entries[c.key].title.get(lang), c.score)
-                     for c in cands[:3] if c.score >= SUGGEST_AT * 0.8)
-        return Reply("suggest", q, lang, MESSAGES["suggest"][lang], score=top.score,
+            return Reply("decline", q, lang, text, score=a.p_right, handoff=True), folded
+        if a.top is None or a.p_right < self.model.suggest_at:
+            return Reply("decline", q, lang, MESSAGES["decline"][lang], score=a.p_right, handoff=True), folded
+        if a.p_right >= self.model.answer_at:
+            e = self.kb.entries[a.top.key]
+            missing = facts.missing(a.folded, entry_text(e))
+            if missing:
+                return self._partial(e, missing, q, lang, a.p_right), folded
+            return self.reply_for_entry(a.top.key, lang, question=q, score=a.p_right), folded
+        sugg = tuple(Link(f.key, self.kb.entries[f.key].title.get(lang), p)
+                     for f, p in [(f, p) for f, p in a.ranked if f.kind != "oos"][:3])
+        return Reply("suggest", q, lang, MESSAGES["suggest"][lang], score=a.p_right,
                      suggestions=sugg, handoff=True), folded
 
-    def _clear_winner(self, cands: list[Candidate]) -> bool:
-        """False when the top two are a near-tie between unrelated entries at modest confidence:
-        then a "did you mean" serves the asker better than a coin toss."""
-        if len(cands) < 2:
-            return True
-        top, runner = cands[0], cands[1]
-        if top.score >= 0.6 or top.score - runner.score >= CLEAR_MARGIN or top.alias > runner.alias:
-            return True
-        a, b = self.kb.entries[top.key], self.kb.entries[runner.key]
-        return runner.key in a.related or top.key in b.related
-
-    def _out_of_scope(self, folded: str):
-        form = T.text_form(folded)
-        for topic, keys, latin in self._oos:
-            if any(k and k in form for k in keys) or (latin is not None and latin.search(folded)):
-                return topic
-        return None
+    def _partial(self, e: Entry, missing: list[str], q: str, lang: str, score: float) -> Reply:
+        """What the bot knows of the topic in one line, that the specific asked for is not in its
+        knowledge, and the offer of the desk staff."""
+        lang_e = "en" if lang == "en" and e.answer.en else "ja"
+        first = T.first_sentence(e.answer.get(lang_e))
+        what = "・".join(FACT_NAMES[m][lang] for m in missing) if lang == "ja" else \
+            " / ".join(FACT_NAMES[m][lang] for m in missing)
+        text = first + "\n" + MESSAGES["partial"][lang].format(what=what)
+        return Reply("partial", q, lang, text, title=e.title.get(lang_e), entry_id=e.id, entry_kind=e.kind,
+                     score=score, source=self.kb.cite(e, lang_e),
+                     suggestions=(Link(e.id, e.title.get(lang_e), score),), handoff=True)
 
     def _message(self, key: str, q: str, lang: str, **fmt) -> Reply:
         return Reply("invalid", q[:200], lang, MESSAGES[key][lang].format(**fmt))
@@ -141,7 +230,10 @@ class Desk:
         e = self.kb.entries[entry_id]
         lang = "en" if lang == "en" and e.answer.en else "ja"
         related = tuple(Link(r, self.kb.entries[r].title.get(lang)) for r in e.related[:3])
-        return Reply("answer", question, lang, e.answer.get(lang).strip(), title=e.title.get(lang),
+        text = e.answer.get(lang).strip()
+        if e.background:      # general knowledge the documents do not state, labelled as such
+            text += "\n" + MESSAGES["background"][lang].format(text=e.background.get(lang).strip())
+        return Reply("answer", question, lang, text, title=e.title.get(lang),
                      entry_id=e.id, entry_kind=e.kind, score=score, source=self.kb.cite(e, lang), related=related)
 
     def open_entry(self, entry_id: str, lang: str = "ja", *, question: str = "", asker: str | None = None,
@@ -154,41 +246,71 @@ class Desk:
         return reply
 
     # ---- question log and feedback -----------------------------------------------------------
+    # Each row is written on its own: a row the database refuses is cleaned or dropped with a
+    # warning and never blocks the others; rows kept while the database is away are bounded
+    # (MAX_PENDING, oldest dropped with a warning), retried with the next answer or by the clock
+    # (`flush_logs`), and flushed at exit. After a connection failure, writes pause for
+    # RETRY_AFTER seconds so that answers do not wait on a database that is away.
+    RETRY_AFTER = 5.0
+
     def _log(self, reply: Reply, folded: str, *, surface: str, asker: str | None,
              place: str | None) -> Reply:
-        row = {"asked_at": utcnow(), "surface": surface[:32], "asker": (asker or None) and asker[:64],
-               "place": (place or None) and place[:64], "question": reply.question[:4000],
-               "normalized": folded[:1000], "lang": reply.lang, "kind": reply.kind,
-               "entry_id": reply.entry_id, "score": float(reply.score)}
+        row = _clean_row({"asked_at": utcnow(), "surface": surface[:32], "asker": (asker or None) and asker[:64],
+                          "place": (place or None) and place[:64], "question": reply.question[:4000],
+                          "normalized": folded[:1000], "lang": reply.lang, "kind": reply.kind,
+                          "entry_id": reply.entry_id, "score": float(reply.score)})
         with self._lock:
-            batch, self._pending = self._pending + [row], []
-        try:
-            ids = with_retry(lambda: self._write_logs(batch), attempts=2, what="question log")
-        except Exception as e:  # database away: keep the rows, answer anyway
-            log.warning("question log not written (%s); %d row(s) kept for later", type(e).__name__, len(batch))
-            with self._lock:
-                self._pending = batch + self._pending
-            return reply
-        return replace(reply, log_id=ids[-1])
+            self._pending.append(row)
+            if len(self._pending) > MAX_PENDING:
+                dropped = len(self._pending) - MAX_PENDING
+                del self._pending[:dropped]
+                log.warning("question log: %d kept row(s) dropped (database away too long)", dropped)
+        ids = self._write_pending()
+        return replace(reply, log_id=ids[id(row)]) if id(row) in ids else reply
 
-    def _write_logs(self, rows: list[dict]) -> list[int]:
-        """Insert rows in one transaction (a plain Core insert: this is on every answer's path)."""
-        table = QuestionLog.__table__
-        with self.engine.begin() as conn:
-            return [conn.execute(insert(table).values(**r)).inserted_primary_key[0] for r in rows]
-
-    def flush_logs(self) -> int:
-        """Write question-log rows kept while the database was away; returns how many."""
+    def _write_pending(self) -> dict[int, int]:
+        """Write the kept rows one by one; returns {id(row): question id} for those written."""
+        if time.monotonic() < getattr(self, "_paused_until", 0.0):
+            return {}
         with self._lock:
             batch, self._pending = self._pending, []
-        if batch:
+        written: dict[int, int] = {}
+        table = QuestionLog.__table__
+        for k, row in enumerate(batch):
             try:
-                with_retry(lambda: self._write_logs(batch), what="question log")
-            except Exception:
-                with self._lock:
-                    self._pending = batch + self._pending
-                raise
-        return len(batch)
+                with self.engine.begin() as conn:
+                    written[id(row)] = conn.execute(insert(table).values(**row)).inserted_primary_key[0]
+            except (OperationalError, DBAPIError) as e:
+                if isinstance(e, OperationalError) or e.connection_invalidated:   # database away
+                    rest = batch[k:]
+                    with self._lock:
+                        self._pending = rest + self._pending
+                    self._paused_until = time.monotonic() + self.RETRY_AFTER
+                    log.warning("question log not written (%s); %d row(s) kept for later",
+                                type(e).__name__, len(self._pending))
+                    return written
+                log.warning("question log: a row was refused (%s) and dropped", type(e).__name__)
+            except Exception as e:  # noqa: BLE001 — a bad row must never cost the answer
+                log.warning("question log: a row could not be written (%s) and was dropped", type(e).__name__)
+        return written
+
+    def flush_logs(self) -> int:
+        """Write question-log rows kept while the database was away; returns how many are left."""
+        if not self.log_questions:
+            return 0
+        self._paused_until = 0.0
+        self._write_pending()
+        with self._lock:
+            return len(self._pending)
+
+    def flush_logs_quietly(self) -> None:
+        """At exit: one last try for the kept rows; say what could not be written."""
+        try:
+            left = self.flush_logs()
+        except Exception:  # noqa: BLE001 — exiting anyway
+            left = len(self._pending)
+        if left:
+            log.warning("question log: %d row(s) could not be written before exit", left)
 
     def record_feedback(self, question_id: int, user_id: str, helpful: bool) -> None:
         """Store 👍/👎 for a logged question; a second click by the same user replaces the first."""
@@ -220,9 +342,9 @@ class Desk:
                 .limit(limit)).all()
         out = []
         for norm, n, last, example, best in rows:
-            cands, _ = self.index.search(example, k=1)
+            a = self.analyse(T.strip_pleasantries(T.slack_plain(T.clean(example)))[0] or example)
             out.append({"question": example, "count": n, "last_asked": last, "best_score": best,
-                        "nearest": cands[0].key if cands else None})
+                        "nearest": a.top.key if a.top else None})
         return out
 
 
@@ -232,7 +354,43 @@ def _index_doc(e: Entry) -> IndexDoc:
     places = [e.municipality.ja] + ([e.municipality.en] if e.municipality.en else []) if e.municipality else []
     body = [e.answer.ja] + ([e.answer.en] if e.answer.en else [])
     return IndexDoc(key=e.id, kind=e.kind, names=names + places, n_titles=len(titles), tags=list(e.tags),
-                    body=body, places=places)
+                    body=body, places=places, questions=list(e.questions))
+
+
+def _sem_doc(e: Entry) -> SemDoc:
+    names = [e.title.ja] + ([e.title.en] if e.title.en else []) + [a for a in e.aliases if len(a) >= 3]
+    return SemDoc(names=names + list(e.questions), body=[e.answer.ja] + ([e.answer.en] if e.answer.en else []))
+
+
+def entry_text(e: Entry) -> str:
+    """Everything an entry says (both languages, answer and background): where a fact is looked for."""
+    parts = [e.answer.ja, e.answer.en or ""]
+    if e.background:
+        parts += [e.background.ja, e.background.en or ""]
+    return "\n".join(parts)
+
+
+def _clean_row(row: dict) -> dict:
+    """Text the database could refuse made safe: NUL dropped, lone surrogates replaced."""
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, str):
+            v = v.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+        out[k] = v
+    return out
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def _load_model() -> DecisionModel:
+    try:
+        return DecisionModel.load()
+    except (OSError, ValueError, KeyError) as e:
+        log.warning("no fitted decision model (%s); using the default weights", e)
+        return default_model()
 
 
 _desk: Desk | None = None

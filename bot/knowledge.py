@@ -35,6 +35,11 @@ class Localized(_Strict):
         return self.en if lang == "en" and self.en else self.ja
 
 
+class LocalizedList(_Strict):
+    ja: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+
 class Source(_Strict):
     doc: str = Field(min_length=1)       # seed file name, e.g. 000_efd51e46be534f43.txt
     section: str = Field(min_length=1)   # a section listed for that doc in knowledge/sources.yaml
@@ -51,8 +56,19 @@ class Entry(_Strict):
     methods: list[str] = []                 # for cases: ids of the method entries used
     related: list[str] = []
     sources: list[Source] = Field(min_length=1)
+    # 5–12 questions a real asker would type, in the curator's own words (never test questions):
+    # at least one describing the situation without naming the concept, one short, one English.
+    questions: list[str] = []
+    # General knowledge the documents do not state (e.g. the April–March fiscal year), shown
+    # apart from the documents' facts and labelled as background.
+    background: Localized | None = None
+    # Methods only (the idea advisor): situations the method serves, whether the city needs new
+    # budget for it, and what the company must bring.
+    fits: LocalizedList | None = None
+    needs_budget: Literal["yes", "no", "depends"] | None = None
+    brings: Localized | None = None
 
-    @field_validator("aliases", "tags")
+    @field_validator("aliases", "tags", "questions")
     @classmethod
     def _no_blank(cls, v: list[str]) -> list[str]:
         if any(not s.strip() for s in v):
@@ -66,10 +82,14 @@ class DocInfo(_Strict):
 
 
 class OutOfScopeTopic(_Strict):
-    """Questions the desk does not handle; the bot declines them and says where to go."""
+    """Questions the desk does not handle; the bot declines them and says where to go.
+
+    `examples` are sentences a person would type about the topic, in both languages: the engine
+    scores them with the same signals as entries, and the topic declines only when it beats the
+    best in-scope entry."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    keywords: list[str] = Field(min_length=1)
+    examples: list[str] = Field(min_length=4)
     reply: Localized
 
 
@@ -115,6 +135,30 @@ def _load_optional(path: Path, model: type[BaseModel], problems: list[str]):
         for err in e.errors():
             problems.append(f"{path}: {_fmt_loc(err['loc'])}: {err['msg']}")
     return None
+
+
+MIN_QUESTIONS, MAX_QUESTIONS = 5, 12
+
+
+def _entry_problems(e: Entry) -> list[str]:
+    """Rules pydantic's field types cannot say: example questions, method facts."""
+    out = []
+    n = len(e.questions)
+    if not MIN_QUESTIONS <= n <= MAX_QUESTIONS:
+        out.append(f"questions: {n} example question(s); write {MIN_QUESTIONS}–{MAX_QUESTIONS}")
+    elif not any(q.isascii() for q in e.questions):
+        out.append("questions: none in English; add at least one")
+    if len(set(e.questions)) != n:
+        out.append("questions: the same question twice")
+    if e.kind == "method":
+        for name in ("fits", "needs_budget"):
+            if getattr(e, name) is None:
+                out.append(f"{name}: required for kind 'method' (see knowledge/README.md)")
+    else:
+        for name in ("fits", "needs_budget", "brings"):
+            if getattr(e, name) is not None:
+                out.append(f"{name}: only method entries have it")
+    return out
 
 
 def load_knowledge(root: Path) -> Knowledge:
@@ -165,6 +209,7 @@ def load_knowledge(root: Path) -> Knowledge:
             continue
         if entry.kind == "case" and entry.municipality is None:
             problems.append(f"{path}: municipality: required for kind 'case'")
+        problems += [f"{path}: {p}" for p in _entry_problems(entry)]
         entries[entry.id] = entry
         files[entry.id] = path
 
@@ -190,3 +235,36 @@ def load_knowledge(root: Path) -> Knowledge:
         raise KnowledgeError(problems)
     return Knowledge(entries=entries, docs=docs, root=root, files=files,
                      synonyms=syn.groups if syn else {}, out_of_scope=oos.topics if oos else [])
+
+
+# ---- copied text ----------------------------------------------------------------------------
+COPY_RUN = 28      # an answer sharing this many characters in a row with a seed is copied text
+
+
+def _letters(text: str) -> str:
+    """The text without spaces, punctuation and symbols (NFKC), as the copy check compares it."""
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in t if unicodedata.category(ch)[0] in "LN")
+
+
+def copied_runs(kb: "Knowledge", seeds_dir: Path, n: int = COPY_RUN) -> list[tuple[str, str, str]]:
+    """(entry id, field, the shared run) for every answer, background or question that shares a
+    run of `n` characters with a seed document once spaces and punctuation are dropped."""
+    shingles: set[str] = set()
+    for p in sorted(Path(seeds_dir).glob("*.txt")):
+        s = _letters(p.read_text(encoding="utf-8"))
+        shingles.update(s[i:i + n] for i in range(len(s) - n + 1))
+    out = []
+    for e in kb.entries.values():
+        fields = [("answer.ja", e.answer.ja), ("answer.en", e.answer.en or "")]
+        if e.background:
+            fields.append(("background.ja", e.background.ja))
+        fields += [(f"questions.{i}", q) for i, q in enumerate(e.questions)]
+        for name, text in fields:
+            s = _letters(text)
+            hit = next((s[i:i + n] for i in range(len(s) - n + 1) if s[i:i + n] in shingles), None)
+            if hit:
+                out.append((e.id, name, hit))
+    return out

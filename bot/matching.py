@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 from bot.text import fold, reading, stem, text_form, tokens, tokens_with_script
 
 # Field weights for a token found in that field of an entry.
-FIELD_WEIGHTS = {"name": 1.0, "tag": 0.7, "body": 0.45}
+FIELD_WEIGHTS = {"name": 1.0, "tag": 0.7, "question": 0.6, "body": 0.45}
 UNKNOWN_TOKEN_SHARE = 0.5      # weight of never-seen tokens in the coverage denominator
 # Weight of a query token by the script it came from: hiragana runs are mostly grammar
 # (って, から, まで), so they count less — unless the whole question is hiragana.
@@ -103,6 +103,7 @@ class IndexDoc:
     tags: list[str]
     body: list[str]           # answer texts
     places: list[str] = field(default_factory=list)   # municipality names (cases)
+    questions: list[str] = field(default_factory=list)  # example questions
 
 
 @dataclass
@@ -112,6 +113,7 @@ class Candidate:
     score: float
     coverage: float
     alias: float
+    i: int = -1               # the doc's position in the index
 
 
 @dataclass
@@ -147,10 +149,13 @@ class Index:
         self.synonyms = synonyms or Synonyms()
         n = len(docs)
         body_tokens: list[list[str]] = []
+        question_tokens: list[list[str]] = []
         for d in docs:
             # Hiragana runs of answer prose are grammar (すること, ために): not indexed.
             body_tokens.append([t for s in d.body for t, script in tokens_with_script(fold(s))
                                 if script != "hira"])
+            question_tokens.append([t for s in d.questions for t, script in
+                                    tokens_with_script(_SCAFFOLDING.sub(" ", fold(s))) if script != "hira"])
         avg_body = (sum(map(len, body_tokens)) / n) if n else 1.0
 
         # (token id, doc, weight) triples, then grouped by token into numpy postings.
@@ -165,6 +170,7 @@ class Index:
             # Readings of names with kanji, so a question typed all in kana still finds them.
             name_toks += [t for s in d.names if not s.isascii() for t in tokens(reading(fold(s)))]
             for toks, w in ((body_tokens[i], FIELD_WEIGHTS["body"] * damp),
+                            (question_tokens[i], FIELD_WEIGHTS["question"]),
                             ([t for s in d.tags for t in tokens(fold(s))], FIELD_WEIGHTS["tag"]),
                             (name_toks, FIELD_WEIGHTS["name"])):
                 counts: dict[str, int] = {}
@@ -183,7 +189,7 @@ class Index:
         doc_arr = np.asarray(doc_ids, dtype=np.int32)[order]
         w_arr = np.asarray(wts, dtype=np.float32)[order]
         bounds = np.searchsorted(tok_arr[order], np.arange(len(vocab) + 1))
-        del tok_ids, doc_ids, wts, tok_arr, order, body_tokens
+        del tok_ids, doc_ids, wts, tok_arr, order, body_tokens, question_tokens
         self.idf: dict[str, float] = {}
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for t, k in vocab.items():
@@ -225,8 +231,11 @@ class Index:
     def __len__(self) -> int:
         return len(self.docs)
 
-    def search(self, question: str, k: int = 5) -> tuple[list[Candidate], str]:
-        """Best `k` candidates for the question, and the folded question actually matched."""
+    def search(self, question: str, k: int = 5, extra: list[int] | tuple = ()) -> tuple[list[Candidate], str]:
+        """Best `k` candidates for the question, and the folded question actually matched.
+
+        `extra`: positions of docs to score as well (candidates found by another signal); they are
+        returned beside the best `k` whatever their lexical score."""
         folded = fold(question)
         core = _SCAFFOLDING.sub(" ", folded)
         expanded = self.synonyms.expand(core)
@@ -234,7 +243,7 @@ class Index:
         for t, script in tokens_with_script(expanded):
             qtoks[t] = max(qtoks.get(t, 0.0), SCRIPT_WEIGHTS[script])
         if not qtoks or not self.docs:
-            return [], folded
+            return [Candidate(self.docs[i].key, self.docs[i].kind, 0.0, 0.0, 0.0, i) for i in extra], folded
         # Places named in the question: their tokens leave the match (unless nothing else is left).
         words = set(re.findall(r"[a-z0-9]+", folded))
         qform_full = text_form(folded + " " + expanded)
@@ -267,7 +276,7 @@ class Index:
             ids, ws = self.postings[t]
             scores[ids] += ws * (qw * idf)
         if denom <= 0:
-            return [], folded
+            return [Candidate(self.docs[i].key, self.docs[i].kind, 0.0, 0.0, 0.0, i) for i in extra], folded
         coverage = scores / denom
         m = min(CANDIDATES, n)
         top = np.argpartition(-coverage, m - 1)[:m] if n > m else np.arange(n)
@@ -291,7 +300,9 @@ class Index:
             if len(pd) > m:
                 pd = pd[np.argpartition(-coverage[pd], m - 1)[:m]]
             ids = list(dict.fromkeys(ids + pd.tolist()))
-        alias = self._alias_signals(ids, qform, qform_full, qread, words)
+        fuzzy_ids = set(ids)         # candidates of another signal get exact name checks only
+        ids = list(dict.fromkeys(ids + [int(i) for i in extra]))
+        alias = self._alias_signals(ids, qform, qform_full, qread, words, fuzzy_ids)
         for i in ids:
             a = alias[i]
             cov = float(coverage[i])
@@ -302,16 +313,21 @@ class Index:
             elif not named and self.docs[i].places:
                 s *= CASE_WITHOUT_PLACE
             bonus = prior.get(self.docs[i].kind, 0.0) + (PLACE_BONUS if named and place_mask[i] else 0.0)
-            out.append(Candidate(self.docs[i].key, self.docs[i].kind, s + bonus * (0.7 + 0.3 * max(cov, a)), cov, a))
+            out.append(Candidate(self.docs[i].key, self.docs[i].kind, s + bonus * (0.7 + 0.3 * max(cov, a)), cov, a, i))
         # Rank on the unclipped score (so a bonus still separates two saturated candidates),
         # report it clipped to [0, 1].
         out.sort(key=lambda c: (-c.score, -c.alias, c.key))
-        for c in out[:k]:
+        if extra:
+            keep = set(int(i) for i in extra)
+            out = out[:k] + [c for c in out[k:] if c.i in keep]
+        else:
+            out = out[:k]
+        for c in out:
             c.score = min(1.0, c.score)
-        return out[:k], folded
+        return out, folded
 
     def _alias_signals(self, ids: list[int], qform: str, qform_full: str, qread: str,
-                       words: set[str]) -> dict[int, float]:
+                       words: set[str], fuzzy_ids: set[int] | None = None) -> dict[int, float]:
         """Per candidate: 1.0 when one of its names is in the question; less for fuzzy hits.
 
         A title counts a little more than an alias, so an entry about X beats one that merely
@@ -329,7 +345,7 @@ class Index:
                         v = 0.9 if name in words else 0.0
                     elif name in qform_full:
                         v = min(1.0, 0.8 + 0.2 * len(name) / qlen)
-                    elif len(name) >= 8:
+                    elif len(name) >= 8 and (fuzzy_ids is None or i in fuzzy_ids):
                         fuzzy.append((i, name, is_title, spec, 88))
                 elif name in qform_full:
                     # A two-character name (協定) is a weak hint alone; longer names tell more,
@@ -337,7 +353,7 @@ class Index:
                     v = 0.4 if len(name) == 2 else min(1.0, 0.7 + 0.05 * len(name) + 0.3 * len(name) / qlen)
                 elif qread and len(name) >= 4 and name in qread:
                     v = 0.8
-                elif len(name) >= 4:
+                elif len(name) >= 4 and (fuzzy_ids is None or i in fuzzy_ids):
                     fuzzy.append((i, name, is_title, spec, 80))
                 if v:
                     best[i] = max(best[i], v * spec * (1.0 if is_title else 0.95))

@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-ReplyKind = Literal["answer", "suggest", "decline", "invalid"]
+# answer: an entry answers the message; partial: the topic is known but the specific asked for is
+# not (one line of what is known + the staff); suggest: did you mean; decline: nothing reliable
+# (or out of scope); greeting: the message was only a greeting or thanks; invalid: empty, too long …
+ReplyKind = Literal["answer", "partial", "suggest", "decline", "greeting", "invalid"]
 
 
 @dataclass(frozen=True)
@@ -47,4 +50,5 @@ class Reply:
             "suggestions": [asdict(s) | {"score": round(s.score, 4)} for s in self.suggestions],
             "lang": self.lang,
             "source": self.source,
+            "handoff": self.handoff,
         }

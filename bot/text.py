@@ -16,7 +16,7 @@ import jaconv
 import snowballstemmer
 
 MAX_QUERY_CHARS = 2000      # longer questions get a clear message instead of an answer
-MATCH_CHARS = 400           # only this much of a question is matched (keeps latency bounded)
+MATCH_CHARS = 1200          # only this much of a message is matched (keeps latency bounded)
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -133,3 +133,74 @@ def reading(text: str) -> str:
 def text_form(folded: str) -> str:
     """The folded text in katakana, without spaces and punctuation, for substring/fuzzy checks."""
     return jaconv.hira2kata("".join(m.group() for m in _RUN.finditer(folded)))
+
+
+# ---- greetings, thanks and closings around a question ----------------------------------------
+# Phrases people wrap a question in. They are stripped where they open or close a sentence, so
+# 「お疲れ様です。PFIについて教えてください。よろしくお願いします」 is answered as the PFI question;
+# a message that is nothing but these is answered as a greeting or thanks (`pleasantry_kind`).
+_GREET_JA = (r"お疲れ様です|お疲れさまです|おつかれさまです|お疲れ様でございます|お世話になっております|お世話になります"
+             r"|おはようございます|おはよう|こんにちは|こんばんは|はじめまして|初めまして|失礼いたします|失礼します"
+             r"|突然のご連絡失礼いたします|突然のご連絡失礼します|突然すみません|すみません|すいません|恐れ入ります"
+             r"|ご担当者様|ご担当者さま|担当者様|公民連携デスク(?:御中|様|さま)|デスクの皆様|皆様|みなさま|お忙しいところ")
+_THANKS_JA = (r"ありがとうございました|ありがとうございます|ありがとう|助かりました|助かります|感謝します|感謝いたします"
+              r"|了解しました|承知しました|わかりました|分かりました|以上です|以上、?よろしくお願いします")
+_CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き)?よろしく(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?"
+             r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
+_GREET_EN = (r"(?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day))(?: (?:team|all|there|everyone|folks|desk))?"
+             r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|sorry to bother you|excuse me")
+_THANKS_EN = (r"thanks(?: a lot| so much| again| in advance)?(?: for [^.!?]{0,60})?|thank you(?: so much| very much| again| in advance)?"
+              r"(?: for [^.!?]{0,60})?|much appreciated|appreciate it|cheers|bye|goodbye|see you|ok(?:ay)?,? got it|got it")
+_CLOSE_EN = r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
+_PLEASANTRY = re.compile(
+    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:{_GREET_EN}|{_THANKS_EN}|{_CLOSE_EN}))\s*[、,。.!！?？~〜ー…\s]*)+")
+_ONLY_GREETING = re.compile(rf"^(?:{_GREET_JA}|(?i:{_GREET_EN}))")
+_ONLY_THANKS = re.compile(rf"^(?:{_THANKS_JA}|(?i:{_THANKS_EN}))")
+_SENTENCE = re.compile(r"[^。．！？!?\n]+[。．！？!?]*|[^。．！？!?\n]*[。．！？!?]+")
+_EN_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]\"'])\.\s+(?=[A-Z(\"'])")
+_SLACK_MARKUP = re.compile(r"<(?:[@#!][^<>|]*|https?://[^<>|]*)(?:\|([^<>]*))?>")
+
+
+def slack_plain(text: str) -> str:
+    """Slack markup as a person reads it: mentions and broadcasts dropped, links to their label."""
+    return _SLACK_MARKUP.sub(lambda m: m.group(1) or " ", text)
+
+
+def sentences(text: str) -> list[str]:
+    """The message cut into sentences (Japanese 。！？, line breaks, English '. ')."""
+    out = []
+    for line in text.splitlines():
+        for part in _EN_SENTENCE_END.split(line):
+            out += [s.strip() for s in _SENTENCE.findall(part) if s.strip()]
+    return out
+
+
+def _content_chars(s: str) -> int:
+    return sum(1 for ch in s if ch.isalnum())
+
+
+def strip_pleasantries(text: str) -> tuple[str, str | None]:
+    """(the message without greetings, thanks and closings around it, what was stripped).
+
+    The second value is "greeting" or "thanks" when the message held nothing else, else None."""
+    kept, first = [], None
+    for s in sentences(text):
+        m = _PLEASANTRY.match(s)
+        rest = s[m.end():] if m else s
+        if first is None and m:
+            first = "thanks" if _ONLY_THANKS.match(s.strip()) else "greeting"
+        # What remains after trailing closings (…ですが、よろしくお願いします).
+        rest = re.sub(rf"[、,\s]*(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$", "", rest) if _content_chars(rest) else rest
+        if _content_chars(rest) >= 2:
+            kept.append(rest.strip())
+    if kept:
+        return " ".join(kept), None
+    if _content_chars(text) == 0:
+        return "", None
+    return "", first or ("thanks" if _ONLY_THANKS.match(text.strip()) else "greeting")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of an answer (Japanese 。 or English '. ')."""
+    s = sentences(text.strip())
+    return s[0] if s else text.strip()

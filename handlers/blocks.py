@@ -135,12 +135,12 @@ def propose_button(lang: str = "ja", challenge_id: int | None = None) -> ButtonE
 
 
 def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
-    """The Block Kit blocks for one Reply (answer, did-you-mean, decline or invalid)."""
+    """The Block Kit blocks for one Reply (answer, partial answer, did-you-mean, decline, greeting or invalid)."""
     lang = reply.lang
     tail: list[Block] = []   # blocks after the text; always kept whole
     if reply.source:
         tail.append(context(t("source", lang, source=escape(reply.source))))
-    if reply.kind == "suggest" and reply.suggestions:
+    if reply.kind in ("suggest", "partial") and reply.suggestions:
         tail.append(ActionsBlock(elements=[
             open_button(s.entry_id, s.title, lang, i, reply.question)
             for i, s in enumerate(reply.suggestions[:MAX_SUGGESTIONS])]))

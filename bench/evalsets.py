@@ -1,0 +1,69 @@
+"""Our own labelled question sets (tests/data/) and their fixed training / validation split.
+
+Every item's split is decided by a hash of its id, never chosen: one fifth is validation, and
+nothing is fitted or tuned on it (bench/fit_decision.py fits on the training part only).
+
+Item fields: q, lang, style, entries (right entry ids), expect (groups of alternatives the answer
+must contain), fallback (the reply must not answer: out of scope, or a specific the knowledge
+does not hold — then `partial` is true and `entries` names the topic).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+ANSWER_SETS = ("eval_a.jsonl", "eval_b.jsonl", "paraphrases.jsonl")
+
+
+def split_of(key: str) -> str:
+    return "val" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 5 == 0 else "train"
+
+
+def load(split: str | None = None, files=ANSWER_SETS) -> list[dict]:
+    items = []
+    for name in files:
+        path = DATA / name
+        if not path.exists():
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            if not line.strip():
+                continue
+            it = json.loads(line)
+            it.setdefault("id", f"{path.stem}:{n}")
+            if "ids" in it:                           # paraphrases.jsonl's older shape
+                it["entries"] = it.pop("ids")
+            it.setdefault("entries", [])
+            it.setdefault("expect", [])
+            it.setdefault("fallback", False)
+            it.setdefault("partial", False)
+            it.setdefault("style", "paraphrase")
+            it.setdefault("lang", "en" if it["q"].isascii() else "ja")
+            it["set"] = path.stem
+            it["split"] = split_of(it["id"])
+            if split is None or it["split"] == split:
+                items.append(it)
+    return items
+
+
+def _fold(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).lower()
+
+
+def facts_present(item: dict, text: str) -> bool:
+    t = _fold(text or "")
+    return all(any(_fold(a) in t for a in group) for group in item.get("expect") or [])
+
+
+def judge(item: dict, reply: dict) -> bool:
+    """As ../shared/eval/score.py judges (answered + the expected facts), and the right entry
+    where the item names entries."""
+    if item["fallback"]:
+        return reply.get("answered") is False
+    if reply.get("answered") is not True:
+        return False
+    if item["entries"] and reply.get("entry_id") not in item["entries"]:
+        return False
+    return facts_present(item, reply.get("answer") or "")

@@ -1,0 +1,172 @@
+"""Fit the ranker and the answer decision (bot/decision.json) on the training part of our own
+labelled questions, with cross-validation; report training (cross-validated) and validation
+figures separately.
+
+    .venv/bin/python bench/fit_decision.py            # fit, save bot/decision.json, report
+    .venv/bin/python bench/fit_decision.py --dry-run  # fit and report, save nothing
+
+Needs scikit-learn (the `train` extra: pip install -e '.[train]'); the bot itself needs only
+numpy at run time. The validation part (a fixed fifth, by a hash of each item's id) is never
+used for fitting or for choosing thresholds.
+
+Thresholds: on out-of-fold probabilities, `answer_at` maximises (right answers − COST × wrong
+answers), a wrong confident answer costing COST right ones; `suggest_at` is the lowest
+probability from which the right entry is among the three suggestions at least half the time.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import evalsets  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GroupKFold  # noqa: E402
+
+from bot import text as T  # noqa: E402
+from bot.config import get_settings  # noqa: E402
+from bot.decision import (DECIDER_FEATURES, DecisionModel, Logistic, decider_vector,  # noqa: E402
+                          default_model, ranker_vector)
+from bot.engine import Desk, _logit  # noqa: E402
+from bot.knowledge import load_knowledge  # noqa: E402
+
+COST = 2.0          # a wrong answer costs this many right ones
+FOLDS = 5
+C = 1.0
+
+
+def core_of(q: str) -> str:
+    core, _ = T.strip_pleasantries(T.slack_plain(T.clean(q)))
+    return core
+
+
+def gold_of(it: dict) -> set[str]:
+    return set(it["entries"])
+
+
+def fit_lr(X, y, weight=None) -> Logistic:
+    X = np.asarray(X, dtype=np.float64)
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=C, max_iter=2000)
+    lr.fit((X - mean) / scale, y, sample_weight=weight)
+    return Logistic(lr.coef_[0], float(lr.intercept_[0]), mean, scale)
+
+
+class Prepared:
+    """Candidates and their features for every item, retrieved once."""
+
+    def __init__(self, desk: Desk, items: list[dict]):
+        self.desk = desk
+        self.items = [it for it in items if core_of(it["q"])]
+        self.retr = [desk.retriever.retrieve(core_of(it["q"])) for it in self.items]
+
+    def ranker_rows(self, idx):
+        X, y, g = [], [], []
+        for k in idx:
+            it, r = self.items[k], self.retr[k]
+            gold = gold_of(it)
+            for f in r.candidates:
+                X.append(ranker_vector(f))
+                y.append(int(f.key in gold or (it["fallback"] and not it["partial"] and f.kind == "oos")))
+                g.append(k)
+        return X, y, g
+
+    def decider_rows(self, idx, ranker: Logistic):
+        """Per item whose best candidate is an entry: (features, is that entry right)."""
+        kb = self.desk.kb
+        rows = []
+        for k in idx:
+            it, r = self.items[k], self.retr[k]
+            if not r.candidates:
+                continue
+            p = ranker.prob([ranker_vector(f) for f in r.candidates])
+            ranked = sorted(zip(r.candidates, p), key=lambda fp: -fp[1])
+            if ranked[0][0].kind == "oos":
+                continue                     # declined as out of scope before any decision
+            entries = [(f, q) for f, q in ranked if f.kind != "oos"]
+            oos = next((f for f, _ in ranked if f.kind == "oos"), None)
+            top, p_top = entries[0]
+            rel = set(kb.entries[top.key].related)
+            runner = next((q for f, q in entries[1:] if f.key not in rel and top.key not in kb.entries[f.key].related), None)
+            by_lex = max(entries, key=lambda fq: fq[0].lex)[0]
+            by_sem = max(entries, key=lambda fq: max(fq[0].sem_q, fq[0].sem_b))[0]
+            x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
+                               len(r.segments), T.detect_lang(core_of(it["q"])) == "en",
+                               by_lex.key == by_sem.key == top.key)
+            right = (not it["fallback"] or it["partial"]) and top.key in gold_of(it)
+            top3 = [f.key for f, _ in entries[:3]]
+            rows.append((k, x, int(right), bool(gold_of(it) & set(top3)) and not (it["fallback"] and not it["partial"])))
+        return rows
+
+
+def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tuple[float, float]:
+    best_t, best_u = 0.5, -1e9
+    for t in np.unique(np.round(p, 3)):
+        ans = p >= t
+        u = right[ans].sum() - COST * (~right[ans]).sum()
+        if u > best_u:
+            best_u, best_t = u, float(t)
+    suggest_at = best_t
+    for t in np.arange(best_t - 0.01, 0.0, -0.01):
+        band = (p >= t) & (p < best_t)          # everything that would be suggested from t up
+        if band.sum() >= 10 and top3[band].mean() < 0.5:
+            break
+        suggest_at = float(t)
+    return best_t, suggest_at
+
+
+def fit(prep: Prepared) -> tuple[DecisionModel, dict]:
+    n = len(prep.items)
+    groups = np.arange(n)
+    oof_rows = []
+    gkf = GroupKFold(n_splits=FOLDS)
+    for tr, te in gkf.split(groups, groups=groups):
+        X, y, _ = prep.ranker_rows(tr)
+        ranker = fit_lr(X, y)
+        dtr = prep.decider_rows(tr, ranker)
+        decider = fit_lr([r[1] for r in dtr], [r[2] for r in dtr])
+        for k, x, right, top3 in prep.decider_rows(te, ranker):
+            oof_rows.append((k, float(decider.prob([x])[0]), right, top3))
+    p = np.array([r[1] for r in oof_rows])
+    right = np.array([bool(r[2]) for r in oof_rows])
+    top3 = np.array([r[3] for r in oof_rows])
+    answer_at, suggest_at = choose_thresholds(p, right, top3)
+    X, y, _ = prep.ranker_rows(range(n))
+    ranker = fit_lr(X, y)
+    rows = prep.decider_rows(range(n), ranker)
+    decider = fit_lr([r[1] for r in rows], [r[2] for r in rows])
+    ans = p >= answer_at
+    info = {"fitted": True, "train_items": n, "cost": COST, "folds": FOLDS,
+            "cv_answered": int(ans.sum()), "cv_answer_precision": round(float(right[ans].mean()), 4) if ans.any() else None,
+            "cv_right_top": round(float(right.mean()), 4)}
+    return DecisionModel(ranker, decider, answer_at, suggest_at, info), info
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args()
+    kb = load_knowledge(get_settings().knowledge_dir)
+    desk = Desk(kb, engine=None, model=default_model())
+    train = evalsets.load("train")
+    prep = Prepared(desk, train)
+    model, info = fit(prep)
+    print("fitted on", info["train_items"], "training items;", info)
+    print(f"thresholds: answer_at={model.answer_at:.3f} suggest_at={model.suggest_at:.3f}")
+    print("ranker:", dict(zip(__import__("bot.decision", fromlist=["x"]).RANKER_FEATURES, np.round(model.ranker.coef, 2))))
+    print("decider:", dict(zip(DECIDER_FEATURES, np.round(model.decider.coef, 2))))
+    if not args.dry_run:
+        model.save()
+        print("saved bot/decision.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

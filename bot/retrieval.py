@@ -1,0 +1,213 @@
+"""Retrieval: the lexical and the semantic signal over the same documents, as features.
+
+    message → segments (the whole cleaned message, and its sentences when there are several)
+            → semantic: each segment encoded once; cosine to every doc's vectors, best per doc
+              over its names + example questions ("sem_q") and over its answer paragraphs ("sem_b")
+            → lexical: bot.matching.Index (IDF coverage + name hits) per segment
+            → candidates = lexical best ∪ semantic best, each with its features (`Features`)
+
+A document is a knowledge entry or a pseudo-entry (an out-of-scope topic or a conversational
+intent, scored from its example sentences by the same signals). Ranking and the answer decision
+are learned from those features (bot/decision.py); nothing here is tuned per question.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot import text as T
+from bot.matching import Index, IndexDoc, Synonyms
+from bot.semantic import DIM, Encoder, cached_vectors
+
+POOL = 24                 # candidates taken from each signal
+MAX_SEGMENTS = 6          # sentences of a long message scored on their own (besides the whole)
+SEGMENT_CHARS = 300
+
+
+@dataclass
+class SemDoc:
+    """What the semantic index embeds of one document."""
+
+    names: list[str]          # titles, aliases, example questions
+    body: list[str]           # answer paragraphs
+
+
+@dataclass
+class Features:
+    key: str
+    kind: str
+    i: int
+    lex: float = 0.0          # the lexical score (bot.matching), best over segments
+    coverage: float = 0.0
+    alias: float = 0.0
+    sem_q: float = 0.0        # best cosine to the doc's names and example questions
+    sem_b: float = 0.0        # best cosine to its answer paragraphs
+    lex_whole: float = 0.0    # the lexical score of the whole message (not a sentence of it)
+    sem_whole: float = 0.0
+    # Relative to the other candidates of the same message: the gap to the best, and 1/rank.
+    lex_gap: float = 0.0
+    sem_gap: float = 0.0
+    lex_rank: float = 0.0
+    sem_rank: float = 0.0
+
+    @property
+    def sem(self) -> float:
+        return max(self.sem_q, self.sem_b)
+
+    def vector(self) -> list[float]:
+        return [self.lex, self.coverage, self.alias, self.sem_q, self.sem_b, self.lex_whole, self.sem_whole,
+                self.lex_gap, self.sem_gap, self.lex_rank, self.sem_rank]
+
+
+FEATURE_NAMES = ["lex", "coverage", "alias", "sem_q", "sem_b", "lex_whole", "sem_whole",
+                 "lex_gap", "sem_gap", "lex_rank", "sem_rank"]
+
+
+@dataclass
+class Retrieval:
+    """The candidates for one message, best first by `rank` (filled by the ranker)."""
+
+    folded: str
+    candidates: list[Features]
+    segments: list[str] = field(default_factory=list)
+
+
+class Retriever:
+    """Both signals over the same documents.
+
+    Semantic search is exact over every row for a small base; for a large one (more than
+    EXACT_DOCS documents) it first ranks documents by their centroid (one matrix-vector product)
+    and then scores the rows of the best SHORTLIST documents, and of the lexical candidates, exactly.
+    """
+
+    EXACT_DOCS = 5000
+    SHORTLIST = 64
+
+    def __init__(self, docs: list[IndexDoc], sem_docs: list[SemDoc], synonyms: Synonyms | None,
+                 encoder: Encoder, *, cache_dir: Path | None = None, vectors: np.ndarray | None = None):
+        """`vectors`: precomputed rows in `rows_of(sem_docs)` order (benchmarks use stand-ins)."""
+        self.docs = docs
+        self.lex = Index(docs, synonyms)
+        self.encoder = encoder
+        texts, name_start, body_start = [], [], []
+        for i, sd in enumerate(sem_docs):
+            names, body = _rows(sd, docs[i].key)
+            name_start.append(len(texts))
+            texts += names
+            body_start.append(len(texts))
+            texts += body
+        self.n = len(docs)
+        self.name_start = np.asarray(name_start, dtype=np.int64)
+        self.body_start = np.asarray(body_start, dtype=np.int64)
+        self.doc_end = np.append(self.name_start[1:], len(texts)).astype(np.int64)
+        self.vectors = vectors if vectors is not None else cached_vectors(encoder, texts, cache_dir)
+        assert self.vectors.shape == (len(texts), DIM)
+        self.centroids = None
+        if self.n > self.EXACT_DOCS:
+            sums = np.add.reduceat(self.vectors, self.name_start, axis=0)
+            self.centroids = (sums / np.linalg.norm(sums, axis=1, keepdims=True)).astype(np.float32)
+
+    def _sem_for(self, qvecs: np.ndarray, ids: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """Per document in `ids` (None: all): the best cosine of any query vector to its names
+        (q) and body (b), and of the first query vector (the whole message) to its names."""
+        if ids is None:
+            ns, bs, de = self.name_start, self.body_start, self.doc_end
+            sims = self.vectors @ qvecs.T
+        else:
+            ns, bs, de = self.name_start[ids], self.body_start[ids], self.doc_end[ids]
+            sims = self.vectors[_ranges(ns, de)] @ qvecs.T
+        whole = sims[:, 0]
+        best = sims.max(axis=1) if sims.shape[1] > 1 else whole
+        lens_n, lens_b = bs - ns, de - bs
+        # Rows are laid out doc by doc (names, then body): each group is one run, so a per-doc
+        # maximum is one reduceat over the run starts.
+        offs = np.concatenate(([0], np.cumsum(lens_n + lens_b)[:-1]))
+        return (np.maximum.reduceat(best, offs), np.maximum.reduceat(best, offs + lens_n),
+                np.maximum.reduceat(whole, offs))
+
+    def retrieve(self, question: str) -> Retrieval:
+        segments = _segments(question)
+        qvecs = self.encoder.encode(segments).astype(np.float32)
+        if self.centroids is None:
+            ids = None
+            sem_q, sem_b, sem_w = self._sem_for(qvecs, None)
+            sem = np.maximum(sem_q, sem_b)
+            m = min(POOL, self.n)
+            sem_top = np.argpartition(-sem, m - 1)[:m] if self.n > m else np.arange(self.n)
+        else:
+            c = (self.centroids @ qvecs.T).max(axis=1)
+            ids = np.argpartition(-c, self.SHORTLIST - 1)[: self.SHORTLIST]
+            sq, sb, _ = self._sem_for(qvecs, ids)
+            sem = np.maximum(sq, sb)
+            m = min(POOL, len(ids))
+            sem_top = ids[np.argpartition(-sem, m - 1)[:m]]
+        feats: dict[int, Features] = {}
+        folded = ""
+        for s_i, seg in enumerate(segments):
+            cands, f = self.lex.search(seg, k=POOL, extra=sem_top.tolist())
+            if s_i == 0:
+                folded = f
+            for c in cands:
+                ft = feats.get(c.i)
+                if ft is None:
+                    ft = feats[c.i] = Features(c.key, c.kind, c.i)
+                if c.score > ft.lex:
+                    ft.lex, ft.coverage, ft.alias = c.score, c.coverage, c.alias
+                if s_i == 0:
+                    ft.lex_whole = c.score
+        cand_ids = np.fromiter(feats, dtype=np.int64, count=len(feats))
+        if len(cand_ids):
+            if ids is None:
+                cq, cb, cw = sem_q[cand_ids], sem_b[cand_ids], sem_w[cand_ids]
+            else:
+                cq, cb, cw = self._sem_for(qvecs, cand_ids)
+            for k, i in enumerate(cand_ids.tolist()):
+                ft = feats[i]
+                ft.sem_q, ft.sem_b, ft.sem_whole = float(cq[k]), float(cb[k]), float(cw[k])
+        cands = list(feats.values())
+        if cands:
+            best_lex = max(f.lex for f in cands)
+            best_sem = max(f.sem for f in cands)
+            for r, f in enumerate(sorted(cands, key=lambda f: -f.lex)):
+                f.lex_gap, f.lex_rank = f.lex - best_lex, 1.0 / (1 + r)
+            for r, f in enumerate(sorted(cands, key=lambda f: -f.sem)):
+                f.sem_gap, f.sem_rank = f.sem - best_sem, 1.0 / (1 + r)
+        return Retrieval(folded, cands, segments)
+
+
+def _rows(sd: SemDoc, key: str) -> tuple[list[str], list[str]]:
+    """The texts embedded for one document: names and questions, then answer paragraphs (each
+    group at least one row)."""
+    names = [t for t in dict.fromkeys(sd.names) if t.strip()] or [key]
+    body = [p for t in sd.body for p in _paragraphs(t)] or names[:1]
+    return names, body
+
+
+def rows_of(sem_docs: list[SemDoc], keys: list[str]) -> int:
+    """How many vector rows the documents take (for stand-in vectors of the real shape)."""
+    return sum(len(a) + len(b) for a, b in (_rows(sd, k) for sd, k in zip(sem_docs, keys)))
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(s, e) for each pair, without a Python loop."""
+    lens = ends - starts
+    total = int(lens.sum())
+    offs = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+    return offs + np.arange(total)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.split("\n") if len(p.strip()) >= 4]
+
+
+def _segments(question: str) -> list[str]:
+    """The message itself, then (for a message of several sentences) its sentences, last first:
+    in a long message the question usually comes after the context."""
+    whole = question[: T.MATCH_CHARS]
+    parts = [s for s in T.sentences(whole) if T.has_words(T.fold(s))]
+    if len(parts) <= 1:
+        return [whole]
+    parts = [p[:SEGMENT_CHARS] for p in parts[::-1][:MAX_SEGMENTS]]
+    return [whole] + parts
