@@ -16,6 +16,7 @@ probability from which the right entry is among the three suggestions at least h
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from bot import text as T  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.decision import (DECIDER_FEATURES, DecisionModel, Logistic, decider_vector,  # noqa: E402
                           default_model, ranker_vector)
-from bot.engine import Desk, _logit  # noqa: E402
+from bot.engine import EXEMPLARS_FILE, Desk, _logit  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 
 COST = 2.0          # a wrong answer costs this many right ones
@@ -59,13 +60,54 @@ def fit_lr(X, y, weight=None) -> Logistic:
     return Logistic(lr.coef_[0], float(lr.intercept_[0]), mean, scale)
 
 
+def noise_items(n: int = 40, seed: int = 3) -> list[dict]:
+    """Keyboard mashes and random strings, labelled out of scope: the decision must learn that a
+    message with no words of the domain is not a question about it."""
+    import random
+    import string
+
+    rnd = random.Random(seed)
+    kana = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをん"
+    out = []
+    for i in range(n):
+        if i % 3 == 0:
+            q = "".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(4, 14)))
+        elif i % 3 == 1:
+            q = " ".join("".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(2, 7)))
+                         for _ in range(rnd.randint(2, 4)))
+        else:
+            q = "".join(rnd.choice(kana) for _ in range(rnd.randint(3, 10)))
+        out.append({"id": f"noise{i}", "q": q, "entries": [], "expect": [], "fallback": True, "partial": False,
+                    "style": "noise", "lang": "en" if q.isascii() else "ja"})
+    return out
+
+
+def exemplars(items: list[dict]) -> dict[str, list[tuple[str, str]]]:
+    """Training questions as labelled examples of the docs they belong to: in-scope ones of
+    their right entries, out-of-scope ones of the catch-all topic (bot.engine.OTHER_TOPIC)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for it in items:
+        core = core_of(it["q"])
+        if not core:
+            continue
+        keys = ["oos:other"] if it["fallback"] and not it["partial"] else it["entries"]
+        for k in keys:
+            out.setdefault(k, []).append((it["id"], core[:300]))
+    return out
+
+
 class Prepared:
-    """Candidates and their features for every item, retrieved once."""
+    """Candidates and their features for every item, retrieved once; an item's own example row
+    is left out when it is scored (leave-one-out), so no item finds itself."""
 
     def __init__(self, desk: Desk, items: list[dict]):
         self.desk = desk
         self.items = [it for it in items if core_of(it["q"])]
-        self.retr = [desk.retriever.retrieve(core_of(it["q"])) for it in self.items]
+        self.retr = []
+        for it in self.items:
+            desk.retriever.leave_out = it["id"]
+            self.retr.append(desk.retriever.retrieve(core_of(it["q"])))
+        desk.retriever.leave_out = None
 
     def ranker_rows(self, idx):
         X, y, g = [], [], []
@@ -113,12 +155,16 @@ def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tup
         u = right[ans].sum() - COST * (~right[ans]).sum()
         if u > best_u:
             best_u, best_t = u, float(t)
+    # Lower the suggestion threshold while the questions just below it (a window of the 10
+    # nearest) still have the right entry among the three suggestions at least half the time.
+    order = np.argsort(-p)
+    below = [k for k in order if p[k] < best_t]
     suggest_at = best_t
-    for t in np.arange(best_t - 0.01, 0.0, -0.01):
-        band = (p >= t) & (p < best_t)          # everything that would be suggested from t up
-        if band.sum() >= 10 and top3[band].mean() < 0.5:
+    for j in range(len(below)):
+        window = below[j:j + 10]
+        if len(window) < 10 or top3[window].mean() < 0.5:
             break
-        suggest_at = float(t)
+        suggest_at = float(p[below[j]])
     return best_t, suggest_at
 
 
@@ -154,8 +200,9 @@ def main() -> int:
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args()
     kb = load_knowledge(get_settings().knowledge_dir)
-    desk = Desk(kb, engine=None, model=default_model())
-    train = evalsets.load("train")
+    train = evalsets.load("train") + noise_items()
+    learned = exemplars([it for it in train if it["style"] != "noise"])
+    desk = Desk(kb, engine=None, model=default_model(), learned=learned)
     prep = Prepared(desk, train)
     model, info = fit(prep)
     print("fitted on", info["train_items"], "training items;", info)
@@ -164,7 +211,10 @@ def main() -> int:
     print("decider:", dict(zip(DECIDER_FEATURES, np.round(model.decider.coef, 2))))
     if not args.dry_run:
         model.save()
-        print("saved bot/decision.json")
+        EXEMPLARS_FILE.write_text(json.dumps({"note": "training-split questions (tests/data/), written by bench/fit_decision.py",
+                                              "docs": {k: [q for _, q in v] for k, v in sorted(learned.items())}},
+                                             ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+        print("saved bot/decision.json and bot/exemplars.json")
     return 0
 
 

@@ -69,6 +69,25 @@ FACT_NAMES = {"amount": {"ja": "金額・料金", "en": "amount or fee"},
               "date": {"ja": "具体的な日付", "en": "exact date"},
               "count": {"ja": "件数・人数", "en": "number"}}
 
+# Out-of-scope questions from our training data that fit no curated topic are scored as this one.
+OTHER_TOPIC = OutOfScopeTopic(
+    id="other", examples=["(learned examples only)"] * 4,
+    reply={"ja": "このご質問は、公民連携デスクの資料に含まれていない内容のようです。",
+           "en": "That seems to be outside what the partnership desk's material covers."})
+EXEMPLARS_FILE = Path(__file__).with_name("exemplars.json")
+
+
+def load_exemplars(path: Path = EXEMPLARS_FILE) -> dict[str, list[tuple[str, str]]]:
+    """doc key → [(tag, question)]: labelled training questions (bench/fit_decision.py)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: [("", q) for q in qs] for k, qs in data.get("docs", {}).items()}
+
+
 _encoders: dict[str, Encoder] = {}
 _encoder_lock = threading.Lock()
 
@@ -101,24 +120,30 @@ class Desk:
 
     def __init__(self, kb: Knowledge, *, engine: Engine | None = None, log_questions: bool = True,
                  encoder: Encoder | None = None, cache_dir: Path | None = None,
-                 model: DecisionModel | None = None, stand_in_vectors: bool = False):
+                 model: DecisionModel | None = None, stand_in_vectors: bool = False,
+                 learned: dict[str, list[tuple[str, str]]] | None = None):
         """`stand_in_vectors`: random entry vectors of the real shape instead of encoding every
-        entry (benchmarks of synthetic bases only; questions are still encoded for real)."""
+        entry (benchmarks of synthetic bases only; questions are still encoded for real).
+        `learned`: doc key → [(tag, question)] labelled questions from our training data
+        (default: bot/exemplars.json, written by bench/fit_decision.py)."""
         self.kb = kb
         self.engine = engine
         self.log_questions = log_questions and engine is not None
         if cache_dir is None:
             cache_dir = get_settings().cache_dir
+        learned = load_exemplars() if learned is None else learned
         docs, sem_docs = [], []
         for e in kb.entries.values():
             docs.append(_index_doc(e))
             sem_docs.append(_sem_doc(e))
         self.topics: dict[str, OutOfScopeTopic] = {}
-        for t in kb.out_of_scope:
+        for t in list(kb.out_of_scope) + [OTHER_TOPIC]:
             self.topics[OOS_PREFIX + t.id] = t
             docs.append(IndexDoc(key=OOS_PREFIX + t.id, kind="oos", names=[], n_titles=0, tags=[], body=[],
                                  questions=list(t.examples)))
             sem_docs.append(SemDoc(names=list(t.examples), body=[t.reply.ja] + ([t.reply.en] if t.reply.en else [])))
+        for d, sd in zip(docs, sem_docs):
+            sd.learned = list(learned.get(d.key, ()))
         vectors = None
         if stand_in_vectors:
             rng = np.random.default_rng(7)

@@ -92,6 +92,11 @@ INTENTS: list[tuple[re.Pattern, tuple[str, ...], float]] = [
 ]
 
 
+def cued_kinds(folded: str) -> set[str]:
+    """Kinds of entry the question's wording leans to (「いつ」 → calendar, 「事例」 → case …)."""
+    return {kd for pat, kinds, _ in INTENTS if pat.search(folded) for kd in kinds}
+
+
 @dataclass
 class IndexDoc:
     """What the index needs of one entry."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import text as T
-from bot.matching import Index, IndexDoc, Synonyms
+from bot.matching import Index, IndexDoc, Synonyms, cued_kinds
 from bot.semantic import DIM, Encoder, cached_vectors
 
 POOL = 24                 # candidates taken from each signal
@@ -32,6 +32,9 @@ class SemDoc:
 
     names: list[str]          # titles, aliases, example questions
     body: list[str]           # answer paragraphs
+    # Labelled questions from our own training data (bot/exemplars.json), each with a tag naming
+    # its item, so that fitting can leave an item's own row out when it scores that item.
+    learned: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Features:
     sem_gap: float = 0.0
     lex_rank: float = 0.0
     sem_rank: float = 0.0
+    cued: float = 0.0         # 1 when the question's wording leans to this kind of entry
 
     @property
     def sem(self) -> float:
@@ -58,11 +62,11 @@ class Features:
 
     def vector(self) -> list[float]:
         return [self.lex, self.coverage, self.alias, self.sem_q, self.sem_b, self.lex_whole, self.sem_whole,
-                self.lex_gap, self.sem_gap, self.lex_rank, self.sem_rank]
+                self.lex_gap, self.sem_gap, self.lex_rank, self.sem_rank, self.cued]
 
 
 FEATURE_NAMES = ["lex", "coverage", "alias", "sem_q", "sem_b", "lex_whole", "sem_whole",
-                 "lex_gap", "sem_gap", "lex_rank", "sem_rank"]
+                 "lex_gap", "sem_gap", "lex_rank", "sem_rank", "cued"]
 
 
 @dataclass
@@ -91,14 +95,24 @@ class Retriever:
         self.docs = docs
         self.lex = Index(docs, synonyms)
         self.encoder = encoder
-        texts, name_start, body_start = [], [], []
+        texts, name_start, body_start, tags = [], [], [], []
         for i, sd in enumerate(sem_docs):
             names, body = _rows(sd, docs[i].key)
             name_start.append(len(texts))
             texts += names
+            tags += [""] * len(names)
+            for tag, q in sd.learned:
+                texts.append(q)
+                tags.append(tag)
             body_start.append(len(texts))
             texts += body
+            tags += [""] * len(body)
+        self.tags = np.asarray(tags)
+        self.leave_out: str | None = None      # fitting only: the tag whose rows must not count
         self.n = len(docs)
+        # Pseudo-documents (out-of-scope topics, intents) always compete: their best two by meaning
+        # join the candidates, so the decision always sees how close the nearest topic came.
+        self.pseudo = np.asarray([i for i, d in enumerate(docs) if d.kind in ("oos", "intent")], dtype=np.int64)
         self.name_start = np.asarray(name_start, dtype=np.int64)
         self.body_start = np.asarray(body_start, dtype=np.int64)
         self.doc_end = np.append(self.name_start[1:], len(texts)).astype(np.int64)
@@ -118,6 +132,9 @@ class Retriever:
         else:
             ns, bs, de = self.name_start[ids], self.body_start[ids], self.doc_end[ids]
             sims = self.vectors[_ranges(ns, de)] @ qvecs.T
+        if self.leave_out is not None:
+            own = self.tags == self.leave_out if ids is None else self.tags[_ranges(ns, de)] == self.leave_out
+            sims[own] = -1.0
         whole = sims[:, 0]
         best = sims.max(axis=1) if sims.shape[1] > 1 else whole
         lens_n, lens_b = bs - ns, de - bs
@@ -136,6 +153,8 @@ class Retriever:
             sem = np.maximum(sem_q, sem_b)
             m = min(POOL, self.n)
             sem_top = np.argpartition(-sem, m - 1)[:m] if self.n > m else np.arange(self.n)
+            if len(self.pseudo):
+                sem_top = np.union1d(sem_top, self.pseudo[np.argsort(-sem[self.pseudo])[:2]])
         else:
             c = (self.centroids @ qvecs.T).max(axis=1)
             ids = np.argpartition(-c, self.SHORTLIST - 1)[: self.SHORTLIST]
@@ -167,6 +186,9 @@ class Retriever:
                 ft = feats[i]
                 ft.sem_q, ft.sem_b, ft.sem_whole = float(cq[k]), float(cb[k]), float(cw[k])
         cands = list(feats.values())
+        cued = cued_kinds(folded)
+        for f in cands:
+            f.cued = float(f.kind in cued)
         if cands:
             best_lex = max(f.lex for f in cands)
             best_sem = max(f.sem for f in cands)
@@ -187,7 +209,8 @@ def _rows(sd: SemDoc, key: str) -> tuple[list[str], list[str]]:
 
 def rows_of(sem_docs: list[SemDoc], keys: list[str]) -> int:
     """How many vector rows the documents take (for stand-in vectors of the real shape)."""
-    return sum(len(a) + len(b) for a, b in (_rows(sd, k) for sd, k in zip(sem_docs, keys)))
+    return sum(len(a) + len(b) + len(sd.learned) for sd, (a, b) in
+               zip(sem_docs, (_rows(sd, k) for sd, k in zip(sem_docs, keys))))
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
