@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from bot.config import get_settings
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge import KINDS, KnowledgeError, load_knowledge
 from bot.fiscal import load_knowledge_and_calendar
 
 
@@ -17,6 +17,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = kbsub.add_parser("list", help="list the entries")
     p.add_argument("--kind", help="only this kind")
     p.set_defaults(func=cmd_kb_list)
+    p = kbsub.add_parser("new", help="write a commented template for a new entry: kb new KIND ID")
+    p.add_argument("kind", choices=list(KINDS))
+    p.add_argument("id")
+    p.set_defaults(func=cmd_kb_new)
     p = kbsub.add_parser("gaps", help="most frequent unanswered or low-confidence questions")
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(func=cmd_kb_gaps)
@@ -37,6 +41,61 @@ def cmd_kb_check(args) -> int:
         by_kind[e.kind] = by_kind.get(e.kind, 0) + 1
     counts = ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items()))
     print(f"{len(kb.entries)} entries ok ({counts})")
+    return 0
+
+
+TEMPLATE = """\
+# A new {kind} entry. Fill in every field, then run `deskbot kb check` (knowledge/README.md).
+# Facts, figures and names come from the documents in ../shared/seeds/; the sentences are yours.
+id: {id}                      # = the file name
+kind: {kind}                  # = the folder name
+title:
+  ja: タイトル
+  en: Title
+aliases: []                   # other names people type (kana, English, short forms)
+tags: []
+answer:
+  ja: |
+    最初の一文で答えを言い切る。続けて詳しく(資料にあることだけ)。
+  en: |
+    The answer in the first sentence, then the details (only what the documents say).
+# background:                 # general knowledge the documents do not state, shown as such
+#   ja: …
+#   en: …
+{extra}related: []                   # ids of other entries
+sources:                      # the document and section this rests on (knowledge/sources.yaml)
+  - doc: 000_efd51e46be534f43.txt
+    section: "⑩ 首長LIVE「首長に聞く!これからの官民共創まちづくり」"
+questions:                    # 5–12 questions a real asker would type, in your own words:
+  - 概念の名前を出さずに状況を説明する質問      # one that describes the situation
+  - 短い質問?                                   # one short or casual
+  - An English question?                       # one in English
+  - 特定の事実を聞く質問
+  - 別の言い方の質問
+"""
+_EXTRA = {
+    "case": "municipality: {ja: 〇〇市, en: X City}\nmethods: []                   # ids of the method entries used\n",
+    "method": ("fits:                         # situations this method serves (the idea advisor)\n"
+               "  ja: [状況1, 状況2]\n  en: [situation 1, situation 2]\n"
+               "needs_budget: depends        # yes | no | depends: does the city need new budget?\n"
+               "brings: {ja: 企業が用意するもの, en: what the company brings}\n"),
+}
+
+
+def cmd_kb_new(args) -> int:
+    import re
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,79}", args.id):
+        print(f"deskbot: entry id {args.id!r}: use lower-case letters, digits and hyphens (e.g. city-pool-pfi)",
+              file=sys.stderr)
+        return 2
+    path = get_settings().knowledge_dir / "entries" / args.kind / f"{args.id}.yaml"
+    if path.exists():
+        print(f"deskbot: {path} already exists", file=sys.stderr)
+        return 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(TEMPLATE.format(kind=args.kind, id=args.id, extra=_EXTRA.get(args.kind, "")), encoding="utf-8")
+    print(f"wrote {path}; edit it, then run `deskbot kb check`")
     return 0
 
 

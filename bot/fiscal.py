@@ -27,7 +27,7 @@ import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.knowledge import KnowledgeError, Localized, Source
+from bot.knowledge import KnowledgeError, Localized, Source, validation_problems, yaml_problem
 
 CALENDAR_FILE = "calendar.yaml"
 FISCAL_YEAR_START_MONTH = 4  # 地方自治法 第208条: 4月1日に始まり翌年3月31日に終わる
@@ -288,10 +288,6 @@ class BudgetCalendar:
 
 # ---------------------------------------------------------------- loading
 
-def _fmt_loc(loc: tuple) -> str:
-    return ".".join(str(x) for x in loc) or "(file)"
-
-
 def _check_refs(spec: CalendarSpec, path: Path, knowledge_dir: Path) -> list[str]:
     """Sources must be listed in sources.yaml; `entry` must name an existing entry file."""
     problems: list[str] = []
@@ -304,15 +300,15 @@ def _check_refs(spec: CalendarSpec, path: Path, knowledge_dir: Path) -> list[str
             docs = {}   # `kb check` reports a broken sources.yaml itself
     entry_ids = {p.stem for p in (knowledge_dir / "entries").rglob("*.y*ml")} \
         if (knowledge_dir / "entries").is_dir() else None
-    for i, m in enumerate(spec.milestones):
+    for m in spec.milestones:
         if docs:
             if m.source.doc not in docs:
-                problems.append(f"{path}: milestones.{i}.source.doc: unknown document {m.source.doc!r}")
+                problems.append(f"{path}: milestones.{m.id}.source.doc: unknown document {m.source.doc!r}")
             elif m.source.section not in (docs[m.source.doc] or {}).get("sections", []):
-                problems.append(f"{path}: milestones.{i}.source.section: {m.source.section!r} is not a "
+                problems.append(f"{path}: milestones.{m.id}.source.section: {m.source.section!r} is not a "
                                 f"section of {m.source.doc} (see knowledge/sources.yaml)")
         if m.entry and entry_ids is not None and m.entry not in entry_ids:
-            problems.append(f"{path}: milestones.{i}.entry: unknown entry id {m.entry!r}")
+            problems.append(f"{path}: milestones.{m.id}.entry: unknown entry id {m.entry!r}")
     return problems
 
 
@@ -331,13 +327,13 @@ def load_calendar(knowledge_dir: Path | str, calendar_file: Path | str | None = 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise CalendarError([f"{path}: (file): cannot read: {str(e).splitlines()[0]}"]) from None
+        raise CalendarError([yaml_problem(path, e)]) from None
     if not isinstance(data, dict):
         raise CalendarError([f"{path}: (file): must be a mapping of fields, got {type(data).__name__}"])
     try:
         spec = CalendarSpec.model_validate(data)
     except ValidationError as e:
-        raise CalendarError([f"{path}: {_fmt_loc(err['loc'])}: {err['msg']}" for err in e.errors()]) from None
+        raise CalendarError(validation_problems(path, e, data)) from None
     problems = _check_refs(spec, path, knowledge_dir)
     if problems:
         raise CalendarError(problems)

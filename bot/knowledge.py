@@ -119,8 +119,43 @@ class Knowledge:
         return " / ".join(dict.fromkeys(parts))
 
 
-def _fmt_loc(loc: tuple) -> str:
-    return ".".join(str(x) for x in loc) or "(file)"
+def _fmt_loc(loc: tuple, data=None) -> str:
+    """A field path for a curator: list items that have an `id` are named by it
+    (milestones.proposal-window.month, not milestones.3.month)."""
+    parts, node = [], data
+    for x in loc:
+        if isinstance(x, int) and isinstance(node, list) and x < len(node) and isinstance(node[x], dict) \
+                and isinstance(node[x].get("id"), str):
+            parts.append(node[x]["id"])
+        else:
+            parts.append(str(x))
+        node = node[x] if isinstance(node, (list, dict)) and _has(node, x) else None
+    return ".".join(parts) or "(file)"
+
+
+def _has(node, key) -> bool:
+    return (isinstance(node, dict) and key in node) or (isinstance(node, list) and isinstance(key, int) and key < len(node))
+
+
+def yaml_problem(path: Path, e: Exception) -> str:
+    """A YAML or reading error as `file:line:column: (file): what`."""
+    mark = getattr(e, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    what = getattr(e, "problem", None) or str(e).splitlines()[0]
+    kind = "not valid YAML" if isinstance(e, yaml.YAMLError) else "cannot read"
+    return f"{where}: (file): {kind}: {what}"
+
+
+def validation_problems(path: Path, e: ValidationError, data=None) -> list[str]:
+    """pydantic's errors as `file: field: message`, echoing a wrong value beside the allowed ones."""
+    out = []
+    for err in e.errors():
+        msg = err["msg"]
+        given = err.get("input")
+        if err["type"] not in ("missing", "extra_forbidden") and isinstance(given, (str, int, float, bool)):
+            msg += f" (got {given!r})"
+        out.append(f"{path}: {_fmt_loc(err['loc'], data)}: {msg}")
+    return out
 
 
 def _load_optional(path: Path, model: type[BaseModel], problems: list[str]):
@@ -128,12 +163,14 @@ def _load_optional(path: Path, model: type[BaseModel], problems: list[str]):
     if not path.exists():
         return None
     try:
-        return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        problems.append(f"{path}: (file): not valid YAML: {str(e).splitlines()[0]}")
+        problems.append(yaml_problem(path, e))
+        return None
+    try:
+        return model.model_validate(data)
     except ValidationError as e:
-        for err in e.errors():
-            problems.append(f"{path}: {_fmt_loc(err['loc'])}: {err['msg']}")
+        problems += validation_problems(path, e, data)
     return None
 
 
@@ -178,10 +215,11 @@ def load_knowledge(root: Path) -> Knowledge:
                 for err in e.errors():
                     problems.append(f"{src_file}: {name}.{_fmt_loc(err['loc'])}: {err['msg']}")
     except (OSError, yaml.YAMLError, AttributeError) as e:
-        problems.append(f"{src_file}: (file): cannot read: {e}")
+        problems.append(yaml_problem(src_file, e))
 
     entries: dict[str, Entry] = {}
     files: dict[str, Path] = {}
+    broken: set[str] = set()      # ids of files that failed: references to them are not reported again
     paths = sorted((root / "entries").rglob("*.yaml")) + sorted((root / "entries").rglob("*.yml"))
     if not paths:
         problems.append(f"{root / 'entries'}: (folder): no entry files found")
@@ -189,16 +227,18 @@ def load_knowledge(root: Path) -> Knowledge:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-            problems.append(f"{path}: (file): not valid YAML: {str(e).splitlines()[0]}")
+            problems.append(yaml_problem(path, e))
+            broken.add(path.stem)
             continue
         if not isinstance(data, dict):
             problems.append(f"{path}: (file): must be a mapping of fields, got {type(data).__name__}")
+            broken.add(path.stem)
             continue
         try:
             entry = Entry.model_validate(data)
         except ValidationError as e:
-            for err in e.errors():
-                problems.append(f"{path}: {_fmt_loc(err['loc'])}: {err['msg']}")
+            problems += validation_problems(path, e, data)
+            broken.update({path.stem, str(data.get("id"))})
             continue
         if path.stem != entry.id:
             problems.append(f"{path}: id: file name must be the id ({entry.id}.yaml)")
@@ -217,12 +257,14 @@ def load_knowledge(root: Path) -> Knowledge:
     for eid, entry in entries.items():
         path = files[eid]
         for i, rid in enumerate(entry.related):
+            if rid in broken:
+                continue
             if rid not in entries:
                 problems.append(f"{path}: related.{i}: unknown entry id {rid!r}")
             elif rid == eid:
                 problems.append(f"{path}: related.{i}: an entry cannot relate to itself")
         for i, mid in enumerate(entry.methods):
-            if mid not in entries:
+            if mid not in entries and mid not in broken:
                 problems.append(f"{path}: methods.{i}: unknown entry id {mid!r}")
         for i, src in enumerate(entry.sources):
             if docs and src.doc not in docs:

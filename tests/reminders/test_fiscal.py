@@ -92,13 +92,13 @@ def test_shipped_calendar_is_valid(calendar):
 
 
 @pytest.mark.parametrize("mutate, field", [
-    (lambda d: d["milestones"][0]["end"].update(month=13), "milestones.0.end.month"),
-    (lambda d: d["milestones"][1]["start"].update(month=9, day=31), "milestones.1.start"),
-    (lambda d: d["milestones"][2]["name"].pop("en"), "milestones.2.name.en"),
+    (lambda d: d["milestones"][0]["end"].update(month=13), "milestones.proposal-window.end.month"),
+    (lambda d: d["milestones"][1]["start"].update(month=9, day=31), "milestones.budget-compilation-start.start"),
+    (lambda d: d["milestones"][2]["name"].pop("en"), "milestones.budget-request.name.en"),
     (lambda d: d["milestones"][1].update(kind="window"), "(file)"),
     (lambda d: d.update(timezone="Asia/Tokio"), "timezone"),
-    (lambda d: d["milestones"][3]["source"].update(section="存在しない節"), "milestones.3.source.section"),
-    (lambda d: d["milestones"][3].update(entry="no-such-entry"), "milestones.3.entry"),
+    (lambda d: d["milestones"][3]["source"].update(section="存在しない節"), "milestones.budget-assessment.source.section"),
+    (lambda d: d["milestones"][3].update(entry="no-such-entry"), "milestones.budget-assessment.entry"),
     (lambda d: d["reminders"].update(window_close_days_before=[7, 7]), "reminders.window_close_days_before"),
 ])
 def test_broken_calendar_names_file_and_field(tmp_path, mutate, field):
@@ -115,7 +115,7 @@ def test_end_before_start_is_reported(tmp_path):
         d["milestones"][2]["start"], d["milestones"][2]["end"] = {"month": 11, "day": 1}, {"month": 10, "day": 1}
     with pytest.raises(CalendarError) as e:
         load_calendar(_copy_knowledge(tmp_path, mutate))
-    assert any("milestones.2" in p and "before start" in p for p in e.value.problems)
+    assert any("milestones.budget-request" in p and "before start" in p for p in e.value.problems)
 
 
 def test_city_override_file(tmp_path):
