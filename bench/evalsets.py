@@ -16,6 +16,43 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 ANSWER_SETS = ("eval_a.jsonl", "eval_b.jsonl", "paraphrases.jsonl")
+CONVERSATION = "conversation.jsonl"
+INTENT_DOCS = ("handoff", "timing", "cases", "propose", "remind", "contact")
+
+
+def load_conversation(split: str | None = None) -> list[dict]:
+    """The conversation set (intent, date, answered, entries, expect per message)."""
+    path = DATA / CONVERSATION
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        if line.strip():
+            it = json.loads(line)
+            it["split"] = split_of(it["id"])
+            it.setdefault("expect", [])
+            it.setdefault("entries", [])
+            if split is None or it["split"] == split:
+                items.append(it)
+    return items
+
+
+def conversation_as_training(split: str = "train") -> list[dict]:
+    """Conversation messages in the answer sets' shape, for fitting: an intent's gold is its
+    pseudo-document ("intent:timing" …); greetings and thanks never reach retrieval."""
+    out = []
+    for it in load_conversation(split):
+        intent = it["intent"]
+        if intent in ("greeting", "thanks"):
+            continue
+        base = {"id": it["id"], "q": it["q"], "lang": it["lang"], "style": "conversation", "expect": [],
+                "set": "conversation", "split": it["split"], "partial": False}
+        if intent in INTENT_DOCS:
+            out.append(base | {"entries": [f"intent:{intent}"], "fallback": False})
+        elif intent in ("out_of_scope", "unknown"):
+            out.append(base | {"entries": [], "fallback": True})
+        elif it["entries"]:
+            out.append(base | {"entries": it["entries"], "fallback": not it.get("answered", True),
+                               "partial": not it.get("answered", True)})
+    return out
 
 
 def split_of(key: str) -> str:

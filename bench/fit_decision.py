@@ -32,8 +32,8 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 
 from bot import text as T  # noqa: E402
 from bot.config import get_settings  # noqa: E402
-from bot.decision import (DECIDER_FEATURES, DecisionModel, Logistic, decider_vector,  # noqa: E402
-                          default_model, ranker_vector)
+from bot.decision import (DECIDER_FEATURES, PSEUDO_KINDS, RANKER_FEATURES, DecisionModel,  # noqa: E402
+                          Logistic, decider_vector, default_model, ranker_vector)
 from bot.engine import EXEMPLARS_FILE, Desk, _logit  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 
@@ -91,6 +91,8 @@ def exemplars(items: list[dict]) -> dict[str, list[tuple[str, str]]]:
         if not core:
             continue
         keys = ["oos:other"] if it["fallback"] and not it["partial"] else it["entries"]
+        if it.get("style") == "conversation" and not keys[0].startswith("intent:"):
+            continue     # the conversation set's knowledge questions stay out of the exemplars
         for k in keys:
             out.setdefault(k, []).append((it["id"], core[:300]))
     return out
@@ -126,13 +128,13 @@ class Prepared:
         rows = []
         for k in idx:
             it, r = self.items[k], self.retr[k]
-            if not r.candidates:
-                continue
+            if not r.candidates or any(g.startswith("intent:") for g in it["entries"]):
+                continue      # intents are routed by the ranker; the decision is about entries
             p = ranker.prob([ranker_vector(f) for f in r.candidates])
             ranked = sorted(zip(r.candidates, p), key=lambda fp: -fp[1])
-            if ranked[0][0].kind == "oos":
-                continue                     # declined as out of scope before any decision
-            entries = [(f, q) for f, q in ranked if f.kind != "oos"]
+            if ranked[0][0].kind in PSEUDO_KINDS:
+                continue                     # an intent or out of scope: taken before any decision
+            entries = [(f, q) for f, q in ranked if f.kind not in PSEUDO_KINDS]
             oos = next((f for f, _ in ranked if f.kind == "oos"), None)
             top, p_top = entries[0]
             rel = set(kb.entries[top.key].related)
@@ -200,14 +202,14 @@ def main() -> int:
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args()
     kb = load_knowledge(get_settings().knowledge_dir)
-    train = evalsets.load("train") + noise_items()
+    train = evalsets.load("train") + evalsets.conversation_as_training("train") + noise_items()
     learned = exemplars([it for it in train if it["style"] != "noise"])
     desk = Desk(kb, engine=None, model=default_model(), learned=learned)
     prep = Prepared(desk, train)
     model, info = fit(prep)
     print("fitted on", info["train_items"], "training items;", info)
     print(f"thresholds: answer_at={model.answer_at:.3f} suggest_at={model.suggest_at:.3f}")
-    print("ranker:", dict(zip(__import__("bot.decision", fromlist=["x"]).RANKER_FEATURES, np.round(model.ranker.coef, 2))))
+    print("ranker:", dict(zip(RANKER_FEATURES, np.round(model.ranker.coef, 2))))
     print("decider:", dict(zip(DECIDER_FEATURES, np.round(model.decider.coef, 2))))
     if not args.dry_run:
         model.save()

@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     desk_staff_user_ids: str = ""                  # comma-separated extra staff user ids
     port: int = 3000
 
+    # The desk as users should reach it. Nothing invented ships as a default: with none set, the
+    # bot says the contact is not configured and offers the staff hand-off.
+    city_name: str = ""                            # e.g. 磐田市
+    desk_name: str = ""                            # e.g. 磐田市公民連携デスク (default: 〈city〉公民連携デスク)
+    desk_contact_phone: str = ""
+    desk_contact_email: str = ""
+    desk_contact_url: str = ""
+    desk_contact_hours: str = ""
+
     log_level: str = "INFO"
 
     @property

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +26,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import select
 
+from bot import conversation as C
 from bot import facts
 from bot import text as T
 from bot.config import Settings, get_settings
 from bot.db import get_engine, init_db, session_scope, with_retry
-from bot.decision import DecisionModel, decider_vector, default_model, ranker_vector
+from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, ranker_vector
 from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
 from bot.matching import IndexDoc, Synonyms
 from bot.models import Feedback, QuestionLog, utcnow
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 LOW_CONFIDENCE = 0.60     # answered below this counts as low-confidence in `kb gaps`
 MAX_PENDING = 1000        # question-log rows kept in memory while the database is away
 OOS_PREFIX = "oos:"
+INTENT_PREFIX = "intent:"
 
 MESSAGES = {
     "empty": {"ja": "質問を入力してください。例:「提案はいつまでに出せばよいですか」「ネーミングライツとは」",
@@ -142,6 +145,10 @@ class Desk:
             docs.append(IndexDoc(key=OOS_PREFIX + t.id, kind="oos", names=[], n_titles=0, tags=[], body=[],
                                  questions=list(t.examples)))
             sem_docs.append(SemDoc(names=list(t.examples), body=[t.reply.ja] + ([t.reply.en] if t.reply.en else [])))
+        for it in kb.intents:
+            docs.append(IndexDoc(key=INTENT_PREFIX + it.id, kind="intent", names=[], n_titles=0, tags=[], body=[],
+                                 questions=list(it.examples)))
+            sem_docs.append(SemDoc(names=list(it.examples), body=list(it.examples[:1])))
         for d, sd in zip(docs, sem_docs):
             sd.learned = list(learned.get(d.key, ()))
         vectors = None
@@ -155,6 +162,7 @@ class Desk:
         self.model = model or _load_model()
         self._pending: list[dict] = []     # question-log rows not yet written (database away)
         self._lock = threading.Lock()
+        self.settings: Settings | None = None   # contact, calendar (set by load(); else the process's)
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, engine: Engine | None = None) -> "Desk":
@@ -165,13 +173,15 @@ class Desk:
             engine = get_engine(settings.database_url)
         with_retry(lambda: init_db(engine), what="database set-up")
         desk = cls(kb, engine=engine, cache_dir=settings.cache_dir)
+        desk.settings = settings
         atexit.register(desk.flush_logs_quietly)
         return desk
 
     # ---- answering -------------------------------------------------------------------------
     def answer(self, question: str, *, asker: str | None = None, place: str | None = None,
-               surface: str = "cli", lang: str | None = None) -> Reply:
-        reply, folded = self._decide(question if isinstance(question, str) else "", lang)
+               surface: str = "cli", lang: str | None = None, today: date | None = None) -> Reply:
+        """`today`: answer as of this date (timing); default today in the calendar's time zone."""
+        reply, folded = self._decide(question if isinstance(question, str) else "", lang, today)
         if self.log_questions:
             reply = self._log(reply, folded, surface=surface, asker=asker, place=place)
         return reply
@@ -184,7 +194,7 @@ class Desk:
         probs = self.model.ranker.prob([ranker_vector(f) for f in r.candidates])
         order = np.argsort(-probs, kind="stable")
         ranked = [(r.candidates[i], float(probs[i])) for i in order]
-        entries = [(f, p) for f, p in ranked if f.kind != "oos"]
+        entries = [(f, p) for f, p in ranked if f.kind not in PSEUDO_KINDS]
         oos = next((f for f, _ in ranked if f.kind == "oos"), None)
         if not entries:
             return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments))
@@ -199,7 +209,7 @@ class Desk:
         p_right = float(self.model.decider.prob([x])[0])
         return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments))
 
-    def _decide(self, question: str, lang: str | None) -> tuple[Reply, str]:
+    def _decide(self, question: str, lang: str | None, today: date | None = None) -> tuple[Reply, str]:
         q = T.clean(question)
         lang = lang if lang in ("ja", "en") else T.detect_lang(q)
         if not q:
@@ -212,27 +222,59 @@ class Desk:
         core, pleasantry = T.strip_pleasantries(T.slack_plain(q))
         if not core:
             if pleasantry:
-                return Reply("greeting", q, lang, MESSAGES[pleasantry][lang]), folded
+                return Reply("greeting", q, lang, MESSAGES[pleasantry][lang], intent=pleasantry), folded
             return self._message("no_words", q, lang), folded
         a = self.analyse(core)
         folded = a.folded or folded
         best = a.ranked[0][0] if a.ranked else None
+        if best is not None and best.kind == "intent":
+            return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "oos":
             topic = self.topics[best.key]
             text = topic.reply.get(lang) + "\n" + MESSAGES["out_of_scope_tail"][lang]
-            return Reply("decline", q, lang, text, score=a.p_right, handoff=True), folded
+            return Reply("decline", q, lang, text, score=a.p_right, handoff=True, intent="out_of_scope"), folded
         if a.top is None or a.p_right < self.model.suggest_at:
-            return Reply("decline", q, lang, MESSAGES["decline"][lang], score=a.p_right, handoff=True), folded
+            return Reply("decline", q, lang, MESSAGES["decline"][lang], score=a.p_right, handoff=True,
+                         intent="unknown"), folded
         if a.p_right >= self.model.answer_at:
             e = self.kb.entries[a.top.key]
             missing = facts.missing(a.folded, entry_text(e))
             if missing:
                 return self._partial(e, missing, q, lang, a.p_right), folded
-            return self.reply_for_entry(a.top.key, lang, question=q, score=a.p_right), folded
+            reply = self.reply_for_entry(a.top.key, lang, question=q, score=a.p_right)
+            if e.kind == "calendar":     # a calendar answer also says where today falls
+                reply = self._with_today(reply, lang, today)
+            return reply, folded
         sugg = tuple(Link(f.key, self.kb.entries[f.key].title.get(lang), p)
                      for f, p in [(f, p) for f, p in a.ranked if f.kind != "oos"][:3])
         return Reply("suggest", q, lang, MESSAGES["suggest"][lang], score=a.p_right,
                      suggestions=sugg, handoff=True), folded
+
+    def _intent(self, intent: str, q: str, core: str, lang: str, a: Analysis, today: date | None) -> Reply:
+        """A conversational intent (knowledge/intents.yaml) → its reply (bot/conversation.py)."""
+        settings = self.settings or get_settings()
+        if intent == "timing":
+            from bot.fiscal import calendar_for
+
+            cal = calendar_for(settings)
+            return C.timing(q, lang, today or C.today_in(cal.spec.timezone), cal)
+        if intent == "cases":
+            return C.cases(self, core, lang, a)
+        if intent == "propose":
+            return C.propose(self, q, lang)
+        if intent == "remind":
+            return C.remind(q, lang)
+        if intent == "contact":
+            return C.contact(q, lang, settings)
+        return C.handoff(q, lang)
+
+    def _with_today(self, reply: Reply, lang: str, today: date | None) -> Reply:
+        from bot.fiscal import calendar_for
+
+        cal = calendar_for(self.settings or get_settings())
+        t = C.timing(reply.question, lang, today or C.today_in(cal.spec.timezone), cal)
+        today_part = t.text.split("\n\n", 1)[1] if "\n\n" in t.text else t.text
+        return replace(reply, text=reply.text + "\n\n" + today_part, intent="timing", actions=("propose", "remind"))
 
     def _partial(self, e: Entry, missing: list[str], q: str, lang: str, score: float) -> Reply:
         """What the bot knows of the topic in one line, that the specific asked for is not in its

@@ -93,6 +93,20 @@ class OutOfScopeTopic(_Strict):
     reply: Localized
 
 
+INTENTS = ("handoff", "timing", "cases", "propose", "remind", "contact")
+
+
+class Intent(_Strict):
+    """Something a message asks of the desk besides a knowledge answer (bot/conversation.py)."""
+
+    id: Literal["handoff", "timing", "cases", "propose", "remind", "contact"]
+    examples: list[str] = Field(min_length=4)
+
+
+class IntentFile(_Strict):
+    intents: list[Intent]
+
+
 class SynonymFile(_Strict):
     # canonical word (as entries write it) -> everyday variants people type
     groups: dict[str, list[str]]
@@ -110,6 +124,7 @@ class Knowledge:
     files: dict[str, Path] = field(default_factory=dict)   # entry id -> file
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     out_of_scope: list[OutOfScopeTopic] = field(default_factory=list)
+    intents: list[Intent] = field(default_factory=list)
 
     def cite(self, entry: Entry, lang: str = "ja") -> str:
         parts = []
@@ -204,6 +219,7 @@ def load_knowledge(root: Path) -> Knowledge:
     root = Path(root)
     syn = _load_optional(root / "synonyms.yaml", SynonymFile, problems)
     oos = _load_optional(root / "out_of_scope.yaml", OutOfScopeFile, problems)
+    intents = _load_optional(root / "intents.yaml", IntentFile, problems)
     docs: dict[str, DocInfo] = {}
     src_file = root / "sources.yaml"
     try:
@@ -276,7 +292,8 @@ def load_knowledge(root: Path) -> Knowledge:
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(entries=entries, docs=docs, root=root, files=files,
-                     synonyms=syn.groups if syn else {}, out_of_scope=oos.topics if oos else [])
+                     synonyms=syn.groups if syn else {}, out_of_scope=oos.topics if oos else [],
+                     intents=intents.intents if intents else [])
 
 
 # ---- copied text ----------------------------------------------------------------------------

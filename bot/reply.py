@@ -7,7 +7,8 @@ from typing import Literal
 # answer: an entry answers the message; partial: the topic is known but the specific asked for is
 # not (one line of what is known + the staff); suggest: did you mean; decline: nothing reliable
 # (or out of scope); greeting: the message was only a greeting or thanks; invalid: empty, too long …
-ReplyKind = Literal["answer", "partial", "suggest", "decline", "greeting", "invalid"]
+# handoff: the message asked for a person (or for something only a person can give).
+ReplyKind = Literal["answer", "partial", "suggest", "decline", "greeting", "handoff", "invalid"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class Reply:
     suggestions: tuple[Link, ...] = ()
     handoff: bool = False          # offer "pass this to the desk staff"
     log_id: int | None = None      # id of the question-log row, for feedback
+    # What the message asked for: answer (knowledge), timing, cases, propose, remind, contact,
+    # handoff, greeting, thanks, out_of_scope, unknown (see bot/conversation.py).
+    intent: str = "answer"
+    items: tuple[Link, ...] = ()   # a list the reply holds (e.g. cases), each an entry to open
+    actions: tuple[str, ...] = ()  # what a surface should offer: propose, remind, handoff
 
     @property
     def answered(self) -> bool:
@@ -51,4 +57,6 @@ class Reply:
             "lang": self.lang,
             "source": self.source,
             "handoff": self.handoff,
+            "intent": self.intent,
+            "items": [{"entry_id": i.entry_id, "title": i.title} for i in self.items],
         }

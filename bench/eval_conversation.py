@@ -1,0 +1,73 @@
+"""Score the desk's conversation on our own labelled messages (tests/data/conversation.jsonl),
+training and validation parts apart.
+
+    .venv/bin/python bench/eval_conversation.py [--split val|train|all] [--show-fail]
+
+A message passes when the reply's intent is the labelled one, `answered` is as labelled, every
+expected fact is in the text (timing is answered as of the item's date), and for case lists at
+least one labelled case is among the items.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import evalsets  # noqa: E402
+
+from bot.config import get_settings  # noqa: E402
+from bot.engine import Desk  # noqa: E402
+from bot.knowledge import load_knowledge  # noqa: E402
+
+
+def passes(it: dict, rep: dict) -> bool:
+    if rep.get("intent") != it["intent"]:
+        return False
+    if rep.get("answered") is not it.get("answered", True):
+        return False
+    if not evalsets.facts_present(it, rep.get("answer") or ""):
+        return False
+    if it["intent"] == "cases" and it["entries"] and rep.get("answered"):
+        return bool({i["entry_id"] for i in rep.get("items", [])} & set(it["entries"]))
+    if it["intent"] == "answer" and it["entries"] and rep.get("answered"):
+        return rep.get("entry_id") in it["entries"]
+    return True
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", default="val", choices=["val", "train", "all"])
+    ap.add_argument("--show-fail", action="store_true")
+    args = ap.parse_args()
+    desk = Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
+    for sp in (["train", "val"] if args.split == "all" else [args.split]):
+        items = evalsets.load_conversation(sp)
+        by = defaultdict(lambda: [0, 0])
+        ok_all = 0
+        for it in items:
+            d = date.fromisoformat(it["date"]) if it.get("date") else None
+            rep = desk.answer(it["q"], today=d).to_json()
+            ok = passes(it, rep)
+            ok_all += ok
+            by[it["intent"]][0] += ok
+            by[it["intent"]][1] += 1
+            if args.show_fail and not ok:
+                print(f"FAIL {it['id']} [{it['intent']}] {it['q'][:80]!r} date={it.get('date')}\n"
+                      f"     want answered={it.get('answered')} {it['entries'][:3]} {it['expect']}\n"
+                      f"     got {rep['intent']} answered={rep['answered']} {rep['entry_id']} "
+                      f"{[i['entry_id'] for i in rep['items']][:3]} {rep['answer'][:80]!r}")
+        print(f"== {sp} split ({len(items)} messages)")
+        for k in sorted(by):
+            print(f"  {k:14s} {by[k][0]:3d}/{by[k][1]:<3d}")
+        print(f"  all {ok_all}/{len(items)} = {100 * ok_all / max(1, len(items)):.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

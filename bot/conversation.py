@@ -1,0 +1,186 @@
+"""What the desk does when a message asks for something besides a knowledge answer.
+
+The engine recognises the intent (knowledge/intents.yaml, scored by the same signals as entries);
+this module builds the plain `Reply` for it, the same for every surface:
+
+- timing:  where today falls in the configured budget calendar, the next window, and which
+           budget year a proposal made now reaches (bot/proposals/advice.py);
+- cases:   the recorded precedents for a place, a method or a theme, or an honest "none recorded"
+           with the closest ones;
+- propose: the how-to in short and the way to the proposal form (action "propose");
+- remind:  how to subscribe to reminders (action "remind");
+- contact: the desk's contact from the settings, or — none configured — says so and offers staff;
+- handoff: the offer of a person (action "handoff").
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot import text as T
+from bot.reply import Link, Reply
+
+CASES_SHOWN = 8
+
+MSG = {
+    "calendar_line": {"ja": "市の予算の流れ: {steps}。", "en": "The city's budget cycle: {steps}."},
+    "cases_place": {"ja": "{place}の事例として記録しているのは次の{n}件です。",
+                    "en": "These {n} cases from {place} are recorded:"},
+    "cases_method": {"ja": "{method}を使った事例として記録しているのは次の{n}件です。",
+                     "en": "These {n} recorded cases used {method}:"},
+    "cases_theme": {"ja": "お尋ねに近い事例は次のとおりです。", "en": "These recorded cases are closest to your question:"},
+    "cases_none_method": {"ja": "{method}を使った事例は、このbotの知識には記録されていません。近い事例は次のとおりです。",
+                          "en": "No case using {method} is recorded in my knowledge. The closest cases are:"},
+    "cases_none": {"ja": "お尋ねに合う事例は記録されていません。", "en": "No matching case is recorded in my knowledge."},
+    "propose": {"ja": "提案は公民連携デスクで受け付けています。提案フォームから、課題・内容・希望する連携方法をお送りください。",
+                "en": "The partnership desk takes proposals. Send the issue, your idea and the way you would like to "
+                      "partner through the proposal form."},
+    "propose_how": {"ja": "Slackでは「提案する」ボタンか /desk propose、コンソールでは propose と入力するとフォームが開きます。",
+                    "en": "In Slack use the \"Make a proposal\" button or /desk propose; in the console type propose."},
+    "remind": {"ja": "予算の節目(提案受付の開始・締切前、予算編成、予算要求、査定、成立)の前にお知らせを受け取れます。",
+               "en": "You can get reminders before each budget milestone (the proposal window opening and closing, "
+                     "compilation, requests, assessment, passage)."},
+    "remind_how": {"ja": "Slackでは「リマインダーを受け取る」ボタンか /desk remind on(止めるには /desk remind off、確認は /desk remind status)。",
+                   "en": "In Slack use the reminder button or /desk remind on (/desk remind off to stop, /desk remind status to check)."},
+    "contact": {"ja": "{desk}の連絡先です。", "en": "How to reach {desk}:"},
+    "contact_none": {"ja": "{desk}の連絡先(電話・メール・ウェブページ)は、このbotにはまだ設定されていません。担当職員におつなぎできます。",
+                     "en": "The contact details of {desk} (phone, e-mail, web page) have not been configured in this bot yet. "
+                           "I can pass your message to the desk staff."},
+    "handoff": {"ja": "担当職員におつなぎします。下のボタンから、このご相談をデスクの職員に引き継げます。",
+                "en": "I'll put you in touch with the desk staff: the button below passes your message to them."},
+}
+CONTACT_LABELS = {"phone": {"ja": "電話", "en": "Phone"}, "email": {"ja": "メール", "en": "E-mail"},
+                  "url": {"ja": "ウェブページ", "en": "Web page"}, "hours": {"ja": "受付時間", "en": "Hours"}}
+
+
+def today_in(tz: str) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def calendar_steps(cal, fy: int, lang: str) -> str:
+    """The cycle as the configured calendar has it: 4〜8月 新規事業の提案 → 9月 … (never hard-coded)."""
+    parts = []
+    for m in cal.milestones_for(fy):
+        if m.start.month == m.end.month:
+            span = f"{m.start:%B}" if lang == "en" else f"{m.start.month}月"
+        else:
+            span = f"{m.start:%B}–{m.end:%B}" if lang == "en" else f"{m.start.month}〜{m.end.month}月"
+        parts.append(f"{span} {m.name.get(lang)}" if lang == "en" else f"{span} {m.name.get(lang)}")
+    return (" → " if lang == "en" else " → ").join(parts)
+
+
+def timing(question: str, lang: str, today: date, calendar) -> Reply:
+    from bot.fiscal import fiscal_year_of
+    from bot.proposals.advice import timing_advice
+
+    advice = timing_advice(today, "unsure", lang, calendar)
+    line = MSG["calendar_line"][lang].format(steps=calendar_steps(calendar, fiscal_year_of(today), lang))
+    text = line + "\n\n" + "\n\n".join(advice.paragraphs[1:] if advice.needs_budget == "unsure" else advice.paragraphs)
+    title = "提案の時期(今日の日付から)" if lang == "ja" else "Proposal timing, as of today"
+    return Reply("answer", question, lang, text, title=title, entry_kind="calendar", intent="timing",
+                 actions=("propose", "remind"), score=1.0)
+
+
+def cases(desk, question: str, lang: str, analysis) -> Reply:
+    """Precedents by place (every case of a municipality the message names), by method (cases
+    that used a method entry the message points to), else by theme (the best-ranked cases)."""
+    kb = desk.kb
+    folded = T.text_form(T.fold(question))
+    case_entries = [e for e in kb.entries.values() if e.kind == "case"]
+    by_place = [e for e in case_entries if e.municipality and _place_named(e.municipality.ja, folded, question)]
+    ranked_ids = [f.key for f, _ in analysis.ranked if f.kind != "oos" and f.kind != "intent"]
+    if by_place:
+        chosen = sorted(by_place, key=lambda e: ranked_ids.index(e.id) if e.id in ranked_ids else 999)
+        place = by_place[0].municipality.get(lang)
+        head = MSG["cases_place"][lang].format(place=place, n=len(chosen))
+        return _case_list(question, lang, head, chosen[:CASES_SHOWN])
+    method = next((kb.entries[k] for k in ranked_ids[:3] if kb.entries[k].kind == "method"
+                   and _name_in(kb.entries[k], folded)), None)
+    if method is not None:
+        used = [e for e in case_entries if method.id in e.methods]
+        name = method.title.get(lang)
+        if used:
+            return _case_list(question, lang, MSG["cases_method"][lang].format(method=name, n=len(used)),
+                              used[:CASES_SHOWN])
+        near = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "case"][:3]
+        return _case_list(question, lang, MSG["cases_none_method"][lang].format(method=name), near,
+                          answered=False)
+    near = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "case"][:5]
+    if not near:
+        return Reply("handoff", question, lang, MSG["cases_none"][lang], intent="cases", handoff=True,
+                     actions=("handoff",))
+    return _case_list(question, lang, MSG["cases_theme"][lang], near)
+
+
+def _place_named(place: str, folded: str, question: str) -> bool:
+    from bot.matching import _place_forms
+
+    q = T.fold(question)
+    return any((f in q.split() or f in q) if f.isascii() else f in folded for f in _place_forms(place))
+
+
+def _name_in(entry, folded: str) -> bool:
+    names = [entry.title.ja, *(a for a in entry.aliases)]
+    return any(len(T.text_form(T.fold(n))) >= 2 and T.text_form(T.fold(n)) in folded for n in names)
+
+
+def _case_list(question: str, lang: str, head: str, entries, answered: bool = True) -> Reply:
+    items = tuple(Link(e.id, e.title.get(lang)) for e in entries)
+    lines = [head] + [f"・{e.title.get(lang)}({e.municipality.get(lang)}): {T.first_sentence(e.answer.get(lang))}"
+                      if lang == "ja" else
+                      f"• {e.title.get(lang)} ({e.municipality.get(lang)}): {T.first_sentence(e.answer.get(lang))}"
+                      for e in entries]
+    return Reply("answer" if answered else "handoff", question, lang, "\n".join(lines), intent="cases",
+                 items=items, handoff=not answered, score=1.0,
+                 title="事例" if lang == "ja" else "Cases")
+
+
+def propose(desk, question: str, lang: str) -> Reply:
+    how = desk.kb.entries.get("how-to-propose")
+    text = MSG["propose"][lang]
+    if how is not None:
+        text += "\n" + T.first_sentence(how.answer.get(lang if how.answer.en else "ja"))
+    text += "\n" + MSG["propose_how"][lang]
+    return Reply("answer", question, lang, text, title="提案する" if lang == "ja" else "Making a proposal",
+                 entry_id=how.id if how else None, entry_kind="howto", intent="propose", actions=("propose",),
+                 score=1.0)
+
+
+def remind(question: str, lang: str) -> Reply:
+    text = MSG["remind"][lang] + "\n" + MSG["remind_how"][lang]
+    return Reply("answer", question, lang, text, title="リマインダー" if lang == "ja" else "Reminders",
+                 intent="remind", actions=("remind",), score=1.0)
+
+
+def contact(question: str, lang: str, settings) -> Reply:
+    desk = desk_name(settings, lang)
+    fields = contact_fields(settings)
+    if not fields:
+        return Reply("handoff", question, lang, MSG["contact_none"][lang].format(desk=desk), intent="contact",
+                     handoff=True, actions=("handoff",))
+    lines = [MSG["contact"][lang].format(desk=desk)] + [f"{CONTACT_LABELS[k][lang]}: {v}" for k, v in fields]
+    return Reply("answer", question, lang, "\n".join(lines), title=desk, intent="contact", score=1.0)
+
+
+def contact_fields(settings) -> list[tuple[str, str]]:
+    out = []
+    for k in ("phone", "email", "url", "hours"):
+        v = (getattr(settings, f"desk_contact_{k}", None) or "").strip()
+        if v:
+            out.append((k, v))
+    return out
+
+
+def desk_name(settings, lang: str) -> str:
+    name = (getattr(settings, "desk_name", None) or "").strip()
+    city = (getattr(settings, "city_name", None) or "").strip()
+    if name:
+        return name
+    if lang == "en":
+        return f"the {city} partnership desk" if city else "the partnership desk"
+    return f"{city}公民連携デスク" if city else "公民連携デスク"
+
+
+def handoff(question: str, lang: str) -> Reply:
+    return Reply("handoff", question, lang, MSG["handoff"][lang], intent="handoff", handoff=True,
+                 actions=("handoff",))
