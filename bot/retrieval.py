@@ -21,7 +21,7 @@ from bot import text as T
 from bot.matching import Index, IndexDoc, Synonyms, cued_kinds
 from bot.semantic import DIM, Encoder, cached_vectors
 
-POOL = 24                 # candidates taken from each signal
+POOL = 12                 # candidates taken from each signal
 MAX_SEGMENTS = 6          # sentences of a long message scored on their own (besides the whole)
 SEGMENT_CHARS = 300
 

@@ -139,7 +139,10 @@ def _backend_from(folder: Path, backend_cls, tokenizer):
     b = backend_cls.__new__(backend_cls)
     for f in folder.glob("*.npy"):
         if f.stem.count(".") == 0:
-            setattr(b, f.stem, np.load(f, mmap_mode="r" if f.stat().st_size > 1 << 20 else None))
+            # The 65 MB embedding table is memory-mapped (rows are gathered, pages shared between
+            # processes); the small dense weights are read into memory, since BLAS on memmap
+            # subclasses pays a wrapper per operation.
+            setattr(b, f.stem, np.load(f, mmap_mode="r") if f.stem == "table" else np.load(f))
     for name, (kind, value) in json.loads((folder / "attrs.json").read_text(encoding="utf-8")).items():
         if kind == "list":
             setattr(b, name, [np.load(folder / f"{name}.{i}.npy") for i in range(value)])
