@@ -121,7 +121,7 @@ def main() -> int:
         print(f"{label:>16} {build:8.1f} {statistics.mean(ours):9.2f} {statistics.median(ours):6.2f} {pct(ours, 99):6.2f}"
               f" {statistics.median(naive):9.2f} {pct(naive, 99):7.1f} {statistics.median(bm):8.2f} {pct(bm, 99):7.1f}"
               f" {pct(naive, 99) / pct(ours, 99):8.1f}x {sem_mb:11.0f} {rss:11.0f}", flush=True)
-        del desk, bm25
+        del desk
     return 0
 
 

@@ -33,8 +33,8 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 from bot import text as T  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.decision import (DECIDER_FEATURES, PSEUDO_KINDS, RANKER_FEATURES, DecisionModel,  # noqa: E402
-                          Logistic, decider_vector, default_model, ranker_vector)
-from bot.engine import EXEMPLARS_FILE, Desk, _logit  # noqa: E402
+                          Logistic, default_model, ranker_vector)
+from bot.engine import EXEMPLARS_FILE, Desk, analysis_of  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 
 COST = 2.0          # a wrong answer costs this many right ones
@@ -130,20 +130,11 @@ class Prepared:
             it, r = self.items[k], self.retr[k]
             if not r.candidates or any(g.startswith("intent:") for g in it["entries"]):
                 continue      # intents are routed by the ranker; the decision is about entries
-            p = ranker.prob([ranker_vector(f) for f in r.candidates])
-            ranked = sorted(zip(r.candidates, p), key=lambda fp: -fp[1])
-            if ranked[0][0].kind in PSEUDO_KINDS:
+            a = analysis_of(kb, r, core_of(it["q"]), ranker, None)
+            if a.top is None or a.ranked[0][0].kind in PSEUDO_KINDS:
                 continue                     # an intent or out of scope: taken before any decision
-            entries = [(f, q) for f, q in ranked if f.kind not in PSEUDO_KINDS]
-            oos = next((f for f, _ in ranked if f.kind == "oos"), None)
-            top, p_top = entries[0]
-            rel = set(kb.entries[top.key].related)
-            runner = next((q for f, q in entries[1:] if f.key not in rel and top.key not in kb.entries[f.key].related), None)
-            by_lex = max(entries, key=lambda fq: fq[0].lex)[0]
-            by_sem = max(entries, key=lambda fq: max(fq[0].sem_q, fq[0].sem_b))[0]
-            x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
-                               len(r.segments), T.detect_lang(core_of(it["q"])) == "en",
-                               by_lex.key == by_sem.key == top.key)
+            top, x = a.top, a.features
+            entries = [(f, q) for f, q in a.ranked if f.kind not in PSEUDO_KINDS]
             right = (not it["fallback"] or it["partial"]) and top.key in gold_of(it)
             top3 = [f.key for f, _ in entries[:3]]
             rows.append((k, x, int(right), bool(gold_of(it) & set(top3)) and not (it["fallback"] and not it["partial"])))

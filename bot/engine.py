@@ -189,25 +189,7 @@ class Desk:
     def analyse(self, core: str) -> Analysis:
         """Retrieve, rank and score a cleaned message (no greeting, no Slack markup)."""
         r = self.retriever.retrieve(core)
-        if not r.candidates:
-            return Analysis(core, r.folded, [], 0.0, None, None, [], len(r.segments))
-        probs = self.model.ranker.prob([ranker_vector(f) for f in r.candidates])
-        order = np.argsort(-probs, kind="stable")
-        ranked = [(r.candidates[i], float(probs[i])) for i in order]
-        entries = [(f, p) for f, p in ranked if f.kind not in PSEUDO_KINDS]
-        oos = next((f for f, _ in ranked if f.kind == "oos"), None)
-        if not entries:
-            return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments))
-        top, p_top = entries[0]
-        related = set(self.kb.entries[top.key].related)
-        runner = next((p for f, p in entries[1:] if f.key not in related
-                       and top.key not in self.kb.entries[f.key].related), None)
-        by_lex = max(entries, key=lambda fp: fp[0].lex)[0]
-        by_sem = max(entries, key=lambda fp: max(fp[0].sem_q, fp[0].sem_b))[0]
-        x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
-                           len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key)
-        p_right = float(self.model.decider.prob([x])[0])
-        return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments))
+        return analysis_of(self.kb, r, core, self.model.ranker, self.model.decider)
 
     def _decide(self, question: str, lang: str | None, today: date | None = None) -> tuple[Reply, str]:
         q = T.clean(question)
@@ -427,6 +409,30 @@ def _index_doc(e: Entry) -> IndexDoc:
 def _sem_doc(e: Entry) -> SemDoc:
     names = [e.title.ja] + ([e.title.en] if e.title.en else []) + [a for a in e.aliases if len(a) >= 3]
     return SemDoc(names=names + list(e.questions), body=[e.answer.ja] + ([e.answer.en] if e.answer.en else []))
+
+
+def analysis_of(kb: Knowledge, r, core: str, ranker, decider) -> Analysis:
+    """Rank a retrieval's candidates and score the best entry (shared with bench/fit_decision.py,
+    which passes the rankers and deciders of its cross-validation folds)."""
+    if not r.candidates:
+        return Analysis(core, r.folded, [], 0.0, None, None, [], len(r.segments))
+    probs = ranker.prob([ranker_vector(f) for f in r.candidates])
+    order = np.argsort(-probs, kind="stable")
+    ranked = [(r.candidates[i], float(probs[i])) for i in order]
+    entries = [(f, p) for f, p in ranked if f.kind not in PSEUDO_KINDS]
+    oos = next((f for f, _ in ranked if f.kind == "oos"), None)
+    if not entries:
+        return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments))
+    top, p_top = entries[0]
+    related = set(kb.entries[top.key].related)
+    runner = next((p for f, p in entries[1:] if f.key not in related
+                   and top.key not in kb.entries[f.key].related), None)
+    by_lex = max(entries, key=lambda fp: fp[0].lex)[0]
+    by_sem = max(entries, key=lambda fp: fp[0].sem)[0]
+    x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
+                       len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key)
+    p_right = float(decider.prob([x])[0]) if decider is not None else 0.0
+    return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments))
 
 
 def entry_text(e: Entry) -> str:

@@ -1,7 +1,6 @@
 """The answer engine on the shipped knowledge base: decisions, languages, bad input, logging."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
