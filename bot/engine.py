@@ -181,7 +181,13 @@ class Desk:
     def answer(self, question: str, *, asker: str | None = None, place: str | None = None,
                surface: str = "cli", lang: str | None = None, today: date | None = None) -> Reply:
         """`today`: answer as of this date (timing); default today in the calendar's time zone."""
-        reply, folded = self._decide(question if isinstance(question, str) else "", lang, today)
+        try:
+            reply, folded = self._decide(question if isinstance(question, str) else "", lang, today)
+        except Exception:  # noqa: BLE001 — a bug must cost one answer, never a traceback to the asker
+            log.exception("answering failed")
+            lang = lang if lang in ("ja", "en") else T.detect_lang(T.clean(question) if isinstance(question, str) else "")
+            reply, folded = Reply("decline", (question or "")[:4000] if isinstance(question, str) else "", lang,
+                                  MESSAGES["decline"][lang], handoff=True, intent="unknown"), ""
         if self.log_questions:
             reply = self._log(reply, folded, surface=surface, asker=asker, place=place)
         return reply
@@ -228,7 +234,7 @@ class Desk:
                 reply = self._with_today(reply, lang, today)
             return reply, folded
         sugg = tuple(Link(f.key, self.kb.entries[f.key].title.get(lang), p)
-                     for f, p in [(f, p) for f, p in a.ranked if f.kind != "oos"][:3])
+                     for f, p in [(f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS][:3])
         return Reply("suggest", q, lang, MESSAGES["suggest"][lang], score=a.p_right,
                      suggestions=sugg, handoff=True), folded
 

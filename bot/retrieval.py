@@ -22,6 +22,7 @@ from bot.matching import Index, IndexDoc, Synonyms, cued_kinds
 from bot.semantic import DIM, Encoder, cached_vectors
 
 POOL = 12                 # candidates taken from each signal
+KNN = 3                   # a doc's nearest example rows averaged into one vote (sem_k)
 MAX_SEGMENTS = 6          # sentences of a long message scored on their own (besides the whole)
 SEGMENT_CHARS = 300
 
@@ -55,6 +56,7 @@ class Features:
     lex_rank: float = 0.0
     sem_rank: float = 0.0
     cued: float = 0.0         # 1 when the question's wording leans to this kind of entry
+    sem_k: float = 0.0        # mean cosine of the KNN nearest of its names and example questions
 
     @property
     def sem(self) -> float:
@@ -62,11 +64,11 @@ class Features:
 
     def vector(self) -> list[float]:
         return [self.lex, self.coverage, self.alias, self.sem_q, self.sem_b, self.lex_whole, self.sem_whole,
-                self.lex_gap, self.sem_gap, self.lex_rank, self.sem_rank, self.cued]
+                self.lex_gap, self.sem_gap, self.lex_rank, self.sem_rank, self.cued, self.sem_k]
 
 
 FEATURE_NAMES = ["lex", "coverage", "alias", "sem_q", "sem_b", "lex_whole", "sem_whole",
-                 "lex_gap", "sem_gap", "lex_rank", "sem_rank", "cued"]
+                 "lex_gap", "sem_gap", "lex_rank", "sem_rank", "cued", "sem_k"]
 
 
 @dataclass
@@ -141,6 +143,7 @@ class Retriever:
         # Rows are laid out doc by doc (names, then body): each group is one run, so a per-doc
         # maximum is one reduceat over the run starts.
         offs = np.concatenate(([0], np.cumsum(lens_n + lens_b)[:-1]))
+        self._last_rows = best       # per-row similarities, for the candidates' k-nearest vote
         return (np.maximum.reduceat(best, offs), np.maximum.reduceat(best, offs + lens_n),
                 np.maximum.reduceat(whole, offs))
 
@@ -180,11 +183,18 @@ class Retriever:
         if len(cand_ids):
             if ids is None:
                 cq, cb, cw = sem_q[cand_ids], sem_b[cand_ids], sem_w[cand_ids]
+                rows, base = self._last_rows, self.name_start[cand_ids]
             else:
                 cq, cb, cw = self._sem_for(qvecs, cand_ids)
+                rows = self._last_rows
+                lens = self.doc_end[cand_ids] - self.name_start[cand_ids]
+                base = np.concatenate(([0], np.cumsum(lens)[:-1]))
+            n_names = self.body_start[cand_ids] - self.name_start[cand_ids]
             for k, i in enumerate(cand_ids.tolist()):
                 ft = feats[i]
                 ft.sem_q, ft.sem_b, ft.sem_whole = float(cq[k]), float(cb[k]), float(cw[k])
+                own = rows[base[k]:base[k] + n_names[k]]
+                ft.sem_k = float(np.sort(own)[-KNN:].mean()) if len(own) else 0.0
         cands = list(feats.values())
         cued = cued_kinds(folded)
         for f in cands:
