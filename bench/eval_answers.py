@@ -28,6 +28,16 @@ def run(desk: Desk, items: list[dict]) -> list[tuple[dict, dict]]:
     return [(it, desk.answer(it["q"]).to_json()) for it in items]
 
 
+def run_cmd(cmd: str, items: list[dict]) -> list[tuple[dict, dict]]:
+    import json
+    import shlex
+    import subprocess
+
+    stdin = "".join(it["q"].replace("\n", " ") + "\n" for it in items)
+    out = subprocess.run(shlex.split(cmd), input=stdin, capture_output=True, text=True, check=True).stdout
+    return list(zip(items, (json.loads(l) for l in out.splitlines() if l.strip())))
+
+
 def report(results, by: str = "style", title: str = "") -> dict:
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     tot = {"in": [0, 0, 0], "out": [0, 0]}
@@ -65,11 +75,14 @@ def main() -> int:
     ap.add_argument("--split", default="val", choices=["val", "train", "all"])
     ap.add_argument("--by", default="style")
     ap.add_argument("--show-fail", action="store_true")
+    ap.add_argument("--cmd", help="score another bot instead: a command reading questions on stdin and "
+                                  "printing `ask --json` lines (e.g. an older checkout's .venv/bin/deskbot ask --json -)")
     args = ap.parse_args()
-    desk = Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
+    desk = None if args.cmd else Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
     splits = ["train", "val"] if args.split == "all" else [args.split]
     for sp in splits:
-        res = run(desk, evalsets.load(sp))
+        items = evalsets.load(sp)
+        res = run(desk, items) if desk else run_cmd(args.cmd, items)
         report(res, args.by, f"{sp} split, by {args.by}")
         if args.by != "lang":
             report(res, "lang", f"{sp} split, by lang")
