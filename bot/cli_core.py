@@ -137,9 +137,9 @@ def cmd_run(args) -> int:
             scheduler.shutdown(wait=False)
         return 0
     if settings.slack_bot_token and settings.slack_signing_secret:
-        from handlers.app import serve_http
+        from handlers.web import serve_http
 
-        return serve_http(settings) or 0
+        return serve_http(settings, desk=desk) or 0
     from bot.console import run_console
     from bot.render import render_text
 

@@ -103,3 +103,14 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 4, first_delay: float = 0
             time.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
+
+
+def dispose_engines(extra=()) -> None:
+    """After a fork: every engine this process made (and `extra` ones) forgets the connections
+    inherited from the parent without closing them (they are the parent's), so that the child
+    opens its own."""
+    seen: set[int] = set()
+    for engine in [*_engines.values(), *extra]:
+        if engine is not None and id(engine) not in seen:
+            seen.add(id(engine))
+            engine.dispose(close=False)
