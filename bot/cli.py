@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from bot.config import get_settings
+    from bot.errors import OperatorError
 
     # UTF-8 out, whatever the terminal says, so Japanese never crashes a pipe.
     for stream in (sys.stdout, sys.stderr):
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except OperatorError as e:       # a wrong setting, file or value: one line, no traceback
+        print(f"deskbot: {e}", file=sys.stderr)
+        return e.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:          # `deskbot ask … | head`: the reader left; not an error

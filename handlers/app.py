@@ -97,6 +97,34 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
+def check_slack(settings: Settings) -> None:
+    """Before a server starts: the bot token works and Slack's Web API answers, else one
+    OperatorError line (no retry noise, no traceback)."""
+    from urllib.error import URLError
+
+    from slack_sdk.errors import SlackApiError
+
+    from bot.errors import OperatorError
+
+    token = _secret(settings.slack_bot_token)
+    if not token or not token.strip():
+        raise OperatorError("SLACK_BOT_TOKEN is not set: the bot token (xoxb-…) from the app's Install App page")
+    quiet = logging.getLogger("handlers.app.check")
+    quiet.propagate = False
+    quiet.addHandler(logging.NullHandler())
+    base = build_client(settings).base_url
+    probe = WebClient(token=token, base_url=base, timeout=10, logger=quiet)
+    try:
+        probe.auth_test()
+    except SlackApiError as e:
+        code = (e.response.get("error") if e.response is not None else None) or "refused"
+        raise OperatorError(f"SLACK_BOT_TOKEN was refused by Slack ({code}): expected the app's Bot User "
+                            "OAuth Token (xoxb-…) from its Install App page") from None
+    except (URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", None) or e
+        raise OperatorError(f"cannot reach Slack's Web API at {base} (SLACK_API_URL): {reason}") from None
+
+
 def build_app(settings: Settings | None = None, *, desk=None, client: WebClient | None = None,
               db: Engine | None = None, socket_mode: bool = False) -> App:
     """The Bolt app with every listener registered.
@@ -112,6 +140,7 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
     db = db or getattr(desk, "engine", None) or get_engine(settings.database_url)
     with_retry(lambda: init_db(db), what="database set-up")
     executor = AckFirstExecutor(LISTENER_THREADS, thread_name_prefix="deskbot-listener")
+    _quiet_token_warning()
     app = App(
         client=client,
         signing_secret=_secret(settings.slack_signing_secret),
@@ -144,6 +173,19 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
     app.deskbot_executor = executor          # drained on shutdown (see drain())
     app.deskbot_deps = deps                  # its engines are renewed after a fork (after_fork())
     return app
+
+
+class _NoTokenWarning(logging.Filter):
+    # Bolt reads SLACK_BOT_TOKEN from the environment and warns that it is unused when a client
+    # is given too; the client carries that very token.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _quiet_token_warning() -> None:
+    logger = logging.getLogger("handlers.bolt")
+    if not any(isinstance(f, _NoTokenWarning) for f in logger.filters):
+        logger.addFilter(_NoTokenWarning())
 
 
 def drain(app: App, timeout: float = DRAIN_SECONDS) -> bool:

@@ -20,10 +20,10 @@ def cmd_serve(args) -> int:
     from bot.config import get_settings
     from bot.knowledge import KnowledgeError
 
+    from handlers.app import check_slack
+
     settings = get_settings()
-    if not (settings.slack_bot_token and settings.slack_bot_token.get_secret_value()):
-        print("SLACK_BOT_TOKEN is not set (see handlers/README.md)", file=sys.stderr)
-        return 2
+    check_slack(settings)            # the token works and Slack answers, or one line and exit 2
     try:
         from bot.engine import get_desk
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import runpy
 from pathlib import Path
 
 from slack_bolt import App, BoltRequest
@@ -45,13 +46,12 @@ class SlackWSGI(SlackRequestHandler):
         self.verifier = SignatureVerifier(signing_secret)
         executor = getattr(app, "deskbot_executor", None)
         self.acking = getattr(executor, "acking", None)
-        self.worker = str(os.getpid())
 
     def __call__(self, environ, start_response):
         request = WsgiHttpRequest(environ)
         status, headers, body = self._respond(request)
         resp = WsgiHttpResponse(status=status, headers=headers, body=body)
-        out = resp.get_headers() + [("X-Deskbot-Worker", self.worker)]
+        out = resp.get_headers() + [("X-Deskbot-Worker", str(os.getpid()))]   # which worker answered
         start_response(resp.status, out)
         return resp.get_body()
 
@@ -159,7 +159,10 @@ def serve_http(settings=None, *, host: str = "0.0.0.0", port: int | None = None,
 
     class Server(BaseApplication):
         def load_config(self):
-            self.load_config_from_file(str(CONF_FILE))
+            # the checked-in file (as `gunicorn -c handlers/gunicorn_conf.py` reads it), then overrides
+            for key, value in runpy.run_path(str(CONF_FILE)).items():
+                if key in self.cfg.settings and value is not None:
+                    self.cfg.set(key, value)
             for key, value in overrides.items():
                 self.cfg.set(key, value)
 
