@@ -144,8 +144,6 @@ def serve_http(settings=None, *, host: str = "0.0.0.0", port: int | None = None,
     forks its workers; `workers` overrides the config's count (WEB_CONCURRENCY, else the CPUs).
     `options` are further gunicorn settings (tests, bench).
     """
-    from gunicorn.app.base import BaseApplication
-
     from bot.config import get_settings
     from handlers.app import build_app
 
@@ -153,13 +151,21 @@ def serve_http(settings=None, *, host: str = "0.0.0.0", port: int | None = None,
     if app is None:
         app = build_app(settings, desk=desk)
     wsgi = make_wsgi(app, settings)
-    overrides = {"bind": [f"{host}:{settings.port if port is None else port}"], **(options or {})}
+    bind = f"{host}:{settings.port if port is None else port}"
+    return run_gunicorn(wsgi, bind=bind, workers=workers, options=options)
+
+
+def run_gunicorn(wsgi, *, bind: str, workers: int | None = None, options: dict | None = None) -> int:
+    """Run gunicorn in this process on `wsgi` with the checked-in config (handlers/gunicorn_conf.py,
+    read as `gunicorn -c` reads it) plus `bind`, `workers` and `options`; returns its exit code."""
+    from gunicorn.app.base import BaseApplication
+
+    overrides = {"bind": [bind], **(options or {})}
     if workers is not None:
         overrides["workers"] = workers
 
     class Server(BaseApplication):
         def load_config(self):
-            # the checked-in file (as `gunicorn -c handlers/gunicorn_conf.py` reads it), then overrides
             for key, value in runpy.run_path(str(CONF_FILE)).items():
                 if key in self.cfg.settings and value is not None:
                     self.cfg.set(key, value)
