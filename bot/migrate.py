@@ -80,6 +80,9 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_upgrade)
     p = dbsub.add_parser("current", help="the schema revision DATABASE_URL's database is at")
     p.set_defaults(func=cmd_current)
+    p = dbsub.add_parser("revision", help="developers: write a new revision from the models (autogenerate; read it after)")
+    p.add_argument("-m", "--message", required=True, help="what changed")
+    p.set_defaults(func=cmd_revision)
 
 
 def cmd_upgrade(args) -> int:
@@ -101,3 +104,15 @@ def cmd_current(args) -> int:
     state = "up to date" if rev == newest else f"behind: run `deskbot db upgrade` (newest {newest})"
     print(f"{rev or 'none (never migrated)'} — {state}")
     return 0 if rev == newest else 1
+
+
+def cmd_revision(args) -> int:
+    from alembic import command
+
+    from bot.db import get_engine
+
+    engine = get_engine()
+    upgrade(engine)                       # autogenerate compares the models with a database at head
+    with engine.begin() as conn:
+        command.revision(_config(conn), message=args.message, autogenerate=True)
+    return 0
