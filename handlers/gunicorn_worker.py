@@ -60,6 +60,8 @@ def request_complete(buf: bytes | bytearray) -> bool:
                 return True                   # the parser answers 400
         elif name.strip().lower() == b"transfer-encoding":
             return True                       # chunked: read in the thread, under the socket timeout
+        elif name.strip().lower() == b"expect":
+            return True                       # 100-continue: the client waits for gunicorn's go-ahead
     if length < 0 or length > MAX_BUFFERED_BODY:
         return True
     return len(buf) >= end + 4 + length

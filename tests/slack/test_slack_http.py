@@ -139,3 +139,19 @@ def test_the_error_handler_survives_any_body_shape(running, caplog):
             handler.handle(error=RuntimeError("listener broke"), request=req, response=BoltResponse(status=500))
     lines = [r.getMessage() for r in caplog.records if r.name == "handlers.bolt"]
     assert lines == ["listener failed on event_callback: RuntimeError"] * 2 + ["listener failed on request: RuntimeError"], lines
+
+
+def test_a_request_is_complete_only_with_its_whole_body():
+    from handlers.gunicorn_worker import MAX_HEAD, request_complete
+
+    head = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
+    assert not request_complete(head[:20])
+    assert not request_complete(head + b"abc")
+    assert request_complete(head + b"abcde")
+    assert request_complete(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    # handed over at once (the parser or the app answers): chunked, 100-continue, junk, oversized
+    assert request_complete(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+    assert request_complete(b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n")
+    assert request_complete(b"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n")
+    assert request_complete(b"POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n")
+    assert request_complete(b"X" * (MAX_HEAD + 1))
