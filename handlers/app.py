@@ -58,15 +58,22 @@ class AckFirstExecutor(ThreadPoolExecutor):
 
     @contextmanager
     def acking(self):
-        with self._idle:
-            self._acks += 1
+        self.ack_begins()
         try:
             yield
         finally:
-            with self._idle:
-                self._acks -= 1
-                if not self._acks:
-                    self._idle.notify_all()
+            self.ack_ends()
+
+    def ack_begins(self) -> None:
+        """A request has arrived and is being acknowledged (from any thread; pair with ack_ends)."""
+        with self._idle:
+            self._acks += 1
+
+    def ack_ends(self) -> None:
+        with self._idle:
+            self._acks -= 1
+            if not self._acks:
+                self._idle.notify_all()
 
     def submit(self, fn, /, *args, **kwargs):
         def after_acks():

@@ -85,6 +85,17 @@ class DeskbotWorker(ThreadWorker):
             return
         self._wait_for_request(conn)
 
+    def enqueue_req(self, conn):
+        # From the moment a whole request is here until its response is written, the app's
+        # work after the ack waits (AckFirstExecutor): the request's parsing counts as acking.
+        executor = getattr(getattr(getattr(self, "wsgi", None), "app", None), "deskbot_executor", None)
+        if executor is None or not hasattr(executor, "ack_begins"):
+            return super().enqueue_req(conn)
+        executor.ack_begins()
+        fs = self.tpool.submit(self.handle, conn)
+        fs.add_done_callback(lambda fut: executor.ack_ends())
+        fs.add_done_callback(lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
+
     def _wait_for_request(self, conn):
         conn.timeout = time.monotonic() + REQUEST_READ_TIMEOUT
         self.pending_conns.append(conn)       # sorted by timeout: all get the same delay
