@@ -126,11 +126,24 @@ def _add_ask_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_run)
 
 
-def _load_desk():
-    """The shared Desk, or None after printing why the knowledge base is broken."""
+def _load_desk(*, without_database: bool = False):
+    """The shared Desk, or None after printing why the knowledge base is broken.
+
+    `without_database`: if DATABASE_URL is mistyped or does not answer, say so in one line on
+    stderr and return a Desk that answers without logging questions (`ask`, `chat`)."""
     from bot.engine import get_desk
 
     try:
+        if without_database:
+            from bot.preflight import database_problem, unreachable
+
+            url = get_settings().database_url
+            problem = database_problem(url) or unreachable(url)
+            if problem:
+                from bot.engine import Desk
+
+                print(f"deskbot: {problem}; answering anyway, but the question could not be logged", file=sys.stderr)
+                return Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
         return get_desk()
     except KnowledgeError as e:
         for p in e.problems:
@@ -145,7 +158,7 @@ def cmd_ask(args) -> int:
 
     from bot.render import render_text
 
-    desk = _load_desk()
+    desk = _load_desk(without_database=True)
     if desk is None:
         return 1
     questions = _stdin_lines() if args.question == "-" else [args.question]
@@ -210,7 +223,7 @@ def explain(desk, question: str) -> str:
 def cmd_chat(args) -> int:
     from bot.render import render_text
 
-    desk = _load_desk()
+    desk = _load_desk(without_database=True)
     if desk is None:
         return 1
     from bot.console import run_console
@@ -225,6 +238,10 @@ def cmd_run(args) -> int:
     leaves it to the separate `clock` process (see Procfile).
     """
     settings = get_settings()
+    if settings.slack_bot_token and (settings.slack_app_token or settings.slack_signing_secret):
+        from handlers.app import check_slack
+
+        check_slack(settings)        # a refused token or an unreachable Slack: one line, exit 2
     desk = _load_desk()
     if desk is None:
         return 1
@@ -239,9 +256,9 @@ def cmd_run(args) -> int:
             scheduler.shutdown(wait=False)
         return 0
     if settings.slack_bot_token and settings.slack_signing_secret:
-        from handlers.app import serve_http
+        from handlers.web import serve_http
 
-        return serve_http(settings) or 0
+        return serve_http(settings, desk=desk) or 0
     from bot.console import run_console
     from bot.render import render_text
 

@@ -1,7 +1,7 @@
 """Database engine and session helpers: the same code on SQLite (default) and PostgreSQL.
 
-Tables are SQLModel classes defined next to the feature that owns them; `init_db` imports
-those modules so that `create_all` sees every table.
+Tables are SQLModel classes defined next to the feature that owns them; their schema is kept by
+Alembic migrations (bot/migrate.py, bot/migrations/); `init_db` runs them.
 """
 from __future__ import annotations
 
@@ -67,8 +67,13 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
+    """The schema, up to date: Alembic migrations first (bot/migrate.py), then `create_all` for
+    any table a model defines that no migration creates yet (it only adds missing tables)."""
+    from bot.migrate import upgrade
+
     for name in MODEL_MODULES:
         importlib.import_module(name)
+    upgrade(engine)
     SQLModel.metadata.create_all(engine)
 
 
@@ -103,3 +108,14 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 4, first_delay: float = 0
             time.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
+
+
+def dispose_engines(extra=()) -> None:
+    """After a fork: every engine this process made (and `extra` ones) forgets the connections
+    inherited from the parent without closing them (they are the parent's), so that the child
+    opens its own."""
+    seen: set[int] = set()
+    for engine in [*_engines.values(), *extra]:
+        if engine is not None and id(engine) not in seen:
+            seen.add(id(engine))
+            engine.dispose(close=False)

@@ -1,6 +1,6 @@
 """The Slack app (Bolt): listeners per surface, each package with `register(app)`.
 
-    handlers/app.py       build_app(), run_socket_mode(), serve_http()
+    handlers/app.py       build_app(), run_socket_mode(); web.py: serve_http() (gunicorn, gunicorn_conf.py)
     handlers/events/      app_mention, message.im (answered once: bot/dedupe.py)
     handlers/commands/    /desk and its sub-command registry
     handlers/actions/     buttons: open entry, 👍/👎, hand-off to the desk staff, screens

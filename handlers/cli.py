@@ -1,4 +1,5 @@
-"""`deskbot serve`: the Slack app in HTTP mode (the `web` process), or Socket Mode with --socket-mode."""
+"""`deskbot serve`: the Slack app in HTTP mode under gunicorn (the `web` process; settings in
+handlers/gunicorn_conf.py), or Socket Mode with --socket-mode."""
 from __future__ import annotations
 
 import argparse
@@ -19,10 +20,10 @@ def cmd_serve(args) -> int:
     from bot.config import get_settings
     from bot.knowledge import KnowledgeError
 
+    from handlers.app import check_slack
+
     settings = get_settings()
-    if not (settings.slack_bot_token and settings.slack_bot_token.get_secret_value()):
-        print("SLACK_BOT_TOKEN is not set (see handlers/README.md)", file=sys.stderr)
-        return 2
+    check_slack(settings)            # the token works and Slack answers, or one line and exit 2
     try:
         from bot.engine import get_desk
 
@@ -30,13 +31,14 @@ def cmd_serve(args) -> int:
     except KnowledgeError as e:
         print(e, file=sys.stderr)
         return 1
-    from handlers.app import default_workers, run_socket_mode, serve_http
+    from handlers.app import run_socket_mode
+    from handlers.web import serve_http
 
     if args.socket_mode:
         run_socket_mode(settings, desk=desk)
         return 0
-    workers = args.workers if args.workers is not None else default_workers()
-    if workers < 1:
-        print("--workers must be at least 1", file=sys.stderr)
+    workers = args.workers
+    if workers is not None and workers < 1:
+        print("deskbot: --workers must be at least 1", file=sys.stderr)
         return 2
     return serve_http(settings, host=args.host, port=args.port, desk=desk, workers=workers)

@@ -41,8 +41,9 @@ class TestDB:
             admin.dispose()
 
 
-def new_test_db(backend: str, directory: Path, *, name: str = "test") -> TestDB:
-    """A new, initialised database: a SQLite file in `directory`, or a PostgreSQL schema."""
+def new_test_db(backend: str, directory: Path, *, name: str = "test", init: bool = True) -> TestDB:
+    """A new database, initialised unless `init=False` (then empty): a SQLite file in
+    `directory`, or a PostgreSQL schema."""
     if backend == "sqlite":
         url = f"sqlite:///{directory / f'{name}.sqlite3'}"
         db = TestDB(make_engine(url), url, None)
@@ -56,7 +57,8 @@ def new_test_db(backend: str, directory: Path, *, name: str = "test") -> TestDB:
         # room for the threads of a running app (HTTP server, lazy listeners, outbox)
         engine = create_engine(normalise_url(url), pool_pre_ping=True, pool_size=20, max_overflow=20)
         db = TestDB(engine, url, schema)
-    init_db(db.engine)
+    if init:
+        init_db(db.engine)
     return db
 
 
@@ -64,6 +66,14 @@ def new_test_db(backend: str, directory: Path, *, name: str = "test") -> TestDB:
 def db(request, tmp_path):
     """A fresh database per test (every table), and its URL for subprocesses."""
     d = new_test_db(request.param, tmp_path)
+    yield d
+    d.drop()
+
+
+@pytest.fixture(params=DB_BACKENDS)
+def empty_db(request, tmp_path):
+    """A fresh database with no tables at all (migration tests)."""
+    d = new_test_db(request.param, tmp_path, name="empty", init=False)
     yield d
     d.drop()
 

@@ -34,7 +34,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import http.client
+import socketserver
 from urllib.parse import parse_qsl, urlsplit
 
 BOT_USER_ID = "UBOTDESK"
@@ -68,9 +69,58 @@ class _Failure:
     after_post: bool = False
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
+    allow_reuse_address = True
     request_queue_size = 512      # listen backlog: bursts of 100+ concurrent calls
+
+
+class _HTTPHandler(socketserver.StreamRequestHandler):
+    """Just enough HTTP/1.1 for a Web API stub on loopback: a request line, headers, a body of
+    Content-Length bytes, keep-alive; subclasses define do_GET / do_POST and answer with
+    send_response / send_header / end_headers / wfile (the shape of the stdlib's handler)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def handle(self):
+        self.close_connection = False
+        while not self.close_connection:
+            try:
+                line = self.rfile.readline(65537)
+            except OSError:
+                return
+            if not line or not line.strip():
+                return
+            try:
+                self.command, self.path, self.request_version = line.decode("latin-1").split()
+                self.headers = http.client.parse_headers(self.rfile)
+            except (ValueError, http.client.HTTPException):
+                return
+            if self.headers.get("Connection", "").lower() == "close" or self.request_version == "HTTP/1.0":
+                self.close_connection = True
+            self._out: list[bytes] = []
+            handler = getattr(self, "do_" + self.command, None)
+            if handler is None:
+                self.send_response(405)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                handler()
+            try:
+                self.wfile.flush()
+            except OSError:
+                return
+
+    def send_response(self, status: int) -> None:
+        self._out = [f"HTTP/1.1 {status} {'OK' if status < 400 else 'Error'}\r\n".encode()]
+
+    def send_header(self, name: str, value: str) -> None:
+        self._out.append(f"{name}: {value}\r\n".encode("latin-1"))
+
+    def end_headers(self) -> None:
+        self._out.append(b"\r\n")
+        self.wfile.write(b"".join(self._out))
+        self._out = []
 
 
 class SlackStub:
@@ -239,11 +289,7 @@ class SlackStub:
     def _handler(self):
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
+        class Handler(_HTTPHandler):
 
             def do_GET(self):
                 parts = urlsplit(self.path)

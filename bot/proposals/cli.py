@@ -9,7 +9,7 @@ from pathlib import Path
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("advise", help="timing advice for a proposal made on a date (budget calendar)")
-    p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    p.add_argument("--date", type=_advice_date, default=None, help="YYYY-MM-DD (default: today)")
     p.add_argument("--needs-budget", choices=["yes", "no", "unsure"], default="unsure")
     p.add_argument("--lang", choices=["ja", "en"], default="ja")
     p.set_defaults(func=cmd_advise)
@@ -34,6 +34,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--nudge", action="store_true", help="queue the stale-proposal nudge first")
     p.add_argument("--all", action="store_true", help="retry every waiting message now, whatever its backoff")
     p.set_defaults(func=cmd_deliver)
+
+
+ADVICE_YEARS = range(2000, 2199)      # the calendar's fiscal years reach one year past the date
+
+
+def _advice_date(s: str) -> date:
+    try:
+        d = date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a date: expected YYYY-MM-DD") from None
+    if d.year not in ADVICE_YEARS:
+        raise argparse.ArgumentTypeError(
+            f"{s} is out of range: expected a date from {ADVICE_YEARS.start}-01-01 to {ADVICE_YEARS.stop - 1}-12-31")
+    return d
 
 
 def _engine():
@@ -81,10 +95,18 @@ def cmd_export(args) -> int:
     from bot.proposals.export import to_csv
     from bot.proposals.service import all_proposals
 
+    from bot.errors import OperatorError
+
+    if args.output and not args.output.parent.is_dir():
+        raise OperatorError(f"--output {args.output}: the folder {args.output.parent} does not exist "
+                            "(create it first, or write elsewhere)")
     rows = all_proposals(_engine())
     text = to_csv(rows, tz=get_settings().timezone, header=args.header, include_notes=args.include_notes)
     if args.output:
-        args.output.write_text(text, encoding="utf-8" if args.no_bom else "utf-8-sig", newline="")
+        try:
+            args.output.write_text(text, encoding="utf-8" if args.no_bom else "utf-8-sig", newline="")
+        except OSError as e:
+            raise OperatorError(f"--output {args.output}: cannot write the file ({e.strerror})") from None
         print(f"{len(rows)} proposal(s) written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -12,8 +12,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rs = r.add_subparsers(dest="reminders_command", metavar="REMINDERS_COMMAND", required=True)
 
     p = rs.add_parser("preview", help="every reminder of a fiscal year with its final date, time and text")
-    p.add_argument("--fiscal-year", type=int, help="fiscal year (April–March, named by its start year); "
-                                                    "default: the current one")
+    p.add_argument("--fiscal-year", type=_fiscal_year, help="fiscal year (April–March, named by its start year); "
+                                                             "default: the current one")
     p.add_argument("--lang", choices=["ja", "en"], default="ja")
     p.add_argument("--json", action="store_true", help="machine-readable, both languages")
     p.set_defaults(func=cmd_preview)
@@ -50,8 +50,32 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_subscribers)
 
     p = sub.add_parser("clock", help="run the reminder scheduler (blocking; the Procfile's clock process)")
-    p.add_argument("--interval", type=float, default=60.0, help="seconds between wake-ups")
+    p.add_argument("--interval", type=_positive_seconds, default=60.0, help="seconds between wake-ups (> 0)")
     p.set_defaults(func=cmd_clock)
+
+
+FISCAL_YEARS = range(2000, 2200)       # what the calendar, the holidays and date arithmetic cover
+
+
+def _fiscal_year(s: str) -> int:
+    try:
+        fy = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a year: expected e.g. 2027") from None
+    if fy not in FISCAL_YEARS:
+        raise argparse.ArgumentTypeError(
+            f"{fy} is out of range: expected a fiscal year from {FISCAL_YEARS.start} to {FISCAL_YEARS.stop - 1}")
+    return fy
+
+
+def _positive_seconds(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a number of seconds") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"{s} must be a positive number of seconds (e.g. 60)")
+    return v
 
 
 def _iso(s: str) -> datetime:

@@ -147,7 +147,10 @@ def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT
 
     def stop(signum, _frame):
         log.info("clock: signal %s, stopping (rows being sent are retried by the next clock)", signum)
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        else:                        # the signal came before the scheduler was running
+            raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     log.info("clock: reminders every %gs (%s)", interval_seconds, settings.timezone)   # and the desk's jobs

@@ -67,7 +67,6 @@ def desk_app(stub, db_engine):
     stub.reset()
     settings = make_settings(stub, desk_staff_user_ids=LISTED_STAFF, desk_staff_channel=STAFF_CHANNEL)
     r = Running(build_app(settings, db=db_engine), settings)
-    time.sleep(0)  # the server thread is up once make_http_server returned
     yield r
     r.stop()
     stub.settle(quiet=0.2)

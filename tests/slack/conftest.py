@@ -1,4 +1,4 @@
-"""Fixtures for the Slack app tests: the real Bolt app behind the real HTTP server, its Web API
+"""Fixtures for the Slack app tests: the real Bolt app behind its WSGI front door, its Web API
 client pointed at the local stub (`tests/slack_stub.py`), the real answer engine over the shipped
 knowledge, on SQLite and (when TEST_POSTGRES_URL is set) PostgreSQL.
 
@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
-import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from urllib.parse import urlencode
 
@@ -67,20 +65,37 @@ def make_settings(stub, **over) -> Settings:
 
 
 class Running:
-    """One app behind one HTTP server on a free loopback port."""
+    """One app behind its WSGI front door (`handlers.web.SlackWSGI`, what gunicorn serves),
+    driven in-process: each request is a WSGI environ as gunicorn builds it, so everything from
+    the signature check on runs for real; the HTTP server itself is tested with the real
+    `deskbot serve` (test_slack_workers.py)."""
 
     def __init__(self, app, settings):
-        from handlers.app import make_http_server
+        from handlers.web import make_wsgi
 
         self.app, self.settings = app, settings
-        self.server = make_http_server(app, settings, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.wsgi = make_wsgi(app, settings)
+        self.stopped = False
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.stopped = True
+
+    def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> tuple[int, str]:
+        assert not self.stopped, "the app was stopped"
+        path, _, query = path.partition("?")
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+                   "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.input": io.BytesIO(body),
+                   "CONTENT_LENGTH": str(len(body))}
+        for k, v in (headers or {}).items():
+            key = k.upper().replace("-", "_")
+            environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = v
+        out = {}
+
+        def start_response(status, hdrs):
+            out["status"] = int(status.split()[0])
+
+        chunks = self.wsgi(environ, start_response)
+        return out["status"], b"".join(chunks).decode()
 
     def post(self, body: str, *, content_type: str, secret: str = SECRET, timestamp: int | None = None,
              headers: dict | None = None, path: str = "/slack/events", sign: bool = True) -> tuple[int, str]:
@@ -88,19 +103,10 @@ class Running:
         if sign:
             h.update(sign_headers(body, secret, timestamp))
         h.update(headers or {})
-        req = urllib.request.Request(self.url + path, data=body.encode(), headers=h, method="POST")
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
+        return self.request("POST", path, body.encode(), h)
 
     def get(self, path: str) -> tuple[int, str]:
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=5) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
+        return self.request("GET", path)
 
     # Slack's three request shapes
     def event(self, event: dict, *, event_id: str | None = None, retry: int | None = None, **kw):
@@ -166,7 +172,7 @@ def dm(text: str, *, user="UASKER01", channel="DDIRECT01", **extra) -> dict:
 
 @pytest.fixture
 def make_running(stub, desk, slack_db):
-    """make_running(**settings) -> Running: an app + HTTP server; stopped after the test."""
+    """make_running(**settings) -> Running: an app and its WSGI front door; stopped after the test."""
     from handlers.app import build_app
 
     started: list[Running] = []
