@@ -127,7 +127,7 @@ def handoff(body, client, context):
         notes.append(f"<{link}|{t('handoff_link', 'ja')}>")
     if notes:
         blocks.append(context_block(" · ".join(notes + [f"lang {lang}"])))
-    delivered = post(client, channel=staff, text=f"{head}\n{clip(question, 2000)}",
+    delivered = post(client, channel=staff, text=f"{head}\n{escape(clip(question, 2000))}",
                      blocks=[b.to_dict() for b in blocks], what="hand-off")
     if claimed:
         try:                                   # after a failure, a second click may try again

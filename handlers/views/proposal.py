@@ -367,13 +367,13 @@ def staff_card(v: ProposalView) -> tuple[str, list[dict]]:
     """The staff channel's message for a proposal, with the triage buttons (kept current)."""
     notes = f" · メモ {len(v.notes)}件" if v.notes else ""
     blocks: list[Block] = [
-        header(f"📨 {v.ref} {v.title}"),
+        header(f"📨 {v.ref} {escape(v.title)}"),
         section(_fields(v)),
         section(escape(clip(v.summary, 2900))),
         context(f"受付 {when(v.submitted_at)} · 提出者 <@{v.submitter}> · 状況更新 {when(v.status_changed_at)}{notes}"),
     ]
     blocks.append(triage_actions(v))
-    return f"新しい提案 {v.ref}: {v.organisation}「{v.title}」({st.label(v.status)})", [b.to_dict() for b in blocks]
+    return escape(f"新しい提案 {v.ref}: {v.organisation}「{v.title}」({st.label(v.status)})"), [b.to_dict() for b in blocks]
 
 
 def triage_actions(v: ProposalView) -> ActionsBlock:
@@ -392,7 +392,7 @@ def triage_actions(v: ProposalView) -> ActionsBlock:
 
 
 def detail_blocks(v: ProposalView, lang: str, *, staff: bool) -> list[dict]:
-    blocks: list[Block] = [header(f"{v.ref} {v.title}"), section(_fields(v, lang)),
+    blocks: list[Block] = [header(f"{v.ref} {escape(v.title)}"), section(_fields(v, lang)),
                            section(escape(clip(v.summary, 2900)))]
     lines = []
     for e in v.events:
@@ -498,15 +498,15 @@ class SlackOutboxSender:
             return None
         if msg.kind == "proposer_receipt" and v and msg.target:
             advice = timing_advice(v.submitted_on, v.needs_budget, v.lang)
-            text = receipt_text(v, advice.text, staff_notified=v.staff_ts is not None)
-            self.client.chat_postMessage(channel=msg.target, text=text, blocks=[section(escape(p)).to_dict()
+            text = escape(receipt_text(v, advice.text, staff_notified=v.staff_ts is not None))
+            self.client.chat_postMessage(channel=msg.target, text=text, blocks=[section(p).to_dict()
                                          for p in text.split("\n\n") if p.strip()][:40])
             return None
         if msg.kind == "proposer_status" and v and msg.target:
-            text = status_notice(v, msg.payload.get("old", ""), msg.payload.get("new", v.status))
+            text = escape(status_notice(v, msg.payload.get("old", ""), msg.payload.get("new", v.status)))
             more = ("Details: `/desk proposal {ref}`" if v.lang == "en" else "詳しくは `/desk proposal {ref}`").format(ref=v.ref)
             self.client.chat_postMessage(channel=msg.target, text=text,
-                                         blocks=[section(escape(text)).to_dict(), context(more).to_dict()])
+                                         blocks=[section(text).to_dict(), context(more).to_dict()])
             return None
         if msg.kind == "staff_nudge":
             days = msg.payload.get("days")
