@@ -22,6 +22,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def setup_logging(settings, stream=None) -> logging.Handler:
+    """One handler on the root logger, writing to stderr, through the redacting filter
+    (bot/logsafe.py: no token, secret or response_url is ever written, whichever library logs)."""
+    from bot.logsafe import install, settings_secrets
+
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    install([handler], settings_secrets(settings))
+    handler.name = "deskbot"
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.name == "deskbot"]:   # main() run again in-process
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     from bot.config import get_settings
 
@@ -29,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    logging.basicConfig(level=get_settings().log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    setup_logging(get_settings())
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
