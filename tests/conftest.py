@@ -54,7 +54,7 @@ def new_test_db(backend: str, directory: Path, *, name: str = "test") -> TestDB:
         admin.dispose()
         url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
         # room for the threads of a running app (HTTP server, lazy listeners, outbox)
-        engine = create_engine(normalise_url(url), pool_pre_ping=True, pool_size=20, max_overflow=20)
+        engine = make_engine(url, pool_size=20, max_overflow=20)
         db = TestDB(engine, url, schema)
     init_db(db.engine)
     return db
