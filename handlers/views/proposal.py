@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (ActionsBlock, Block, ConfirmObject, DatePic
                                      RadioButtonsElement, StaticSelectElement)
 from slack_sdk.models.views import View
 
+from bot.db import quick
 from bot.proposals import status as st
 from bot.proposals.advice import timing_advice
 from bot.proposals.outbox import Outgoing, Posted, deliver_outbox, run_outbox_job
@@ -95,6 +96,9 @@ S = {
     "dept_new": ("または新しい担当課名", "or type a new one"),
     "dept_missing": ("担当課を選ぶか入力してください", "Pick or type a department"),
     "saved": ("保存しました", "Saved"),
+    "not_saved": ("ただいま一時的に保存できませんでした。入力内容はそのまま残っています。少し時間をおいて、もう一度「送信」を押してください。",
+                  "Your proposal could not be saved just now. What you typed is still here: please press "
+                  "Submit again in a moment."),
 }
 
 
@@ -227,19 +231,30 @@ def submit_proposal(ack, body, client, context):
     lang = unpack(view.get("private_metadata")).get("l") or "ja"
     user = (body.get("user") or {}).get("id", "")
     key = f"slack-view:{view.get('id')}"
+    present = set(((view.get("state") or {}).get("values") or {}))
     try:
-        sub = submit(deps.db, form_values(view), submitter=user, idempotency_key=key,
-                     team_id=(body.get("team") or {}).get("id"), lang=lang)
+        with quick():        # Slack waits 3 s for this ack: a database that is away fails fast
+            sub = submit(deps.db, form_values(view), submitter=user, idempotency_key=key,
+                         team_id=(body.get("team") or {}).get("id"), lang=lang)
     except ValidationFailed as e:
-        present = set(((view.get("state") or {}).get("values") or {}))
         errors = {k: v for k, v in e.errors.items() if k in present} or {"title": next(iter(e.errors.values()))}
         ack(response_action="errors", errors=errors)
+        return
+    except Exception:  # noqa: BLE001 — database away (or a bug): keep the form and what was typed
+        log.exception("proposal from %s not stored; the form stays open with its input", user)
+        ack(response_action="errors", errors={"title" if "title" in present else next(iter(present), "title"):
+                                              s("not_saved", lang)})
         return
     v = sub.proposal
     if sub.created:
         # One quick try, so the receipt can tell the truth; a failure stays in the outbox.
-        deliver_outbox(deps.db, SlackOutboxSender(quick_client(client), deps.settings.desk_staff_channel), proposal_id=v.id, kinds=("staff_new",))
-        v = get_by_id(deps.db, v.id) or v
+        try:
+            with quick():
+                deliver_outbox(deps.db, SlackOutboxSender(quick_client(client), deps.settings.desk_staff_channel),
+                               proposal_id=v.id, kinds=("staff_new",))
+                v = get_by_id(deps.db, v.id) or v
+        except Exception as e:  # noqa: BLE001 — stored; the outbox posts it later
+            log.warning("proposal %s: quick staff post skipped (%s)", v.ref, type(e).__name__)
     ack(response_action="update", view=receipt_view(v, lang, staff_notified=v.staff_ts is not None))
 
 
