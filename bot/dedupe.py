@@ -16,8 +16,9 @@ minutes) and are purged lazily.
 While the database is away: the claim waits at most a couple of seconds (`bot.db.quick`; after a
 timeout, later claims fail at once for a few seconds) and raises; the caller answers anyway (a
 question unanswered is worse than a rare duplicate) and calls `finish_event`, which, the database
-being away, remembers the id in this process (`_unrecorded`, bounded) and writes it as done with
-the next claim that reaches the database. So a redelivery to this process is a duplicate at once,
+being away, keeps the id in this process (`_unrecorded`, bounded; from the failed claim on, so a
+redelivery arriving while it is being answered is a duplicate too) and writes it as done with the
+next claim that reaches the database. So a redelivery to this process is a duplicate at once,
 and one to any process is a duplicate once the database is back. The one gap: a redelivery that
 reaches *another* process while the database is still away is answered again (rare: Slack
 redelivers when an ack is late, and acknowledging never touches the database).
@@ -121,8 +122,12 @@ def claim_event(engine: Engine, event_id: str, *, now: datetime | None = None) -
         with engine.begin() as conn:             # one round trip; no exception on a duplicate
             return conn.execute(stmt, params).first() is not None
 
-    with quick():
-        claimed = with_retry(attempt, attempts=_attempts(engine), first_delay=0.1, what="claim event")
+    try:
+        with quick():
+            claimed = with_retry(attempt, attempts=_attempts(engine), first_delay=0.1, what="claim event")
+    except Exception:
+        _remember(event_id, now)          # the caller answers without a claim: this process knows
+        raise
     if _unrecorded:
         _record_unrecorded(engine)
     return claimed
@@ -141,11 +146,17 @@ def finish_event(engine: Engine, event_id: str) -> None:
         with quick():
             with_retry(run, attempts=_attempts(engine), first_delay=0.1, what="finish event")
     except Exception as e:  # noqa: BLE001
-        with _unrecorded_lock:
-            _unrecorded[event_id] = now
-            while len(_unrecorded) > UNRECORDED_MAX:
-                _unrecorded.popitem(last=False)
+        _remember(event_id, now)
         log.warning("event %s answered but not recorded (%s); kept to record later", event_id, type(e).__name__)
+    else:
+        _unrecorded.pop(event_id, None)
+
+
+def _remember(event_id: str, at: datetime) -> None:
+    with _unrecorded_lock:
+        _unrecorded[event_id] = at
+        while len(_unrecorded) > UNRECORDED_MAX:
+            _unrecorded.popitem(last=False)
 
 
 def _record_unrecorded(engine: Engine) -> None:
@@ -169,6 +180,7 @@ def release_event(engine: Engine, event_id: str) -> None:
     """Give a claim back (nothing could be posted), so that a redelivery can try again. With the
     database away the claim stays, and its lease frees it."""
     table = ProcessedEvent.__table__
+    _unrecorded.pop(event_id, None)       # not answered: a redelivery may try again
 
     def run() -> None:
         with engine.begin() as conn:
