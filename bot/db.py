@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -168,6 +169,7 @@ def make_engine(url: str, **pool) -> Engine:
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect, _record, cargs, cparams):
         return timed.connect(*cargs, **cparams)
+    engine.deskbot_connection_class = timed       # its stall memory, for database_status()
     return engine
 
 
@@ -186,6 +188,48 @@ def init_db(engine: Engine) -> None:
     for name in MODEL_MODULES:
         importlib.import_module(name)
     SQLModel.metadata.create_all(engine)
+
+
+_ready: dict[int, dict] = {}      # id(engine) -> what wait_for_database last saw
+
+
+def wait_for_database(engine: Engine, *, prepare: Callable[[Engine], object] = init_db,
+                      stop: threading.Event | None = None, what: str = "deskbot",
+                      max_delay: float = 10.0) -> bool:
+    """Run `prepare(engine)` (default: create the tables) until it succeeds, so that a process
+    started while the database is away waits for it instead of exiting. Logs when it starts
+    waiting, about once a minute while it waits, and when it got through; `database_status`
+    reports the same (for a health check). Returns False if `stop` was set first."""
+    stop = stop or threading.Event()
+    delay, waited, last_log = 0.5, 0.0, None
+    while True:
+        try:
+            prepare(engine)
+        except (OperationalError, DBAPIError, OSError) as e:
+            reason = f"{type(e.orig if getattr(e, 'orig', None) else e).__name__}"
+            _ready[id(engine)] = {"ready": False, "error": reason, "waiting_seconds": round(waited)}
+            if last_log is None or waited - last_log >= 60:
+                log.warning("%s: database %s not reachable (%s); waiting for it (retrying every %gs at most)",
+                            what, engine.url.render_as_string(hide_password=True), reason, max_delay)
+                last_log = waited
+            if stop.wait(delay):
+                return False
+            waited += delay
+            delay = min(delay * 2, max_delay)
+            continue
+        _ready[id(engine)] = {"ready": True, "error": None, "waiting_seconds": 0}
+        if waited:
+            log.info("%s: database reachable after %.0fs", what, waited)
+        return True
+
+
+def database_status(engine: Engine) -> dict:
+    """For a health check: `ready` (set up, per the last `wait_for_database`), `stalled` (a call
+    timed out in the last few seconds: answer-path calls fail fast), `error` (the last one seen)."""
+    st = dict(_ready.get(id(engine), {"ready": None, "error": None, "waiting_seconds": 0}))
+    timed = getattr(engine, "deskbot_connection_class", None)
+    st["stalled"] = bool(timed and timed.stalled_until > time.monotonic())
+    return st
 
 
 @contextmanager
