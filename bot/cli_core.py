@@ -82,6 +82,7 @@ def _load_desk():
 
 
 def cmd_ask(args) -> int:
+    import io
     import json
 
     from bot.render import render_text
@@ -89,7 +90,9 @@ def cmd_ask(args) -> int:
     desk = _load_desk()
     if desk is None:
         return 1
-    questions = sys.stdin if args.question == "-" else [args.question]
+    # stdin as UTF-8 whatever the locale, invalid bytes replaced (a strict decoder would stop the run)
+    questions = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+                 if args.question == "-" else [args.question])
     for line in questions:
         q = line.rstrip("\r\n") if args.question == "-" else line
         reply = desk.answer(q, surface="cli", lang=args.lang)
