@@ -249,7 +249,10 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 4, first_delay: float = 0
     """Run `fn`, retrying connection-level failures (a database briefly unreachable).
 
     Integrity errors and other programming errors are not retried: they would fail again.
+    Inside `quick()`, one retry after at most 0.1 s (the caller cannot wait for more).
     """
+    if _quick.get() is not None:
+        attempts, first_delay = min(attempts, 2), min(first_delay, 0.1)
     delay = first_delay
     for i in range(attempts):
         try:

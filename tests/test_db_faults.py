@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from bot import dedupe
-from bot.db import make_engine, quick
+from bot.db import database_status, make_engine, quick, wait_for_database
 from db_outage import Outage, eventually, in_thread
 
 
@@ -37,6 +37,7 @@ def test_stalled_database_costs_seconds_not_minutes(outage):
     fresh = in_thread(lambda: make_engine(outage.url).connect())      # a new connection: connect timeout
     assert isinstance(fresh.get("error"), OperationalError), fresh
     print(f"stalled: statement gave up after {plain['seconds']:.1f}s, connect after {fresh['seconds']:.1f}s")
+    assert database_status(outage.engine)["stalled"] is True          # for a health check
     outage.up()
     assert eventually(lambda: outage.engine.connect().execute(text("select 1")).scalar()) == 1
 
@@ -71,3 +72,19 @@ def test_quick_limits_a_statement_the_server_is_slow_with(outage):
                                "values ('x', 'done', '2026-01-01', '2026-01-02')"))
         slow = in_thread(write)
     assert isinstance(slow.get("error"), OperationalError), slow
+
+
+def test_wait_for_database_waits_while_refused_and_reports_it(outage):
+    import threading
+
+    if outage.backend == "sqlite":
+        pytest.skip("an existing SQLite file is set up even while another process holds its write lock")
+    outage.refuse()
+    done, result = threading.Event(), {}
+    threading.Thread(target=lambda: (result.setdefault("ok", wait_for_database(outage.engine)), done.set()),
+                     daemon=True).start()
+    eventually(lambda: database_status(outage.engine)["ready"] is False or 1 / 0, timeout=30)
+    assert not done.is_set()                                       # still waiting, not given up
+    outage.up()
+    assert done.wait(60) and result["ok"] is True
+    assert database_status(outage.engine)["ready"] is True

@@ -69,7 +69,9 @@ def test_questions_answered_while_stalled_and_not_twice_when_back(away, stub, db
 def test_proposal_while_away_keeps_the_input_and_goes_through_later(away, stub, db):
     outage, r = away
     outage.stall()
+    t0 = time.monotonic()
     status, resp = propose(r, view_id="VAWAY", title="停電中の提案")
+    print(f"{outage.backend}: proposal acknowledged with the error after {time.monotonic() - t0:.1f}s")
     assert status == 200 and resp["response_action"] == "errors", resp
     assert "入力内容はそのまま" in json.dumps(resp["errors"], ensure_ascii=False)
     assert the_proposal(db.engine) is None
