@@ -67,6 +67,23 @@ def preflight(args, settings) -> None:
         pf.check_calendar(settings)
 
 
+def setup_logging(settings, stream=None) -> logging.Handler:
+    """One handler on the root logger, writing to stderr, through the redacting filter
+    (bot/logsafe.py: no token, secret or response_url is ever written, whichever library logs)."""
+    from bot.logsafe import install, settings_secrets
+
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    install([handler], settings_secrets(settings))
+    handler.name = "deskbot"
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.name == "deskbot"]:   # main() run again in-process
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
@@ -82,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     except OperatorError as e:
         print(f"deskbot: {e}", file=sys.stderr)
         return e.exit_code
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    setup_logging(settings)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

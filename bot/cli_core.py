@@ -154,6 +154,7 @@ def _load_desk(*, without_database: bool = False):
 
 
 def cmd_ask(args) -> int:
+    import io
     import json
 
     from bot.render import render_text

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,23 +37,139 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def make_engine(url: str) -> Engine:
+# Limits, so that a database that is away costs seconds, not minutes (PostgreSQL unless noted).
+CONNECT_TIMEOUT = 3      # s: libpq connect_timeout (TCP connect, start-up, authentication)
+STATEMENT_TIMEOUT = 5    # s: statement_timeout: the server gives up on a statement
+WAIT_TIMEOUT = 6         # s: the client gives up waiting for any answer (a stalled network, where the
+                         #    server's timeout never reaches us and TCP would wait for minutes)
+POOL_TIMEOUT = 3         # s: waiting for a free pooled connection
+SQLITE_BUSY = 30         # s: SQLite: waiting for another process's write lock
+QUICK = 2.0              # s: inside `quick()`: the answer path (see there)
+
+_quick: ContextVar[float | None] = ContextVar("deskbot_db_quick", default=None)
+
+
+@contextmanager
+def quick(seconds: float = QUICK) -> Iterator[None]:
+    """Database calls in this block wait at most `seconds` for the database (per round trip on
+    PostgreSQL; for the write lock on SQLite), instead of WAIT_TIMEOUT / SQLITE_BUSY: for work an
+    answer waits on (the event claim), where a late answer is worse than going on without it."""
+    token = _quick.set(seconds)
+    try:
+        yield
+    finally:
+        _quick.reset(token)
+
+
+STALL_PAUSE = 5.0        # s: after a timeout, `quick()` calls fail at once for this long (then one probes)
+
+
+def _timed_connection_class():
+    """A psycopg connection class for one engine (its class attribute is the engine's stall memory)."""
+    import psycopg
+
+    class TimedConnection(psycopg.Connection):
+        """psycopg's connection whose every wait for the server (statements, commit, rollback,
+        the pool's ping) ends after WAIT_TIMEOUT (or the `quick()` limit): the connection is then
+        closed (its state is unknown) and OperationalError raised, so the pool discards it.
+
+        After such a timeout (or a connect timeout) the engine is *stalled* for STALL_PAUSE:
+        calls inside `quick()` fail at once instead of each waiting out its limit, until one of
+        them, after the pause, gets through (a probe)."""
+
+        stalled_until = 0.0
+
+        @classmethod
+        def check_stalled(cls) -> None:
+            now = time.monotonic()
+            if _quick.get() is not None and now < cls.stalled_until:
+                raise psycopg.OperationalError("the database did not answer a moment ago; not waiting")
+            if cls.stalled_until and now >= cls.stalled_until:
+                cls.stalled_until = now + STALL_PAUSE    # this call probes; the others keep failing fast
+
+        @classmethod
+        def stalled(cls, stalled: bool) -> None:
+            if stalled:
+                cls.stalled_until = time.monotonic() + STALL_PAUSE
+                log.warning("database: no answer (timeout); answer-path calls fail fast for %gs", STALL_PAUSE)
+            elif cls.stalled_until:
+                cls.stalled_until = 0.0
+                log.info("database: answering again")
+
+        @classmethod
+        def connect(cls, *args, **kwargs):
+            cls.check_stalled()
+            if _quick.get() is not None:            # libpq's minimum is 2 s
+                kwargs["connect_timeout"] = max(2, min(CONNECT_TIMEOUT, round(_quick.get())))
+            try:
+                conn = super().connect(*args, **kwargs)
+            except psycopg.errors.ConnectionTimeout:
+                cls.stalled(True)
+                raise
+            cls.stalled(False)
+            return conn
+
+        def wait(self, gen, interval=0.1, timeout=None):
+            limit = timeout if timeout is not None else (_quick.get() or WAIT_TIMEOUT)
+            try:
+                type(self).check_stalled()
+            except psycopg.OperationalError:
+                self.pgconn.finish()                 # useless while stalled; the pool replaces it
+                raise
+            try:
+                result = super().wait(gen, interval, limit)
+            except psycopg.errors._WaitTimeout:
+                self.pgconn.finish()
+                type(self).stalled(True)
+                raise psycopg.OperationalError(f"no answer from the database within {limit:g} s; "
+                                               "connection closed") from None
+            if type(self).stalled_until:
+                type(self).stalled(False)
+            return result
+
+    return TimedConnection
+
+
+def make_engine(url: str, **pool) -> Engine:
+    """An engine with the limits above. `pool`: SQLAlchemy pool arguments (PostgreSQL)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         db_path = make_url(url).database
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers don't block the writer
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY * 1000}")
             cur.execute("PRAGMA synchronous=NORMAL")   # with WAL: safe on app crash, far fewer fsyncs
             cur.close()
-    else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_busy(conn, cursor, *_):            # the `quick()` limit, or back to the default
+            ms = int((_quick.get() or SQLITE_BUSY) * 1000)
+            info = conn.connection.info
+            if info.get("busy_ms", SQLITE_BUSY * 1000) != ms:
+                conn.connection.driver_connection.execute(f"PRAGMA busy_timeout={ms}")
+                info["busy_ms"] = ms
+        return engine
+    u = make_url(url)
+    options = " ".join(filter(None, [u.query.get("options"), f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}"]))
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT, "options": options,
+                    # a peer that vanished (network partition): noticed by TCP within seconds
+                    "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
+                    "tcp_user_timeout": WAIT_TIMEOUT * 1000}
+    pool = {"pool_size": 5, "max_overflow": 10, **pool}
+    engine = create_engine(u.difference_update_query(["options"]), pool_pre_ping=True, pool_timeout=POOL_TIMEOUT,
+                           connect_args=connect_args, **pool)
+    timed = _timed_connection_class()
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect, _record, cargs, cparams):
+        return timed.connect(*cargs, **cparams)
+    engine.deskbot_connection_class = timed       # its stall memory, for database_status()
     return engine
 
 
@@ -77,6 +195,48 @@ def init_db(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
+_ready: dict[int, dict] = {}      # id(engine) -> what wait_for_database last saw
+
+
+def wait_for_database(engine: Engine, *, prepare: Callable[[Engine], object] = init_db,
+                      stop: threading.Event | None = None, what: str = "deskbot",
+                      max_delay: float = 10.0) -> bool:
+    """Run `prepare(engine)` (default: create the tables) until it succeeds, so that a process
+    started while the database is away waits for it instead of exiting. Logs when it starts
+    waiting, about once a minute while it waits, and when it got through; `database_status`
+    reports the same (for a health check). Returns False if `stop` was set first."""
+    stop = stop or threading.Event()
+    delay, waited, last_log = 0.5, 0.0, None
+    while True:
+        try:
+            prepare(engine)
+        except (OperationalError, DBAPIError, OSError) as e:
+            reason = f"{type(e.orig if getattr(e, 'orig', None) else e).__name__}"
+            _ready[id(engine)] = {"ready": False, "error": reason, "waiting_seconds": round(waited)}
+            if last_log is None or waited - last_log >= 60:
+                log.warning("%s: database %s not reachable (%s); waiting for it (retrying every %gs at most)",
+                            what, engine.url.render_as_string(hide_password=True), reason, max_delay)
+                last_log = waited
+            if stop.wait(delay):
+                return False
+            waited += delay
+            delay = min(delay * 2, max_delay)
+            continue
+        _ready[id(engine)] = {"ready": True, "error": None, "waiting_seconds": 0}
+        if waited:
+            log.info("%s: database reachable after %.0fs", what, waited)
+        return True
+
+
+def database_status(engine: Engine) -> dict:
+    """For a health check: `ready` (set up, per the last `wait_for_database`), `stalled` (a call
+    timed out in the last few seconds: answer-path calls fail fast), `error` (the last one seen)."""
+    st = dict(_ready.get(id(engine), {"ready": None, "error": None, "waiting_seconds": 0}))
+    timed = getattr(engine, "deskbot_connection_class", None)
+    st["stalled"] = bool(timed and timed.stalled_until > time.monotonic())
+    return st
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
@@ -94,7 +254,10 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 4, first_delay: float = 0
     """Run `fn`, retrying connection-level failures (a database briefly unreachable).
 
     Integrity errors and other programming errors are not retried: they would fail again.
+    Inside `quick()`, one retry after at most 0.1 s (the caller cannot wait for more).
     """
+    if _quick.get() is not None:
+        attempts, first_delay = min(attempts, 2), min(first_delay, 0.1)
     delay = first_delay
     for i in range(attempts):
         try:

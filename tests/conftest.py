@@ -55,7 +55,7 @@ def new_test_db(backend: str, directory: Path, *, name: str = "test", init: bool
         admin.dispose()
         url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
         # room for the threads of a running app (HTTP server, lazy listeners, outbox)
-        engine = create_engine(normalise_url(url), pool_pre_ping=True, pool_size=20, max_overflow=20)
+        engine = make_engine(url, pool_size=20, max_overflow=20)
         db = TestDB(engine, url, schema)
     if init:
         init_db(db.engine)

@@ -168,11 +168,12 @@ def test_background_scheduler_builds_the_slack_sender_and_runs_the_desk_jobs(db,
 
 
 def ran_once(sched, timeout: float = 20) -> None:
-    """Wait until the desk job's first run was handed to the executor (its next run is then later)."""
+    """Wait until the desk job's first run was handed to the executor (its next run is then later).
+    The jobs are added once the database answered (at once here)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = sched.get_job(DESK_JOB_ID)
-        if job.next_run_time > datetime.now(timezone.utc) + timedelta(minutes=30):
+        if job and job.next_run_time > datetime.now(timezone.utc) + timedelta(minutes=30):
             return
         time.sleep(0.02)
     raise AssertionError("the desk job did not run")

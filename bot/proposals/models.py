@@ -5,6 +5,7 @@
 - `ProposalNote`    internal staff notes (never shown to the proposer)
 - `Department`      the city's departments proposals are referred to
 - `Challenge`       city challenges (テーマ型提案) companies can answer
+- `ProposalCounter` the last reference number per fiscal year (taken with one upsert … RETURNING)
 - `OutboxMessage`   messages to send (staff-channel posts, proposer notices, nudges), stored in the
                     same transaction as the change that caused them and retried until delivered
 
@@ -83,6 +84,15 @@ class Proposal(SQLModel, table=True):
     nudged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # last stale nudge
     staff_channel: str | None = Field(default=None, max_length=32)   # where the staff card was posted
     staff_ts: str | None = Field(default=None, max_length=32)        # its Slack ts, to update it
+
+
+class ProposalCounter(SQLModel, table=True):
+    """The last `seq` given out per fiscal year: numbers come from one upsert on this row, inside
+    the proposal's transaction (the row stays locked until commit), so they never collide."""
+
+    __tablename__ = "desk_proposal_counter"
+    fiscal_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0
 
 
 class ProposalEvent(SQLModel, table=True):

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from bot.db import session_scope, with_retry
 from bot.proposals import status as st
-from bot.proposals.models import (Challenge, Department, OutboxMessage, Proposal, ProposalEvent,
+from bot.proposals.models import (Challenge, Department, OutboxMessage, Proposal, ProposalCounter, ProposalEvent,
                                   ProposalNote, as_utc, utcnow)
 from bot.proposals.staff import Actor
 from bot.proposals.validation import (ChallengeInput, ValidationFailed, clean_text, validate_challenge,
@@ -190,7 +190,7 @@ def submit(engine: Engine, raw: dict, *, submitter: str, idempotency_key: str, t
             p = s.exec(select(Proposal).where(Proposal.idempotency_key == key)).first()
             return Submission(_view(s, p), False) if p else None
 
-    for attempt in range(8):
+    for attempt in range(3):
         found = with_retry(existing, what="proposal lookup")
         if found:
             return found
@@ -198,7 +198,7 @@ def submit(engine: Engine, raw: dict, *, submitter: str, idempotency_key: str, t
             with session_scope(engine) as s:
                 data = validate_proposal(raw, lang=lang, open_challenge_ids=open_challenge_ids(s, today))
                 fy = fiscal_year_of(today)
-                seq = (s.exec(select(func.max(Proposal.seq)).where(Proposal.fiscal_year == fy)).one() or 0) + 1
+                seq = next_seq(s, fy)
                 p = Proposal(ref=format_ref(fy, seq), fiscal_year=fy, seq=seq, idempotency_key=key,
                              submitter=submitter, team_id=team_id, lang=lang, status=st.RECEIVED,
                              submitted_at=now, submitted_on=today, status_changed_at=now,
@@ -218,10 +218,27 @@ def submit(engine: Engine, raw: dict, *, submitter: str, idempotency_key: str, t
             log.info("proposal %s stored (submitter %s)", view.ref, submitter)
             return Submission(view, True)
         except IntegrityError:
-            # Either the same key won a race (found on the next lap) or two new proposals took
-            # the same number at once (the next lap takes the next number).
-            log.info("proposal insert collided (attempt %d); retrying", attempt + 1)
-    raise RuntimeError("could not allocate a proposal number")
+            # The same key won a race (another process stored it): found on the next lap.
+            log.info("proposal insert collided (attempt %d); looking again", attempt + 1)
+    raise RuntimeError("proposal could not be stored")
+
+
+def next_seq(s: Session, fiscal_year: int) -> int:
+    """The next reference number of `fiscal_year`, from its counter row: one upsert … RETURNING
+    (SQLite ≥ 3.35 and PostgreSQL), in the caller's transaction. The row stays locked until that
+    transaction ends, so concurrent submissions queue for it and never get the same number; a
+    rolled-back submission gives its number back. The first number of a year continues after any
+    proposal already stored (a database from before the counter existed)."""
+    t, pt = ProposalCounter.__table__, Proposal.__table__
+    if s.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    first = select(func.coalesce(func.max(pt.c.seq), 0) + 1).where(pt.c.fiscal_year == fiscal_year)
+    stmt = (upsert(t).values(fiscal_year=fiscal_year, last=first.scalar_subquery())
+            .on_conflict_do_update(index_elements=[t.c.fiscal_year], set_={"last": t.c.last + 1})
+            .returning(t.c.last))
+    return s.execute(stmt).scalar_one()
 
 
 # ---------------------------------------------------------------- read

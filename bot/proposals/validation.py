@@ -65,8 +65,15 @@ def msg(code: str, lang: str = "ja", **kw) -> str:
     return (en if lang == "en" else ja).format(**kw)
 
 
+# What PostgreSQL refuses to store in text (NUL; lone surrogates, e.g. from invalid UTF-8 or a JSON
+# "\ud800", cannot even be encoded) and other control characters nobody types on purpose.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def clean_text(v: object, *, multiline: bool = False) -> str:
-    s = unicodedata.normalize("NFKC", str(v or ""))
+    """NFKC-normalised text that any database stores: the characters in `_UNSTORABLE` removed,
+    line ends unified, and (unless `multiline`) white space folded to single spaces."""
+    s = unicodedata.normalize("NFKC", _UNSTORABLE.sub("", str(v or "")))
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:
         s = " ".join(s.split())

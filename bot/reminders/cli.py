@@ -6,6 +6,8 @@ import json
 import sys
 from datetime import datetime, timedelta
 
+LEASE = timedelta(seconds=20)      # = bot.reminders.delivery.LEASE (not imported: --help stays fast)
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("reminders", help="budget-calendar reminders: preview, run-due, history, subscribers")
@@ -24,8 +26,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--wait", type=float, default=60.0,
                    help="wait up to this many seconds for rows rescheduled after a 429 (default 60)")
-    p.add_argument("--lease-seconds", type=float, default=300.0,
-                   help="how long a claimed row is ours before another process may take it over")
+    p.add_argument("--lease-seconds", type=float, default=LEASE.total_seconds(),
+                   help="how long a claimed row is ours before another process may take it over; "
+                        "renewed while we work (default %(default)g)")
     p.add_argument("--retry-base", type=float, default=2.0, help="first retry delay after a 5xx, seconds")
     p.add_argument("--grace-days", type=float, help="default: REMINDER_GRACE_DAYS (3)")
     p.set_defaults(func=cmd_run_due)

@@ -1,9 +1,13 @@
 """`/desk remind on|off|status`, as plain text (the Slack handler only posts what this returns)."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.db import quick
 
 from bot.fiscal import BudgetCalendar
 from bot.reminders.rules import next_reminders, title, when
@@ -12,6 +16,7 @@ from bot.reminders.subscriptions import get_subscription, subscribe, unsubscribe
 ON = {"on", "subscribe", "start", "オン", "登録", "開始"}
 OFF = {"off", "unsubscribe", "stop", "オフ", "解除", "停止"}
 STATUS = {"status", "", "状態", "確認"}
+log = logging.getLogger(__name__)
 LANGS = {"ja": "ja", "jp": "ja", "japanese": "ja", "日本語": "ja", "en": "en", "english": "en", "英語": "en"}
 
 TEXT = {
@@ -27,6 +32,8 @@ TEXT = {
         "channel": "このチャンネル", "dm": "あなた(DM)",
         "invite": "※ボットがこのチャンネルのメンバーでないと届きません(`/invite @deskbot`)。",
         "ja": "日本語", "en": "英語",
+        "db_away": "⚠️ ただいまデータベースに接続できないため、リマインダーの設定を変更できませんでした(何も変更されていません)。"
+                   "少し時間をおいて、もう一度お試しください。",
     },
     "en": {
         "on": "✅ Budget-calendar reminders are now on for {where} ({lang_name}).",
@@ -41,6 +48,8 @@ TEXT = {
         "channel": "this channel", "dm": "you (DM)",
         "invite": "Note: the bot must be a member of this channel to post here (`/invite @deskbot`).",
         "ja": "Japanese", "en": "English",
+        "db_away": "⚠️ The reminder setting could not be changed just now (the database is not reachable; nothing "
+                   "was changed). Please try again in a moment.",
     },
 }
 
@@ -49,7 +58,18 @@ def remind_command(text: str, *, channel_id: str | None, user_id: str | None, is
                    lang: str = "ja", engine: Engine | None = None, calendar: BudgetCalendar | None = None,
                    now: datetime | None = None) -> str:
     """Handle the words after `/desk remind`. In a DM the user subscribes, elsewhere the channel.
-    `lang` is the language to answer in (and the default language of a new subscription)."""
+    `lang` is the language to answer in (and the default language of a new subscription).
+    With the database away, says so (in that language): nothing was changed."""
+    try:
+        with quick():
+            return _remind(text, channel_id=channel_id, user_id=user_id, is_dm=is_dm, lang=lang, engine=engine,
+                           calendar=calendar, now=now)
+    except SQLAlchemyError as e:
+        log.error("/desk remind: database unavailable (%s); nothing changed", type(e).__name__)
+        return TEXT["en" if lang == "en" else "ja"]["db_away"]
+
+
+def _remind(text: str, *, channel_id, user_id, is_dm, lang, engine, calendar, now) -> str:
     from bot.db import get_engine
     from bot.fiscal import default_calendar
 

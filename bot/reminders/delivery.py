@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT = "deskbot_reminder"   # Slack message metadata type carrying the ledger key
 LOOKBACK = timedelta(days=370)        # how far back run_due looks for reminders never fanned out
+LEASE = timedelta(seconds=20)         # how long claimed rows are ours; renewed every LEASE/4 while we work,
+                                      # so a killed sender's rows are taken over within LEASE
 
 
 # ---------------------------------------------------------------- the sender interface
@@ -211,7 +213,7 @@ class Dispatcher:
     """Sends claimed ledger rows with a few worker threads."""
 
     def __init__(self, engine: Engine, calendar: BudgetCalendar, sender: Sender, *, now: datetime,
-                 grace: timedelta, workers: int = 4, batch: int = 25, lease: timedelta = timedelta(minutes=5),
+                 grace: timedelta, workers: int = 4, batch: int = 25, lease: timedelta = LEASE,
                  retry_base: float = 2.0, name: str = "clock", report: RunReport | None = None):
         self.engine, self.calendar, self.sender = engine, calendar, sender
         self.now, self.grace, self.workers, self.batch = now, grace, workers, batch
@@ -283,29 +285,29 @@ class Dispatcher:
                                 now=self.now, grace=self.grace)
             if not rows:
                 return
-            active = ledger.active_targets(self.engine, [r["target_id"] for r in rows])
-            claimed_at, owned = time.monotonic(), {r["id"] for r in rows}
-            for i, row in enumerate(rows):
-                if time.monotonic() >= stop_at:   # out of time: hand the rest back unsent
-                    for r in rows[i:]:
-                        ledger.mark_retry(self.engine, r, after=timedelta(0), error="run ended",
-                                          uncertain=False, count_attempt=False)
-                    return
-                if time.monotonic() - claimed_at > self.lease.total_seconds() / 3:
-                    # A slow batch: extend the lease before it can run out under us.
-                    owned, claimed_at = ledger.renew(self.engine, row["claimed_by"], self.lease), time.monotonic()
-                if row["id"] not in owned:
-                    log.warning("ledger row %s was taken over by another clock; not sending it", row["id"])
-                    continue
-                try:
-                    if row["target_id"] not in active:
-                        if ledger.mark_cancelled(self.engine, row):
-                            self.report.add("cancelled")
-                    else:
-                        self.deliver(row)
-                except Exception as e:  # noqa: BLE001 — a DB hiccup: the lease will free the row
-                    log.exception("delivering ledger row %s failed", row["id"])
-                    self.report.errors.append(repr(e))
+            with Heartbeat(self.engine, rows[0]["claimed_by"], self.lease, {r["id"] for r in rows}) as hb:
+                self._send_batch(rows, hb, stop_at)
+
+    def _send_batch(self, rows: list[dict], hb: "Heartbeat", stop_at: float) -> None:
+        active = ledger.active_targets(self.engine, [r["target_id"] for r in rows])
+        for i, row in enumerate(rows):
+            if time.monotonic() >= stop_at:   # out of time: hand the rest back unsent
+                for r in rows[i:]:
+                    ledger.mark_retry(self.engine, r, after=timedelta(0), error="run ended",
+                                      uncertain=False, count_attempt=False)
+                return
+            if row["id"] not in hb.owned:
+                log.warning("ledger row %s was taken over by another clock; not sending it", row["id"])
+                continue
+            try:
+                if row["target_id"] not in active:
+                    if ledger.mark_cancelled(self.engine, row):
+                        self.report.add("cancelled")
+                else:
+                    self.deliver(row)
+            except Exception as e:  # noqa: BLE001 — a DB hiccup: the lease will free the row
+                log.exception("delivering ledger row %s failed", row["id"])
+                self.report.errors.append(repr(e))
 
     def run(self, *, max_seconds: float = 240.0, wait_for_retries: float = 0.0) -> RunReport:
         """Send until nothing is claimable. With `wait_for_retries` > 0, also wait for rows
@@ -325,6 +327,32 @@ class Dispatcher:
             if wait > wait_for_retries:
                 return self.report
             time.sleep(max(0.01, min(wait, stop_at - time.monotonic())))
+
+
+class Heartbeat:
+    """Renews a claim's lease every quarter lease while its rows are being sent, however long one
+    send takes (Slack slow to answer); `owned` is what the last renewal kept (a row missing was
+    taken over after a renewal failed for a whole lease: not ours to send any more)."""
+
+    def __init__(self, engine: Engine, token: str, lease: timedelta, ids: set[int]):
+        self.engine, self.token, self.lease, self.owned = engine, token, lease, ids
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{token}", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease.total_seconds() / 4):
+            try:
+                self.owned = ledger.renew(self.engine, self.token, self.lease)
+            except Exception as e:  # noqa: BLE001 — the next beat tries again; the lease has room for three
+                log.warning("reminder lease renewal failed (%s)", type(e).__name__)
 
 
 def _next_attempt(engine: Engine, *, now: datetime, grace: timedelta) -> datetime | None:
@@ -371,7 +399,7 @@ def fan_out_due(engine: Engine, calendar: BudgetCalendar, now: datetime, grace: 
 
 def run_due(now: datetime | None = None, *, engine: Engine | None = None,
             calendar: BudgetCalendar | None = None, sender: Sender | None = None,
-            grace: timedelta | None = None, workers: int = 4, lease: timedelta = timedelta(minutes=5),
+            grace: timedelta | None = None, workers: int = 4, lease: timedelta = LEASE,
             retry_base: float = 2.0, max_seconds: float = 240.0, wait_for_retries: float = 0.0,
             name: str = "clock", staff_channel: str | None = None) -> RunReport:
     """Fan out and deliver everything due at `now` (default: the current time). Idempotent and

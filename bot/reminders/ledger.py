@@ -14,8 +14,9 @@ restart. A row moves
 
 Claiming: in one transaction, pick up to a batch of claimable ids (PostgreSQL: FOR UPDATE SKIP
 LOCKED) and UPDATE them to `sending` only WHERE they are still claimable; two processes never
-own the same row. The owner holds a lease (default 5 min, renewed on slow batches). A `sending`
-row whose lease ran out (its process was killed) is claimed again and marked `uncertain`.
+own the same row. The owner holds a lease (default 20 s), which a heartbeat renews every quarter
+lease while it sends (`delivery.Heartbeat`). A `sending` row whose lease ran out (its process was
+killed) is claimed again, within a lease, and marked `uncertain`.
 
 The guarantee (at-least-once, with the duplicate window closed wherever Slack lets us look):
 every message carries its ledger key in Slack message metadata. Before an `uncertain` row is

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -32,12 +34,14 @@ _DEFAULT = object()     # "build the outbox sender from the settings"
 
 def _tick(settings, sender, engine) -> None:
     from bot.fiscal import calendar_for
-    from bot.reminders.delivery import run_due
+    from bot.reminders.delivery import LEASE, run_due
 
     try:   # the calendar is re-read when its file changes
+        # waiting for retries includes leases running out: a killed clock's rows are sent within a lease
         report = run_due(engine=engine, calendar=calendar_for(settings), sender=sender, name="clock",
                          grace=timedelta(days=settings.reminder_grace_days),
-                         staff_channel=settings.desk_staff_channel, max_seconds=50.0)
+                         staff_channel=settings.desk_staff_channel, max_seconds=50.0,
+                         wait_for_retries=LEASE.total_seconds() + 5)
     except Exception:  # noqa: BLE001 — keep the clock alive; the next tick tries again
         log.exception("reminders: run_due failed")
         return
@@ -111,14 +115,14 @@ def _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_secon
 
 
 def _prepare(settings, sender, engine, outbox_sender):
+    """Settings, senders and the engine; the database is waited for by the callers (it may be away)."""
     from bot.config import get_settings
-    from bot.db import get_engine, init_db, with_retry
+    from bot.db import get_engine
     from bot.proposals.outbox import default_sender as default_outbox_sender
     from bot.reminders.delivery import default_sender
 
     settings = settings or get_settings()
     engine = engine or get_engine(settings.database_url)
-    with_retry(lambda: init_db(engine), what="init_db")
     if outbox_sender is _DEFAULT:
         outbox_sender = default_outbox_sender(settings)
         if outbox_sender is None:
@@ -131,28 +135,43 @@ def start_background_scheduler(settings=None, sender=None, *, engine=None, outbo
     """Run the clock inside this process (console, Socket Mode). Returns the started scheduler;
     call `.shutdown()` on exit. `outbox_sender`: how proposal messages are posted (default: Slack
     from the settings, or none without a bot token)."""
+    from bot.db import wait_for_database
+
     settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender)
     scheduler = BackgroundScheduler(timezone=settings.timezone)
-    _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_seconds)
     scheduler.start()
+
+    def when_ready():             # the database may be away: the jobs start once it answers
+        if wait_for_database(engine, what="clock", stop=stopped) and scheduler.running:
+            _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_seconds)
+
+    stopped = threading.Event()
+    scheduler.add_listener(lambda _event: stopped.set(), EVENT_SCHEDULER_SHUTDOWN)
+    threading.Thread(target=when_ready, name="clock-wait-for-database", daemon=True).start()
     return scheduler
 
 
 def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT,
               interval_seconds: float = 60.0) -> None:
     """`deskbot clock`: block, waking the jobs every minute, until SIGTERM/SIGINT."""
+    from bot.db import wait_for_database
+
     settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender)
     scheduler = BlockingScheduler(timezone=settings.timezone)
-    _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_seconds)
+    stopped = threading.Event()
 
     def stop(signum, _frame):
         log.info("clock: signal %s, stopping (rows being sent are retried by the next clock)", signum)
+        stopped.set()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         else:                        # the signal came before the scheduler was running
             raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    if not wait_for_database(engine, what="clock", stop=stopped):    # started while the database is away
+        return
+    _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_seconds)
     log.info("clock: reminders every %gs (%s)", interval_seconds, settings.timezone)   # and the desk's jobs
     try:
         scheduler.start()

@@ -127,13 +127,10 @@ def handoff(body, client, context):
         notes.append(f"<{link}|{t('handoff_link', 'ja')}>")
     if notes:
         blocks.append(context_block(" · ".join(notes + [f"lang {lang}"])))
-    delivered = post(client, channel=staff, text=f"{head}\n{clip(question, 2000)}",
+    delivered = post(client, channel=staff, text=f"{head}\n{escape(clip(question, 2000))}",
                      blocks=[b.to_dict() for b in blocks], what="hand-off")
-    if claimed:
-        try:                                   # after a failure, a second click may try again
-            (finish_event if delivered else release_event)(deps.db, key)
-        except Exception as e:  # noqa: BLE001
-            log.error("hand-off: could not record the outcome (%s)", type(e).__name__)
+    if claimed is not False:                   # after a failure, a second click may try again
+        (finish_event if delivered else release_event)(deps.db, key)
     respond_to(url, text=t("handoff_done" if delivered else "post_failed", lang), what="hand-off")
 
 

@@ -15,7 +15,7 @@ from slack_bolt import App
 from bot.proposals import status as st
 from bot.proposals.service import Conflict, NotFound, change_status, departments, get_proposal
 from handlers.actions.common import ack_now as _ack, first_action as _action, open_modal
-from handlers.blocks import A_PROPOSE, section, unpack
+from handlers.blocks import A_PROPOSE, escape, section, unpack
 from handlers.deps import deps_of
 from handlers.send import reason, respond_to
 from handlers.views.proposal import (A_ADD_CHALLENGE, A_ASSIGN, A_NOTE, A_STATUS, _modal, actor_of,
@@ -32,9 +32,9 @@ def _user(body: dict) -> str:
 def _tell(client, body: dict, text: str, lang: str = "ja") -> None:
     """An ephemeral reply to the clicker: via response_url, or (App Home, modals) a small modal."""
     if body.get("response_url"):
-        respond_to(body["response_url"], text=text, what="proposal action")
+        respond_to(body["response_url"], text=escape(text), what="proposal action")
         return
-    open_modal(client, body, _modal("公民連携デスク" if lang != "en" else "Partnership desk", [section(text)], lang))
+    open_modal(client, body, _modal("公民連携デスク" if lang != "en" else "Partnership desk", [section(escape(text))], lang))
 
 
 def propose(body, client, context):

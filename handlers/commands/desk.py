@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 from slack_bolt import App
 
+from bot.db import quick
 from handlers.blocks import message_payload
 from handlers.deps import Deps, deps_of
 from handlers.send import respond_to
@@ -156,7 +157,8 @@ subcommand("propose", placeholder=True)(_coming_soon("propose"))
 
 def ask(call: Call) -> Out:
     """`/desk QUESTION`: the answer engine, rendered as Block Kit."""
-    reply = call.deps.desk.answer(call.args, asker=call.user_id, place=call.channel_id, surface="slack-command")
+    with quick():            # its database work (the question log) waits seconds at most
+        reply = call.deps.desk.answer(call.args, asker=call.user_id, place=call.channel_id, surface="slack-command")
     if reply.kind in ("decline", "invalid") and re.fullmatch(r"[a-z][a-z-]*", call.args):
         return help_out(call, note=t("unknown_sub", call.lang, name=call.args))   # a mistyped sub-command, most likely
     text, blocks = message_payload(reply)

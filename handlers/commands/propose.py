@@ -14,6 +14,7 @@ from bot.proposals import status as st
 from bot.proposals.service import NotFound, get_proposal, list_challenges, list_proposals, my_proposals, parse_filter
 from bot.proposals.staff import NotStaff
 from bot.proposals.text import one_line
+from handlers.blocks import escape
 from handlers.commands.desk import Call, Out, subcommand
 from handlers.send import reason
 from handlers.views.proposal import (actor_of, challenges_message, detail_blocks, list_blocks, not_staff_text,
@@ -41,7 +42,7 @@ def mine(call: Call) -> Out:
     if not views:
         return Out("まだ提案はありません。`/desk propose` から送れます。" if call.lang != "en" else
                    "You have no proposals yet. Send one with `/desk propose`.")
-    return Out("\n".join(one_line(v, call.lang) for v in views)[:3000], list_blocks(views, title, call.lang))
+    return Out(escape("\n".join(one_line(v, call.lang) for v in views)[:3000]), list_blocks(views, title, call.lang))
 
 
 @subcommand("proposal", slow=True, summary={"ja": "提案の詳細と経過(受付番号を指定)", "en": "one proposal with its history (give its number)"})
@@ -56,9 +57,9 @@ def one(call: Call) -> Out:
     try:
         v = get_proposal(call.deps.db, ref, actor)
     except NotFound:
-        return Out(s("not_found", lang, ref=ref))
+        return Out(s("not_found", lang, ref=escape(ref)))
     lang = "ja" if actor.is_staff else (v.lang if call.args.strip() == ref else lang)
-    return Out(one_line(v, lang), detail_blocks(v, lang, staff=actor.is_staff))
+    return Out(escape(one_line(v, lang)), detail_blocks(v, lang, staff=actor.is_staff))
 
 
 @subcommand("proposals", slow=True, summary={"ja": "提案の一覧(職員のみ。状況名やキーワードで絞り込み)",
@@ -70,7 +71,7 @@ def listing(call: Call) -> Out:
         views = list_proposals(call.deps.db, actor, status=status, keyword=keyword)
     except NotStaff:
         return Out(not_staff_text(call.lang))
-    what = st.label(status) if status else (f"「{keyword}」" if keyword else "すべて")
+    what = st.label(status) if status else (f"「{escape(keyword)}」" if keyword else "すべて")
     title = f"提案一覧: {what}({len(views)}件)"
     return Out(title, list_blocks(views, title, "ja"))
 

@@ -16,6 +16,7 @@ import re
 
 from slack_bolt import App
 
+from bot.db import quick
 from bot.dedupe import claim_event, finish_event, release_event
 from handlers.deps import Deps, deps_of
 from handlers.send import post_reply
@@ -53,8 +54,8 @@ def answer_event(deps: Deps, body: dict, event: dict, client, *, surface: str, t
     try:
         claimed = claim_event(deps.db, event_id)
     except Exception as e:  # noqa: BLE001
-        # The database is away even after retries. Answering risks a duplicate if Slack also
-        # redelivers; not answering would lose the question for sure. Answer.
+        # The database is away (the claim gave up within seconds). Answering risks a duplicate if
+        # Slack also redelivers; not answering would lose the question for sure. Answer.
         log.error("event %s: exactly-once check unavailable (%s); answering anyway", event_id, type(e).__name__)
         claimed = None
     if claimed is False:
@@ -63,15 +64,13 @@ def answer_event(deps: Deps, body: dict, event: dict, client, *, surface: str, t
     channel, question = event["channel"], question_of(event.get("text"))
     reply = None
     try:
-        reply = deps.desk.answer(question, asker=event.get("user"), place=channel, surface=surface)
+        with quick():        # the answer's own database work (the question log) waits seconds at most
+            reply = deps.desk.answer(question, asker=event.get("user"), place=channel, surface=surface)
     except Exception:  # noqa: BLE001 — the user still gets the error notice below
         log.exception("answering event %s failed", event_id)
     delivered = post_reply(client, reply, channel=channel, thread_ts=thread_ts, lang=ui_lang(question))
-    if claimed:
-        try:
-            (finish_event if delivered else release_event)(deps.db, event_id)
-        except Exception as e:  # noqa: BLE001 — the claim expires by its lease anyway
-            log.error("event %s: could not record the outcome (%s)", event_id, type(e).__name__)
+    if claimed is not False:      # None: answered without a claim; recorded once the database is back
+        (finish_event if delivered else release_event)(deps.db, event_id)
 
 
 def _ack(ack):

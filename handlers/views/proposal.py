@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (ActionsBlock, Block, ConfirmObject, DatePic
                                      RadioButtonsElement, StaticSelectElement)
 from slack_sdk.models.views import View
 
+from bot.db import quick
 from bot.proposals import status as st
 from bot.proposals.advice import timing_advice
 from bot.proposals.outbox import Outgoing, Posted, deliver_outbox, run_outbox_job
@@ -95,6 +96,9 @@ S = {
     "dept_new": ("または新しい担当課名", "or type a new one"),
     "dept_missing": ("担当課を選ぶか入力してください", "Pick or type a department"),
     "saved": ("保存しました", "Saved"),
+    "not_saved": ("ただいま一時的に保存できませんでした。入力内容はそのまま残っています。少し時間をおいて、もう一度「送信」を押してください。",
+                  "Your proposal could not be saved just now. What you typed is still here: please press "
+                  "Submit again in a moment."),
 }
 
 
@@ -227,19 +231,30 @@ def submit_proposal(ack, body, client, context):
     lang = unpack(view.get("private_metadata")).get("l") or "ja"
     user = (body.get("user") or {}).get("id", "")
     key = f"slack-view:{view.get('id')}"
+    present = set(((view.get("state") or {}).get("values") or {}))
     try:
-        sub = submit(deps.db, form_values(view), submitter=user, idempotency_key=key,
-                     team_id=(body.get("team") or {}).get("id"), lang=lang)
+        with quick():        # Slack waits 3 s for this ack: a database that is away fails fast
+            sub = submit(deps.db, form_values(view), submitter=user, idempotency_key=key,
+                         team_id=(body.get("team") or {}).get("id"), lang=lang)
     except ValidationFailed as e:
-        present = set(((view.get("state") or {}).get("values") or {}))
         errors = {k: v for k, v in e.errors.items() if k in present} or {"title": next(iter(e.errors.values()))}
         ack(response_action="errors", errors=errors)
+        return
+    except Exception:  # noqa: BLE001 — database away (or a bug): keep the form and what was typed
+        log.exception("proposal from %s not stored; the form stays open with its input", user)
+        ack(response_action="errors", errors={"title" if "title" in present else next(iter(present), "title"):
+                                              s("not_saved", lang)})
         return
     v = sub.proposal
     if sub.created:
         # One quick try, so the receipt can tell the truth; a failure stays in the outbox.
-        deliver_outbox(deps.db, SlackOutboxSender(quick_client(client), deps.settings.desk_staff_channel), proposal_id=v.id, kinds=("staff_new",))
-        v = get_by_id(deps.db, v.id) or v
+        try:
+            with quick():
+                deliver_outbox(deps.db, SlackOutboxSender(quick_client(client), deps.settings.desk_staff_channel),
+                               proposal_id=v.id, kinds=("staff_new",))
+                v = get_by_id(deps.db, v.id) or v
+        except Exception as e:  # noqa: BLE001 — stored; the outbox posts it later
+            log.warning("proposal %s: quick staff post skipped (%s)", v.ref, type(e).__name__)
     ack(response_action="update", view=receipt_view(v, lang, staff_notified=v.staff_ts is not None))
 
 
@@ -367,13 +382,13 @@ def staff_card(v: ProposalView) -> tuple[str, list[dict]]:
     """The staff channel's message for a proposal, with the triage buttons (kept current)."""
     notes = f" · メモ {len(v.notes)}件" if v.notes else ""
     blocks: list[Block] = [
-        header(f"📨 {v.ref} {v.title}"),
+        header(f"📨 {v.ref} {escape(v.title)}"),
         section(_fields(v)),
         section(escape(clip(v.summary, 2900))),
         context(f"受付 {when(v.submitted_at)} · 提出者 <@{v.submitter}> · 状況更新 {when(v.status_changed_at)}{notes}"),
     ]
     blocks.append(triage_actions(v))
-    return f"新しい提案 {v.ref}: {v.organisation}「{v.title}」({st.label(v.status)})", [b.to_dict() for b in blocks]
+    return escape(f"新しい提案 {v.ref}: {v.organisation}「{v.title}」({st.label(v.status)})"), [b.to_dict() for b in blocks]
 
 
 def triage_actions(v: ProposalView) -> ActionsBlock:
@@ -392,7 +407,7 @@ def triage_actions(v: ProposalView) -> ActionsBlock:
 
 
 def detail_blocks(v: ProposalView, lang: str, *, staff: bool) -> list[dict]:
-    blocks: list[Block] = [header(f"{v.ref} {v.title}"), section(_fields(v, lang)),
+    blocks: list[Block] = [header(f"{v.ref} {escape(v.title)}"), section(_fields(v, lang)),
                            section(escape(clip(v.summary, 2900)))]
     lines = []
     for e in v.events:
@@ -498,15 +513,15 @@ class SlackOutboxSender:
             return None
         if msg.kind == "proposer_receipt" and v and msg.target:
             advice = timing_advice(v.submitted_on, v.needs_budget, v.lang)
-            text = receipt_text(v, advice.text, staff_notified=v.staff_ts is not None)
-            self.client.chat_postMessage(channel=msg.target, text=text, blocks=[section(escape(p)).to_dict()
+            text = escape(receipt_text(v, advice.text, staff_notified=v.staff_ts is not None))
+            self.client.chat_postMessage(channel=msg.target, text=text, blocks=[section(p).to_dict()
                                          for p in text.split("\n\n") if p.strip()][:40])
             return None
         if msg.kind == "proposer_status" and v and msg.target:
-            text = status_notice(v, msg.payload.get("old", ""), msg.payload.get("new", v.status))
+            text = escape(status_notice(v, msg.payload.get("old", ""), msg.payload.get("new", v.status)))
             more = ("Details: `/desk proposal {ref}`" if v.lang == "en" else "詳しくは `/desk proposal {ref}`").format(ref=v.ref)
             self.client.chat_postMessage(channel=msg.target, text=text,
-                                         blocks=[section(escape(text)).to_dict(), context(more).to_dict()])
+                                         blocks=[section(text).to_dict(), context(more).to_dict()])
             return None
         if msg.kind == "staff_nudge":
             days = msg.payload.get("days")

@@ -6,11 +6,14 @@ import logging
 from slack_bolt import App
 from slack_sdk.models.blocks import ActionsBlock
 
+from bot.db import quick
+from bot.reminders.command import TEXT as COMMAND_TEXT
 from bot.reminders.subscriptions import is_subscribed, subscribe, unsubscribe
+from handlers.actions.common import open_modal
 from handlers.blocks import button, divider, pack, section, unpack
 from handlers.deps import deps_of
 from handlers.send import reason
-from handlers.views.screens import home_section, home_view
+from handlers.views.screens import home_section, home_view, modal
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +54,17 @@ def toggle(body, client, context):
     lang = data.get("l") or "ja"
     if not user:
         return
-    if data.get("on"):
-        subscribe(deps.db, user, kind="user", lang=lang, by=user)
-    else:
-        unsubscribe(deps.db, user, by=user)
+    try:
+        with quick():
+            if data.get("on"):
+                subscribe(deps.db, user, kind="user", lang=lang, by=user)
+            else:
+                unsubscribe(deps.db, user, by=user)
+    except Exception as e:  # noqa: BLE001 — database away: say so, in their language; nothing changed
+        log.error("reminder toggle for %s not saved: %s", user, type(e).__name__)
+        t = "en" if lang == "en" else "ja"
+        open_modal(client, body, modal(TEXT[t]["title"].strip("*🔔 "), [section(COMMAND_TEXT[t]["db_away"])], lang))
+        return
     try:
         client.views_publish(user_id=user, view=home_view(deps, user, lang))
     except Exception as e:  # noqa: BLE001 — the change is saved; the tab redraws next time it opens
