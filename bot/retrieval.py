@@ -139,13 +139,15 @@ class Retriever:
             sims[own] = -1.0
         whole = sims[:, 0]
         best = sims.max(axis=1) if sims.shape[1] > 1 else whole
-        lens_n, lens_b = bs - ns, de - bs
-        # Rows are laid out doc by doc (names, then body): each group is one run, so a per-doc
-        # maximum is one reduceat over the run starts.
-        offs = np.concatenate(([0], np.cumsum(lens_n + lens_b)[:-1]))
+        lens_n = bs - ns
+        # Rows are laid out doc by doc (names, then body), each group at least one row: a per-doc,
+        # per-group maximum is one reduceat over the interleaved group starts.
+        offs = np.concatenate(([0], np.cumsum(de - ns)[:-1]))
+        starts = np.empty(2 * len(offs), dtype=np.int64)
+        starts[0::2], starts[1::2] = offs, offs + lens_n
         self._last_rows = best       # per-row similarities, for the candidates' k-nearest vote
-        return (np.maximum.reduceat(best, offs), np.maximum.reduceat(best, offs + lens_n),
-                np.maximum.reduceat(whole, offs))
+        per_group = np.maximum.reduceat(best, starts)
+        return per_group[0::2], per_group[1::2], np.maximum.reduceat(whole, starts)[0::2]
 
     def retrieve(self, question: str) -> Retrieval:
         segments = _segments(question)

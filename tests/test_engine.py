@@ -270,3 +270,20 @@ def test_the_memory_mapped_model_encodes_like_the_wheel(tmp_path):
     ref = USE(threads=1).encode(texts)
     assert (first * ref).sum(axis=1).min() > 0.9999
     assert (cached * ref).sum(axis=1).min() > 0.9999
+
+
+def test_semantic_maxima_are_per_entry_and_per_field(desk):
+    """Each entry's best cosine over its own names/questions and over its own answer paragraphs,
+    exactly as a direct computation gives, for all entries and for a subset of them."""
+    import numpy as np
+
+    r = desk.retriever
+    q = r.encoder.encode(["市の体育館に会社の名前を付けたい"])
+    sem_q, sem_b, _ = r._sem_for(q, None)
+    sims = r.vectors @ q[0]
+    for i in range(r.n):
+        assert abs(sims[r.name_start[i]:r.body_start[i]].max() - sem_q[i]) < 1e-5, i
+        assert abs(sims[r.body_start[i]:r.doc_end[i]].max() - sem_b[i]) < 1e-5, i
+    ids = np.array([3, 77, 12])
+    sub_q, sub_b, _ = r._sem_for(q, ids)
+    assert np.allclose(sub_q, sem_q[ids]) and np.allclose(sub_b, sem_b[ids])
