@@ -228,6 +228,25 @@ def wait_for_database(engine: Engine, *, prepare: Callable[[Engine], object] = i
         return True
 
 
+def ensure_database(engine: Engine) -> bool:
+    """Set the database up now if it answers (a few quick retries); else keep trying in a
+    background thread and return False, so a process that answers questions starts while the
+    database is away (answers are still given; the question log keeps its rows until it returns).
+    `database_status` tells a health check which it is."""
+    try:
+        with_retry(lambda: init_db(engine), attempts=2, what="database set-up")
+        _ready[id(engine)] = {"ready": True, "error": None, "waiting_seconds": 0}
+        return True
+    except (OperationalError, DBAPIError) as e:
+        if isinstance(e, DBAPIError) and not (e.connection_invalidated or isinstance(e, OperationalError)):
+            raise
+        log.warning("database not reachable at start (%s); answering anyway and waiting for it",
+                    type(getattr(e, "orig", None) or e).__name__)
+        threading.Thread(target=wait_for_database, args=(engine,), kwargs={"what": "deskbot"},
+                         daemon=True, name="deskbot-wait-db").start()
+        return False
+
+
 def database_status(engine: Engine) -> dict:
     """For a health check: `ready` (set up, per the last `wait_for_database`), `stalled` (a call
     timed out in the last few seconds: answer-path calls fail fast), `error` (the last one seen)."""

@@ -30,7 +30,7 @@ from bot import conversation as C
 from bot import facts
 from bot import text as T
 from bot.config import Settings, get_settings
-from bot.db import get_engine, init_db, session_scope, with_retry
+from bot.db import ensure_database, get_engine, session_scope, with_retry
 from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, ranker_vector
 from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
 from bot.matching import IndexDoc, Synonyms
@@ -171,7 +171,7 @@ class Desk:
         kb = load_knowledge(settings.knowledge_dir)
         if engine is None:
             engine = get_engine(settings.database_url)
-        with_retry(lambda: init_db(engine), what="database set-up")
+        ensure_database(engine)
         desk = cls(kb, engine=engine, cache_dir=settings.cache_dir)
         desk.settings = settings
         atexit.register(desk.flush_logs_quietly)

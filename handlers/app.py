@@ -32,7 +32,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings, get_settings
-from bot.db import get_engine, init_db, with_retry
+from bot.db import ensure_database, get_engine
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
     settings = settings or get_settings()
     client = client or build_client(settings)
     db = db or getattr(desk, "engine", None) or get_engine(settings.database_url)
-    with_retry(lambda: init_db(db), what="database set-up")
+    ensure_database(db)
     executor = AckFirstExecutor(LISTENER_THREADS, thread_name_prefix="deskbot-listener")
     _quiet_token_warning()
     app = App(
@@ -178,6 +178,7 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
 
     register(app)
     app.deskbot_executor = executor          # drained on shutdown (see drain())
+    app.deskbot_db = db                      # /healthz reports its status
     app.deskbot_deps = deps                  # its engines are renewed after a fork (after_fork())
     return app
 

@@ -41,9 +41,13 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
+    from bot.config import get_settings
+    from bot.logsafe import install, settings_secrets
     from handlers.gunicorn_worker import quiet_timeouts
 
     quiet_timeouts(worker.log.error_log)
+    # gunicorn's own handlers get the same redaction as the CLI's (no token or response_url).
+    install(worker.log.error_log.handlers, settings_secrets(get_settings()))
 
 
 def worker_exit(server, worker):

@@ -38,6 +38,19 @@ CONF_FILE = Path(__file__).with_name("gunicorn_conf.py")
 _TEXT = {"content-type": ["text/plain; charset=utf-8"]}
 
 
+def health_text(engine) -> str:
+    """ "ok", and the database's state on a second line: the web process answers questions while
+    the database is away (200 either way), but an operator should see it."""
+    if engine is None:
+        return "ok"
+    from bot.db import database_status
+
+    st = database_status(engine)
+    state = "stalled" if st.get("stalled") else "ready" if st.get("ready") else \
+        "waiting" if st.get("ready") is False else "unknown"
+    return f"ok\ndatabase: {state}"
+
+
 class SlackWSGI(SlackRequestHandler):
     """Bolt's WSGI adapter, verifying the signature before Bolt parses the body."""
 
@@ -57,7 +70,7 @@ class SlackWSGI(SlackRequestHandler):
 
     def _respond(self, request: WsgiHttpRequest) -> tuple[int, dict, str]:
         if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
-            return 200, _TEXT, "ok"
+            return 200, _TEXT, health_text(getattr(self.app, "deskbot_db", None))
         if request.path != self.path or request.method != "POST":
             return 404, _TEXT, "not found"
         env = request.environ

@@ -11,7 +11,7 @@ from conftest import SECRET, event_body, mention, sign_headers
 
 
 def test_healthz_and_unknown_paths(running):
-    assert running.get("/healthz") == (200, "ok")
+    assert running.get("/healthz") == (200, "ok\ndatabase: ready")
     assert running.get("/nope")[0] == 404
     assert running.post("{}", content_type="application/json", path="/elsewhere")[0] == 404
 
@@ -53,7 +53,7 @@ def test_malformed_payloads_are_logged_and_refused_without_crashing(running, stu
                         ("payload=" + json.dumps({"type": "block_actions", "user": {"id": "U1"}}), "application/x-www-form-urlencoded")]:
         status, _ = running.post(body, content_type=ctype)
         assert status < 500, body
-    assert running.get("/healthz") == (200, "ok")          # still serving
+    assert running.get("/healthz")[0] == 200 and running.get("/healthz")[1].startswith("ok")          # still serving
     stub.settle()
     assert stub.of("chat.postMessage") == []
 
@@ -62,7 +62,7 @@ def test_oversized_body_is_refused_before_it_is_read(running):
     h = {"Content-Type": "application/json", "Content-Length": "1100000"}
     assert running.request("POST", "/slack/events", b"", h)[0] == 413     # the body is never read
     assert running.request("POST", "/slack/events", b"", {**h, "Content-Length": "abc"})[0] == 400
-    assert running.get("/healthz") == (200, "ok")
+    assert running.get("/healthz")[0] == 200 and running.get("/healthz")[1].startswith("ok")
 
 
 def test_unsigned_junk_gets_401_before_any_parsing(running, stub, caplog):
@@ -85,7 +85,7 @@ def test_unsigned_junk_gets_401_before_any_parsing(running, stub, caplog):
     assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
     # the same nested body, validly signed: refused as malformed, not a 500
     assert running.post(deep, content_type="application/json")[0] == 400
-    assert running.get("/healthz") == (200, "ok")
+    assert running.get("/healthz")[0] == 200 and running.get("/healthz")[1].startswith("ok")
     stub.settle()
     assert stub.of("chat.postMessage") == []
 
@@ -106,7 +106,7 @@ def test_a_signed_event_that_is_not_an_object_does_not_crash_the_error_handler(r
     assert not any("Error in" in r.getMessage() and "error handler" in r.getMessage() for r in errors), caplog.text
     assert not any(isinstance(r.exc_info[1] if r.exc_info else None, AttributeError) and r.name == "handlers.bolt"
                    and "_on_error" in (r.exc_text or "") for r in errors)
-    assert running.get("/healthz") == (200, "ok")
+    assert running.get("/healthz")[0] == 200 and running.get("/healthz")[1].startswith("ok")
     stub.settle()
     assert stub.of("chat.postMessage") == []
 
