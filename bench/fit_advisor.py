@@ -168,13 +168,19 @@ def main() -> int:
     Cn = max(CS, key=lambda C: (n_cv[C][0], -C))
     near_at = n_cv[Cn][1]
     ch_at = challenge_threshold(pc, dev, c_ids)
+    # Proposals "alike" (the staff card, bot/proposals/connections.py): more similar than 99% of the
+    # pairs of different ideas in our set (their whole-text vectors).
+    W = np.vstack([advisor.index.encode(advisor.clean(it["text"])).q[0] for it in dev])
+    cross = (W @ W.T)[np.triu_indices(len(dev), 1)]
+    similar_at = round(float(np.quantile(cross, 0.99)), 4)
 
     print(f"development ideas: {len(dev)} (held back, not used: {len(ideas.load('held'))})")
     print("method C → cross-validated top-3 hit: " + ", ".join(f"{C}: {v[0]:.1%}" for C, v in m_cv.items()))
     print("case   C → cross-validated top-5 hit (always listing five): "
           + ", ".join(f"{C}: {v[0]:.1%}" for C, v in c_cv.items()))
     print("near   C → cross-validated precedent judged right: " + ", ".join(f"{C}: {v[0]:.1%}" for C, v in n_cv.items()))
-    print(f"chosen: method C={Cm}, case C={Cc}, near C={Cn}, near_at={near_at:.3f}, challenge_at={ch_at:.3f}")
+    print(f"chosen: method C={Cm}, case C={Cc}, near C={Cn}, near_at={near_at:.3f}, challenge_at={ch_at:.3f}, "
+          f"similar_at={similar_at:.3f}")
 
     mm = fit_lr(Xm, ym, Cm, nm)
     k = len(METHOD_FEATURES)
@@ -183,7 +189,8 @@ def main() -> int:
     prior = {i: round(float(c), 4) for i, c in zip(m_ids, mm.coef[k:])}
     model = AdvisorModel(method, prior, fit_lr(Xc, yc, Cc), fit_lr(Xn, yn, Cn), near_at, ch_at,
                          {"dev_ideas": len(dev), "method_C": Cm, "case_C": Cc, "near_C": Cn,
-                          "cv_method_top3": round(m_cv[Cm][0], 4), "cv_case_top5": round(n_cv[Cn][0], 4)})
+                          "cv_method_top3": round(m_cv[Cm][0], 4), "cv_case_top5": round(n_cv[Cn][0], 4),
+                          "similar_at": similar_at})
     for name, names, lr in (("method", METHOD_FEATURES, model.method), ("case", CASE_FEATURES, model.case),
                             ("near", NEAR_FEATURES, model.near)):
         print(f"{name} weights: " + ", ".join(f"{f}={c:+.2f}" for f, c in zip(names, lr.coef)))

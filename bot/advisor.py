@@ -69,6 +69,14 @@ BUDGET_WORDS = {"no": {"ja": "市の新たな予算は不要", "en": "needs no n
                 "yes": {"ja": "市の新たな予算が必要", "en": "needs new city budget"}}
 
 
+_EMOJI_CODE = __import__("re").compile(r":[a-z0-9_+'-]+:", __import__("re").I)
+
+
+def _plain(text: str) -> str:
+    """Slack markup as a person reads it, without emoji codes such as :tada: (no words there)."""
+    return _EMOJI_CODE.sub(" ", T.slack_plain(text))
+
+
 # ---- the result ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ class ChallengeAdvice:
 @dataclass(frozen=True)
 class IdeaResult:
     kind: str                    # advice | invalid
-    idea: str                    # the idea as the advisor read it (cleaned)
+    idea: str                    # the idea as given (line breaks kept; see Advisor.as_given)
     lang: str
     message: str                 # the intro line, or what was wrong with the input
     methods: tuple[MethodAdvice, ...] = ()
@@ -254,9 +262,20 @@ class Advisor:
     # -- input --
     @staticmethod
     def clean(text: str) -> str:
-        """The idea as matched: Slack markup, greetings and closings stripped."""
-        core, _ = T.strip_pleasantries(T.slack_plain(T.clean(text if isinstance(text, str) else "")))
+        """The idea as matched: Slack markup and emoji codes (:tada:), greetings and closings stripped."""
+        core, _ = T.strip_pleasantries(_plain(T.clean(text if isinstance(text, str) else "")))
         return core
+
+    @staticmethod
+    def as_given(text: str) -> str:
+        """The idea as the person wrote it (NFKC, line breaks kept, other control characters
+        dropped): what is logged, shown back and pre-filled into a proposal."""
+        import re
+        import unicodedata
+
+        t = unicodedata.normalize("NFKC", text if isinstance(text, str) else "").replace("\r\n", "\n")
+        t = re.sub(r"[\ud800-\udfff]", "\ufffd", t)
+        return re.sub(r"[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]", " ", t).strip()
 
     def _invalid(self, key: str, idea: str, lang: str, **fmt) -> IdeaResult:
         return IdeaResult("invalid", idea[:200], lang, MESSAGES[key][lang].format(**fmt))
@@ -271,7 +290,7 @@ class Advisor:
             return self._invalid("too_long", q, lang, n=len(q), max=MAX_IDEA_CHARS)
         if not T.has_words(T.fold(q[: T.MATCH_CHARS])):
             return self._invalid("no_words", q, lang)
-        core, pleasantry = T.strip_pleasantries(T.slack_plain(q))
+        core, pleasantry = T.strip_pleasantries(_plain(q))
         if not core:
             return self._invalid("greeting" if pleasantry else "no_words", q, lang)
         if not T.has_words(T.fold(core[: T.MATCH_CHARS])):
@@ -292,6 +311,9 @@ class Advisor:
             if challenges is None:
                 challenges = self._open_challenges(on)
             result = self._advise(checked, lang, on or self.today(), challenges)
+            from dataclasses import replace
+
+            result = replace(result, idea=self.as_given(text)[:MAX_IDEA_CHARS])
         if log and self.desk.log_questions:
             result = self._log(result, asker=asker, place=place, surface=surface)
         return result
@@ -472,6 +494,24 @@ class Advisor:
             reply = Reply("invalid", r.idea, r.lang, r.message)
         logged = self.desk.log_reply(reply, T.fold(r.idea[: T.MATCH_CHARS]), surface=surface, asker=asker, place=place)
         return replace(r, log_id=logged.log_id)
+
+
+# The proposal form's method choices (bot/proposals/validation.METHODS) by the entry that explains
+# each; PPP shares the PFI/PPP choice.
+def _choice_of_entry() -> dict[str, str]:
+    from bot.proposals.validation import METHODS
+
+    out = {c.entry_id: k for k, c in METHODS.items() if c.entry_id}
+    if "pfi_ppp" in METHODS:
+        out.setdefault("ppp", "pfi_ppp")
+    return out
+
+
+def method_choice(method_ids: list[str]) -> str:
+    """The proposal form's method for advised methods (best first): the first that the form
+    offers, else "unsure"."""
+    choices = _choice_of_entry()
+    return next((choices[m] for m in method_ids if m in choices), "unsure")
 
 
 _advisors: dict[int, Advisor] = {}
