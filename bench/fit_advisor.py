@@ -12,8 +12,9 @@ Two logistic regressions over the similarity features of bot/advisor_features.py
           predictions to maximise the share of ideas judged right (a fitting precedent among the
           first five, or "no close precedent" when none fits).
 The method scorer also learns each method's base rate (one-hot identities: how often desk
-officers name it). A city challenge is shown when the case scorer gives it at least the
-probability from which half of the out-of-fold precedents scored that high were fitting ones.
+officers name it). City challenges are scored by the case scorer's cosine-only variant (fitted
+on the same labels) and shown when they score at least the median out-of-fold probability of the
+fitting precedents (like a typical fitting precedent).
 """
 from __future__ import annotations
 
@@ -120,18 +121,10 @@ def loo(X, y, C: float) -> np.ndarray:
     return p
 
 
-def challenge_threshold(pc, items, ids) -> float:
-    """The lowest probability from which at least half of the precedents scored that high
-    (out of fold) are fitting ones: the same bar a city challenge must clear to be shown."""
-    n = len(ids)
-    pairs = sorted(((float(p), ids[j] in it["cases"]) for k, it in enumerate(items)
-                    for j, p in enumerate(per_idea(pc, k, n))), reverse=True)
-    best, hits = 1.0, 0
-    for m, (p, ok) in enumerate(pairs, 1):
-        hits += ok
-        if hits / m >= 0.5:
-            best = p
-    return best
+def challenge_threshold(pc, y) -> float:
+    """The median out-of-fold probability of the fitting precedents: a city challenge is shown
+    when it scores like a typical fitting precedent."""
+    return float(np.median(pc[np.asarray(y) == 1]))
 
 
 def main() -> int:
@@ -167,7 +160,11 @@ def main() -> int:
         n_cv[C] = (case_score(pc, dev, c_ids, p >= t), t)
     Cn = max(CS, key=lambda C: (n_cv[C][0], -C))
     near_at = n_cv[Cn][1]
-    ch_at = challenge_threshold(pc, dev, c_ids)
+    # City challenges: the case scorer on the cosine features only (a challenge has no lexical
+    # index entry and no linked methods), fitted on the same labels; shown from the median
+    # out-of-fold probability of the fitting precedents.
+    cos = slice(0, 6)
+    ch_at = challenge_threshold(oof(Xc[:, cos], yc, gc, Cc), yc)
     # Proposals "alike" (the staff card, bot/proposals/connections.py): more similar than 99% of the
     # pairs of different ideas in our set (their whole-text vectors).
     W = np.vstack([advisor.index.encode(advisor.clean(it["text"])).q[0] for it in dev])
@@ -187,7 +184,7 @@ def main() -> int:
     # The one-hot columns are raw (mean 0, scale 1): their weights are logits added per method.
     method = Logistic(mm.coef[:k], mm.intercept, mm.mean[:k], mm.scale[:k])
     prior = {i: round(float(c), 4) for i, c in zip(m_ids, mm.coef[k:])}
-    model = AdvisorModel(method, prior, fit_lr(Xc, yc, Cc), fit_lr(Xn, yn, Cn), near_at, ch_at,
+    model = AdvisorModel(method, prior, fit_lr(Xc, yc, Cc), fit_lr(Xn, yn, Cn), near_at, fit_lr(Xc[:, cos], yc, Cc), ch_at,
                          {"dev_ideas": len(dev), "method_C": Cm, "case_C": Cc, "near_C": Cn,
                           "cv_method_top3": round(m_cv[Cm][0], 4), "cv_case_top5": round(n_cv[Cn][0], 4),
                           "similar_at": similar_at})

@@ -180,7 +180,9 @@ class AdvisorModel:
     case: Logistic               # over CASE_FEATURES
     near: Logistic               # over NEAR_FEATURES: P(a recorded precedent fits the idea)
     near_at: float               # … from which the nearest precedents are shown
-    challenge_at: float          # a challenge's probability (the case scorer) from which it is shown
+    challenge: Logistic          # the case scorer on the cosine features only (a city challenge
+                                 # has no lexical index entry and no linked methods)
+    challenge_at: float          # … and the probability from which a challenge is shown
     info: dict = field(default_factory=dict)
 
     @classmethod
@@ -190,12 +192,14 @@ class AdvisorModel:
                 or d.get("near_features") != NEAR_FEATURES):
             raise ValueError(f"{path} was fitted for other features; rerun bench/fit_advisor.py")
         return cls(Logistic.from_json(d["method"]), dict(d.get("method_prior", {})), Logistic.from_json(d["case"]),
-                   Logistic.from_json(d["near"]), float(d["near_at"]), float(d["challenge_at"]), d.get("info", {}))
+                   Logistic.from_json(d["near"]), float(d["near_at"]), Logistic.from_json(d["challenge"]),
+                   float(d["challenge_at"]), d.get("info", {}))
 
     def to_json(self) -> dict:
         return {"method_features": METHOD_FEATURES, "case_features": CASE_FEATURES, "near_features": NEAR_FEATURES,
                 "method": self.method.to_json(), "method_prior": self.method_prior, "case": self.case.to_json(),
-                "near": self.near.to_json(), "near_at": self.near_at, "challenge_at": self.challenge_at,
+                "near": self.near.to_json(), "near_at": self.near_at, "challenge": self.challenge.to_json(),
+                "challenge_at": self.challenge_at,
                 "info": self.info}
 
 
@@ -206,7 +210,8 @@ def default_model() -> AdvisorModel:
         return Logistic(coef, b, np.zeros(len(names)), np.ones(len(names)) * 0.1)
     return AdvisorModel(lr(METHOD_FEATURES, {"fits_max": 1.0, "names_max": 0.5}), {},
                         lr(CASE_FEATURES, {"names_max": 1.0, "body_max": 0.5}),
-                        lr(NEAR_FEATURES, {"best_case_logit": 0.1}, 0.0), 0.5, 0.5, {"fitted": False})
+                        lr(NEAR_FEATURES, {"best_case_logit": 0.1}, 0.0), 0.5,
+                        lr(CASE_FEATURES[:6], {"names_max": 1.0, "body_max": 0.5}), 0.5, {"fitted": False})
 
 
 def _load_model() -> AdvisorModel:
@@ -400,17 +405,12 @@ class Advisor:
         return hit
 
     def challenge_probs(self, iv, challenges) -> np.ndarray:
-        """P(the idea could answer the challenge), by the precedent scorer on the same similarity
-        features (the precedent-only feature held at its training mean: no contribution)."""
+        """P(the idea could answer the challenge): the precedent scorer's cosine-only variant
+        (fitted on the same labels) over the same similarity features."""
         if not challenges:
             return np.zeros(0)
-        # Features a challenge has no counterpart for (lexical index, linked methods) are held at
-        # their training mean, where they contribute nothing.
-        mean = self.model.case.mean
-        X = np.tile(mean, (len(challenges), 1))
-        for k, c in enumerate(challenges):
-            X[k, :6] = self.index.text_stats(iv.q, *self._challenge_rows(c))
-        return self.model.case.prob(X)
+        X = np.asarray([self.index.text_stats(iv.q, *self._challenge_rows(c)) for c in challenges])
+        return self.model.challenge.prob(X)
 
     def _challenges(self, iv, challenges) -> tuple[ChallengeAdvice, ...]:
         p = self.challenge_probs(iv, challenges)
