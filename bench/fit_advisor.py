@@ -127,9 +127,53 @@ def challenge_threshold(pc, y) -> float:
     return float(np.median(pc[np.asarray(y) == 1]))
 
 
+def fit_all(feats, items, m_ids, c_ids, without):
+    """The whole procedure on `items`: (method model with priors, case model, near model, near_at)."""
+    nm, nc = len(m_ids), len(c_ids)
+    Xm, ym, gm = stack(feats, items, 0, m_ids, "methods")
+    Xm = np.hstack([Xm, np.tile(np.eye(nm), (len(items), 1))])
+    Xc, yc, gc = stack(feats, items, 1, c_ids, "cases")
+    m_cv = {C: (method_score(p := oof(Xm, ym, gm, C, nm), items, m_ids), p) for C in CS}
+    Cm = max(CS, key=lambda C: (m_cv[C][0], -C))
+    c_cv = {C: (case_score(p := oof(Xc, yc, gc, C), items, c_ids, np.ones(len(items), bool)), p) for C in CS}
+    Cc = max(CS, key=lambda C: (c_cv[C][0], -C))
+    Xn = near_rows(m_cv[Cm][1], c_cv[Cc][1], Xc, nm, nc, len(items), without)
+    yn = np.asarray([int(bool(it["cases"])) for it in items])
+    best = None
+    for C in CS:
+        p = loo(Xn, yn, C)
+        t = best_threshold(p, c_cv[Cc][1], items, c_ids)
+        sc = case_score(c_cv[Cc][1], items, c_ids, p >= t)
+        if best is None or sc > best[0]:
+            best = (sc, C, t)
+    return fit_lr(Xm, ym, Cm, nm), fit_lr(Xc, yc, Cc), fit_lr(Xn, yn, best[1]), best[2]
+
+
+def nested(feats, items, m_ids, c_ids, without, folds: int = FOLDS) -> tuple[float, float]:
+    """Outer folds over ideas: fit everything on the rest, judge the fold's ideas."""
+    nm, nc = len(m_ids), len(c_ids)
+    m_hits, c_hits = [], []
+    idx = np.arange(len(items))
+    for k in range(folds):
+        te = idx[idx % folds == k]
+        tr = idx[idx % folds != k]
+        mm, cm, nmod, near_at = fit_all([feats[i] for i in tr], [items[i] for i in tr], m_ids, c_ids, without)
+        for i in te:
+            mf, cf = feats[i]
+            pm = mm.prob(np.hstack([mf, np.eye(nm)]))
+            pc = cm.prob(cf)
+            p_near = nmod.prob([__import__("bot.advisor", fromlist=["near_vector"]).near_vector(pm, pc, cf, without)])[0]
+            m_hits.append(ideas.method_hit(items[i], [m_ids[j] for j in np.argsort(-pm, kind="stable")]))
+            shown = [c_ids[j] for j in np.argsort(-pc, kind="stable")[:5]] if p_near >= near_at else []
+            c_hits.append(ideas.case_hit(items[i], shown))
+    return float(np.mean(m_hits)), float(np.mean(c_hits))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--nested", action="store_true",
+                    help="also estimate the whole procedure (choices included) by nested cross-validation")
     args = ap.parse_args()
     from bot.advisor import MODEL_FILE, Advisor, AdvisorModel, default_model
     from bot.engine import get_desk
@@ -176,6 +220,10 @@ def main() -> int:
     print("case   C → cross-validated top-5 hit (always listing five): "
           + ", ".join(f"{C}: {v[0]:.1%}" for C, v in c_cv.items()))
     print("near   C → cross-validated precedent judged right: " + ", ".join(f"{C}: {v[0]:.1%}" for C, v in n_cv.items()))
+    if args.nested:
+        nm_, nc_ = nested(feats, dev, m_ids, c_ids, advisor.index.without_precedent)
+        print(f"nested cross-validation (every choice made inside the training folds): method top-3 {nm_:.1%}, "
+              f"precedent judged right {nc_:.1%}")
     print(f"chosen: method C={Cm}, case C={Cc}, near C={Cn}, near_at={near_at:.3f}, challenge_at={ch_at:.3f}, "
           f"similar_at={similar_at:.3f}")
 

@@ -70,6 +70,31 @@ def init_db(engine: Engine) -> None:
     for name in MODEL_MODULES:
         importlib.import_module(name)
     SQLModel.metadata.create_all(engine)
+    add_missing_nullable_columns(engine)
+
+
+def add_missing_nullable_columns(engine: Engine) -> list[str]:
+    """`create_all` makes missing tables but never adds a column to an existing one: add the
+    nullable columns a model gained since the table was made (e.g. desk_proposal.advice), so a
+    database created before keeps working. Until the schema has proper migrations; returns what
+    was added."""
+    from sqlalchemy import inspect, text
+
+    added = []
+    insp = inspect(engine)
+    for table in SQLModel.metadata.sorted_tables:
+        if not insp.has_table(table.name):
+            continue
+        have = {c["name"] for c in insp.get_columns(table.name)}
+        for col in table.columns:
+            if col.name in have or not col.nullable or col.primary_key:
+                continue
+            ddl = col.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{col.name}" {ddl}'))
+            added.append(f"{table.name}.{col.name}")
+            log.info("database: added column %s.%s", table.name, col.name)
+    return added
 
 
 @contextmanager
