@@ -263,3 +263,24 @@ def test_staff_card_shows_similar_earlier_proposals(running, stub, slack_db):
     sim3 = json.loads(third.advice)["similar"]
     assert first.ref in [x["ref"] for x in sim3 if x["same_company"]]
     assert second.ref not in [x["ref"] for x in sim3]          # another company, another idea
+
+
+def test_propose_this_preselects_the_top_matching_city_challenge(running, stub, slack_db):
+    from bot.proposals.models import Challenge
+    from bot.proposals.service import add_challenge
+    from bot.proposals.staff import Actor
+
+    ch = add_challenge(slack_db, {"title": "公共交通の空白地域の移動手段", "department": "交通政策課",
+                                  "description": "バス路線の廃止で、日常の買い物や通院に困る地域がある。",
+                                  "desired_outcome": "予約型の乗合交通などで日常の移動を支える"}, Actor("USTAFF", is_staff=True))
+    try:
+        user = _new_user()
+        blocks = _result_for(running, stub, "AIを使った乗合のオンデマンド交通サービスを提供しています。利用者が少ない"
+                                            "コミュニティバスの路線を、予約制の乗合車両に置き換えることを試したいです。", user)
+        assert "公共交通の空白地域の移動手段" in texts(blocks)
+        value, form = _click_propose(running, stub, blocks, user)
+        assert value["c"] == ch.id and _initial(form, "challenge_id") == str(ch.id)
+    finally:
+        with Session(slack_db) as s:
+            s.delete(s.get(Challenge, ch.id))
+            s.commit()
