@@ -58,7 +58,7 @@ MESSAGES = {
     "intro": {"ja": "アイデアを拝見しました。合いそうな連携の手法、近い事例、時期の目安です。",
               "en": "Thank you for your idea. Here are the partnership methods that fit, the nearest precedents "
                     "and the timing."},
-    "no_precedent": {"ja": "近い事例は記録されていません(このbotの知識にある40の事例のどれとも近くありません)。",
+    "no_precedent": {"ja": "近い事例は記録されていません(このbotの知識にある他の自治体の事例のどれとも近くありません)。",
                      "en": "No close precedent recorded (none of the precedents in my knowledge is near this idea)."},
     "handoff": {"ja": "詳しい整理や担当課へのつなぎは、公民連携デスクの担当職員がお手伝いします。",
                 "en": "The partnership desk staff can help you work this out further and connect you with the "
@@ -364,9 +364,9 @@ class Advisor:
         nb = BUDGET_WORDS.get(e.needs_budget or "depends", BUDGET_WORDS["depends"])[lang]
         brings = e.brings.get(lang) if e.brings else ""
         if lang == "en":
-            why = f"Suits {fit}; {nb}" + (f"; you bring {brings}." if brings else ".")
+            why = (f"Suits {fit}; " if fit else "") + nb + (f"; you bring {brings}." if brings else ".")
         else:
-            why = f"「{fit}」に向く手法。{nb}" + (f"。企業側が用意するもの: {brings}" if brings else "。")
+            why = (f"「{fit}」に向く手法。" if fit else "") + nb + (f"。企業側が用意するもの: {brings}" if brings else "。")
         return MethodAdvice(e.id, title, why, e.needs_budget or "depends", p)
 
     def _case(self, i: int, p: float, lang: str) -> CaseAdvice:
@@ -453,18 +453,20 @@ class Advisor:
                     f"今年度の新規事業の提案時期は終わりました。新たな予算が必要な提案は次の提案時期({span})に"
                     f"出すことになり、{fy}の予算からです{steps}。")
         parts = [lead]
+        name = (lambda t: t if not en or t[:2].isupper() else t[0].lower() + t[1:])
         if top is not None:
+            top = MethodAdvice(top.id, name(top.title), top.why, top.needs_budget, top.score)
             if top.needs_budget == "no":
-                parts.append(f"{top.title} needs no new city budget, so it need not wait for this cycle." if en else
+                parts.append(f"A {top.title} needs no new city budget, so it need not wait for this cycle." if en else
                              f"{top.title}は市の新たな予算を必要としないので、予算の時期を待たずに始められます。")
             elif top.needs_budget == "yes":
-                parts.append(f"{top.title} needs new city budget, so this calendar applies." if en else
+                parts.append(f"A {top.title} needs new city budget, so this calendar applies." if en else
                              f"{top.title}には市の新たな予算が必要なので、このスケジュールに沿って進めます。")
             else:
-                parts.append(f"Whether {top.title} needs city budget depends on the scheme; if it does, this "
+                parts.append(f"Whether a {top.title} needs city budget depends on the scheme; if it does, this "
                              f"calendar applies." if en else
                              f"{top.title}に市の予算が要るかは内容しだいで、要る場合はこのスケジュールに沿います。")
-        others = [m.title for m in no_budget if top is None or m.id != top.id][:2]
+        others = [name(m.title) for m in no_budget if top is None or m.id != top.id][:2]
         if others and (top is None or top.needs_budget != "no" or a.state != "inside"):
             names = ", ".join(others) if en else "、".join(others)
             parts.append(f"Meanwhile, routes that need no new city budget: {names}." if en else
