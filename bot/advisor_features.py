@@ -3,11 +3,14 @@ precedent (case entry) and open city challenge, by the answer engine's sentence 
 
     idea → segments (the whole text, and its sentences: bot.retrieval's segmentation)
          → one encoder call for all segments
-         → cosine to the rows the answer engine already embedded for each entry (names + example
-           questions; answer paragraphs), and to each method's `fits` situations (embedded here,
-           cached like the entry vectors)
+         → cosine to the rows the answer engine already embedded for each entry (names, example
+           questions and its learned exemplar questions; answer paragraphs), and to each method's
+           `fits` situations (embedded here, cached like the entry vectors)
          → per entry: the best cosine over rows and segments, the whole text's best, and the mean
            over segments of each segment's best (how much of the idea the entry covers)
+         → the lexical signal of the whole idea over the same entries (bot.matching's index)
+         → links in the knowledge: a method's best-matching precedent that used or cites it, a
+           precedent's best-matching linked method
 
 The rows are read straight from the retriever's matrix by each document's own row ranges (names:
 [name_start, body_start), body: [body_start, doc_end)), so a document's score never includes its
@@ -39,7 +42,7 @@ NOT_A_ROUTE = frozenset({"methods-overview"})
 class IdeaVectors:
     segments: list[str]
     q: np.ndarray          # (segments, DIM), the first row is the whole text
-    lex: dict = None       # kind → (entries, 2): lexical score and coverage of the whole idea
+    lex: dict | None = None  # kind → (entries, 2): lexical score and coverage of the whole idea
 
 
 def _group_stats(sims: np.ndarray, starts: np.ndarray) -> np.ndarray:
