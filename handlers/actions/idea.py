@@ -16,7 +16,7 @@ import logging
 from slack_bolt import App
 
 from bot.advisor import advisor_for
-from handlers.actions.common import ack_now as _ack, first_action as _action, open_modal
+from handlers.actions.common import ack_now as _ack, first_action as _action
 from handlers.blocks import unpack
 from handlers.deps import deps_of
 from handlers.send import reason, respond_to
