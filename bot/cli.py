@@ -11,7 +11,7 @@ import logging
 import sys
 
 # Feature modules that contribute sub-commands (in the order they show in --help).
-COMMAND_MODULES = ["bot.cli_core", "bot.migrate", "bot.proposals.cli", "bot.reminders.cli", "handlers.cli"]
+COMMAND_MODULES = ["bot.cli_core", "bot.migrate", "bot.advisor_cli", "bot.proposals.cli", "bot.reminders.cli", "handlers.cli"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,7 +11,8 @@ from bot.reply import Reply
 log = logging.getLogger(__name__)
 
 HELP = """公民連携デスク bot — ローカルコンソール (Slack トークンが未設定のため)
-質問を入力してください。番号: 候補を開く / staff: 直前の質問を担当職員へ / help / quit"""
+質問を入力してください。番号: 候補を開く / staff: 直前の質問を担当職員へ / help / quit
+idea アイデアの説明: 合う連携の手法・近い事例・時期の目安 (「idea」だけなら次の行に説明を)"""
 
 
 def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool = False,
@@ -29,6 +30,7 @@ def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool 
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     last: Reply | None = None          # the last reply shown
     asked: Reply | None = None         # the last reply to a question typed (for "staff")
+    waiting_idea = False               # "idea" typed alone: the next line is the idea
     try:
         while True:
             if interactive:
@@ -38,6 +40,19 @@ def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool 
             if not line:
                 break
             q = line.strip()
+            if q in ("quit", "exit", ":q"):
+                break
+            if waiting_idea or q == "idea" or q.startswith(("idea ", "idea\u3000")):
+                if q == "idea" and not waiting_idea:
+                    waiting_idea = True
+                    say("アイデアを1行で入力してください(Describe your idea on one line):")
+                    continue
+                text = q if waiting_idea else q[5:]
+                waiting_idea = False
+                say(_idea(desk, text))
+                asked = Reply("answer", text, "ja", "")    # "staff" passes the idea on
+                last = None
+                continue
             if q in ("quit", "exit", ":q"):
                 break
             if q in ("help", "?"):
@@ -61,6 +76,14 @@ def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool 
         if scheduler is not None:
             scheduler.shutdown(wait=False)
     return 0
+
+
+def _idea(desk: Desk, text: str) -> str:
+    """The idea advisor's result as the console shows it (the same core as Slack and the CLI)."""
+    from bot.advisor import advisor_for
+    from bot.render import render_idea
+
+    return render_idea(advisor_for(desk).advise(text, surface="idea", asker="console"), console=True)
 
 
 def _start_scheduler():

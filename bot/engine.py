@@ -323,6 +323,13 @@ class Desk:
         ids = self._write_pending()
         return replace(reply, log_id=ids[id(row)]) if id(row) in ids else reply
 
+    def log_reply(self, reply: Reply, folded: str, *, surface: str, asker: str | None = None,
+                  place: str | None = None) -> Reply:
+        """Log a reply another feature made (the idea advisor) like an answered question."""
+        if not self.log_questions:
+            return reply
+        return self._log(reply, folded, surface=surface, asker=asker, place=place)
+
     def _write_pending(self) -> dict[int, int]:
         """Write the kept rows one by one; returns {id(row): question id} for those written."""
         if time.monotonic() < getattr(self, "_paused_until", 0.0):

@@ -67,6 +67,8 @@ class Entry(_Strict):
     fits: LocalizedList | None = None
     needs_budget: Literal["yes", "no", "depends"] | None = None
     brings: Localized | None = None
+    # How-to entries only (the idea advisor's next steps): short lines of what to prepare.
+    prepare: LocalizedList | None = None
 
     @field_validator("aliases", "tags", "questions")
     @classmethod
@@ -210,6 +212,12 @@ def _entry_problems(e: Entry) -> list[str]:
         for name in ("fits", "needs_budget", "brings"):
             if getattr(e, name) is not None:
                 out.append(f"{name}: only method entries have it")
+    if e.prepare is not None:
+        if e.kind != "howto":
+            out.append("prepare: only how-to entries have it")
+        elif len(e.prepare.ja) != len(e.prepare.en):
+            out.append(f"prepare: {len(e.prepare.ja)} Japanese line(s) but {len(e.prepare.en)} English; "
+                       "give each line in both languages")
     return out
 
 
@@ -321,6 +329,8 @@ def copied_runs(kb: "Knowledge", seeds_dir: Path, n: int = COPY_RUN) -> list[tup
         if e.background:
             fields.append(("background.ja", e.background.ja))
         fields += [(f"questions.{i}", q) for i, q in enumerate(e.questions)]
+        if e.prepare:
+            fields += [(f"prepare.ja.{i}", t) for i, t in enumerate(e.prepare.ja)]
         for name, text in fields:
             s = _letters(text)
             hit = next((s[i:i + n] for i in range(len(s) - n + 1) if s[i:i + n] in shingles), None)

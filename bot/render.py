@@ -1,7 +1,12 @@
 """Plain-text rendering of a Reply, for the console and `deskbot ask` (Slack renders Block Kit)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.reply import Reply
+
+if TYPE_CHECKING:
+    from bot.advisor import IdeaResult
 
 LABELS = {
     "ja": {"source": "出典", "related": "関連", "suggest": "候補", "handoff":
@@ -29,4 +34,44 @@ def render_text(reply: Reply, *, console: bool = False) -> str:
         lines += [f"  {i}. {s.title}" for i, s in enumerate(reply.suggestions, 1)]
     if reply.handoff and console:
         lines.append(L["handoff"])
+    return "\n".join(lines)
+
+
+IDEA_LABELS = {
+    "ja": {"methods": "合いそうな連携の手法", "cases": "近い事例", "challenges": "応えられそうな市の課題",
+           "timing": "時期の目安", "steps": "準備すること", "used": "手法", "staff": "担当職員に相談するには「staff」と入力してください。",
+           "propose": "この内容で提案するには `/desk propose`(Slack)またはデスクへ。"},
+    "en": {"methods": "Partnership methods that fit", "cases": "Nearest precedents",
+           "challenges": "City challenges it could answer", "timing": "Timing", "steps": "What to prepare",
+           "used": "method", "staff": "Type \"staff\" to pass this to the desk staff.",
+           "propose": "To propose this, use `/desk propose` in Slack or contact the desk."},
+}
+
+
+def render_idea(r: "IdeaResult", *, console: bool = False) -> str:
+    """The idea advisor's result as plain text (console, `deskbot idea`, the JSON line's `text`)."""
+    if not r.ok:
+        return r.message
+    L = IDEA_LABELS[r.lang]
+    sep = ": " if r.lang == "en" else ":"
+    lines = [r.message, "", f"■ {L['methods']}"]
+    lines += [f"  {i}. {m.title} — {m.why}" for i, m in enumerate(r.methods, 1)]
+    lines += ["", f"■ {L['cases']}"]
+    if r.cases:
+        for i, c in enumerate(r.cases, 1):
+            used = f" [{L['used']}{sep}{', '.join(c.methods[:3])}]" if c.methods else ""
+            lines.append(f"  {i}. {c.municipality} — {c.title}{used}")
+            lines.append(f"     {c.what}")
+    else:
+        from bot.advisor import MESSAGES
+
+        lines.append("  " + MESSAGES["no_precedent"][r.lang])
+    if r.challenges:
+        lines += ["", f"■ {L['challenges']}"] + [f"  • {c.title}" for c in r.challenges]
+    lines += ["", f"■ {L['timing']}", "  " + r.timing]
+    if r.next_steps:
+        lines += ["", f"■ {L['steps']}"] + [f"  • {s}" for s in r.next_steps]
+    lines += ["", r.handoff]
+    if console:
+        lines.append(L["staff"])
     return "\n".join(lines)

@@ -84,6 +84,9 @@ class Proposal(SQLModel, table=True):
     nudged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # last stale nudge
     staff_channel: str | None = Field(default=None, max_length=32)   # where the staff card was posted
     staff_ts: str | None = Field(default=None, max_length=32)        # its Slack ts, to update it
+    # JSON (nullable; added by the idea advisor): the advice the proposer was given, the nearest
+    # precedents and similar earlier proposals shown on the staff card (bot/proposals/connections.py).
+    advice: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ProposalCounter(SQLModel, table=True):

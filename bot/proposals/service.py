@@ -105,6 +105,7 @@ class ProposalView:
     status_changed_at: datetime
     staff_channel: str | None = None
     staff_ts: str | None = None
+    advice: dict | None = None          # see bot/proposals/connections.py
     events: tuple[Event, ...] = ()
     notes: tuple[Note, ...] = ()
 
@@ -133,7 +134,17 @@ def _view(s: Session, p: Proposal, *, full: bool = False) -> ProposalView:
         department=dept.name if dept else None, challenge_id=p.challenge_id,
         challenge_title=ch.title if ch else None, submitted_at=as_utc(p.submitted_at),
         submitted_on=p.submitted_on, status_changed_at=as_utc(p.status_changed_at),
-        staff_channel=p.staff_channel, staff_ts=p.staff_ts, events=events, notes=notes)
+        staff_channel=p.staff_channel, staff_ts=p.staff_ts, advice=_advice_of(p), events=events, notes=notes)
+
+
+def _advice_of(p: Proposal) -> dict | None:
+    if not p.advice:
+        return None
+    try:
+        d = json.loads(p.advice)
+    except ValueError:
+        return None
+    return d if isinstance(d, dict) else None
 
 
 # ---------------------------------------------------------------- outbox writes
@@ -173,11 +184,16 @@ def open_challenge_ids(s: Session, today: date) -> set[int]:
 
 
 def submit(engine: Engine, raw: dict, *, submitter: str, idempotency_key: str, team_id: str | None = None,
-           lang: str = "ja", now: datetime | None = None) -> Submission:
+           lang: str = "ja", now: datetime | None = None, advice: dict | None = None,
+           enrich=None) -> Submission:
     """Validate and store a proposal, its first history line and the messages it causes.
 
     Raises `ValidationFailed` (with an error per field). Submitting the same `idempotency_key`
     again returns the stored proposal with `created=False`, whatever the input.
+    `advice`: what the idea advisor told the proposer (kept with the proposal). `enrich(session,
+    data, submitter, advice) -> dict`: more to keep (bot/proposals/connections.py: nearest precedents and
+    similar earlier proposals), computed in the same transaction, after validation; a failure
+    there is logged and the proposal stored without it.
     """
     from bot.fiscal import fiscal_year_of
 
@@ -197,6 +213,13 @@ def submit(engine: Engine, raw: dict, *, submitter: str, idempotency_key: str, t
         try:
             with session_scope(engine) as s:
                 data = validate_proposal(raw, lang=lang, open_challenge_ids=open_challenge_ids(s, today))
+                kept = {"given": advice} if advice else {}
+                if enrich is not None:
+                    try:
+                        with s.begin_nested():
+                            kept.update(enrich(s, data, submitter, advice) or {})
+                    except Exception as e:  # noqa: BLE001 — the proposal matters more than its links
+                        log.warning("proposal connections not computed (%s)", type(e).__name__)
                 fy = fiscal_year_of(today)
                 seq = next_seq(s, fy)
                 p = Proposal(ref=format_ref(fy, seq), fiscal_year=fy, seq=seq, idempotency_key=key,
@@ -205,7 +228,8 @@ def submit(engine: Engine, raw: dict, *, submitter: str, idempotency_key: str, t
                              organisation=data.organisation, contact_name=data.contact_name,
                              email=data.email, title=data.title, summary=data.summary,
                              method=data.method, needs_budget=data.needs_budget,
-                             challenge_id=data.challenge_id)
+                             challenge_id=data.challenge_id,
+                             advice=json.dumps(kept, ensure_ascii=False) if kept else None)
                 s.add(p)
                 s.flush()
                 s.add(ProposalEvent(proposal_id=p.id, field="status", old=None, new=st.RECEIVED,

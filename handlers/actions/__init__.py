@@ -158,3 +158,4 @@ def register(app: App) -> None:
     app.action(A_HANDOFF)(ack=_ack, lazy=[handoff])
     app.action(re.compile(rf"^{A_SHOW}:"))(ack=_ack, lazy=[show_screen])
     __import__("handlers.actions.proposal", fromlist=["register"]).register(app)   # the proposal desk
+    __import__("handlers.actions.idea", fromlist=["register"]).register(app)       # the idea advisor

@@ -163,11 +163,18 @@ def _options(items: list[tuple[str, str]]) -> list[Option]:
     return [Option(value=v, text=_pt(clip(label, 75))) for v, label in items]
 
 
-def proposal_form(lang: str, challenges: list[ChallengeView], *, challenge_id: int | None = None) -> dict:
-    """The proposal modal; block ids are the core's field names (so errors map one to one)."""
+def proposal_form(lang: str, challenges: list[ChallengeView], *, challenge_id: int | None = None,
+                  summary: str | None = None, method: str | None = None, needs_budget: str | None = None,
+                  advice: dict | None = None) -> dict:
+    """The proposal modal; block ids are the core's field names (so errors map one to one).
+    `summary`, `method`, `needs_budget`, `challenge_id`: pre-filled (from the idea advisor);
+    `advice`: the advice given, carried in the modal and kept with the stored proposal."""
+    initial = {"summary": clip(summary.strip(), SUMMARY_MAX) if summary and summary.strip() else None}
+
     def text_input(name: str, max_len: int, *, multiline: bool = False, hint: str | None = None) -> InputBlock:
         return InputBlock(block_id=name, label=_pt(s(name, lang)),
-                          element=PlainTextInputElement(action_id=name, max_length=max_len, multiline=multiline),
+                          element=PlainTextInputElement(action_id=name, max_length=max_len, multiline=multiline,
+                                                        initial_value=initial.get(name)),
                           hint=_pt(hint) if hint else None)
 
     blocks: list[Block] = [section(s("intro", lang)),
@@ -182,12 +189,16 @@ def proposal_form(lang: str, challenges: list[ChallengeView], *, challenge_id: i
         blocks.append(InputBlock(block_id="challenge_id", label=_pt(s("challenge_id", lang)), optional=True,
                                  element=StaticSelectElement(action_id="challenge_id", options=opts,
                                                              initial_option=initial)))
+    m_opts = _options([(k, c.label(lang)) for k, c in METHODS.items()])
     blocks.append(InputBlock(block_id="method", label=_pt(s("method", lang)), element=StaticSelectElement(
-        action_id="method", options=_options([(k, c.label(lang)) for k, c in METHODS.items()]))))
+        action_id="method", options=m_opts, initial_option=next((o for o in m_opts if o.value == method), None))))
+    nb_opts = _options([(k, c.label(lang)) for k, c in NEEDS_BUDGET.items()])
     blocks.append(InputBlock(block_id="needs_budget", label=_pt(s("needs_budget", lang)), element=RadioButtonsElement(
-        action_id="needs_budget", options=_options([(k, c.label(lang)) for k, c in NEEDS_BUDGET.items()]))))
+        action_id="needs_budget", options=nb_opts,
+        initial_option=next((o for o in nb_opts if o.value == needs_budget), None))))
+    meta = {"l": lang, **({"a": advice} if advice else {})}
     return _modal(s("form_title", lang), blocks, lang, callback_id=CB_PROPOSAL, submit_label=s("submit", lang),
-                  private_metadata={"l": lang})
+                  private_metadata=meta)
 
 
 def form_values(view: dict) -> dict:
@@ -205,8 +216,10 @@ def form_values(view: dict) -> dict:
 
 
 def open_proposal_form(deps: Deps, client: WebClient, trigger_id: str, lang: str, *,
-                       challenge_id: int | None = None, push: bool = False) -> None:
-    view = proposal_form(lang, list_challenges(deps.db), challenge_id=challenge_id)
+                       challenge_id: int | None = None, push: bool = False, summary: str | None = None,
+                       method: str | None = None, needs_budget: str | None = None, advice: dict | None = None) -> None:
+    view = proposal_form(lang, list_challenges(deps.db), challenge_id=challenge_id, summary=summary,
+                         method=method, needs_budget=needs_budget, advice=advice)
     (client.views_push if push else client.views_open)(trigger_id=trigger_id, view=view)
 
 
@@ -228,14 +241,17 @@ def submit_proposal(ack, body, client, context):
     """view_submission of the proposal form: errors in the modal, or store → staff post → receipt."""
     deps = deps_of(context)
     view = body.get("view") or {}
-    lang = unpack(view.get("private_metadata")).get("l") or "ja"
+    meta = unpack(view.get("private_metadata"))
+    lang = meta.get("l") or "ja"
     user = (body.get("user") or {}).get("id", "")
     key = f"slack-view:{view.get('id')}"
     present = set(((view.get("state") or {}).get("values") or {}))
+    advice = meta.get("a") if isinstance(meta.get("a"), dict) else None
     try:
         with quick():        # Slack waits 3 s for this ack: a database that is away fails fast
             sub = submit(deps.db, form_values(view), submitter=user, idempotency_key=key,
-                         team_id=(body.get("team") or {}).get("id"), lang=lang)
+                         team_id=(body.get("team") or {}).get("id"), lang=lang, advice=advice,
+                         enrich=_enricher(deps))
     except ValidationFailed as e:
         errors = {k: v for k, v in e.errors.items() if k in present} or {"title": next(iter(e.errors.values()))}
         ack(response_action="errors", errors=errors)
@@ -256,6 +272,19 @@ def submit_proposal(ack, body, client, context):
         except Exception as e:  # noqa: BLE001 — stored; the outbox posts it later
             log.warning("proposal %s: quick staff post skipped (%s)", v.ref, type(e).__name__)
     ack(response_action="update", view=receipt_view(v, lang, staff_notified=v.staff_ts is not None))
+
+
+def _enricher(deps: Deps):
+    """Nearest precedents and similar earlier proposals for the staff card (None when the
+    answer engine cannot be loaded: the proposal is stored without them)."""
+    try:
+        from bot.advisor import advisor_for
+        from bot.proposals.connections import enricher
+
+        return enricher(advisor_for(deps.desk))
+    except Exception as e:  # noqa: BLE001
+        log.warning("proposal connections unavailable (%s)", type(e).__name__)
+        return None
 
 
 def after_submit(body, client, context):
@@ -387,8 +416,35 @@ def staff_card(v: ProposalView) -> tuple[str, list[dict]]:
         section(escape(clip(v.summary, 2900))),
         context(f"受付 {when(v.submitted_at)} · 提出者 <@{v.submitter}> · 状況更新 {when(v.status_changed_at)}{notes}"),
     ]
+    blocks += connection_blocks(v)
     blocks.append(triage_actions(v))
     return escape(f"新しい提案 {v.ref}: {v.organisation}「{v.title}」({st.label(v.status)})"), [b.to_dict() for b in blocks]
+
+
+def connection_blocks(v: ProposalView) -> list[Block]:
+    """The staff card's links (情報蓄積): the advice the proposer was given, the nearest precedents
+    and similar earlier proposals (bot/proposals/connections.py)."""
+    a = v.advice or {}
+    if not a:
+        return []
+
+    def name(c: dict) -> str:
+        where = c.get("municipality") or ""
+        return f"{escape(where)}「{escape(c.get('title', ''))}」" if where else f"「{escape(c.get('title', ''))}」"
+
+    lines = []
+    if a.get("given_methods"):
+        lines.append("*アイデア相談でのアドバイス*: " + "、".join(escape(m) for m in a["given_methods"]))
+    if "precedents" in a:
+        lines.append("*近い事例*: " + ("、".join(name(c) for c in a["precedents"] if isinstance(c, dict))
+                                       if a["precedents"] else "記録された事例に近いものはありません"))
+    if a.get("similar"):
+        lines.append("*似た過去の提案*:\n" + "\n".join(
+            f"• {escape(x.get('ref', ''))} {escape(x.get('organisation', ''))}「{escape(clip(x.get('title', ''), 80))}」"
+            f"({'同じ会社' if x.get('same_company') else '似た内容'})" for x in a["similar"][:3]))
+    elif "similar" in a:
+        lines.append("*似た過去の提案*: なし")
+    return [section("\n".join(lines))] if lines else []
 
 
 def triage_actions(v: ProposalView) -> ActionsBlock:
