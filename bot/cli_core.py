@@ -119,8 +119,10 @@ def _add_ask_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--lang", choices=["ja", "en"], help="force the reply language")
     p.add_argument("--explain", action="store_true", help="also show the top candidates and their signals")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="answer as of this date (timing, calendar answers)")
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("chat", help="interactive console over the same engine")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="answer as of this date (timing, calendar answers)")
     p.set_defaults(func=cmd_chat)
     p = sub.add_parser("run", help="run the bot: Slack if tokens are set, else the local console")
     p.set_defaults(func=cmd_run)
@@ -140,18 +142,32 @@ def _load_desk():
         return None
 
 
+def parse_date(value: str | None):
+    """`--date YYYY-MM-DD` → a date (None when not given); a bad one → one clear line, exit 2."""
+    from datetime import date
+
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        print(f"deskbot: --date {value!r}: not a date; use YYYY-MM-DD (e.g. 2026-09-01)", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def cmd_ask(args) -> int:
     import json
 
     from bot.render import render_text
 
+    on = parse_date(args.date)
     desk = _load_desk()
     if desk is None:
         return 1
     questions = _stdin_lines() if args.question == "-" else [args.question]
     for line in questions:
         q = line.rstrip("\r\n") if args.question == "-" else line
-        reply = desk.answer(q, surface="cli", lang=args.lang)
+        reply = desk.answer(q, surface="cli", lang=args.lang, today=on)
         if args.json:
             print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -210,12 +226,13 @@ def explain(desk, question: str) -> str:
 def cmd_chat(args) -> int:
     from bot.render import render_text
 
+    on = parse_date(args.date)
     desk = _load_desk()
     if desk is None:
         return 1
     from bot.console import run_console
 
-    return run_console(desk, render_text)
+    return run_console(desk, render_text, today=on)
 
 
 def cmd_run(args) -> int:

@@ -15,7 +15,7 @@ HELP = """公民連携デスク bot — ローカルコンソール (Slack ト�
 
 
 def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool = False,
-                stdin=None, stdout=None) -> int:
+                stdin=None, stdout=None, today=None) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     scheduler = _start_scheduler() if with_scheduler else None
@@ -55,7 +55,7 @@ def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool 
                 link = links[int(q) - 1]
                 last = desk.reply_for_entry(link.entry_id, last.lang, question=last.question)
             else:
-                last = asked = desk.answer(q, surface="console", asker="console")
+                last = asked = desk.answer(q, surface="console", asker="console", today=today)
             say(render(last, console=True))
     finally:
         if scheduler is not None:

@@ -246,7 +246,7 @@ class Desk:
                 reply = self._with_today(reply, lang, today)
             return reply, folded
         sugg = tuple(Link(f.key, self.kb.entries[f.key].title.get(lang), p)
-                     for f, p in [(f, p) for f, p in a.ranked if f.kind != "oos"][:3])
+                     for f, p in [(f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS][:3])
         return Reply("suggest", q, lang, MESSAGES["suggest"][lang], score=a.p_right,
                      suggestions=sugg, handoff=True), folded
 
@@ -289,7 +289,20 @@ class Desk:
                      suggestions=(Link(e.id, e.title.get(lang_e), score),), handoff=True)
 
     def _message(self, key: str, q: str, lang: str, **fmt) -> Reply:
-        return Reply("invalid", q[:200], lang, MESSAGES[key][lang].format(**fmt))
+        return Reply("invalid", q[:200], lang, MESSAGES[key][lang].format(**fmt), intent="unknown")
+
+    def closest(self, text: str, kind: str, n: int = 3, exclude: set[str] | frozenset = frozenset()) -> list[Entry]:
+        """The `n` entries of one kind closest in meaning to `text` (e.g. the cases nearest a method)."""
+        sims = self.retriever.semantic(text)
+        order = np.argsort(-sims, kind="stable")
+        out = []
+        for i in order.tolist():
+            d = self.retriever.docs[i]
+            if d.kind == kind and d.key not in exclude:
+                out.append(self.kb.entries[d.key])
+                if len(out) == n:
+                    break
+        return out
 
     def reply_for_entry(self, entry_id: str, lang: str = "ja", *, question: str = "",
                         score: float = 1.0) -> Reply:

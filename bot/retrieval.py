@@ -144,6 +144,15 @@ class Retriever:
         return (np.maximum.reduceat(best, offs), np.maximum.reduceat(best, offs + lens_n),
                 np.maximum.reduceat(whole, offs))
 
+    def semantic(self, text: str) -> np.ndarray:
+        """Per document: the best cosine of `text` to its names, questions and answer (every doc,
+        no shortlist; used to find the closest entries of one kind, e.g. cases)."""
+        qvecs = self.encoder.encode([text]).astype(np.float32)
+        if self.centroids is not None:
+            return (self.centroids @ qvecs.T).max(axis=1)
+        sem_q, sem_b, _ = self._sem_for(qvecs, None)
+        return np.maximum(sem_q, sem_b)
+
     def retrieve(self, question: str) -> Retrieval:
         segments = _segments(question)
         qvecs = self.encoder.encode(segments).astype(np.float32)
