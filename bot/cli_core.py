@@ -25,6 +25,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(func=cmd_kb_gaps)
     _add_ask_commands(sub)
+    ho = sub.add_parser("handoffs", help="hand-offs to the desk staff: list the open ones")
+    hos = ho.add_subparsers(dest="handoffs_command", metavar="HANDOFFS_COMMAND", required=True)
+    p = hos.add_parser("list", help="the hand-offs not yet done, oldest first, with their age")
+    p.add_argument("--lang", choices=["ja", "en"], default="ja")
+    p.set_defaults(func=cmd_handoffs_list)
 
 
 def cmd_kb_check(args) -> int:
@@ -275,4 +280,19 @@ def cmd_kb_gaps(args) -> int:
     for r in rows:
         nearest = r["nearest"] or "-"
         print(f"{r['count']:4d}×  best {r['best_score']:.2f}  nearest {nearest:28s}  {r['question'][:80]}")
+    return 0
+
+
+def cmd_handoffs_list(args) -> int:
+    from bot import handoffs
+    from bot.db import get_engine, init_db, with_retry
+
+    engine = get_engine()
+    with_retry(lambda: init_db(engine), what="database set-up")
+    rows = handoffs.list_open(engine, limit=200)
+    if not rows:
+        print("未対応の取り次ぎはありません。" if args.lang == "ja" else "No open hand-offs.")
+        return 0
+    for h in rows:
+        print(handoffs.summary_line(h, args.lang))
     return 0

@@ -7,25 +7,28 @@ from slack_bolt import App
 from slack_sdk.models.blocks import ActionsBlock
 
 from bot.reminders.subscriptions import is_subscribed, subscribe, unsubscribe
-from handlers.blocks import button, divider, pack, section, unpack
+from handlers.blocks import A_REMIND, button, divider, pack, section, unpack
 from handlers.deps import deps_of
 from handlers.send import reason
 from handlers.views.screens import home_section, home_view
 
 log = logging.getLogger(__name__)
 
-A_REMIND = "desk_remind_toggle"
 TEXT = {
     "ja": {"title": "🔔 *予算カレンダーのリマインダー*",
            "on": "提案時期の始まりと締め切り前(30・14・7・1日前)、予算の節目ごとに、朝9時にDMでお知らせしています。",
            "off": "提案時期の始まりと締め切り前(30・14・7・1日前)、予算の節目ごとに、朝9時にDMでお知らせします。",
-           "btn_on": "DMで受け取る", "btn_off": "受け取りをやめる"},
+           "btn_on": "DMで受け取る", "btn_off": "受け取りをやめる",
+           "done_on": "リマインダーをDMで受け取る設定にしました。止めるには /desk remind off。",
+           "done_off": "リマインダーの受け取りをやめました。"},
     "en": {"title": "🔔 *Budget-calendar reminders*",
            "on": "You get a DM at 09:00 when the proposal window opens, 30/14/7/1 days before it closes, "
                  "and at each budget milestone.",
            "off": "Get a DM at 09:00 when the proposal window opens, 30/14/7/1 days before it closes, "
                   "and at each budget milestone.",
-           "btn_on": "Send me reminders", "btn_off": "Stop reminders"},
+           "btn_on": "Send me reminders", "btn_off": "Stop reminders",
+           "done_on": "You will get reminders by DM. /desk remind off stops them.",
+           "done_off": "Reminders stopped."},
 }
 
 
@@ -55,6 +58,11 @@ def toggle(body, client, context):
         subscribe(deps.db, user, kind="user", lang=lang, by=user)
     else:
         unsubscribe(deps.db, user, by=user)
+    if body.get("response_url"):      # a button on a message (an answer's "get reminders")
+        from handlers.send import respond_to
+
+        t = TEXT["en" if lang == "en" else "ja"]
+        respond_to(body["response_url"], text=t["done_on" if data.get("on") else "done_off"], what="reminder toggle")
     try:
         client.views_publish(user_id=user, view=home_view(deps, user, lang))
     except Exception as e:  # noqa: BLE001 — the change is saved; the tab redraws next time it opens
