@@ -203,7 +203,7 @@ def fallback_text(reply: Reply) -> str:
     text = reply.text or ""
     if reply.kind == "answer" and reply.title:
         text = f"{reply.title}\n{text}"
-    return clip(text, FALLBACK_CHARS)
+    return clip(escape(text), FALLBACK_CHARS)     # `text` is mrkdwn too: user text must not ping
 
 
 def blocks_json(blocks: list[Block]) -> list[dict]:
