@@ -313,8 +313,28 @@ class Desk:
         text = e.answer.get(lang).strip()
         if e.background:      # general knowledge the documents do not state, labelled as such
             text += "\n" + MESSAGES["background"][lang].format(text=e.background.get(lang).strip())
-        return Reply("answer", question, lang, text, title=e.title.get(lang),
+        title = e.title.get(lang)
+        if e.kind == "calendar":   # months as the configured calendar has them (CALENDAR_FILE)
+            text, title = self._follow_calendar(text), self._follow_calendar(title)
+        return Reply("answer", question, lang, text, title=title,
                      entry_id=e.id, entry_kind=e.kind, score=score, source=self.kb.cite(e, lang), related=related)
+
+    def _follow_calendar(self, text: str) -> str:
+        """Calendar entries are written for the shipped calendar; a city's own CALENDAR_FILE
+        changes the months they state (bot/calendar_text.py)."""
+        settings = self.settings or get_settings()
+        if not getattr(settings, "calendar_file", None):
+            return text
+        from bot import calendar_text
+        from bot.fiscal import CalendarError, calendar_for
+
+        try:
+            shipped = calendar_for(settings.model_copy(update={"calendar_file": None}))
+            configured = calendar_for(settings)
+        except CalendarError as e:
+            log.error("budget calendar unavailable: %s", "; ".join(e.problems[:3]))
+            return text
+        return calendar_text.follow(text, "ja", shipped, configured)
 
     def open_entry(self, entry_id: str, lang: str = "ja", *, question: str = "", asker: str | None = None,
                    place: str | None = None, surface: str = "button") -> Reply:

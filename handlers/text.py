@@ -104,16 +104,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "home_steps": {
         "ja": ("1. *デスクに相談する* — まず公民連携デスクへ。市の課題を整理し、担当の部署につなぎます。\n"
                "2. *市の仕組みと課題を知る* — 自治体の仕組みを知り、課題を市と一緒に言葉にします。\n"
-               "3. *予算の時期に合わせる* — 新規事業の提案は4〜8月。予算は3月に成立するので早めに。\n"
+               "3. *予算の時期に合わせる* — 新規事業の提案は{window}。予算は{passage}に成立するので早めに。\n"
                "4. *小さく始める* — 実証実験や連携協定で、まず一緒に実績をつくります。\n"
                "5. *続ける* — 職員の異動や年度をまたいでも関係を続けます。軸は「市民のためになるか」。"),
         "en": ("1. *Talk to the desk* — start with the partnership desk; it sorts out the issue and connects you to the department.\n"
                "2. *Learn how the city works* — understand the municipality and put the issue into words together.\n"
-               "3. *Fit the budget calendar* — new projects are proposed in April–August; the budget passes in March, so be early.\n"
+               "3. *Fit the budget calendar* — new projects are proposed in {window}; the budget passes in {passage}, so be early.\n"
                "4. *Start small* — build a first joint track record with a pilot or a partnership agreement.\n"
                "5. *Keep going* — across staff transfers and fiscal years; the yardstick is what helps residents."),
     },
     "home_next": {"ja": "次の予算スケジュール", "en": "Next budget milestones"},
+    "home_contact": {"ja": "*{desk}の連絡先*", "en": "*Contact {desk}*"},
+    "home_contact_none": {"ja": "{desk}の連絡先はまだ設定されていません。質問への回答の「デスク職員に聞く」ボタンから職員に取り次げます。",
+                          "en": "The contact details of {desk} are not configured yet; the \"Ask the desk staff\" button under an answer reaches the staff."},
+    "home_handoffs": {"ja": "*未対応の取り次ぎ(職員向け)*", "en": "*Open hand-offs (staff)*"},
     "btn_calendar": {"ja": "📅 予算スケジュール", "en": "📅 Budget calendar"},
     "btn_methods": {"ja": "🧰 連携の手法", "en": "🧰 Methods"},
     "btn_cases": {"ja": "🏙 事例", "en": "🏙 Cases"},

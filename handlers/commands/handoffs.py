@@ -2,23 +2,13 @@
 members of DESK_STAFF_CHANNEL and DESK_STAFF_USER_IDS); anyone else is told so."""
 from __future__ import annotations
 
-from bot import handoffs as H
-from handlers.blocks import context, escape, header, section
+from handlers.blocks import context, header, section
 from handlers.commands.desk import Call, Out, subcommand
 from handlers.text import t
 from handlers.views.proposal import actor_of
+from handlers.views.screens import open_handoff_lines
 
 SHOWN = 30
-
-
-def open_handoff_lines(db, lang: str, limit: int = SHOWN) -> list[str]:
-    """One escaped mrkdwn line per open hand-off (also App Home's staff section)."""
-    lines = []
-    for h in H.list_open(db, limit=limit):
-        line = H.summary_line(h, lang)
-        who = f"<@{escape(h.asker)}>" if h.asker and not h.asker.startswith("cli:") else escape(h.asker or "?")
-        lines.append("• " + escape(line).replace(escape(h.asker or "?") + ":", who + ":", 1))
-    return lines
 
 
 @subcommand("handoffs", slow=True, summary={"ja": "未対応の取り次ぎ(職員用)", "en": "open hand-offs (staff)"})
