@@ -180,6 +180,7 @@ def fit(prep: Prepared) -> tuple[DecisionModel, dict]:
     n = len(prep.items)
     groups = np.arange(n)
     oof_rows = []
+    conv_hits: list[bool] = []
     gkf = GroupKFold(n_splits=FOLDS)
     for tr, te in gkf.split(groups, groups=groups):
         X, y, _ = prep.ranker_rows(tr)
@@ -188,6 +189,14 @@ def fit(prep: Prepared) -> tuple[DecisionModel, dict]:
         decider = fit_lr([r[1] for r in dtr], [r[2] for r in dtr])
         for k, x, right, top3 in prep.decider_rows(te, ranker):
             oof_rows.append((k, float(decider.prob([x])[0]), right, top3))
+        for k in te:                   # conversation messages: is the first candidate the right doc?
+            it, r = prep.items[k], prep.retr[k]
+            if it.get("set") != "conversation" or not r.candidates:
+                continue
+            pr = ranker.prob([ranker_vector(f) for f in r.candidates])
+            best = r.candidates[int(np.argmax(pr))]
+            gold = gold_of(it)
+            conv_hits.append(best.key in gold if gold else best.kind == "oos")
     p = np.array([r[1] for r in oof_rows])
     right = np.array([bool(r[2]) for r in oof_rows])
     top3 = np.array([r[3] for r in oof_rows])
@@ -199,7 +208,8 @@ def fit(prep: Prepared) -> tuple[DecisionModel, dict]:
     ans = p >= answer_at
     info = {"fitted": True, "train_items": n, "cost": COST, "folds": FOLDS,
             "cv_answered": int(ans.sum()), "cv_answer_precision": round(float(right[ans].mean()), 4) if ans.any() else None,
-            "cv_right_top": round(float(right.mean()), 4)}
+            "cv_right_top": round(float(right.mean()), 4),
+            "cv_conversation_first": round(float(np.mean(conv_hits)), 4) if conv_hits else None}
     return DecisionModel(ranker, decider, answer_at, suggest_at, info), info
 
 
