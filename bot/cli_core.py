@@ -211,7 +211,13 @@ def explain(desk, question: str) -> str:
         lines.append("  decision features: " + ", ".join(f"{k}={v:.3f}" for k, v in zip(DECIDER_FEATURES, a.features)))
     m = desk.model
     best = a.ranked[0][0] if a.ranked else None
-    if best is not None and best.kind == "oos":
+    if a.gate_key is not None:
+        lines.append(f"  intent gate: {a.gate_key} P={a.gate_p:.3f} (takes it at ≥ {m.gate_at:.3f})")
+    if a.gate_key is not None and a.gate_p >= m.gate_at:
+        why = f"intent: {a.gate_key} (the gate)"
+    elif best is not None and best.kind == "intent":
+        why = f"intent: {best.key} ranks first"
+    elif best is not None and best.kind == "oos":
         why = f"out of scope: topic {best.key} beats every entry"
     elif a.top is None:
         why = "decline: no candidate"

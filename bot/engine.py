@@ -31,7 +31,7 @@ from bot import facts
 from bot import text as T
 from bot.config import Settings, get_settings
 from bot.db import get_engine, init_db, session_scope, with_retry
-from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, ranker_vector
+from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, gate_vector, ranker_vector
 from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
 from bot.matching import IndexDoc, Synonyms
 from bot.models import Feedback, QuestionLog, utcnow
@@ -116,6 +116,8 @@ class Analysis:
     oos: Features | None           # the best out-of-scope topic
     features: list[float]          # the decider's input
     segments: int = 1
+    gate_key: str | None = None    # the best intent and the gate's P(the message asks for it)
+    gate_p: float = 0.0
 
 
 class Desk:
@@ -191,13 +193,17 @@ class Desk:
         r = self.retriever.retrieve(core)
         if not r.candidates:
             return Analysis(core, r.folded, [], 0.0, None, None, [], len(r.segments))
+        gate_key, gate_p = None, 0.0
+        if self.model.gate is not None:
+            gate_key, gx = gate_vector(r.candidates)
+            gate_p = float(self.model.gate.prob([gx])[0]) if gate_key is not None else 0.0
         probs = self.model.ranker.prob([ranker_vector(f) for f in r.candidates])
         order = np.argsort(-probs, kind="stable")
         ranked = [(r.candidates[i], float(probs[i])) for i in order]
         entries = [(f, p) for f, p in ranked if f.kind not in PSEUDO_KINDS]
         oos = next((f for f, _ in ranked if f.kind == "oos"), None)
         if not entries:
-            return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments))
+            return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments), gate_key, gate_p)
         top, p_top = entries[0]
         related = set(self.kb.entries[top.key].related)
         runner = next((p for f, p in entries[1:] if f.key not in related
@@ -207,7 +213,7 @@ class Desk:
         x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
                            len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key)
         p_right = float(self.model.decider.prob([x])[0])
-        return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments))
+        return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments), gate_key, gate_p)
 
     def _decide(self, question: str, lang: str | None, today: date | None = None) -> tuple[Reply, str]:
         q = T.clean(question)
@@ -227,6 +233,8 @@ class Desk:
         a = self.analyse(core)
         folded = a.folded or folded
         best = a.ranked[0][0] if a.ranked else None
+        if a.gate_key is not None and a.gate_p >= self.model.gate_at:     # asks for an intent
+            return self._intent(a.gate_key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "intent":
             return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "oos":
