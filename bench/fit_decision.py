@@ -32,8 +32,8 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 
 from bot import text as T  # noqa: E402
 from bot.config import get_settings  # noqa: E402
-from bot.decision import (DECIDER_FEATURES, PSEUDO_KINDS, RANKER_FEATURES, DecisionModel,  # noqa: E402
-                          Logistic, default_model, ranker_vector)
+from bot.decision import (DECIDER_FEATURES, GATE_FEATURES, PSEUDO_KINDS, RANKER_FEATURES,  # noqa: E402
+                          DecisionModel, Logistic, default_model, gate_vector, ranker_vector)
 from bot.engine import EXEMPLARS_FILE, Desk, analysis_of  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 
@@ -122,6 +122,27 @@ class Prepared:
                 g.append(k)
         return X, y, g
 
+    def intent_serves(self, key: str, it: dict) -> bool:
+        """Whether taking intent `key` answers the item right: its own label, or what the intent's
+        reply carries (timing includes where today falls in the calendar entry's cycle; propose
+        answers with how-to-propose)."""
+        gold = gold_of(it)
+        if key in gold:
+            return True
+        if it["fallback"]:
+            return False
+        kinds = {self.desk.kb.entries[g].kind for g in gold if g in self.desk.kb.entries}
+        return (key == "intent:timing" and "calendar" in kinds) or (key == "intent:propose" and "how-to-propose" in gold)
+
+    def gate_rows(self, idx):
+        """Per item: (features, whether its right document is the best intent)."""
+        rows = []
+        for k in idx:
+            key, x = gate_vector(self.retr[k].candidates)
+            if key is not None:
+                rows.append((k, x, int(self.intent_serves(key, self.items[k]))))
+        return rows
+
     def decider_rows(self, idx, ranker: Logistic):
         """Per item whose best candidate is an entry: (features, is that entry right)."""
         kb = self.desk.kb
@@ -142,12 +163,18 @@ class Prepared:
 
 
 def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tuple[float, float]:
-    best_t, best_u = 0.5, -1e9
-    for t in np.unique(np.round(p, 3)):
-        ans = p >= t
-        u = right[ans].sum() - COST * (~right[ans]).sum()
-        if u > best_u:
-            best_u, best_t = u, float(t)
+    # The utility (right answers − COST × wrong ones) is flat near its top, so its argmax on one
+    # set of cross-validated predictions jumps with small changes; take the argmax of the mean
+    # utility over bootstrap resamples of those predictions instead (training data only).
+    ts = np.unique(np.round(p, 3))
+    gain = np.where(right, 1.0, -COST)
+    rng = np.random.default_rng(0)
+    mean_u = np.zeros(len(ts))
+    for _ in range(200):
+        s = rng.integers(0, len(p), len(p))
+        ps, gs = p[s], gain[s]
+        mean_u += np.array([gs[ps >= t].sum() for t in ts])
+    best_t = float(ts[int(np.argmax(mean_u))]) if len(ts) else 0.5
     # Lower the suggestion threshold while the questions just below it (a window of the 10
     # nearest) still have the right entry among the three suggestions at least half the time.
     order = np.argsort(-p)
@@ -161,10 +188,31 @@ def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tup
     return best_t, suggest_at
 
 
+GATE_AT_FOR_CV = 0.5     # the conversation figure in the folds (the stored gate_at is chosen below)
+
+
+def choose_gate(p: np.ndarray, y: np.ndarray) -> float:
+    """The gate's threshold for the same utility as answers (a wrong take costs COST), averaged
+    over bootstrap resamples of the out-of-fold predictions (training data only)."""
+    if not len(p):
+        return 1.01
+    ts = np.unique(np.round(p, 3))
+    gain = np.where(y, 1.0, -COST)
+    rng = np.random.default_rng(1)
+    mean_u = np.zeros(len(ts))
+    for _ in range(200):
+        s = rng.integers(0, len(p), len(p))
+        ps, gs = p[s], gain[s]
+        mean_u += np.array([gs[ps >= t].sum() for t in ts])
+    return float(ts[int(np.argmax(mean_u))]) if mean_u.max() > 0 else 1.01
+
+
 def fit(prep: Prepared) -> tuple[DecisionModel, dict]:
     n = len(prep.items)
     groups = np.arange(n)
     oof_rows = []
+    gate_oof: list[tuple[float, int]] = []
+    conv_hits: list[bool] = []
     gkf = GroupKFold(n_splits=FOLDS)
     for tr, te in gkf.split(groups, groups=groups):
         X, y, _ = prep.ranker_rows(tr)
@@ -173,19 +221,47 @@ def fit(prep: Prepared) -> tuple[DecisionModel, dict]:
         decider = fit_lr([r[1] for r in dtr], [r[2] for r in dtr])
         for k, x, right, top3 in prep.decider_rows(te, ranker):
             oof_rows.append((k, float(decider.prob([x])[0]), right, top3))
+        g_tr = prep.gate_rows(tr)
+        gate = fit_lr([r[1] for r in g_tr], [r[2] for r in g_tr])
+        gate_p = {k: float(gate.prob([x])[0]) for k, x, _ in prep.gate_rows(te)}
+        gate_oof += [(gate_p[k], y) for k, _, y in prep.gate_rows(te)]
+        for k in te:                   # conversation messages: is the first candidate the right doc?
+            it, r = prep.items[k], prep.retr[k]
+            if it.get("set") != "conversation" or not r.candidates:
+                continue
+            pr = ranker.prob([ranker_vector(f) for f in r.candidates])
+            best = r.candidates[int(np.argmax(pr))]
+            gk, _ = gate_vector(r.candidates)
+            if gk is not None and gate_p.get(k, 0.0) >= GATE_AT_FOR_CV:
+                best = next(f for f in r.candidates if f.key == gk)
+            gold = gold_of(it)
+            conv_hits.append(best.key in gold if gold else best.kind == "oos")
     p = np.array([r[1] for r in oof_rows])
     right = np.array([bool(r[2]) for r in oof_rows])
     top3 = np.array([r[3] for r in oof_rows])
     answer_at, suggest_at = choose_thresholds(p, right, top3)
+    gp = np.array([g for g, _ in gate_oof])
+    gy = np.array([y for _, y in gate_oof], dtype=bool)
+    gate_at = choose_gate(gp, gy)
+    for th in (0.3, 0.4, 0.5, 0.6, 0.7):
+        tk = gp >= th
+        print(f"  gate {th}: taken {tk.sum()} precision {gy[tk].mean() if tk.any() else 0:.3f} recall {tk[gy].mean():.3f} (positives {gy.sum()})")
     X, y, _ = prep.ranker_rows(range(n))
     ranker = fit_lr(X, y)
     rows = prep.decider_rows(range(n), ranker)
     decider = fit_lr([r[1] for r in rows], [r[2] for r in rows])
+    g_all = prep.gate_rows(range(n))
+    gate = fit_lr([r[1] for r in g_all], [r[2] for r in g_all])
+    took = gp >= gate_at
     ans = p >= answer_at
     info = {"fitted": True, "train_items": n, "cost": COST, "folds": FOLDS,
             "cv_answered": int(ans.sum()), "cv_answer_precision": round(float(right[ans].mean()), 4) if ans.any() else None,
-            "cv_right_top": round(float(right.mean()), 4)}
-    return DecisionModel(ranker, decider, answer_at, suggest_at, info), info
+            "cv_right_top": round(float(right.mean()), 4),
+            "cv_conversation_first": round(float(np.mean(conv_hits)), 4) if conv_hits else None,
+            "gate_at": gate_at, "cv_gate_taken": int(took.sum()),
+            "cv_gate_precision": round(float(gy[took].mean()), 4) if took.any() else None,
+            "cv_gate_recall": round(float(took[gy].mean()), 4) if gy.any() else None}
+    return DecisionModel(ranker, decider, answer_at, suggest_at, info, gate, gate_at), info
 
 
 def main() -> int:

@@ -25,6 +25,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(func=cmd_kb_gaps)
     _add_ask_commands(sub)
+    ho = sub.add_parser("handoffs", help="hand-offs to the desk staff: list the open ones")
+    hos = ho.add_subparsers(dest="handoffs_command", metavar="HANDOFFS_COMMAND", required=True)
+    p = hos.add_parser("list", help="the hand-offs not yet done, oldest first, with their age")
+    p.add_argument("--lang", choices=["ja", "en"], default="ja")
+    p.set_defaults(func=cmd_handoffs_list)
 
 
 def cmd_kb_check(args) -> int:
@@ -119,8 +124,10 @@ def _add_ask_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--lang", choices=["ja", "en"], help="force the reply language")
     p.add_argument("--explain", action="store_true", help="also show the top candidates and their signals")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="answer as of this date (timing, calendar answers)")
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("chat", help="interactive console over the same engine")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="answer as of this date (timing, calendar answers)")
     p.set_defaults(func=cmd_chat)
     p = sub.add_parser("run", help="run the bot: Slack if tokens are set, else the local console")
     p.set_defaults(func=cmd_run)
@@ -153,19 +160,33 @@ def _load_desk(*, without_database: bool = False):
         return None
 
 
+def parse_date(value: str | None):
+    """`--date YYYY-MM-DD` → a date (None when not given); a bad one → one clear line, exit 2."""
+    from datetime import date
+
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        print(f"deskbot: --date {value!r}: not a date; use YYYY-MM-DD (e.g. 2026-09-01)", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def cmd_ask(args) -> int:
     import io
     import json
 
     from bot.render import render_text
 
+    on = parse_date(args.date)
     desk = _load_desk(without_database=True)
     if desk is None:
         return 1
     questions = _stdin_lines() if args.question == "-" else [args.question]
     for line in questions:
         q = line.rstrip("\r\n") if args.question == "-" else line
-        reply = desk.answer(q, surface="cli", lang=args.lang)
+        reply = desk.answer(q, surface="cli", lang=args.lang, today=on)
         if args.json:
             print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -204,7 +225,13 @@ def explain(desk, question: str) -> str:
         lines.append("  decision features: " + ", ".join(f"{k}={v:.3f}" for k, v in zip(DECIDER_FEATURES, a.features)))
     m = desk.model
     best = a.ranked[0][0] if a.ranked else None
-    if best is not None and best.kind == "oos":
+    if a.gate_key is not None:
+        lines.append(f"  intent gate: {a.gate_key} P={a.gate_p:.3f} (takes it at ≥ {m.gate_at:.3f})")
+    if a.gate_key is not None and a.gate_p >= m.gate_at:
+        why = f"intent: {a.gate_key} (the gate)"
+    elif best is not None and best.kind == "intent":
+        why = f"intent: {best.key} ranks first"
+    elif best is not None and best.kind == "oos":
         why = f"out of scope: topic {best.key} beats every entry"
     elif a.top is None:
         why = "decline: no candidate"
@@ -224,12 +251,13 @@ def explain(desk, question: str) -> str:
 def cmd_chat(args) -> int:
     from bot.render import render_text
 
+    on = parse_date(args.date)
     desk = _load_desk(without_database=True)
     if desk is None:
         return 1
     from bot.console import run_console
 
-    return run_console(desk, render_text)
+    return run_console(desk, render_text, today=on)
 
 
 def cmd_run(args) -> int:
@@ -276,4 +304,19 @@ def cmd_kb_gaps(args) -> int:
     for r in rows:
         nearest = r["nearest"] or "-"
         print(f"{r['count']:4d}×  best {r['best_score']:.2f}  nearest {nearest:28s}  {r['question'][:80]}")
+    return 0
+
+
+def cmd_handoffs_list(args) -> int:
+    from bot import handoffs
+    from bot.db import get_engine, init_db, with_retry
+
+    engine = get_engine()
+    with_retry(lambda: init_db(engine), what="database set-up")
+    rows = handoffs.list_open(engine, limit=200)
+    if not rows:
+        print("未対応の取り次ぎはありません。" if args.lang == "ja" else "No open hand-offs.")
+        return 0
+    for h in rows:
+        print(handoffs.summary_line(h, args.lang))
     return 0

@@ -32,6 +32,7 @@ MSG = {
     "cases_none_method": {"ja": "{method}を使った事例は、このbotの知識には記録されていません。近い事例は次のとおりです。",
                           "en": "No case using {method} is recorded in my knowledge. The closest cases are:"},
     "cases_none": {"ja": "お尋ねに合う事例は記録されていません。", "en": "No matching case is recorded in my knowledge."},
+    "cases_more": {"ja": "…ほか{n}件(/desk cases で一覧)。", "en": "…and {n} more (/desk cases lists them)."},
     "propose": {"ja": "提案は公民連携デスクで受け付けています。提案フォームから、課題・内容・希望する連携方法をお送りください。",
                 "en": "The partnership desk takes proposals. Send the issue, your idea and the way you would like to "
                       "partner through the proposal form."},
@@ -82,30 +83,45 @@ def timing(question: str, lang: str, today: date, calendar) -> Reply:
 
 
 def cases(desk, question: str, lang: str, analysis) -> Reply:
-    """Precedents by place (every case of a municipality the message names), by method (cases
-    that used a method entry the message points to), else by theme (the best-ranked cases)."""
+    """Precedents, in this order of what the message points to:
+
+    - a place: every recorded case of each municipality the message names (all of them);
+    - a method: the cases whose `methods` include the method entry the message names, or — when
+      it names none — the best-ranked entry if that is a method with cases; a named method with
+      no case gets an honest "none recorded", the method itself and the closest cases by meaning;
+    - else a theme: the best-ranked cases, topped up with the closest by meaning.
+    An answer either way (`answered`: the reply says what is recorded); nothing found at all is
+    a hand-off."""
     kb = desk.kb
     folded = T.text_form(T.fold(question))
     case_entries = [e for e in kb.entries.values() if e.kind == "case"]
+    ranked_ids = [f.key for f, _ in analysis.ranked if f.kind not in ("oos", "intent")]
+    rank = {k: n for n, k in enumerate(ranked_ids)}
     by_place = [e for e in case_entries if e.municipality and _place_named(e.municipality.ja, folded, question)]
-    ranked_ids = [f.key for f, _ in analysis.ranked if f.kind != "oos" and f.kind != "intent"]
     if by_place:
-        chosen = sorted(by_place, key=lambda e: ranked_ids.index(e.id) if e.id in ranked_ids else 999)
-        place = by_place[0].municipality.get(lang)
-        head = MSG["cases_place"][lang].format(place=place, n=len(chosen))
-        return _case_list(question, lang, head, chosen[:CASES_SHOWN])
-    method = next((kb.entries[k] for k in ranked_ids[:3] if kb.entries[k].kind == "method"
-                   and _name_in(kb.entries[k], folded)), None)
+        places = list(dict.fromkeys(e.municipality.get(lang) for e in by_place))
+        chosen = sorted(by_place, key=lambda e: (places.index(e.municipality.get(lang)), rank.get(e.id, 999)))
+        sep = "・" if lang == "ja" else ", "
+        head = MSG["cases_place"][lang].format(place=sep.join(places), n=len(chosen))
+        return _case_list(question, lang, head, chosen[:CASES_SHOWN], more=len(chosen) - CASES_SHOWN)
+    methods = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "method"]
+    named = next((m for m in methods if _name_in(m, folded)), None)
+    method = named
+    if method is None and ranked_ids and kb.entries[ranked_ids[0]].kind == "method":
+        method = kb.entries[ranked_ids[0]]          # described, not named: the best entry
     if method is not None:
-        used = [e for e in case_entries if method.id in e.methods]
+        used = sorted((e for e in case_entries if method.id in e.methods), key=lambda e: rank.get(e.id, 999))
         name = method.title.get(lang)
         if used:
             return _case_list(question, lang, MSG["cases_method"][lang].format(method=name, n=len(used)),
-                              used[:CASES_SHOWN])
-        near = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "case"][:3]
-        return _case_list(question, lang, MSG["cases_none_method"][lang].format(method=name), near,
-                          answered=False)
+                              used[:CASES_SHOWN], more=len(used) - CASES_SHOWN)
+        if named is not None:
+            near = desk.closest(f"{method.title.get('ja')} {question}", "case", 3)
+            return _case_list(question, lang, MSG["cases_none_method"][lang].format(method=name), near,
+                              first=method)
     near = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "case"][:5]
+    if len(near) < 3:
+        near += desk.closest(question, "case", 3 - len(near), exclude={e.id for e in near})
     if not near:
         return Reply("handoff", question, lang, MSG["cases_none"][lang], intent="cases", handoff=True,
                      actions=("handoff",))
@@ -124,14 +140,22 @@ def _name_in(entry, folded: str) -> bool:
     return any(len(T.text_form(T.fold(n))) >= 2 and T.text_form(T.fold(n)) in folded for n in names)
 
 
-def _case_list(question: str, lang: str, head: str, entries, answered: bool = True) -> Reply:
-    items = tuple(Link(e.id, e.title.get(lang)) for e in entries)
-    lines = [head] + [f"・{e.title.get(lang)}({e.municipality.get(lang)}): {T.first_sentence(e.answer.get(lang))}"
-                      if lang == "ja" else
-                      f"• {e.title.get(lang)} ({e.municipality.get(lang)}): {T.first_sentence(e.answer.get(lang))}"
-                      for e in entries]
-    return Reply("answer" if answered else "handoff", question, lang, "\n".join(lines), intent="cases",
-                 items=items, handoff=not answered, score=1.0,
+def _case_list(question: str, lang: str, head: str, entries, *, first=None, more: int = 0) -> Reply:
+    """The list as text and as items (each an entry to open); `first`: an entry shown before the
+    cases (the method itself, when no case of it is recorded)."""
+    bullet = "・" if lang == "ja" else "• "
+    lines = [head]
+    if first is not None:
+        label = "手法" if lang == "ja" else "The method"
+        lines.append(f"{bullet}{label}: {first.title.get(lang)}: {T.first_sentence(first.answer.get(lang))}")
+    for e in entries:
+        place = e.municipality.get(lang)
+        lines.append(f"{bullet}{e.title.get(lang)}({place}): {T.first_sentence(e.answer.get(lang))}" if lang == "ja"
+                     else f"{bullet}{e.title.get(lang)} ({place}): {T.first_sentence(e.answer.get(lang))}")
+    if more > 0:
+        lines.append(MSG["cases_more"][lang].format(n=more))
+    items = tuple(Link(e.id, e.title.get(lang)) for e in ([first] if first is not None else []) + list(entries))
+    return Reply("answer", question, lang, "\n".join(lines), intent="cases", items=items, score=1.0,
                  title="事例" if lang == "ja" else "Cases")
 
 

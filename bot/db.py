@@ -23,7 +23,7 @@ from sqlmodel import Session, SQLModel, create_engine
 log = logging.getLogger(__name__)
 
 # Modules that define tables; each registers its SQLModel classes on import.
-MODEL_MODULES = ["bot.models", "bot.dedupe", "bot.reminders.models", "bot.proposals.models"]
+MODEL_MODULES = ["bot.models", "bot.dedupe", "bot.reminders.models", "bot.proposals.models", "bot.handoffs"]
 
 T = TypeVar("T")
 _engines: dict[str, Engine] = {}

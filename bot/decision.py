@@ -35,6 +35,27 @@ def ranker_vector(f: Features) -> list[float]:
 
 RANKER_FEATURES = FEATURE_NAMES + ["sem_x_lex", "is_case"]
 
+# The intent gate: does the message ask for something other than knowledge (a person, timing, a
+# list of cases, the form, reminders, the contact)? Judged on how it asks: the best intent's
+# meaning with and without the entry names it contains, against the best entry's signals.
+GATE_FEATURES = ["i_sem", "i_masked", "i_lex", "i_margin", "e_alias", "e_lex", "e_sem", "i_minus_e", "masked_minus_e"]
+
+
+def gate_vector(cands: list[Features]) -> tuple[str | None, list[float]]:
+    """(the best intent's key, the gate's features) for a message's candidates."""
+    intents = sorted((f for f in cands if f.kind == "intent"), key=lambda f: -max(f.sem_q, f.sem_masked))
+    if not intents:
+        return None, []
+    i = intents[0]
+    second = max(intents[1].sem_q, intents[1].sem_masked) if len(intents) > 1 else 0.0
+    entries = [f for f in cands if f.kind not in PSEUDO_KINDS]
+    e_alias = max((f.alias for f in entries), default=0.0)
+    e_lex = max((f.lex for f in entries), default=0.0)
+    e_sem = max((f.sem_q for f in entries), default=0.0)
+    im = max(i.sem_q, i.sem_masked)
+    return i.key, [i.sem_q, im, i.lex, im - second, e_alias, e_lex, e_sem, i.sem_q - e_sem, im - e_sem]
+
+
 DECIDER_FEATURES = ["rank_logit", "margin", "lex", "alias", "sem_q", "sem_b", "oos_sem", "oos_gap",
                     "segments", "english", "agree"]
 
@@ -77,19 +98,25 @@ class DecisionModel:
     answer_at: float        # P(right) at or above: answer
     suggest_at: float       # between this and answer_at: did you mean
     info: dict
+    gate: Logistic | None = None     # P(the message asks for the best intent), see GATE_FEATURES
+    gate_at: float = 1.01            # take the intent at or above this (never, without a gate)
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "DecisionModel":
         d = json.loads(Path(path).read_text(encoding="utf-8"))
         if d.get("ranker_features") != RANKER_FEATURES or d.get("decider_features") != DECIDER_FEATURES:
             raise ValueError(f"{path} was fitted for other features; rerun bench/fit_decision.py")
+        gate = Logistic.from_json(d["gate"]) if d.get("gate") and d.get("gate_features") == GATE_FEATURES else None
         return cls(Logistic.from_json(d["ranker"]), Logistic.from_json(d["decider"]),
-                   float(d["answer_at"]), float(d["suggest_at"]), d.get("info", {}))
+                   float(d["answer_at"]), float(d["suggest_at"]), d.get("info", {}),
+                   gate, float(d.get("gate_at", 1.01)) if gate is not None else 1.01)
 
     def save(self, path: Path = MODEL_FILE) -> None:
         d = {"ranker_features": RANKER_FEATURES, "decider_features": DECIDER_FEATURES,
              "ranker": self.ranker.to_json(), "decider": self.decider.to_json(),
-             "answer_at": self.answer_at, "suggest_at": self.suggest_at, "info": self.info}
+             "answer_at": self.answer_at, "suggest_at": self.suggest_at, "info": self.info,
+             "gate_features": GATE_FEATURES, "gate": self.gate.to_json() if self.gate else None,
+             "gate_at": self.gate_at}
         Path(path).write_text(json.dumps(d, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

@@ -31,7 +31,7 @@ from bot import facts
 from bot import text as T
 from bot.config import Settings, get_settings
 from bot.db import ensure_database, get_engine, session_scope, with_retry
-from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, ranker_vector
+from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, gate_vector, ranker_vector
 from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
 from bot.matching import IndexDoc, Synonyms
 from bot.models import Feedback, QuestionLog, utcnow
@@ -116,6 +116,8 @@ class Analysis:
     oos: Features | None           # the best out-of-scope topic
     features: list[float]          # the decider's input
     segments: int = 1
+    gate_key: str | None = None    # the best intent and the gate's P(the message asks for it)
+    gate_p: float = 0.0
 
 
 class Desk:
@@ -195,7 +197,7 @@ class Desk:
     def analyse(self, core: str) -> Analysis:
         """Retrieve, rank and score a cleaned message (no greeting, no Slack markup)."""
         r = self.retriever.retrieve(core)
-        return analysis_of(self.kb, r, core, self.model.ranker, self.model.decider)
+        return analysis_of(self.kb, r, core, self.model.ranker, self.model.decider, self.model.gate)
 
     def _decide(self, question: str, lang: str | None, today: date | None = None) -> tuple[Reply, str]:
         q = T.clean(question)
@@ -215,6 +217,8 @@ class Desk:
         a = self.analyse(core)
         folded = a.folded or folded
         best = a.ranked[0][0] if a.ranked else None
+        if a.gate_key is not None and a.gate_p >= self.model.gate_at:     # asks for an intent
+            return self._intent(a.gate_key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "intent":
             return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "oos":
@@ -277,7 +281,20 @@ class Desk:
                      suggestions=(Link(e.id, e.title.get(lang_e), score),), handoff=True)
 
     def _message(self, key: str, q: str, lang: str, **fmt) -> Reply:
-        return Reply("invalid", q[:200], lang, MESSAGES[key][lang].format(**fmt))
+        return Reply("invalid", q[:200], lang, MESSAGES[key][lang].format(**fmt), intent="unknown")
+
+    def closest(self, text: str, kind: str, n: int = 3, exclude: set[str] | frozenset = frozenset()) -> list[Entry]:
+        """The `n` entries of one kind closest in meaning to `text` (e.g. the cases nearest a method)."""
+        sims = self.retriever.semantic(text)
+        order = np.argsort(-sims, kind="stable")
+        out = []
+        for i in order.tolist():
+            d = self.retriever.docs[i]
+            if d.kind == kind and d.key not in exclude:
+                out.append(self.kb.entries[d.key])
+                if len(out) == n:
+                    break
+        return out
 
     def reply_for_entry(self, entry_id: str, lang: str = "ja", *, question: str = "",
                         score: float = 1.0) -> Reply:
@@ -288,8 +305,28 @@ class Desk:
         text = e.answer.get(lang).strip()
         if e.background:      # general knowledge the documents do not state, labelled as such
             text += "\n" + MESSAGES["background"][lang].format(text=e.background.get(lang).strip())
-        return Reply("answer", question, lang, text, title=e.title.get(lang),
+        title = e.title.get(lang)
+        if e.kind == "calendar":   # months as the configured calendar has them (CALENDAR_FILE)
+            text, title = self._follow_calendar(text), self._follow_calendar(title)
+        return Reply("answer", question, lang, text, title=title,
                      entry_id=e.id, entry_kind=e.kind, score=score, source=self.kb.cite(e, lang), related=related)
+
+    def _follow_calendar(self, text: str) -> str:
+        """Calendar entries are written for the shipped calendar; a city's own CALENDAR_FILE
+        changes the months they state (bot/calendar_text.py)."""
+        settings = self.settings or get_settings()
+        if not getattr(settings, "calendar_file", None):
+            return text
+        from bot import calendar_text
+        from bot.fiscal import CalendarError, calendar_for
+
+        try:
+            shipped = calendar_for(settings.model_copy(update={"calendar_file": None}))
+            configured = calendar_for(settings)
+        except CalendarError as e:
+            log.error("budget calendar unavailable: %s", "; ".join(e.problems[:3]))
+            return text
+        return calendar_text.follow(text, "ja", shipped, configured)
 
     def open_entry(self, entry_id: str, lang: str = "ja", *, question: str = "", asker: str | None = None,
                    place: str | None = None, surface: str = "button") -> Reply:
@@ -424,18 +461,23 @@ def _sem_doc(e: Entry) -> SemDoc:
     return SemDoc(names=names + list(e.questions), body=[e.answer.ja] + ([e.answer.en] if e.answer.en else []))
 
 
-def analysis_of(kb: Knowledge, r, core: str, ranker, decider) -> Analysis:
-    """Rank a retrieval's candidates and score the best entry (shared with bench/fit_decision.py,
-    which passes the rankers and deciders of its cross-validation folds)."""
+def analysis_of(kb: Knowledge, r, core: str, ranker, decider, gate=None) -> Analysis:
+    """Rank a retrieval's candidates and score the best entry, and (with `gate`) how likely the
+    message asks for its best intent (shared with bench/fit_decision.py, which passes the models
+    of its cross-validation folds)."""
     if not r.candidates:
         return Analysis(core, r.folded, [], 0.0, None, None, [], len(r.segments))
+    gate_key, gate_p = None, 0.0
+    if gate is not None:
+        gate_key, gx = gate_vector(r.candidates)
+        gate_p = float(gate.prob([gx])[0]) if gate_key is not None else 0.0
     probs = ranker.prob([ranker_vector(f) for f in r.candidates])
     order = np.argsort(-probs, kind="stable")
     ranked = [(r.candidates[i], float(probs[i])) for i in order]
     entries = [(f, p) for f, p in ranked if f.kind not in PSEUDO_KINDS]
     oos = next((f for f, _ in ranked if f.kind == "oos"), None)
     if not entries:
-        return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments))
+        return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments), gate_key, gate_p)
     top, p_top = entries[0]
     related = set(kb.entries[top.key].related)
     runner = next((p for f, p in entries[1:] if f.key not in related
@@ -445,7 +487,7 @@ def analysis_of(kb: Knowledge, r, core: str, ranker, decider) -> Analysis:
     x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
                        len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key)
     p_right = float(decider.prob([x])[0]) if decider is not None else 0.0
-    return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments))
+    return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments), gate_key, gate_p)
 
 
 def entry_text(e: Entry) -> str:

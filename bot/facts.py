@@ -19,7 +19,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|how much|\bfees?\b|\bprices?\b|\bcost(?:s|ing)?\b(?! down)|\bamount\b|\bsalary|\brates?\b for|budget (?:size|amount)"
         r"|size of [a-z' ]*budget"),
     "contact": re.compile(
-        r"電話|でんわ|メール|めーる|連絡先|メアド|url|ホームページ|ウェブサイトのアドレス|サイトのアドレス|住所|所在地|窓口の場所|fax|ファックス"
+        r"電話|でんわ|メール|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所|所在地|窓口の場所|fax|ファックス"
         r"|\bphone\b|\bcall\b|e-?mail|contact (?:details|info|address|number)|\bwebsite\b|\baddress\b|\burl\b|where is the (?:desk|office)"),
     "date": re.compile(
         r"何日|なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|具体的な日|正確な日|曜日"
@@ -28,6 +28,10 @@ ASKS: dict[str, re.Pattern] = {
         r"何件|何社|件数|何人|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率"
         r"|how many|number of|\bhow often\b"),
 }
+
+# The question is folded with long-vowel marks dropped (メール → メル, ホームページ → ホムペジ):
+# in the patterns' katakana words the mark is optional.
+ASKS = {k: re.compile(re.sub(r"(?<=[ァ-ヶ])ー", "ー?", p.pattern), p.flags) for k, p in ASKS.items()}
 
 # Whether an answer text holds such a fact.
 HOLDS: dict[str, re.Pattern] = {

@@ -12,6 +12,7 @@ are learned from those features (bot/decision.py); nothing here is tuned per que
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,9 @@ class Features:
     sem_rank: float = 0.0
     cued: float = 0.0         # 1 when the question's wording leans to this kind of entry
     sem_k: float = 0.0        # mean cosine of the KNN nearest of its names and example questions
+    # Intents only: the best cosine of the message with the names it contains masked (〇), so
+    # that 「〇〇の事例はある?」 is judged by how it asks, not by the topic it names.
+    sem_masked: float = 0.0
 
     @property
     def sem(self) -> float:
@@ -149,6 +153,41 @@ class Retriever:
         per_group = np.maximum.reduceat(best, starts)
         return per_group[0::2], per_group[1::2], np.maximum.reduceat(whole, starts)[0::2]
 
+    def semantic(self, text: str) -> np.ndarray:
+        """Per document: the best cosine of `text` to its names, questions and answer (every doc,
+        no shortlist; used to find the closest entries of one kind, e.g. cases)."""
+        qvecs = self.encoder.encode([text]).astype(np.float32)
+        if self.centroids is not None:
+            return (self.centroids @ qvecs.T).max(axis=1)
+        sem_q, sem_b, _ = self._sem_for(qvecs, None)
+        return np.maximum(sem_q, sem_b)
+
+    def _masked_intents(self, message: str, cands: list[Features]) -> None:
+        """Fill `sem_masked` of the intent candidates: the names of the entries the message names
+        (the lexical signal's name hits) replaced by 〇, the rest encoded once more."""
+        intents = [f for f in cands if f.kind == "intent"]
+        if not intents:
+            return
+        for f in intents:
+            f.sem_masked = f.sem_q
+        low = unicodedata.normalize("NFKC", message).lower()
+        masked = low
+        named = sorted((f for f in cands if f.alias >= 0.3 and f.kind not in ("intent", "oos")), key=lambda f: -f.alias)
+        for f in named[:5]:
+            for name in sorted(self.docs[f.i].names, key=len, reverse=True):
+                n = unicodedata.normalize("NFKC", name).lower()
+                if len(n) >= 2 and n in masked:
+                    masked = masked.replace(n, "〇")
+        if masked == low or not T.has_words(T.fold(masked.replace("〇", ""))):
+            return
+        qvec = self.encoder.encode([masked]).astype(np.float32)[0]
+        for f in intents:
+            a, b = int(self.name_start[f.i]), int(self.body_start[f.i])
+            sims = self.vectors[a:b] @ qvec
+            if self.leave_out is not None:
+                sims[self.tags[a:b] == self.leave_out] = -1.0
+            f.sem_masked = max(f.sem_q, float(sims.max()))
+
     def retrieve(self, question: str) -> Retrieval:
         segments = _segments(question)
         qvecs = self.encoder.encode(segments).astype(np.float32)
@@ -198,6 +237,7 @@ class Retriever:
                 own = rows[base[k]:base[k] + n_names[k]]
                 ft.sem_k = float(np.sort(own)[-KNN:].mean()) if len(own) else 0.0
         cands = list(feats.values())
+        self._masked_intents(segments[0], cands)
         cued = cued_kinds(folded)
         for f in cands:
             f.cued = float(f.kind in cued)

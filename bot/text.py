@@ -144,17 +144,19 @@ def text_form(folded: str) -> str:
 # 「お疲れ様です。PFIについて教えてください。よろしくお願いします」 is answered as the PFI question;
 # a message that is nothing but these is answered as a greeting or thanks (`pleasantry_kind`).
 _GREET_JA = (r"お疲れ様です|お疲れさまです|おつかれさまです|お疲れ様でございます|お世話になっております|お世話になります"
-             r"|おはようございます|おはよう|こんにちは|こんばんは|はじめまして|初めまして|失礼いたします|失礼します"
+             r"|おはようございます|おはよう|こんにちは|こんばんは|はじめまして|初めまして|失礼いたします|失礼します|どうもー*|どーも"
              r"|突然のご連絡失礼いたします|突然のご連絡失礼します|突然すみません|すみません|すいません|恐れ入ります"
              r"|ご担当者様|ご担当者さま|担当者様|公民連携デスク(?:御中|様|さま)|デスクの皆様|皆様|みなさま|お忙しいところ")
 _THANKS_JA = (r"ありがとうございました|ありがとうございます|ありがとう|助かりました|助かります|感謝します|感謝いたします"
-              r"|了解しました|承知しました|わかりました|分かりました|以上です|以上、?よろしくお願いします")
+              r"|了解しました|了解です|承知しました|わかりました|分かりました|以上です|以上、?よろしくお願いします"
+              r"|(?:大変|とても)?参考になりました|ではまた|それではまた|またお願いします|さようなら|さよなら")
 _CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き)?よろしく(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?"
              r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
 _GREET_EN = (r"(?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day))(?: (?:team|all|there|everyone|folks|desk))?"
              r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|sorry to bother you|excuse me")
 _THANKS_EN = (r"thanks(?: a lot| so much| again| in advance)?(?: for [^.!?]{0,60})?|thank you(?: so much| very much| again| in advance)?"
-              r"(?: for [^.!?]{0,60})?|much appreciated|appreciate it|cheers|bye|goodbye|see you|ok(?:ay)?,? got it|got it")
+              r"(?: for [^.!?]{0,60})?|much appreciated|appreciate it|cheers|bye|goodbye|see you|ok(?:ay)?,? got it|got it"
+              r"|that(?:'s| is| was) (?:really |very |super )?(?:helpful|useful|great)|that helps")
 _CLOSE_EN = r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
 _PLEASANTRY = re.compile(
     rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:{_GREET_EN}|{_THANKS_EN}|{_CLOSE_EN}))\s*[、,。.!！?？~〜ー…\s]*)+")

@@ -36,6 +36,8 @@ VIEW_BLOCKS = 100
 FALLBACK_CHARS = 3000      # notification / screen-reader text; Slack allows more, nobody reads more
 MAX_RELATED = 3
 MAX_SUGGESTIONS = 5
+MAX_ITEMS = 10            # entries a list reply (e.g. cases) offers to open
+SEEN_CHARS = 600          # how much of the answer shown travels with a hand-off
 
 # action_ids (a button's action_id must be unique within its block, hence the ":n" suffixes)
 A_OPEN = "desk_open_entry"        # open a knowledge entry (related, did-you-mean, methods, cases)
@@ -44,6 +46,7 @@ A_FEEDBACK_DOWN = "desk_feedback_down"
 A_HANDOFF = "desk_handoff"
 A_SHOW = "desk_show"              # App Home buttons: calendar / methods / cases
 A_PROPOSE = "desk_propose"        # open the proposal form (handlers/actions/proposal.py)
+A_REMIND = "desk_remind_toggle"   # reminders on/off for the clicker (handlers/views/remind.py)
 
 # Answers after which proposing is the natural next step get a "propose" button: how to propose
 # (howto), when to (calendar: the budget window) and by which route (method). Not precedents
@@ -134,12 +137,30 @@ def propose_button(lang: str = "ja", challenge_id: int | None = None) -> ButtonE
                   style="primary")
 
 
+def remind_button(lang: str = "ja") -> ButtonElement:
+    """Subscribe the clicker to reminders by DM (handlers/views/remind.py)."""
+    return button(t("remind_button", lang), A_REMIND, pack(on=1, l=lang))
+
+
+def handoff_button(reply: Reply) -> ButtonElement:
+    """"Ask the desk staff": the question, its log id (whose question it was, where) and the
+    start of the answer the asker saw travel in the value."""
+    seen = clip(reply.text or "", SEEN_CHARS) if reply.kind not in ("decline", "invalid") else ""
+    return button(t("handoff_button", reply.lang), A_HANDOFF,
+                  pack(q=reply.question, l=reply.lang, id=reply.log_id, s=seen or None), style="primary")
+
+
 def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
-    """The Block Kit blocks for one Reply (answer, partial answer, did-you-mean, decline, greeting or invalid)."""
+    """The Block Kit blocks for one Reply (answer, partial answer, did-you-mean, decline, greeting,
+    hand-off or invalid): its text, then its items (entries to open), the actions it offers
+    (propose, remind, hand-off) and, for answers, the feedback buttons."""
     lang = reply.lang
     tail: list[Block] = []   # blocks after the text; always kept whole
     if reply.source:
         tail.append(context(t("source", lang, source=escape(reply.source))))
+    if reply.items:
+        tail.append(ActionsBlock(elements=[
+            open_button(i.entry_id, i.title, lang, n) for n, i in enumerate(reply.items[:MAX_ITEMS])]))
     if reply.kind in ("suggest", "partial") and reply.suggestions:
         tail.append(ActionsBlock(elements=[
             open_button(s.entry_id, s.title, lang, i, reply.question)
@@ -148,15 +169,20 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
         tail.append(context(t("related", lang)))
         tail.append(ActionsBlock(elements=[
             open_button(r.entry_id, r.title, lang, i) for i, r in enumerate(reply.related[:MAX_RELATED])]))
-    if reply.kind == "answer" and reply.entry_kind in PROPOSE_AFTER_KINDS:
-        tail.append(ActionsBlock(elements=[propose_button(lang)]))
-    if reply.kind == "decline" or reply.handoff:
-        tail.append(ActionsBlock(elements=[button(
-            t("handoff_button", lang), A_HANDOFF, pack(q=reply.question, l=lang, id=reply.log_id), style="primary")]))
+    offer: list[ButtonElement] = []
+    if "propose" in reply.actions or (reply.kind == "answer" and reply.entry_kind in PROPOSE_AFTER_KINDS):
+        offer.append(propose_button(lang))
+    if "remind" in reply.actions:
+        offer.append(remind_button(lang))
+    if reply.kind == "decline" or reply.handoff or "handoff" in reply.actions:
+        offer.append(handoff_button(reply))
+    if offer:
+        tail.append(ActionsBlock(elements=offer))
     if reply.kind == "answer" and reply.log_id is not None:
         tail.append(ActionsBlock(block_id=f"feedback:{reply.log_id}", elements=[
             button(t("helpful_yes", lang), A_FEEDBACK_UP, pack(id=reply.log_id, e=reply.entry_id, l=lang)),
-            button(t("helpful_no", lang), A_FEEDBACK_DOWN, pack(id=reply.log_id, e=reply.entry_id, l=lang)),
+            button(t("helpful_no", lang), A_FEEDBACK_DOWN,
+                   pack(id=reply.log_id, e=reply.entry_id, l=lang, q=reply.question)),
         ]))
 
     head: list[Block] = []
@@ -177,7 +203,7 @@ def fallback_text(reply: Reply) -> str:
     text = reply.text or ""
     if reply.kind == "answer" and reply.title:
         text = f"{reply.title}\n{text}"
-    return clip(text, FALLBACK_CHARS)
+    return clip(escape(text), FALLBACK_CHARS)     # `text` is mrkdwn too: user text must not ping
 
 
 def blocks_json(blocks: list[Block]) -> list[dict]:
@@ -193,3 +219,23 @@ def message_payload(reply: Reply) -> tuple[str, list[dict]]:
 
 def divider() -> DividerBlock:
     return DividerBlock()
+
+
+def feedback_done_blocks(original: list[dict], log_id: int, lang: str, helpful: bool,
+                         question: str | None = None) -> list[dict]:
+    """The message's blocks with its feedback buttons replaced by the thanks (👎: and the offer
+    of a person, unless the message already has the staff button)."""
+    has_handoff = any(el.get("action_id") == A_HANDOFF for b in original for el in b.get("elements", []) or []
+                      if isinstance(el, dict))
+    out: list[dict] = []
+    for b in original:
+        if b.get("block_id") != f"feedback:{log_id}":
+            out.append(b)
+            continue
+        out.append(context(t("thanks_up" if helpful else "thanks_down", lang)).to_dict())
+        if not helpful and not has_handoff:
+            out.append(context(t("feedback_offer", lang)).to_dict())
+            out.append(ActionsBlock(block_id=f"feedback_handoff:{log_id}", elements=[button(
+                t("handoff_button", lang), A_HANDOFF, pack(q=question or "", l=lang, id=log_id),
+                style="primary")]).to_dict())
+    return out

@@ -24,8 +24,30 @@ STRINGS: dict[str, dict[str, str]] = {
                       "en": "This question has already been passed on to the staff."},
     "handoff_unset": {"ja": "職員への取り次ぎ先が設定されていません。公民連携デスクへ直接お問い合わせください。",
                       "en": "No staff channel is configured; please contact the partnership desk directly."},
-    "handoff_staff": {"ja": "*取り次ぎ*: <@{user}> さんから{where}の質問です。",
-                      "en": "*Hand-off*: a question from <@{user}>{where}."},
+    "handoff_staff": {"ja": "*取り次ぎ #{id}*: <@{user}> さんから{where}の質問です。",
+                      "en": "*Hand-off #{id}*: a question from <@{user}>{where}."},
+    "handoff_clicker": {"ja": "取り次ぎボタンを押したのは <@{user}> さんです(質問者とは別の人)。",
+                        "en": "The hand-off button was pressed by <@{user}> (not the asker)."},
+    "handoff_seen": {"ja": "質問者に表示した回答", "en": "The answer the asker saw"},
+    "handoff_state": {"ja": "状態", "en": "Status"},
+    "handoff_owner": {"ja": "担当 <@{user}>", "en": "owner <@{user}>"},
+    "handoff_take": {"ja": "🙋 担当します", "en": "🙋 I'll take it"},
+    "handoff_close": {"ja": "✅ 対応済み", "en": "✅ Done"},
+    "handoff_missing": {"ja": "この取り次ぎは見つかりませんでした。", "en": "That hand-off was not found."},
+    "handoff_already": {"ja": "取り次ぎ #{id} はすでに「{state}」です(担当 <@{user}>)。変更していません。",
+                        "en": "Hand-off #{id} is already {state} (owner <@{user}>); nothing changed."},
+    "handoff_taken_staff": {"ja": "取り次ぎ #{id} を担当にしました。質問者に伝えました。",
+                            "en": "You took hand-off #{id}; the asker has been told."},
+    "handoff_closed_staff": {"ja": "取り次ぎ #{id} を対応済みにしました。", "en": "Hand-off #{id} is marked done."},
+    "handoff_taken_asker": {"ja": "公民連携デスクの <@{user}> さんが、あなたのご質問「{q}」を担当します。追ってご連絡します。",
+                            "en": "<@{user}> at the partnership desk has taken your question (“{q}”) and will get back to you."},
+    "handoffs_title": {"ja": "未対応の取り次ぎ", "en": "Open hand-offs"},
+    "handoffs_none": {"ja": "未対応の取り次ぎはありません。", "en": "No open hand-offs."},
+    "handoffs_staff_only": {"ja": "`/desk handoffs` はデスク職員だけが使えます。", "en": "`/desk handoffs` is for the desk staff only."},
+    "feedback_offer": {"ja": "お役に立てずすみません。担当職員に直接聞くこともできます。",
+                       "en": "Sorry that did not help. You can ask the desk staff directly."},
+    "remind_button": {"ja": "🔔 リマインダーを受け取る", "en": "🔔 Get reminders"},
+    "items_title": {"ja": "開く", "en": "Open"},
     "handoff_where": {"ja": " <#{channel}> で", "en": " in <#{channel}>"},
     "handoff_where_dm": {"ja": " bot との DM で", "en": " in a DM with the bot"},
     "handoff_link": {"ja": "元のメッセージ", "en": "original message"},
@@ -82,16 +104,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "home_steps": {
         "ja": ("1. *デスクに相談する* — まず公民連携デスクへ。市の課題を整理し、担当の部署につなぎます。\n"
                "2. *市の仕組みと課題を知る* — 自治体の仕組みを知り、課題を市と一緒に言葉にします。\n"
-               "3. *予算の時期に合わせる* — 新規事業の提案は4〜8月。予算は3月に成立するので早めに。\n"
+               "3. *予算の時期に合わせる* — 新規事業の提案は{window}。予算は{passage}に成立するので早めに。\n"
                "4. *小さく始める* — 実証実験や連携協定で、まず一緒に実績をつくります。\n"
                "5. *続ける* — 職員の異動や年度をまたいでも関係を続けます。軸は「市民のためになるか」。"),
         "en": ("1. *Talk to the desk* — start with the partnership desk; it sorts out the issue and connects you to the department.\n"
                "2. *Learn how the city works* — understand the municipality and put the issue into words together.\n"
-               "3. *Fit the budget calendar* — new projects are proposed in April–August; the budget passes in March, so be early.\n"
+               "3. *Fit the budget calendar* — new projects are proposed in {window}; the budget passes in {passage}, so be early.\n"
                "4. *Start small* — build a first joint track record with a pilot or a partnership agreement.\n"
                "5. *Keep going* — across staff transfers and fiscal years; the yardstick is what helps residents."),
     },
     "home_next": {"ja": "次の予算スケジュール", "en": "Next budget milestones"},
+    "home_contact": {"ja": "*{desk}の連絡先*", "en": "*Contact {desk}*"},
+    "home_contact_none": {"ja": "{desk}の連絡先はまだ設定されていません。質問への回答の「デスク職員に聞く」ボタンから職員に取り次げます。",
+                          "en": "The contact details of {desk} are not configured yet; the \"Ask the desk staff\" button under an answer reaches the staff."},
+    "home_handoffs": {"ja": "*未対応の取り次ぎ(職員向け)*", "en": "*Open hand-offs (staff)*"},
     "btn_calendar": {"ja": "📅 予算スケジュール", "en": "📅 Budget calendar"},
     "btn_methods": {"ja": "🧰 連携の手法", "en": "🧰 Methods"},
     "btn_cases": {"ja": "🏙 事例", "en": "🏙 Cases"},

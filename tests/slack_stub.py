@@ -15,6 +15,7 @@ user id lands in that user's DM ("U123" → "D123"), as `conversations.open` say
     stub.fail_next(1, error="channel_not_found")    # HTTP 200 ok:false
     stub.fail_next(1, status=0, after_post=True)    # stored, then the connection drops unanswered
     stub.history_error = "missing_scope"            # conversations.history answers ok:false
+    stub.user_locales["U1"] = "en-US"               # users.info(include_locale) answers that locale
     stub.rate_limit_share = 0.1                     # a random 10% of posts answer 429 (bench)
     stub.post_delay = 0.05                          # each post takes this long (slow Slack)
     stub.hang_after_post = 5                        # the 5th stored post never gets its answer
@@ -134,6 +135,7 @@ class SlackStub:
         self.post_delay = 0.0
         self.hang_after_post: int | None = None
         self.history_error: str | None = None
+        self.user_locales: dict[str, str] = {}           # users.info: user id -> locale ("en-US")
         self.hung = threading.Event()                   # set when the hanging post was stored
         self._failures: list[_Failure] = []
         self._rng = random.Random(seed)
@@ -169,6 +171,7 @@ class SlackStub:
             self.messages.clear()
             self.answers.clear()
             self._failures.clear()
+            self.user_locales.clear()
 
     def fail_next(self, n: int = 1, *, status: int = 500, retry_after: int | None = None,
                   error: str | None = None, method: str | None = None, after_post: bool = False) -> None:
@@ -282,6 +285,12 @@ class SlackStub:
         if method == "chat.getPermalink":
             return {"ok": True, "channel": args.get("channel"),
                     "permalink": f"https://test.slack.com/archives/{args.get('channel')}/p{str(args.get('message_ts')).replace('.', '')}"}
+        if method == "users.info":
+            user = {"id": args.get("user"), "name": "someone"}
+            locale = self.user_locales.get(args.get("user") or "")
+            if locale and str(args.get("include_locale", "")).lower() in ("1", "true"):
+                user["locale"] = locale
+            return {"ok": True, "user": user}
         if method == "bots.info":
             return {"ok": True, "bot": {"id": BOT_ID, "user_id": BOT_USER_ID}}
         return {"ok": True}

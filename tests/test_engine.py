@@ -97,13 +97,21 @@ def test_resident_service_words_inside_a_partnership_question_do_not_decline_it(
 
 
 @pytest.mark.parametrize("q,fact", [("ネーミングライツの相場はいくらですか", "金額"),
-                                    ("公民連携デスクの電話番号を教えてください", "連絡先"),
                                     ("How much does a naming-rights deal usually cost?", "amount")])
 def test_a_specific_the_knowledge_does_not_hold_gets_an_honest_partial_answer(desk, q, fact):
     r = desk.answer(q)
     j = r.to_json()
     assert r.kind == "partial" and j["answered"] is False and j["handoff"] is True
     assert fact in r.text and r.suggestions and r.suggestions[0].entry_id == r.entry_id
+
+
+def test_the_desks_phone_number_without_settings_is_honest_and_offers_staff(desk):
+    """The desk's own contact is the contact intent (tests/test_conversation.py); with none
+    configured, the reply says so instead of answering with the desk's description."""
+    r = desk.answer("公民連携デスクの電話番号を教えてください")
+    j = r.to_json()
+    assert j["answered"] is False and j["handoff"] is True and r.kind in ("partial", "handoff")
+    assert "連絡先" in r.text
 
 
 def test_language_follows_the_question(desk, kb):

@@ -22,7 +22,7 @@ def publish_home(event, client, context):
         return                                   # the Messages tab: nothing to draw
     user = event["user"]
     try:
-        view = home_view(deps_of(context), user)
+        view = home_view(deps_of(context), user, client=client)
     except Exception:  # noqa: BLE001
         log.exception("building App Home for %s failed", user)
         return

@@ -10,26 +10,40 @@ from bot.db import quick
 from bot.reminders.command import TEXT as COMMAND_TEXT
 from bot.reminders.subscriptions import is_subscribed, subscribe, unsubscribe
 from handlers.actions.common import open_modal
-from handlers.blocks import button, divider, pack, section, unpack
+from handlers.blocks import A_REMIND, button, divider, pack, section, unpack
 from handlers.deps import deps_of
 from handlers.send import reason
 from handlers.views.screens import home_section, home_view, modal
 
 log = logging.getLogger(__name__)
 
-A_REMIND = "desk_remind_toggle"
 TEXT = {
     "ja": {"title": "🔔 *予算カレンダーのリマインダー*",
-           "on": "提案時期の始まりと締め切り前(30・14・7・1日前)、予算の節目ごとに、朝9時にDMでお知らせしています。",
-           "off": "提案時期の始まりと締め切り前(30・14・7・1日前)、予算の節目ごとに、朝9時にDMでお知らせします。",
-           "btn_on": "DMで受け取る", "btn_off": "受け取りをやめる"},
+           "on": "提案時期の始まりと締め切り前({days}日前)、予算の節目ごとに、{time}にDMでお知らせしています。",
+           "off": "提案時期の始まりと締め切り前({days}日前)、予算の節目ごとに、{time}にDMでお知らせします。",
+           "btn_on": "DMで受け取る", "btn_off": "受け取りをやめる",
+           "done_on": "リマインダーをDMで受け取る設定にしました。止めるには /desk remind off。",
+           "done_off": "リマインダーの受け取りをやめました。"},
     "en": {"title": "🔔 *Budget-calendar reminders*",
-           "on": "You get a DM at 09:00 when the proposal window opens, 30/14/7/1 days before it closes, "
+           "on": "You get a DM at {time} when the proposal window opens, {days} days before it closes, "
                  "and at each budget milestone.",
-           "off": "Get a DM at 09:00 when the proposal window opens, 30/14/7/1 days before it closes, "
+           "off": "Get a DM at {time} when the proposal window opens, {days} days before it closes, "
                   "and at each budget milestone.",
-           "btn_on": "Send me reminders", "btn_off": "Stop reminders"},
+           "btn_on": "Send me reminders", "btn_off": "Stop reminders",
+           "done_on": "You will get reminders by DM. /desk remind off stops them.",
+           "done_off": "Reminders stopped."},
 }
+
+
+def schedule_text(settings, lang: str, on: bool) -> str:
+    """The reminders' schedule as the configured calendar has it (days before, time of day)."""
+    from bot import calendar_text
+    from bot.fiscal import calendar_for
+
+    cal = calendar_for(settings)
+    lang = "en" if lang == "en" else "ja"
+    return TEXT[lang]["on" if on else "off"].format(days=calendar_text.close_days(cal, lang),
+                                                    time=calendar_text.reminder_time(cal, lang))
 
 
 @home_section
@@ -38,7 +52,7 @@ def reminders_section(deps, user_id: str, lang: str) -> list:
     on = is_subscribed(deps.db, user_id)
     btn = button(t["btn_off"] if on else t["btn_on"], A_REMIND, pack(on=0 if on else 1, l=lang),
                  style=None if on else "primary")
-    return [divider(), section(f"{t['title']}\n{t['on' if on else 'off']}"),
+    return [divider(), section(f"{t['title']}\n{schedule_text(deps.settings, lang, on)}"),
             ActionsBlock(block_id="home_remind", elements=[btn])]
 
 
@@ -65,8 +79,13 @@ def toggle(body, client, context):
         t = "en" if lang == "en" else "ja"
         open_modal(client, body, modal(TEXT[t]["title"].strip("*🔔 "), [section(COMMAND_TEXT[t]["db_away"])], lang))
         return
+    if body.get("response_url"):      # a button on a message (an answer's "get reminders")
+        from handlers.send import respond_to
+
+        t = TEXT["en" if lang == "en" else "ja"]
+        respond_to(body["response_url"], text=t["done_on" if data.get("on") else "done_off"], what="reminder toggle")
     try:
-        client.views_publish(user_id=user, view=home_view(deps, user, lang))
+        client.views_publish(user_id=user, view=home_view(deps, user, lang, client=client))
     except Exception as e:  # noqa: BLE001 — the change is saved; the tab redraws next time it opens
         log.error("views.publish after reminder toggle failed: %s", reason(e))
 

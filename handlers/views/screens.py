@@ -184,26 +184,99 @@ def home_section(fn: Callable) -> Callable:
     return fn
 
 
-def home_view(deps, user_id: str, lang: str = "ja") -> dict:
+def user_lang(deps, client, user_id: str) -> str:
+    """The user's language for App Home: Slack's locale (users.info with include_locale, needs
+    users:read), else the language of the last message they wrote to the bot, else Japanese."""
+    if client is not None:
+        try:
+            user = client.users_info(user=user_id, include_locale=True).get("user") or {}
+            loc = (user.get("locale") or "").lower()
+            if loc:
+                return "ja" if loc.startswith("ja") else "en"
+        except Exception as e:  # noqa: BLE001 — no scope, Slack away: fall back
+            log.info("users.info for %s: %r", user_id, e)
+    try:
+        from sqlmodel import Session, select
+
+        from bot.models import QuestionLog
+
+        with Session(deps.db) as s:
+            row = s.exec(select(QuestionLog.lang).where(QuestionLog.asker == user_id)
+                         .order_by(QuestionLog.asked_at.desc(), QuestionLog.id.desc()).limit(1)).first()
+        if row in ("ja", "en"):
+            return row
+    except Exception as e:  # noqa: BLE001
+        log.info("last language of %s unavailable: %r", user_id, e)
+    return "ja"
+
+
+def open_handoff_lines(db, lang: str, limit: int = 30) -> list[str]:
+    """One escaped mrkdwn line per open hand-off, oldest first (App Home, `/desk handoffs`)."""
+    from bot import handoffs as H
+
+    lines = []
+    for h in H.list_open(db, limit=limit):
+        line = escape(H.summary_line(h, lang))
+        if h.asker and not h.asker.startswith("cli:"):
+            line = line.replace(escape(h.asker) + ":", f"<@{escape(h.asker)}>:", 1)
+        lines.append("• " + line)
+    return lines
+
+
+def _contact_block(settings: Settings, lang: str) -> Block:
+    from bot.conversation import CONTACT_LABELS, contact_fields, desk_name
+
+    desk = escape(desk_name(settings, lang))
+    fields = contact_fields(settings)
+    if not fields:
+        return section(t("home_contact_none", lang, desk=desk))
+    return section(t("home_contact", lang, desk=desk) + "\n" + "\n".join(
+        f"• {CONTACT_LABELS[k][lang]}: {escape(v)}" for k, v in fields))
+
+
+def home_view(deps, user_id: str, lang: str | None = None, client=None) -> dict:
+    """The Home tab in the user's language (see `user_lang`), its calendar facts from the
+    configured calendar, the desk's contact, and for staff the open hand-offs."""
+    from bot import calendar_text
+
     settings, kb = deps.settings, deps.desk.kb
+    lang = lang if lang in ("ja", "en") else user_lang(deps, client, user_id)
+    on = today(settings)
+    try:
+        cal = load_budget_calendar(settings)
+        steps = t("home_steps", lang, window=calendar_text.window(cal, lang), passage=calendar_text.passage(cal, lang))
+    except Exception as e:  # noqa: BLE001 — a broken calendar must not blank the whole Home tab
+        log.error("App Home: budget calendar unavailable: %r", e)
+        cal, steps = None, t("home_steps", lang, window="—", passage="—")
     blocks: list[Block] = [header(t("home_title", lang)), section(t("home_intro", lang)), divider(),
-                           section(f"*{t('home_steps_title', lang)}*\n{t('home_steps', lang)}")]
+                           section(f"*{t('home_steps_title', lang)}*\n{steps}")]
     if PROPOSE_ENTRY in kb.entries:
         blocks.append(ActionsBlock(block_id="home_propose", elements=[
             open_button(PROPOSE_ENTRY, kb.entries[PROPOSE_ENTRY].title.get(lang), lang)]))
     blocks.append(divider())
-    try:
-        upcoming = next_milestones(settings)
-    except Exception as e:  # noqa: BLE001 — a broken calendar must not blank the whole Home tab
-        log.error("App Home: budget calendar unavailable: %r", e)
-        upcoming = []
+    upcoming = []
+    if cal is not None:
+        try:
+            upcoming = next_milestones(settings, on)
+        except Exception as e:  # noqa: BLE001
+            log.error("App Home: budget calendar unavailable: %r", e)
     if upcoming:
-        lines = [f"• *{_md(m.start)}" + ("" if m.start == m.end else f"〜{_md(m.end)}")
-                 + f"* ({m.fiscal_year}) {escape(m.name.get(lang))}" for m in upcoming]
+        lines = [f"• *{calendar_text.milestone_label(m, on, lang)}* {escape(m.name.get(lang))}" for m in upcoming]
         blocks.append(section(f"*{t('home_next', lang)}*\n" + "\n".join(lines)))
     else:
         blocks.append(section(t("cal_none", lang)))
     blocks.append(show_buttons(lang))
+    blocks += [divider(), _contact_block(settings, lang)]
+    if client is not None:
+        try:
+            from handlers.views.proposal import actor_of
+
+            if actor_of(deps, client, user_id).is_staff:
+                lines = open_handoff_lines(deps.db, lang, limit=10)
+                blocks += [divider(), section(t("home_handoffs", lang) + "\n" + ("\n".join(lines) if lines else
+                                                                                  t("handoffs_none", lang)))]
+        except Exception as e:  # noqa: BLE001
+            log.error("App Home: open hand-offs unavailable: %r", e)
     for fn in HOME_SECTIONS:
         try:
             blocks += list(fn(deps, user_id, lang))

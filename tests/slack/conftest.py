@@ -122,7 +122,8 @@ class Running:
         return self.post(urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
 
     def click(self, action_id: str, value: str, *, response_url: str | None, user="UASKER01",
-              channel="CPUBLIC01", container: dict | None = None, view: dict | None = None, **kw):
+              channel="CPUBLIC01", container: dict | None = None, view: dict | None = None,
+              message: dict | None = None, **kw):
         payload = {"type": "block_actions", "team": {"id": TEAM_ID, "domain": "test"},
                    "user": {"id": user, "team_id": TEAM_ID}, "api_app_id": "A0TEST", "token": "x",
                    "trigger_id": "1337.42.abcd",
@@ -131,6 +132,8 @@ class Running:
                                 "action_ts": str(time.time())}]}
         if response_url:
             payload["response_url"] = response_url
+        if message is not None:             # the message the button is on (Slack sends it)
+            payload["message"] = message
         if view is None:
             payload["channel"] = {"id": channel}
         else:

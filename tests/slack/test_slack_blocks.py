@@ -96,3 +96,22 @@ def test_split_text_keeps_everything_within_limits(text):
     chunks = split_text(text)
     assert all(0 < len(c) <= 2900 for c in chunks)
     assert "".join("".join(chunks).split()) == "".join(text.split())   # nothing lost but whitespace
+
+
+def test_items_become_open_buttons_and_actions_become_their_buttons():
+    items = tuple(Link(f"case{i}", f"事例{i}") for i in range(3))
+    blocks = valid_blocks(message_payload(_reply(related=(), items=items, intent="cases", title="事例",
+                                                 actions=("propose", "remind", "handoff"), entry_kind=None))[1])
+    ids = [b["action_id"] for b in buttons(blocks)]
+    opened = [json.loads(b["value"])["e"] for b in buttons(blocks) if b["action_id"].startswith("desk_open_entry")]
+    assert opened == ["case0", "case1", "case2"]
+    assert {"desk_propose", "desk_remind_toggle", "desk_handoff"} <= set(ids)
+    handoff = next(b for b in buttons(blocks) if b["action_id"] == "desk_handoff")
+    assert json.loads(handoff["value"])["s"].startswith("PFIは")      # the answer seen travels along
+
+
+def test_user_text_in_a_decline_is_escaped():
+    r = _reply(kind="decline", title=None, related=(), handoff=True, text="<!channel> & <@U1>", log_id=None)
+    text, blocks = message_payload(r)
+    assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in texts(valid_blocks(blocks))
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text

@@ -1,0 +1,211 @@
+"""Hand-off buttons: "ask the desk staff" (anyone), and 担当します / 対応済み on the staff card
+(staff only). The record and its rules are the core's (`bot.handoffs`); this module translates
+clicks, renders the staff card and tells people.
+
+- desk_handoff: one hand-off per question (the core's unique key), naming the person whose
+  question it was (from the question log) and the person who clicked; the card goes to
+  DESK_STAFF_CHANNEL once (claimed in the database); the clicker is told.
+- desk_handoff_take / desk_handoff_done: the staff check (members of the staff channel, plus
+  DESK_STAFF_USER_IDS); non-staff are refused and nothing changes; the card is redrawn in place
+  (chat.update); on take, the asker is told by DM who took it.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App
+from slack_sdk.models.blocks import ActionsBlock
+from sqlmodel import Session
+
+from bot import handoffs as H
+from bot.models import QuestionLog
+from bot.proposals.staff import NotStaff
+from handlers.actions.common import ack_now as _ack, first_action as _action
+from handlers.blocks import A_HANDOFF, button, clip, context, escape, pack, section, unpack
+from handlers.deps import deps_of
+from handlers.send import post, reason, respond_to
+from handlers.text import t
+from handlers.views.proposal import actor_of, not_staff_text
+
+log = logging.getLogger(__name__)
+
+A_TAKE = "desk_handoff_take"
+A_DONE = "desk_handoff_done"
+
+
+def _quote(text: str, limit: int) -> str:
+    return "\n".join("> " + line for line in escape(clip(text, limit)).splitlines()) or "> —"
+
+
+def _where(place: str | None, lang: str) -> str:
+    if not place:
+        return ""
+    if place.startswith("D"):
+        return t("handoff_where_dm", lang)
+    return t("handoff_where", lang, channel=escape(place))
+
+
+def card(h: H.Handoff, *, timezone_name: str = "Asia/Tokyo", link: str | None = None) -> list[dict]:
+    """The staff card: Japanese for the staff, plus the asker's language when it is not Japanese;
+    the question and the answer the asker had seen (escaped); status, owner and the buttons."""
+    asker = escape(h.asker or "?")
+    blocks = [section(t("handoff_staff", "ja", user=asker, where=_where(h.place, "ja"), id=h.id))]
+    if h.lang == "en":
+        blocks.append(context(t("handoff_staff", "en", user=asker, where=_where(h.place, "en"), id=h.id)))
+    if h.clicked_by and h.clicked_by != h.asker:
+        blocks.append(context(t("handoff_clicker", "ja", user=escape(h.clicked_by))))
+    blocks.append(section(_quote(h.question, 2500)))
+    if h.answer_seen:
+        blocks.append(section(f"*{t('handoff_seen', 'ja')}*\n{_quote(h.answer_seen, 1200)}"))
+    at = h.created_at if h.created_at.tzinfo else h.created_at.replace(tzinfo=timezone.utc)
+    notes = [at.astimezone(ZoneInfo(timezone_name)).strftime("%Y-%m-%d %H:%M"), f"surface {escape(h.surface)}",
+             f"lang {h.lang}"]
+    if h.question_log_id:
+        notes.append(f"question log #{h.question_log_id}")
+    if link:
+        notes.append(f"<{link}|{t('handoff_link', 'ja')}>")
+    blocks.append(context(" · ".join(notes)))
+    state = H.LABELS[h.status]["ja"]
+    if h.owner:
+        state += " — " + t("handoff_owner", "ja", user=escape(h.owner))
+    blocks.append(section(f"*{t('handoff_state', 'ja')}*: {state}"))
+    elements = []
+    if h.status == "open":
+        elements.append(button(t("handoff_take", "ja"), A_TAKE, pack(h=h.id), style="primary"))
+    if h.status != "done":
+        elements.append(button(t("handoff_close", "ja"), A_DONE, pack(h=h.id)))
+    if elements:
+        blocks.append(ActionsBlock(block_id=f"handoff:{h.id}", elements=elements))
+    return [b.to_dict() for b in blocks]
+
+
+def card_text(h: H.Handoff) -> str:
+    """The notification text beside the card (escaped: it is mrkdwn too)."""
+    return clip(f"{t('handoff_staff', 'ja', user=escape(h.asker or '?'), where=_where(h.place, 'ja'), id=h.id)}\n"
+                f"{escape(h.question)}", 2000)
+
+
+def _permalink(client, channel: str | None, message_ts: str | None) -> str | None:
+    if not (channel and message_ts):
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=message_ts).get("permalink")
+    except Exception as e:  # noqa: BLE001 — the card goes out without the link
+        log.info("no permalink for the hand-off: %s", reason(e))
+        return None
+
+
+def _logged(db, log_id) -> QuestionLog | None:
+    if not log_id:
+        return None
+    try:
+        with Session(db) as s:
+            return s.get(QuestionLog, int(log_id))
+    except Exception as e:  # noqa: BLE001 — the hand-off still goes out, with the clicker as asker
+        log.warning("question log #%s unavailable: %s", log_id, type(e).__name__)
+        return None
+
+
+def handoff(body, client, context):
+    deps = deps_of(context)
+    data = unpack(_action(body).get("value"))
+    lang, question = data.get("l") or "ja", data.get("q") or ""
+    clicker = (body.get("user") or {}).get("id") or None
+    channel = (body.get("channel") or {}).get("id")
+    url = body.get("response_url")
+    staff = deps.settings.desk_staff_channel
+    if not staff:
+        log.warning("hand-off requested but DESK_STAFF_CHANNEL is not set")
+        respond_to(url, text=t("handoff_unset", lang), what="hand-off")
+        return
+    row = _logged(deps.db, data.get("id"))
+    asker = (row.asker if row is not None and row.asker else None) or clicker
+    place = (row.place if row is not None and row.place else None) or channel
+    try:
+        h, created = H.create(deps.db, question=(row.question if row is not None else question) or question,
+                              asker=asker, clicked_by=clicker, place=place,
+                              surface=(row.surface if row is not None else "slack"), lang=lang,
+                              answer_seen=data.get("s") or "", log_id=data.get("id"))
+    except Exception as e:  # noqa: BLE001
+        log.error("hand-off not stored: %s", type(e).__name__)
+        respond_to(url, text=t("post_failed", lang), what="hand-off")
+        return
+    if not H.claim_card(deps.db, h.id):
+        respond_to(url, text=t("handoff_again", lang), what="hand-off")
+        return
+    link = _permalink(client, channel, (body.get("container") or {}).get("message_ts"))
+    try:
+        resp = client.chat_postMessage(channel=staff, text=card_text(h), blocks=card(h, timezone_name=deps.settings.timezone, link=link),
+                                       unfurl_links=False, unfurl_media=False)
+        H.card_posted(deps.db, h.id, resp.get("channel") or staff, resp.get("ts"))
+        delivered = True
+    except Exception as e:  # noqa: BLE001 — give the claim back; a second click may try again
+        log.error("hand-off card to %s failed: %s", staff, reason(e))
+        H.card_failed(deps.db, h.id)
+        delivered = False
+    respond_to(url, text=t("handoff_done" if delivered else "post_failed", lang), what="hand-off")
+
+
+def _tell(body, text: str) -> None:
+    respond_to(body.get("response_url"), text=text, what="hand-off staff action")
+
+
+def _redraw(deps, client, h: H.Handoff) -> None:
+    if not (h.card_channel and h.card_ts):
+        return
+    try:
+        client.chat_update(channel=h.card_channel, ts=h.card_ts, text=card_text(h),
+                           blocks=card(h, timezone_name=deps.settings.timezone))
+    except Exception as e:  # noqa: BLE001 — the record is right; the card catches up next time
+        log.error("chat.update of hand-off card #%s failed: %s", h.id, reason(e))
+
+
+def _staff_change(body, client, context, fn):
+    deps = deps_of(context)
+    user = (body.get("user") or {}).get("id", "")
+    actor = actor_of(deps, client, user)
+    try:
+        hid = int(unpack(_action(body).get("value")).get("h"))
+        change = fn(deps.db, hid, actor)
+    except NotStaff:
+        log.info("non-staff %s tried a hand-off action", user)
+        _tell(body, not_staff_text("ja"))
+        return None
+    except (H.NotFound, TypeError, ValueError):
+        _tell(body, t("handoff_missing", "ja"))
+        return None
+    _redraw(deps, client, change.handoff)
+    return change
+
+
+def take(body, client, context):
+    change = _staff_change(body, client, context, H.take)
+    if change is None:
+        return
+    h = change.handoff
+    if not change.changed:
+        _tell(body, t("handoff_already", "ja", id=h.id, state=H.LABELS[h.status]["ja"],
+                      user=escape(h.owner or "?")))
+        return
+    _tell(body, t("handoff_taken_staff", "ja", id=h.id))
+    if h.asker and not h.asker.startswith("cli:"):
+        post(client, channel=h.asker, text=t("handoff_taken_asker", h.lang, user=escape(h.owner or ""),
+                                             q=escape(clip(" ".join(h.question.split()), 80))),
+             what="hand-off taken notice")
+
+
+def close(body, client, context):
+    change = _staff_change(body, client, context, H.close)
+    if change is None:
+        return
+    h = change.handoff
+    _tell(body, t("handoff_closed_staff", "ja", id=h.id) if change.changed else
+          t("handoff_already", "ja", id=h.id, state=H.LABELS[h.status]["ja"], user=escape(h.owner or "?")))
+
+
+def register(app: App) -> None:
+    app.action(A_HANDOFF)(ack=_ack, lazy=[handoff])
+    app.action(A_TAKE)(ack=_ack, lazy=[take])
+    app.action(A_DONE)(ack=_ack, lazy=[close])

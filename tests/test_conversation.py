@@ -1,0 +1,127 @@
+"""The desk's conversation (bot/conversation.py through Desk.answer): case lists by place, method
+and theme, contact with and without settings, greetings and thanks, `--date` on the CLI."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from bot.config import Settings, get_settings
+from bot.engine import Desk
+from bot.knowledge import load_knowledge
+
+from test_cli import run
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(get_settings().knowledge_dir)
+
+
+@pytest.fixture(scope="module")
+def desk(kb):
+    return Desk(kb, engine=None)
+
+
+def _desk_with(desk, **settings) -> Desk:
+    """The same index with other settings (contact, calendar)."""
+    import copy
+
+    d = copy.copy(desk)
+    d.settings = Settings(**settings)
+    return d
+
+
+def test_cases_by_place_lists_every_case_of_that_municipality(desk, kb):
+    r = desk.answer("和光市の事例を一覧で見せて")
+    wako = {e.id for e in kb.entries.values() if e.kind == "case" and e.municipality.ja == "和光市"}
+    assert len(wako) >= 2
+    assert r.intent == "cases" and r.answered
+    assert {i.entry_id for i in r.items} == wako
+
+
+def test_cases_by_method_are_the_cases_that_used_it(desk, kb):
+    """The list itself (recognising the intent is scored by bench/eval_conversation.py)."""
+    from bot import conversation as C
+
+    used = {e.id for e in kb.entries.values() if e.kind == "case" and "pfi" in e.methods}
+    q = "PFIを使った事例を並べてください"
+    r = C.cases(desk, q, "ja", desk.analyse(q))
+    assert r.intent == "cases" and r.answered and used
+    assert {i.entry_id for i in r.items} == used
+
+
+def test_a_method_without_cases_says_none_recorded_and_offers_the_closest(desk, kb):
+    from bot import conversation as C
+
+    assert not any("naming-rights" in e.methods for e in kb.entries.values())
+    q = "ネーミングライツの事例はありますか"
+    r = C.cases(desk, q, "ja", desk.analyse(q))
+    assert r.intent == "cases" and r.answered
+    assert "記録されていません" in r.text
+    ids = [i.entry_id for i in r.items]
+    assert ids[0] == "naming-rights" and len(ids) == 4
+    assert all(kb.entries[i].kind == "case" for i in ids[1:])
+    q = "Any naming-rights cases?"
+    en = C.cases(desk, q, "en", desk.analyse(q))
+    assert en.intent == "cases" and "No case" in en.text and en.items[0].entry_id == "naming-rights"
+
+
+def test_contact_without_settings_says_so_and_offers_staff(desk):
+    d = _desk_with(desk)
+    r = d.answer("デスクの連絡先を教えてください")
+    assert r.intent == "contact" and not r.answered and r.handoff and "handoff" in r.actions
+    assert "設定されていません" in r.text
+
+
+def test_contact_with_settings_shows_them(desk):
+    d = _desk_with(desk, city_name="磐田市", desk_contact_phone="0538-00-0000", desk_contact_email="desk@city.example",
+                   desk_contact_hours="平日9時〜17時")
+    r = d.answer("デスクの連絡先を教えてください")
+    assert r.intent == "contact" and r.answered and not r.handoff
+    assert "0538-00-0000" in r.text and "desk@city.example" in r.text and "平日9時〜17時" in r.text
+    assert "磐田市公民連携デスク" in r.text
+    en = d.answer("How do I get in touch with the desk?")
+    assert en.intent == "contact" and "Phone: 0538-00-0000" in en.text
+
+
+@pytest.mark.parametrize("msg,kind", [("ありがとう", "thanks"), ("了解です、失礼します", "thanks"),
+                                      ("Thank you, that's really helpful.", "thanks"), ("どうもー", "greeting")])
+def test_pure_pleasantries(desk, msg, kind):
+    r = desk.answer(msg)
+    assert r.kind == "greeting" and r.intent == kind and not r.answered
+
+
+def test_a_question_after_a_closing_word_is_still_answered(desk):
+    r = desk.answer("どうも。PFIとは何ですか")
+    assert r.answered and r.entry_id == "pfi"
+
+
+def test_timing_depends_on_the_date(desk):
+    may = desk.answer("今から提案したら何年度の予算になりますか", today=date(2026, 5, 10))
+    dec = desk.answer("今から提案したら何年度の予算になりますか", today=date(2026, 12, 1))
+    assert may.intent == dec.intent == "timing"
+    assert "2027年度" in may.text and "2028年度" in dec.text
+
+
+def test_suggestions_never_name_an_intent(desk):
+    for q in ("If we submit something, when would it run?", "提案の話"):
+        r = desk.answer(q)
+        assert all(not s.entry_id.startswith("intent:") for s in r.suggestions)
+
+
+def test_ask_date_answers_as_of_that_date(tmp_path):
+    p = run(["ask", "--json", "--date", "2026-12-01", "今から提案したら何年度の予算になりますか"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    line = json.loads(p.stdout)
+    assert line["intent"] == "timing" and line["answered"] and "2028" in line["answer"]
+    assert line["handoff"] is False and line["items"] == []
+
+
+@pytest.mark.parametrize("cmd", ["ask", "chat"])
+def test_a_bad_date_is_one_clear_line_and_exit_2(tmp_path, cmd):
+    p = run([cmd, "--date", "2026-13-01"] + (["PFIとは"] if cmd == "ask" else []), tmp_path, stdin="")
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines()[-1].startswith("deskbot: --date")
+    assert "Traceback" not in p.stderr
