@@ -151,7 +151,7 @@ def fit_all(feats, items, m_ids, c_ids, without):
 
 def nested(feats, items, m_ids, c_ids, without, folds: int = FOLDS) -> tuple[float, float]:
     """Outer folds over ideas: fit everything on the rest, judge the fold's ideas."""
-    nm, nc = len(m_ids), len(c_ids)
+    nm = len(m_ids)
     m_hits, c_hits = [], []
     idx = np.arange(len(items))
     for k in range(folds):

@@ -32,7 +32,7 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 
 from bot import text as T  # noqa: E402
 from bot.config import get_settings  # noqa: E402
-from bot.decision import (DECIDER_FEATURES, GATE_FEATURES, PSEUDO_KINDS, RANKER_FEATURES,  # noqa: E402
+from bot.decision import (DECIDER_FEATURES, PSEUDO_KINDS, RANKER_FEATURES,  # noqa: E402
                           DecisionModel, Logistic, default_model, gate_vector, ranker_vector)
 from bot.engine import EXEMPLARS_FILE, Desk, analysis_of  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402

@@ -174,7 +174,6 @@ def parse_date(value: str | None):
 
 
 def cmd_ask(args) -> int:
-    import io
     import json
 
     from bot.render import render_text
