@@ -250,12 +250,13 @@ def explain(desk, question: str) -> str:
 def cmd_chat(args) -> int:
     from bot.render import render_text
 
+    from bot.console import log_to_file, run_console
+
     on = parse_date(args.date)
+    log_to_file(get_settings().cache_dir.parent / "console.log")    # console mode: logs off the prompt from the start
     desk = _load_desk(without_database=True)
     if desk is None:
         return 1
-    from bot.console import run_console
-
     return run_console(desk, render_text, today=on)
 
 

@@ -102,6 +102,10 @@ def log_to_file(path: Path) -> None:
         root.removeHandler(h)
     fh = logging.FileHandler(path, encoding="utf-8")
     fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    from bot.config import get_settings
+    from bot.logsafe import install, settings_secrets
+
+    install([fh], settings_secrets(get_settings()))      # the same redaction as on stderr
     root.addHandler(fh)
 
 
@@ -296,7 +300,8 @@ class Console:
     def idea(self, text: str) -> None:
         """The idea advisor (`idea TEXT`, or `idea` alone and the idea on the next line)."""
         if not text:
-            line = self.read(s("idea_prompt", self.lang) + "\n> ")
+            self.say(s("idea_prompt", self.lang))
+            line = self.read("> ")
             text = (line or "").strip()
         self.say(_idea(self.desk, text))
         self.asked = Reply("answer", text, self.lang, "")      # "staff" passes the idea on

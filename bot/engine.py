@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 LOW_CONFIDENCE = 0.60     # answered below this counts as low-confidence in `kb gaps`
 MAX_PENDING = 1000        # question-log rows kept in memory while the database is away
 OOS_PREFIX = "oos:"
+NAMED = 0.9               # a name signal this strong: the message names the entry (bot/matching.py)
 INTENT_PREFIX = "intent:"
 
 MESSAGES = {
@@ -217,12 +218,19 @@ class Desk:
         a = self.analyse(core)
         folded = a.folded or folded
         best = a.ranked[0][0] if a.ranked else None
-        if a.gate_key is not None and a.gate_p >= self.model.gate_at:     # asks for an intent
+        # An intent the gate finds, unless the message names an entry and its wording asks for
+        # exactly that kind of entry (「PFIとは」, "What are naming rights?": a definition, not a list).
+        asks_named = a.top is not None and a.top.cued and a.top.alias >= NAMED
+        if a.gate_key is not None and a.gate_p >= self.model.gate_at and not asks_named:
             return self._intent(a.gate_key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "intent":
             return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "oos":
             topic = self.topics[best.key]
+            if topic is OTHER_TOPIC:      # learned catch-all: point to a curated topic that also fits
+                curated = next(((f, p) for f, p in a.ranked if f.kind == "oos" and f.key != best.key), None)
+                if curated is not None and curated[1] >= 0.5:
+                    topic = self.topics[curated[0].key]
             text = topic.reply.get(lang) + "\n" + MESSAGES["out_of_scope_tail"][lang]
             return Reply("decline", q, lang, text, score=a.p_right, handoff=True, intent="out_of_scope"), folded
         if a.top is None or a.p_right < self.model.suggest_at:

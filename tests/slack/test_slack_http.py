@@ -155,3 +155,20 @@ def test_a_request_is_complete_only_with_its_whole_body():
     assert request_complete(b"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n")
     assert request_complete(b"POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n")
     assert request_complete(b"X" * (MAX_HEAD + 1))
+
+
+def test_the_web_app_starts_and_answers_while_the_database_is_away(stub, desk, tmp_path):
+    """A database that cannot be reached at start (here: a SQLite file whose folder is missing)
+    does not stop the web app: it answers mentions, and /healthz says it is waiting."""
+    from bot.db import make_engine
+    from handlers.app import build_app
+
+    from tests.slack.conftest import Running, make_settings, mention
+
+    away = make_engine(f"sqlite:///{tmp_path / 'not-there' / 'db.sqlite3'}")
+    (tmp_path / "not-there").rmdir()          # make_engine created the folder: take it away again
+    r = Running(build_app(make_settings(stub), desk=desk, db=away), make_settings(stub))
+    assert r.get("/healthz") == (200, "ok\ndatabase: waiting")
+    assert r.event(mention("PFIとは", channel="CAWAY0001"))[0] == 200
+    [call] = stub.wait_for("chat.postMessage")
+    assert call.args["channel"] == "CAWAY0001"
