@@ -98,8 +98,9 @@ def tally(stub: ReminderSlackStub, targets: list[str], keyed: bool) -> dict:
 def run_ledger(args, targets, tmp: Path) -> dict:
     from bot.config import Settings
     from bot.fiscal import load_calendar
-    from bot.reminders.delivery import SlackSender, run_due
+    from bot.reminders.delivery import run_due
     from bot.reminders.models import ReminderDelivery, ReminderSubscription
+    from handlers.senders import SlackSender
 
     engine, schema = make_db(args.database_url, tmp)
     stub = new_stub(args.share, args.seed)

@@ -12,7 +12,7 @@
 On submit the proposal is stored first; then one quick attempt posts it to the staff channel,
 so the receipt can say honestly whether the staff have it; whatever is left (a failed post, the
 receipt DM) is delivered right after the acknowledgement, at the next submit, at start-up, and by
-the scheduler's minute tick (bot/reminders/scheduler.py, through `bot.proposals.outbox.default_sender`).
+the scheduler's minute tick (bot/reminders/scheduler.py, through `handlers.senders.SlackSenders`).
 """
 from __future__ import annotations
 
