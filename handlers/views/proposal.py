@@ -54,7 +54,6 @@ A_STATUS = "desk_prop_status"           # desk_prop_status:<new status>
 A_ASSIGN = "desk_prop_assign"
 A_NOTE = "desk_prop_note"
 A_ADD_CHALLENGE = "desk_challenge_add"
-A_NOOP = "desk_prop_noop"               # inputs inside modals (their values arrive with the submit)
 
 QUICK_TIMEOUT = 2  # seconds: the staff post tried inside a view_submission acknowledgement
 
