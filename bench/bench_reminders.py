@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from reminders.slack_stub import ReminderSlackStub  # noqa: E402
+from slack_stub import SlackStub  # noqa: E402
 
 JST = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 8, 24, 9, 1, tzinfo=JST)          # close-7 of FY2026 fell due at 09:00
@@ -73,14 +73,14 @@ def drop_db(engine, url: str | None, schema: str | None) -> None:
         admin.dispose()
 
 
-def new_stub(share: float, seed: int) -> ReminderSlackStub:
-    stub = ReminderSlackStub(seed=seed).start()
+def new_stub(share: float, seed: int) -> SlackStub:
+    stub = SlackStub(seed=seed, fail_method="chat.postMessage").start()
     stub.rate_limit_share = share
     stub.retry_after_choices = (0, 1)
     return stub
 
 
-def tally(stub: ReminderSlackStub, targets: list[str], keyed: bool) -> dict:
+def tally(stub: SlackStub, targets: list[str], keyed: bool) -> dict:
     """Duplicates and losses as Slack saw them: by ledger key, or by channel for the baseline."""
     if keyed:
         got = stub.delivered_keys()
@@ -98,8 +98,9 @@ def tally(stub: ReminderSlackStub, targets: list[str], keyed: bool) -> dict:
 def run_ledger(args, targets, tmp: Path) -> dict:
     from bot.config import Settings
     from bot.fiscal import load_calendar
-    from bot.reminders.delivery import SlackSender, run_due
+    from bot.reminders.delivery import run_due
     from bot.reminders.models import ReminderDelivery, ReminderSubscription
+    from handlers.senders import SlackSender
 
     engine, schema = make_db(args.database_url, tmp)
     stub = new_stub(args.share, args.seed)

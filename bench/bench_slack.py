@@ -40,7 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "slack"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 SECRET = "bench-signing-secret"
 BOT = "UBOTDESK"
@@ -52,7 +52,7 @@ def run_stub(q):
     import logging
 
     logging.disable(logging.CRITICAL)
-    from stub import SlackStub
+    from slack_stub import SlackStub
 
     s = SlackStub()
     q.put(s.url)

@@ -84,6 +84,14 @@ def setup_logging(settings, stream=None) -> logging.Handler:
     return handler
 
 
+def _senders():
+    """The Slack implementations of the core's senders (handlers/senders.py; slack_sdk is
+    imported only when one is built)."""
+    from handlers.senders import SlackSenders
+
+    return SlackSenders()
+
+
 def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
@@ -105,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    args.senders = _senders()        # the composition root: Slack's senders for the commands that deliver
     try:
         preflight(args, settings)
         return int(args.func(args) or 0)

@@ -277,8 +277,9 @@ def cmd_run(args) -> int:
     if settings.slack_bot_token and settings.slack_app_token:
         from bot.reminders import start_background_scheduler
         from handlers.app import run_socket_mode
+        from handlers.senders import SlackSenders
 
-        scheduler = start_background_scheduler(settings)
+        scheduler = start_background_scheduler(settings, senders=SlackSenders())
         try:
             run_socket_mode(settings, desk=desk)
         finally:
@@ -291,7 +292,9 @@ def cmd_run(args) -> int:
     from bot.console import run_console
     from bot.render import render_text
 
-    return run_console(desk, render_text, with_scheduler=True)
+    from handlers.senders import SlackSenders
+
+    return run_console(desk, render_text, with_scheduler=True, senders=SlackSenders())
 
 
 def cmd_kb_gaps(args) -> int:

@@ -381,7 +381,8 @@ def ui_lang_from_env() -> str:
 
 
 def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool = False,
-                stdin=None, stdout=None, today: date | None = None, lang: str | None = None) -> int:
+                stdin=None, stdout=None, today: date | None = None, lang: str | None = None,
+                senders=None) -> int:
     from bot.config import get_settings
 
     stdin = stdin or sys.stdin
@@ -391,7 +392,7 @@ def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool 
         log_to_file(var / "console.log")
         log.info("console started: %d entries, database %s", len(desk.kb.entries),
                  desk.engine.url.render_as_string(hide_password=True) if desk.engine is not None else "-")
-    scheduler = _start_scheduler() if with_scheduler else None
+    scheduler = _start_scheduler(senders) if with_scheduler else None
     try:
         return Console(desk, render, stdin=stdin, stdout=stdout, today=today, lang=lang or ui_lang_from_env(),
                        history=var / "console_history").run()
@@ -408,9 +409,10 @@ def _idea(desk: Desk, text: str) -> str:
     return render_idea(advisor_for(desk).advise(text, surface="idea", asker="console"), console=True)
 
 
-def _start_scheduler():
-    """Reminders run in-process for the console; they print what they would post."""
+def _start_scheduler(senders=None):
+    """Reminders run in-process for the console; they print what they would post. Proposal
+    messages go through `senders` (the entry point's; none: they wait in the outbox)."""
     from bot.config import get_settings
     from bot.reminders import ConsoleSender, start_background_scheduler
 
-    return start_background_scheduler(get_settings(), ConsoleSender())
+    return start_background_scheduler(get_settings(), ConsoleSender(), senders=senders)

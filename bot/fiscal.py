@@ -40,11 +40,6 @@ def fiscal_year_of(d: date) -> int:
     return d.year if d.month >= FISCAL_YEAR_START_MONTH else d.year - 1
 
 
-def fiscal_year_bounds(fy: int) -> tuple[date, date]:
-    """First and last day of fiscal year `fy`."""
-    return date(fy, FISCAL_YEAR_START_MONTH, 1), date(fy + 1, FISCAL_YEAR_START_MONTH, 1) - timedelta(days=1)
-
-
 @lru_cache(maxsize=64)
 def _jp_holidays(year: int) -> holidays.HolidayBase:
     return holidays.Japan(years=year, language="ja")

@@ -21,6 +21,7 @@ from bot.proposals.models import OutboxMessage
 from bot.proposals.service import change_status, submit
 from bot.reminders.delivery import ConsoleSender
 from bot.reminders.scheduler import DESK_JOB_ID, DeskJobs, start_background_scheduler
+from handlers.senders import SlackSenders
 from handlers.views.proposal import SlackOutboxSender
 from proposals.helpers import STAFF, proposal_form
 from slack_stub import SlackStub
@@ -149,12 +150,13 @@ def test_expired_event_ids_are_purged_once_a_day(db, stub):
 
 
 def test_background_scheduler_builds_the_slack_sender_and_runs_the_desk_jobs(db, stub):
-    """start_background_scheduler (console, Socket Mode) with a bot token: the outbox goes to Slack."""
+    """start_background_scheduler (console, Socket Mode) with a bot token and the entry point's
+    Slack senders: the outbox goes to Slack."""
     p = propose(db.engine, "k4", datetime.now(timezone.utc))
     settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_api_url=stub.api_url,
                         desk_staff_channel=STAFF_CHANNEL)
     sched = start_background_scheduler(settings, ConsoleSender(io.StringIO()), engine=db.engine,
-                                       interval_seconds=3600)   # the first run is at start
+                                       interval_seconds=3600, senders=SlackSenders())   # the first run is at start
     try:
         deadline = time.monotonic() + 20
         while unsent(db.engine) and time.monotonic() < deadline:

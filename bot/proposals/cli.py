@@ -123,10 +123,12 @@ def cmd_nudge(args) -> int:
 
 def cmd_deliver(args) -> int:
     from bot.config import get_settings
-    from bot.proposals.outbox import default_sender, pending, run_outbox_job
+    from bot.proposals.outbox import pending, run_outbox_job
+    from bot.senders import ConsoleSenders
 
     engine = _engine()
-    send = default_sender(get_settings())
+    senders = getattr(args, "senders", None) or ConsoleSenders()   # the entry point's (bot/cli.py)
+    send = senders.outbox(get_settings())
     if send is None:
         print("SLACK_BOT_TOKEN is not set: nothing can be delivered", file=sys.stderr)
         return 1

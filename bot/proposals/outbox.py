@@ -166,17 +166,3 @@ def run_outbox_job(engine: Engine, send: Sender, *, nudge: bool = False, force: 
     if report.failed:
         log.warning("proposal outbox: %d message(s) wait for a retry", len(report.failed))
     return report
-
-
-def default_sender(settings) -> Sender | None:
-    """The Slack sender when a bot token is configured, else None (messages wait in the outbox).
-
-    The messages are Block Kit with the Slack app's own buttons, so the renderer lives with the
-    Slack app (handlers/views/proposal.py); it is imported here only, lazily, like reminders'
-    `default_sender` builds its Slack client from the settings alone (no Bolt app, no listeners).
-    """
-    if settings.slack_bot_token is None:
-        return None
-    from handlers.views.proposal import SlackOutboxSender
-
-    return SlackOutboxSender.from_settings(settings)

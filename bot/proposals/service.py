@@ -109,10 +109,6 @@ class ProposalView:
     events: tuple[Event, ...] = ()
     notes: tuple[Note, ...] = ()
 
-    @property
-    def status_label(self) -> str:
-        return st.label(self.status, self.lang)
-
     def next_statuses(self) -> tuple[str, ...]:
         return st.TRANSITIONS.get(self.status, ())
 

@@ -65,8 +65,3 @@ class StaffDirectory:
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, self.is_staff(user_id))
-
-    def invalidate(self) -> None:
-        """Forget the cached member list (e.g. on a member_joined/left_channel event)."""
-        with self._lock:
-            self._members = None

@@ -5,11 +5,11 @@ The pieces: `rules` (what is due when, and its text), `models` (tables), `subscr
 wake-ups), `command` (`/desk remind …`), `cli` (`deskbot reminders …`, `deskbot clock`).
 """
 from bot.reminders.command import remind_command
-from bot.reminders.delivery import ConsoleSender, Sender, SlackSender, run_due
+from bot.reminders.delivery import ConsoleSender, Sender, run_due
 from bot.reminders.rules import next_reminders, occurrences_for, render
 from bot.reminders.scheduler import start_background_scheduler
 from bot.reminders.subscriptions import is_subscribed, subscribe, unsubscribe
 
-__all__ = ["remind_command", "ConsoleSender", "Sender", "SlackSender", "run_due", "next_reminders",
+__all__ = ["remind_command", "ConsoleSender", "Sender", "run_due", "next_reminders",
            "occurrences_for", "render", "start_background_scheduler", "is_subscribed", "subscribe",
            "unsubscribe"]

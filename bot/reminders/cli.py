@@ -126,10 +126,12 @@ def cmd_preview(args) -> int:
 
 def cmd_run_due(args) -> int:
     from bot.config import get_settings
-    from bot.reminders.delivery import ConsoleSender, default_sender, run_due
+    from bot.reminders.delivery import ConsoleSender, run_due
+    from bot.senders import ConsoleSenders
 
     settings = get_settings()
-    sender = ConsoleSender() if args.console else default_sender(settings)
+    senders = getattr(args, "senders", None) or ConsoleSenders()   # the entry point's (bot/cli.py)
+    sender = ConsoleSender() if args.console else senders.reminders(settings)
     grace = timedelta(days=args.grace_days) if args.grace_days is not None else None
     report = run_due(args.now, engine=_engine(), sender=sender, grace=grace, workers=args.workers,
                      lease=timedelta(seconds=args.lease_seconds), retry_base=args.retry_base,
@@ -191,5 +193,5 @@ def cmd_subscribers(args) -> int:
 def cmd_clock(args) -> int:
     from bot.reminders.scheduler import run_clock
 
-    run_clock(interval_seconds=args.interval)
+    run_clock(interval_seconds=args.interval, senders=getattr(args, "senders", None))
     return 0

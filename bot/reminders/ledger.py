@@ -234,16 +234,6 @@ def active_targets(engine: Engine, target_ids: Sequence[str]) -> set[str]:
 
 # ---------------------------------------------------------------- reports
 
-def state_counts(engine: Engine, *, reminder_id: str | None = None, occurrence: str | None = None) -> dict[str, int]:
-    q = select(D.c.state, func.count()).group_by(D.c.state)
-    if reminder_id:
-        q = q.where(D.c.reminder_id == reminder_id)
-    if occurrence:
-        q = q.where(D.c.occurrence == occurrence)
-    with engine.connect() as conn:
-        return {s: n for s, n in conn.execute(q).all()}
-
-
 def history(engine: Engine, *, limit: int = 50) -> list[dict]:
     """Per occurrence (newest first): when it fell due, how it was fanned out, and delivery counts."""
     with engine.connect() as conn:

@@ -114,30 +114,31 @@ def _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_secon
                           next_run_time=datetime.now(tz))
 
 
-def _prepare(settings, sender, engine, outbox_sender):
-    """Settings, senders and the engine; the database is waited for by the callers (it may be away)."""
+def _prepare(settings, sender, engine, outbox_sender, senders):
+    """Settings, senders and the engine; the database is waited for by the callers (it may be away).
+    `senders` (bot/senders.py) builds whichever sender was not given; the entry point passes Slack's."""
     from bot.config import get_settings
     from bot.db import get_engine
-    from bot.proposals.outbox import default_sender as default_outbox_sender
-    from bot.reminders.delivery import default_sender
+    from bot.senders import ConsoleSenders
 
     settings = settings or get_settings()
     engine = engine or get_engine(settings.database_url)
+    senders = senders or ConsoleSenders()
     if outbox_sender is _DEFAULT:
-        outbox_sender = default_outbox_sender(settings)
+        outbox_sender = senders.outbox(settings)
         if outbox_sender is None:
             log.info("clock: no SLACK_BOT_TOKEN; proposal messages wait in the outbox")
-    return settings, sender or default_sender(settings), engine, outbox_sender
+    return settings, sender or senders.reminders(settings), engine, outbox_sender
 
 
 def start_background_scheduler(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT,
-                               interval_seconds: float = 60.0) -> BackgroundScheduler:
+                               interval_seconds: float = 60.0, senders=None) -> BackgroundScheduler:
     """Run the clock inside this process (console, Socket Mode). Returns the started scheduler;
-    call `.shutdown()` on exit. `outbox_sender`: how proposal messages are posted (default: Slack
-    from the settings, or none without a bot token)."""
+    call `.shutdown()` on exit. `outbox_sender`: how proposal messages are posted (default: what
+    `senders` builds from the settings — the entry point passes Slack's —, or none)."""
     from bot.db import wait_for_database
 
-    settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender)
+    settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender, senders)
     scheduler = BackgroundScheduler(timezone=settings.timezone)
     scheduler.start()
 
@@ -152,11 +153,11 @@ def start_background_scheduler(settings=None, sender=None, *, engine=None, outbo
 
 
 def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT,
-              interval_seconds: float = 60.0) -> None:
+              interval_seconds: float = 60.0, senders=None) -> None:
     """`deskbot clock`: block, waking the jobs every minute, until SIGTERM/SIGINT."""
     from bot.db import wait_for_database
 
-    settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender)
+    settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender, senders)
     scheduler = BlockingScheduler(timezone=settings.timezone)
     stopped = threading.Event()
 

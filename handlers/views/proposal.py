@@ -12,7 +12,7 @@
 On submit the proposal is stored first; then one quick attempt posts it to the staff channel,
 so the receipt can say honestly whether the staff have it; whatever is left (a failed post, the
 receipt DM) is delivered right after the acknowledgement, at the next submit, at start-up, and by
-the scheduler's minute tick (bot/reminders/scheduler.py, through `bot.proposals.outbox.default_sender`).
+the scheduler's minute tick (bot/reminders/scheduler.py, through `handlers.senders.SlackSenders`).
 """
 from __future__ import annotations
 
@@ -54,7 +54,6 @@ A_STATUS = "desk_prop_status"           # desk_prop_status:<new status>
 A_ASSIGN = "desk_prop_assign"
 A_NOTE = "desk_prop_note"
 A_ADD_CHALLENGE = "desk_challenge_add"
-A_NOOP = "desk_prop_noop"               # inputs inside modals (their values arrive with the submit)
 
 QUICK_TIMEOUT = 2  # seconds: the staff post tried inside a view_submission acknowledgement
 

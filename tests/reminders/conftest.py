@@ -33,7 +33,7 @@ def calendar():
 @pytest.fixture
 def slack_sender(stub):
     from bot.config import Settings
-    from bot.reminders.delivery import SlackSender
+    from handlers.senders import SlackSender
 
     return SlackSender.from_settings(Settings(slack_bot_token="xoxb-test", slack_api_url=stub.api_url,
                                               _env_file=None))

@@ -213,7 +213,7 @@ def test_slack_unreachable_keeps_the_row_for_later(db, calendar):
     import socket
 
     from bot.config import Settings
-    from bot.reminders.delivery import SlackSender
+    from handlers.senders import SlackSender
 
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
