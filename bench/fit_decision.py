@@ -162,18 +162,23 @@ class Prepared:
         return rows
 
 
-def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tuple[float, float]:
-    # The utility (right answers − COST × wrong ones) is flat near its top, so its argmax on one
-    # set of cross-validated predictions jumps with small changes; take the argmax of the mean
-    # utility over bootstrap resamples of those predictions instead (training data only).
+def bootstrap_utility(p: np.ndarray, right: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(thresholds, mean utility of taking p ≥ t over 200 bootstrap resamples), utility = right
+    ones − COST × wrong ones. The utility is flat near its top, so its argmax on one set of
+    cross-validated predictions jumps with small changes; the mean over resamples does not."""
     ts = np.unique(np.round(p, 3))
     gain = np.where(right, 1.0, -COST)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     mean_u = np.zeros(len(ts))
     for _ in range(200):
         s = rng.integers(0, len(p), len(p))
         ps, gs = p[s], gain[s]
         mean_u += np.array([gs[ps >= t].sum() for t in ts])
+    return ts, mean_u
+
+
+def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tuple[float, float]:
+    ts, mean_u = bootstrap_utility(p, right, seed=0)
     best_t = float(ts[int(np.argmax(mean_u))]) if len(ts) else 0.5
     # Lower the suggestion threshold while the questions just below it (a window of the 10
     # nearest) still have the right entry among the three suggestions at least half the time.
@@ -196,14 +201,7 @@ def choose_gate(p: np.ndarray, y: np.ndarray) -> float:
     over bootstrap resamples of the out-of-fold predictions (training data only)."""
     if not len(p):
         return 1.01
-    ts = np.unique(np.round(p, 3))
-    gain = np.where(y, 1.0, -COST)
-    rng = np.random.default_rng(1)
-    mean_u = np.zeros(len(ts))
-    for _ in range(200):
-        s = rng.integers(0, len(p), len(p))
-        ps, gs = p[s], gain[s]
-        mean_u += np.array([gs[ps >= t].sum() for t in ts])
+    ts, mean_u = bootstrap_utility(p, y, seed=1)
     return float(ts[int(np.argmax(mean_u))]) if mean_u.max() > 0 else 1.01
 
 
