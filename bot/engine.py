@@ -71,6 +71,8 @@ MESSAGES = {
 FACT_NAMES = {"amount": {"ja": "金額・料金", "en": "amount or fee"},
               "contact": {"ja": "連絡先", "en": "contact details"},
               "date": {"ja": "具体的な日付", "en": "exact date"},
+              "month": {"ja": "具体的な時期(月)", "en": "month"},
+              "duration": {"ja": "期間・年数", "en": "length of time"},
               "count": {"ja": "件数・人数", "en": "number"}}
 
 # Out-of-scope questions from our training data that fit no curated topic are scored as this one.

@@ -14,19 +14,34 @@ _MONTHS_EN = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 
 # What the question asks for (matched on the folded question: NFKC, lower case).
 ASKS: dict[str, re.Pattern] = {
+    # A word for money is not enough (「費用は誰が持つ」「給料を削ろうとした市」"why do systems cost
+    # so much"): the question has to ask for the figure.
     "amount": re.compile(
-        r"いくら|幾ら|料金|手数料|金額|価格|値段|相場|単価|予算額|予算規模|予算の規模|契約額|報酬|対価は|費用は|費用が|費用を教え|年収|給料"
-        r"|how much|\bfees?\b|\bprices?\b|\bcost(?:s|ing)?\b(?! down)|\bamount\b|\bsalary|\brates?\b for|budget (?:size|amount)"
-        r"|size of [a-z' ]*budget"),
+        r"いくら|幾ら|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
+        r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用は(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
+        r"|how much(?! of\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
+        r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
+        r"|\bfees?\b|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
+        r"|\bprice of\b|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|\brates?\b for"
+        r"|budget (?:size|amount)|what(?:'s| is| was) the budget (?:for|of)\b|size of [a-z' ]*budget|how big is [\w' ]{0,40}budget|budget in yen"
+        r"|\b(?:starting|initial|share) capital\b|spend [\w' ]{0,20}subsidy on"),
     "contact": re.compile(
-        r"電話|でんわ|メール|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所|所在地|窓口の場所|fax|ファックス"
-        r"|\bphone\b|\bcall\b|e-?mail|contact (?:details|info|address|number)|\bwebsite\b|\baddress\b|\burl\b|where is the (?:desk|office)"),
+        r"電話|でんわ|メール|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"
+        r"|窓口の場所|fax|ファックス|担当者の(?:お)?名前|担当の方の(?:お)?名前|担当者(?:は|って)(?:誰|どなた)"
+        r"|phone number|telephone|\bphone\?|e-?mail|contact (?:details|info|address|number|person)"
+        r"|(?:postal|mailing|street|office|e-?mail|web(?:site)?) address|\baddress of\b|\byour address\b|\burl\b"
+        r"|where is the (?:desk|office)|who is the (?:named |right )?(?:contact|person in charge)"),
     "date": re.compile(
-        r"何日|なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|具体的な日|正確な日|曜日"
-        r"|exact (?:date|day)|what date|which date|which day|(?:deadline|due|closing) (?:date|day)|\bon what day"),
+        r"何日|なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|何年何月|具体的な日|正確な日|曜日|開催日|実施日"
+        r"|exact (?:date|day|deadline)|what date|which date|which day|(?:what|which)(?:'s| is)? the date"
+        r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
+    # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
+    "month": re.compile(r"何月(?!何日)|\b(?:in )?(?:which|what) month\b"),
+    "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|\?)|how long (?:is|are|does|do|will)|how many years|in years\b"),
     "count": re.compile(
-        r"何件|何社|件数|何人|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率"
-        r"|how many|number of|\bhow often\b"),
+        r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
+        r"|者数(?:は|を)|数を教え"
+        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)"),
 }
 
 # The question is folded with long-vowel marks dropped (メール → メル, ホームページ → ホムペジ):
@@ -38,6 +53,8 @@ HOLDS: dict[str, re.Pattern] = {
     "amount": re.compile(r"\d[\d,.]*\s*(?:円|万円|億円|千円|兆円|兆|億|yen|million|billion)|[¥$€]\s*\d"),
     "contact": re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\."),
     "date": re.compile(rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}/\d{{1,2}}\b|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"),
+    "month": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b"),
+    "duration": re.compile(r"\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
     "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割)"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
                         r"|people|persons|staff|services|items|percent|%)"),

@@ -1,0 +1,44 @@
+"""What kind of specific fact a question asks for (bot/facts.py): the figure itself, not a
+word for money, time or contact that merely occurs in the question."""
+import pytest
+
+from bot import facts
+from bot.text import fold
+
+
+@pytest.mark.parametrize("q,kind", [
+    ("ネーミングライツの相場はいくらですか", "amount"),
+    ("めぶくグラウンドの資本金の額を教えて", "amount"),
+    ("What would a naming-rights deal cost?", "amount"),
+    ("How much money did the city put in?", "amount"),
+    ("デスクの電話番号は?", "contact"),
+    ("Who is the contact person for the pitch?", "contact"),
+    ("説明会の開催日はいつですか", "date"),
+    ("What's the date of the next briefing?", "date"),
+    ("予算要求は何月ですか", "month"),
+    ("指定期間は何年ですか", "duration"),
+    ("参加した企業は何社ですか", "count"),
+    ("What percentage of the work could be automated?", "count"),
+])
+def test_a_question_asking_for_a_figure_is_recognised(q, kind):
+    assert kind in facts.asked(fold(q))
+
+
+@pytest.mark.parametrize("q", [
+    "研修の費用は誰が持つ形が多いですか",              # who pays, not how much
+    "給料を削ろうとした市の話を聞きたい",               # a story about pay
+    "部ごとに金額を割り振るやり方とは",                 # a way of budgeting
+    "Why do city IT systems cost so much?",            # why, not how much
+    "How much has the workload grown?",                # a trend, not an amount
+    "How much of the work will be automated?",         # a share of something
+    "How can staff address the vendor's pricing?",     # address as a verb
+    "Could we advertise on the city's website?",       # a website as a medium
+    "民間出身の職員が何人かいます。採用の条件は?",      # 何人か = some people
+])
+def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
+    assert facts.asked(fold(q)) == []
+
+
+def test_a_month_the_entry_states_is_held():
+    assert facts.missing(fold("予算要求は何月?"), "各部署は10月に予算を要求します。") == []
+    assert facts.missing(fold("実用化は何月の予定?"), "来年度の実用化を目指しています。") == ["month"]
