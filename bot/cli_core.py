@@ -212,6 +212,7 @@ def explain(desk, question: str) -> str:
 
     q = T.clean(question)[: T.MAX_QUERY_CHARS]
     core, pleasantry = T.strip_pleasantries(T.slack_plain(q))
+    core = T.romaji_as_kana(core) or core
     lines = [f"  [message] {core[:120]!r}" + (f" (stripped: {pleasantry})" if pleasantry else "")]
     if not core:
         return "\n".join(lines)

@@ -204,7 +204,8 @@ class Desk:
 
     def _decide(self, question: str, lang: str | None, today: date | None = None) -> tuple[Reply, str]:
         q = T.clean(question)
-        lang = lang if lang in ("ja", "en") else T.detect_lang(q)
+        asked_lang = lang if lang in ("ja", "en") else None
+        lang = asked_lang or T.detect_lang(q)
         if not q:
             return self._message("empty", q, lang), ""
         if len(q) > T.MAX_QUERY_CHARS:
@@ -217,6 +218,9 @@ class Desk:
             if pleasantry:
                 return Reply("greeting", q, lang, MESSAGES[pleasantry][lang], intent=pleasantry), folded
             return self._message("no_words", q, lang), folded
+        kana = T.romaji_as_kana(core)    # Japanese typed in romaji: matched (and answered) as Japanese
+        if kana:
+            core, lang = kana, asked_lang or "ja"
         a = self.analyse(core)
         folded = a.folded or folded
         best = a.ranked[0][0] if a.ranked else None

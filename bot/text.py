@@ -210,3 +210,33 @@ def first_sentence(text: str) -> str:
     """The first sentence of an answer (Japanese 。 or English '. ')."""
     s = sentences(text.strip())
     return s[0] if s else text.strip()
+
+
+_ROMAJI_WORD = re.compile(r"[a-z]{2,}")
+_ROMAJI_OK = re.compile(r"[\u3041-\u3093ー]+")
+
+
+def romaji_as_kana(text: str) -> str | None:
+    """Japanese typed in romaji (「yosan satei wa itsu?」) as hiragana, so the kana readings of
+    names find it; None when the text is not plainly romaji (English, acronyms, mixed scripts).
+
+    jaconv transliterates; a word counts as romaji only when it becomes plain hiragana that does
+    not end in a stray っ (English consonant clusters do: "what" → うぁっ), and no word is an
+    English function word.
+    """
+    if not text.isascii() or re.search(r"[A-Z]{2,}", text):
+        return None
+    words = re.findall(r"[A-Za-z]+", text)
+    if len(words) < 2 or any(w.lower() in EN_STOPWORDS for w in words):
+        return None
+    out = []
+    for w in words:
+        w = w.lower()
+        # Hepburn has no l, q, v, x, no c outside "ch", no word-final m ("team" is English).
+        if not _ROMAJI_WORD.fullmatch(w) or re.search(r"[lqvx]|c(?!h)|m$", w):
+            return None
+        k = jaconv.alphabet2kana(w)
+        if not _ROMAJI_OK.fullmatch(k) or k.endswith("っ"):
+            return None
+        out.append(k)
+    return jaconv.alphabet2kana(text.lower())

@@ -295,3 +295,8 @@ def test_semantic_maxima_are_per_entry_and_per_field(desk):
     ids = np.array([3, 77, 12])
     sub_q, sub_b, _ = r._sem_for(q, ids)
     assert np.allclose(sub_q, sem_q[ids]) and np.allclose(sub_b, sem_b[ids])
+
+
+def test_a_question_in_romaji_is_answered_in_japanese(desk):
+    r = desk.answer("shitei kanrisha seido tte nani")
+    assert r.answered and r.entry_id == "designated-manager" and r.lang == "ja"

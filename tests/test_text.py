@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import jaconv
+import pytest
 from hypothesis import given, strategies as st
 
+from bot import text as T
 from bot.text import clean, detect_lang, fold, has_words, text_form, tokens
 
 KATAKANA_WORDS = st.text(alphabet=st.characters(min_codepoint=0x30A1, max_codepoint=0x30F3), min_size=1, max_size=12)
@@ -57,3 +59,16 @@ def test_language_detection():
 def test_has_words():
     assert has_words(fold("わぴあ")) and has_words(fold("PFI"))
     assert not has_words(fold("2026 ！？ 😀"))
+
+
+@pytest.mark.parametrize("q,kana", [("shitei kanrisha seido", "してい かんりしゃ せいど"),
+                                    ("jisshou jikken wa dou yaru?", "じっしょう じっけん わ どう やる?")])
+def test_romaji_is_read_as_kana(q, kana):
+    assert T.romaji_as_kana(q) == kana
+
+
+@pytest.mark.parametrize("q", ["What is PFI?", "Hello team", "naming rights", "please help me", "PFI toha",
+                               "ＰＦＩ", "指定管理 seido", "sake"])
+def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
+    assert T.romaji_as_kana(q) is None
+
