@@ -31,7 +31,7 @@ from bot import facts
 from bot import text as T
 from bot.config import Settings, get_settings
 from bot.db import ensure_database, get_engine, session_scope, with_retry
-from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, gate_vector, ranker_vector
+from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, gate_vector, ranker_matrix
 from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
 from bot.matching import IndexDoc, Synonyms
 from bot.models import Feedback, QuestionLog, utcnow
@@ -229,7 +229,7 @@ class Desk:
         asks_named = a.top is not None and a.top.cued and a.top.alias >= NAMED
         if a.gate_key is not None and a.gate_p >= self.model.gate_at and not asks_named:
             return self._intent(a.gate_key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
-        if best is not None and best.kind == "intent":
+        if best is not None and best.kind == "intent" and a.ranked[0][1] >= self.model.intent_at:
             return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "oos":
             topic = self.topics[best.key]
@@ -485,7 +485,7 @@ def analysis_of(kb: Knowledge, r, core: str, ranker, decider, gate=None) -> Anal
     if gate is not None:
         gate_key, gx = gate_vector(r.candidates)
         gate_p = float(gate.prob([gx])[0]) if gate_key is not None else 0.0
-    probs = ranker.prob([ranker_vector(f) for f in r.candidates])
+    probs = ranker.prob(ranker_matrix(r.candidates))
     order = np.argsort(-probs, kind="stable")
     ranked = [(r.candidates[i], float(probs[i])) for i in order]
     entries = [(f, p) for f, p in ranked if f.kind not in PSEUDO_KINDS]
