@@ -64,6 +64,7 @@ MESSAGES = {
                  "en": "Hello! I'm the partnership desk bot. Ask me about when to propose, the ways to partner with the city (PFI, naming rights, partnership agreements …) or other municipalities' cases."},
     "thanks": {"ja": "どういたしまして。ほかにも提案の時期や連携の方法など、いつでもお尋ねください。",
                "en": "You're welcome. Ask me any time about proposal timing, ways to partner or other cities' cases."},
+    "also": {"ja": "あわせて「{title}」について:", "en": "Also, on \u201c{title}\u201d:"},
     "background": {"ja": "(一般的な背景・資料外){text}", "en": "(General background, not from the documents) {text}"},
     "partial": {"ja": "ただ、お尋ねの{what}は、このbotの知識(公開資料に基づく内容)には含まれていません。正確なところは公民連携デスクの担当職員におつなぎします。",
                 "en": "However, the {what} you ask about is not in my knowledge (which rests on published material). I can pass your question to the desk staff for the exact answer."},
@@ -248,6 +249,7 @@ class Desk:
             if missing:
                 return self._partial(e, missing, q, lang, a.p_right), folded
             reply = self.reply_for_entry(a.top.key, lang, question=q, score=a.p_right)
+            reply = self._also(reply, a, lang)
             if e.kind == "calendar":     # a calendar answer also says where today falls
                 reply = self._with_today(reply, lang, today)
             return reply, folded
@@ -273,6 +275,20 @@ class Desk:
         if intent == "contact":
             return C.contact(q, lang, settings)
         return C.handoff(q, lang)
+
+    def _also(self, reply: Reply, a: Analysis, lang: str) -> Reply:
+        """A message of several sentences can ask two things (「導入した自治体は? また受講者は
+        どう集めた?」): when a second entry is as likely right as an answer needs to be, its
+        answer follows the first one's."""
+        if a.segments < 2:
+            return reply
+        second = next(((f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS and f.key != a.top.key), None)
+        if second is None or second[1] < self.model.answer_at:
+            return reply
+        other = self.reply_for_entry(second[0].key, lang)
+        head = MESSAGES["also"][lang].format(title=other.title)
+        links = (Link(second[0].key, other.title, second[1]),) + tuple(r for r in reply.related if r.entry_id != second[0].key)
+        return replace(reply, text=reply.text + "\n\n" + head + "\n" + other.text, related=links[:3])
 
     def _with_today(self, reply: Reply, lang: str, today: date | None) -> Reply:
         from bot.fiscal import calendar_for

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typing
+
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.config import get_settings
+from bot.reply import ReplyKind
 from bot.engine import Desk
 from bot.knowledge import load_knowledge
 from bot.models import Feedback, QuestionLog
@@ -148,7 +151,7 @@ def test_mixed_scripts_and_control_characters_still_match(desk):
 @given(st.text(max_size=300))
 def test_any_text_gets_a_reply(desk, q):
     r = desk.answer(q)
-    assert r.kind in ("answer", "partial", "suggest", "decline", "greeting", "invalid")
+    assert r.kind in typing.get_args(ReplyKind) and r.text.strip()
     assert 0.0 <= r.score <= 1.0
     assert r.text
 
@@ -300,3 +303,14 @@ def test_semantic_maxima_are_per_entry_and_per_field(desk):
 def test_a_question_in_romaji_is_answered_in_japanese(desk):
     r = desk.answer("shitei kanrisha seido tte nani")
     assert r.answered and r.entry_id == "designated-manager" and r.lang == "ja"
+
+
+def test_a_long_message_asking_two_things_gets_both_answers(desk, kb):
+    """The second entry's answer follows the first when the ranker finds it as likely right as
+    an answer needs (Desk._also); a one-sentence question never gets a second answer."""
+    r = desk.answer("お世話になります。農業法人です。スマート農業に取り組んでいる自治体はありますか。ドローンを使った例も知りたいです。")
+    assert r.answered and "あわせて「" in r.text
+    second = r.related[0].entry_id
+    assert second != r.entry_id and kb.entries[second].answer.ja.strip()[:40] in r.text
+    one = desk.answer("スマート農業に取り組んでいる自治体はありますか")
+    assert one.answered and "あわせて「" not in one.text
