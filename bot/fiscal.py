@@ -27,7 +27,7 @@ import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.knowledge import KnowledgeError, Localized, Source, validation_problems, yaml_problem
+from bot.knowledge import KnowledgeError, Localized, Source, load_yaml, validation_problems, yaml_problem
 
 CALENDAR_FILE = "calendar.yaml"
 FISCAL_YEAR_START_MONTH = 4  # 地方自治法 第208条: 4月1日に始まり翌年3月31日に終わる
@@ -290,7 +290,7 @@ def _check_refs(spec: CalendarSpec, path: Path, knowledge_dir: Path) -> list[str
     src_file = knowledge_dir / "sources.yaml"
     if src_file.exists():
         try:
-            docs = yaml.safe_load(src_file.read_text(encoding="utf-8")) or {}
+            docs = load_yaml(src_file.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError):
             docs = {}   # `kb check` reports a broken sources.yaml itself
     entry_ids = {p.stem for p in (knowledge_dir / "entries").rglob("*.y*ml")} \
@@ -320,7 +320,7 @@ def load_calendar(knowledge_dir: Path | str, calendar_file: Path | str | None = 
     knowledge_dir = Path(knowledge_dir)
     path = calendar_path(knowledge_dir, calendar_file)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise CalendarError([yaml_problem(path, e)]) from None
     if not isinstance(data, dict):

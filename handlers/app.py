@@ -24,16 +24,12 @@ from contextlib import contextmanager
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings, get_settings
 from bot.db import ensure_database, get_engine
 from handlers.deps import Deps
+from handlers.send import retry_handlers
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +84,13 @@ def _secret(value) -> str | None:
 
 
 def build_client(settings: Settings) -> WebClient:
-    """A Web API client that retries 429 (honouring Retry-After), 5xx and connection errors."""
+    """A Web API client that retries 429 (honouring Retry-After), 5xx and connection errors
+    (backoff from `SLACK_RETRY_BACKOFF`)."""
     kwargs = {}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
-    return WebClient(
-        token=_secret(settings.slack_bot_token),
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-        **kwargs,
-    )
+    return WebClient(token=_secret(settings.slack_bot_token), timeout=10,
+                     retry_handlers=retry_handlers(settings.slack_retry_backoff), **kwargs)
 
 
 def check_slack(settings: Settings) -> None:

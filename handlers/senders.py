@@ -49,8 +49,11 @@ class SlackSender:
                 return response is None and isinstance(reason, ConnectionRefusedError)
 
         kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+        from handlers.send import backoff_interval
+
+        interval = backoff_interval(settings.slack_retry_backoff)
         client = WebClient(token=settings.slack_bot_token.get_secret_value(), timeout=20,
-                           retry_handlers=[RefusedRetry(max_retry_count=2)], **kwargs)
+                           retry_handlers=[RefusedRetry(max_retry_count=2, interval_calculator=interval)], **kwargs)
         return cls(client)
 
     @staticmethod

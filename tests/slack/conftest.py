@@ -59,7 +59,8 @@ def desk(kb, slack_db):
 
 def make_settings(stub, **over) -> Settings:
     base = dict(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET, slack_api_url=stub.api_url,
-                desk_staff_channel=STAFF_CHANNEL, database_url="sqlite://")
+                desk_staff_channel=STAFF_CHANNEL, database_url="sqlite://",
+                slack_retry_backoff=0.0)          # retries of 5xx and dropped connections at once
     base.update(over)
     return Settings(**base)
 
