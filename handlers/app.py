@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from slack_bolt import App
@@ -122,12 +122,14 @@ def check_slack(settings: Settings) -> None:
 
 
 def build_app(settings: Settings | None = None, *, desk=None, client: WebClient | None = None,
-              db: Engine | None = None, socket_mode: bool = False) -> App:
+              db: Engine | None = None, socket_mode: bool = False, executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered.
 
     `desk` is the answer engine (`bot.engine.get_desk()` on first use when None); `client` a
     ready WebClient (otherwise built from the settings); `db` the database for exactly-once
-    bookkeeping (default: the desk's, else DATABASE_URL's).
+    bookkeeping (default: the desk's, else DATABASE_URL's); `executor` runs the work after the
+    ack (default: an `AckFirstExecutor` of LISTENER_THREADS; tests pass one that runs it at
+    once, as bolt-python's own tests do, so a request is fully handled when dispatch returns).
     """
     from handlers import register
 
@@ -135,7 +137,7 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
     client = client or build_client(settings)
     db = db or getattr(desk, "engine", None) or get_engine(settings.database_url)
     ensure_database(db)
-    executor = AckFirstExecutor(LISTENER_THREADS, thread_name_prefix="deskbot-listener")
+    executor = executor or AckFirstExecutor(LISTENER_THREADS, thread_name_prefix="deskbot-listener")
     _quiet_token_warning()
     app = App(
         client=client,

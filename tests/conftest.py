@@ -211,8 +211,8 @@ _CLI_ENV = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK
 @pytest.fixture
 def cli(capsys, tmp_path):
     """cli(*args, stdin=None, **env) -> CliResult: `deskbot ARGS` run by `bot.cli.main` in this
-    process, with the environment given for that run only (DATABASE_URL defaults to a SQLite
-    file in tmp_path), its stdout and stderr captured, and its exit code as the interpreter would
+    process, in tmp_path, with the environment given for that run only (DATABASE_URL defaults
+    to a SQLite file in tmp_path), its stdout and stderr captured, and its exit code as the interpreter would
     make it (a `SystemExit` included). The model and the entry vectors are the session's, so a
     command costs what it does, not a model load; the tests whose subject is the process itself
     (signals, locales, dying workers, start-up refusals) start a real one."""
@@ -232,6 +232,7 @@ def cli(capsys, tmp_path):
             for k, v in env.items():
                 mp.setenv(k, v)
             mp.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"))
+            mp.chdir(tmp_path)                  # relative paths, and no developer's .env
             get_settings.cache_clear()
             try:
                 code = main(list(args))

@@ -591,15 +591,15 @@ class SlackOutboxSender:
 # ---- registration -------------------------------------------------------------------------------
 
 def _startup_flush(app: App):
-    """On the first request after start-up, retry every pending message (whatever its backoff)."""
+    """On the first request after start-up, retry every pending message (whatever its backoff),
+    on the app's worker pool after the ack."""
     done = threading.Event()
 
     def middleware(context, next):
         if not done.is_set() and "deps" in context:
             done.set()
             deps = context["deps"]
-            threading.Thread(target=flush_outbox, args=(deps, app.client), kwargs={"force": True},
-                             daemon=True, name="proposal-outbox-startup").start()
+            deps.defer(flush_outbox, deps, app.client, force=True)
         next()
 
     return middleware

@@ -32,7 +32,7 @@ def test_no_raw_mention_reaches_any_staff_facing_message(desk_app, stub, db_engi
     propose(desk_app, organisation=f"株式会社X {TYPED}", contact_name=f"山田 {TYPED}",
             title=f"{TYPED} 至急", summary=f"概要 {TYPED}\n二行目 <@U123|name>")
     ref = the_proposal(db_engine).ref
-    wait_until(lambda: [c for c in stub.of("chat.postMessage") if c.args.get("channel") == "D" + COMPANY[1:]])
+    wait_until(lambda: [c for c in stub.of("chat.postMessage") if c.args.get("channel") == COMPANY])   # its receipt DM
     # staff triage: status (card update, the proposer's notice), department, note
     click_status(desk_app, stub, ref, "received", "reviewing", user=LISTED_STAFF, key="s1")
     wait_until(lambda: responses(stub, "s1"))

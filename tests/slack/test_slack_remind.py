@@ -20,7 +20,7 @@ def _remind(running, stub, text, *, channel, user="UREMIND01"):
         if any(c.path.endswith(key) for c in stub.of("response_url")):
             break
         time.sleep(0.05)
-    stub.settle(quiet=0.2)
+    running.settle()
     calls = [c for c in stub.of("response_url") if c.path.endswith(key)]
     assert len(calls) == 1                                 # … and one answer on the response_url
     return calls[0].args["text"]
