@@ -161,17 +161,23 @@ def _pg_schema():
 def db(request, tmp_path):
     """An initialised database of the test's own, and its URL for subprocesses."""
     if request.param == "sqlite":
-        path = tmp_path / "test.sqlite3"
-        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
-        d = TestDB(make_engine(f"sqlite:///{path}"), f"sqlite:///{path}", None)
-        yield d
-        d.drop()
+        yield request.getfixturevalue("sqlite_db")
         return
     reused = request.getfixturevalue("_pg_schema")
     d = reused.take()
     yield d
     d.drop()
     reused.check()
+
+
+@pytest.fixture
+def sqlite_db(_sqlite_template, tmp_path):
+    """`db` on SQLite only: for tests whose subject does not depend on the database."""
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(_sqlite_template, path)
+    d = TestDB(make_engine(f"sqlite:///{path}"), f"sqlite:///{path}", None)
+    yield d
+    d.drop()
 
 
 @pytest.fixture(params=DB_BACKENDS)

@@ -48,7 +48,7 @@ def one_line(p, *expected: str) -> str:
     (DOWN_PG, "cannot connect"),                         # unreachable
     ("postgress://deskbot@localhost/deskbot", "unknown database 'postgress'"),   # mistyped scheme
     ("localhost:5432/deskbot", "is not a database URL"),                          # not a URL
-])
+], ids=["unreachable", "mistyped-scheme", "not-a-url"])   # stable ids: the closed port differs per process
 @pytest.mark.parametrize("command", [["proposals", "list"], ["reminders", "history"], ["kb", "gaps"], ["db", "upgrade"]])
 def test_a_bad_database_url_is_one_line(cli, url, expected, command):
     line = one_line(cli(*command, DATABASE_URL=url), "DATABASE_URL", expected)
@@ -61,7 +61,7 @@ def test_a_database_password_is_not_shown(tmp_path):
     assert "s3cret-pw" not in line and "***" in line
 
 
-@pytest.mark.parametrize("url", [DOWN_PG, "postgress://x@localhost/y"])
+@pytest.mark.parametrize("url", [DOWN_PG, "postgress://x@localhost/y"], ids=["unreachable", "mistyped-scheme"])
 def test_ask_answers_without_a_database_and_says_the_question_was_not_logged(cli, url):
     p = cli("ask", "PFIとは", DATABASE_URL=url)
     assert p.returncode == 0, p.stderr

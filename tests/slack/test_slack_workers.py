@@ -88,17 +88,8 @@ class Served:
 import pytest  # noqa: E402
 
 
-@pytest.fixture
-def sqlite_db(tmp_path):
-    """The server's own behaviour (slow clients, signals, dead workers) does not depend on the
-    database, so those tests run once, on SQLite; exactly-once across workers runs on both."""
-    from conftest import new_test_db
-
-    d = new_test_db("sqlite", tmp_path)
-    yield d
-    d.drop()
-
-
+# The server's own behaviour (slow clients, signals, dead workers) does not depend on the database,
+# so those tests run once, on SQLite (`sqlite_db`); exactly-once across workers runs on both.
 def _served(stub, db, tmp_path):
     started: list[Served] = []
 
