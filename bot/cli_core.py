@@ -35,7 +35,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_kb_check(args) -> int:
     root = get_settings().knowledge_dir
     try:
-        kb = load_knowledge_and_calendar(root, get_settings().calendar_file)  # + knowledge/calendar.yaml
+        kb, _ = load_knowledge_and_calendar(root, get_settings().calendar_file)  # + knowledge/calendar.yaml
     except KnowledgeError as e:
         for p in e.problems:
             print(p, file=sys.stderr)

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from bot.fiscal import BudgetCalendar
 from bot.reminders import ledger
 from bot.reminders.models import ReminderOccurrence, utc
-from bot.reminders.rules import Occurrence, occurrences_between, occurrences_for, render
+from bot.reminders.rules import Occurrence, expired, occurrences_between, occurrences_for, render
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +163,8 @@ class Dispatcher:
             if found is None:
                 log.info("%s: an earlier attempt may have been delivered and the sender cannot tell; "
                          "sending again (at-least-once)", key)
-        if occ.kind == "close" and occ.deadline and today > occ.deadline:
-            # Caught up too late: the window has closed, a countdown would only mislead.
+        if expired(occ, today):
+            # Caught up too late (the rule says so: a countdown after the window closed would mislead).
             if ledger.mark_missed(eng, row, note="the window closed before it could be sent"):
                 self.report.add("expired")
             return
