@@ -1,7 +1,7 @@
 """The Slack implementations of the core's senders, built by the entry point from the settings.
 
 - `SlackSender`: a `bot.reminders.delivery.Sender` on a slack_sdk WebClient (reminders);
-- `SlackOutboxSender` (handlers/views/proposal.py): a `bot.proposals.outbox.Sender`;
+- `SlackOutboxSender` (handlers/proposals/sender.py): a `bot.proposals.outbox.Sender`;
 - `SlackSenders`: the `bot.senders.Senders` the composition root (bot/cli.py, `deskbot run`)
   passes to the commands that deliver: Slack when a bot token is configured, else the console
   for reminders and nothing for the outbox (messages wait there).
@@ -122,6 +122,6 @@ class SlackSenders:
     def outbox(self, settings):
         if settings.slack_bot_token is None:
             return None
-        from handlers.views.proposal import SlackOutboxSender   # Block Kit with the app's buttons
+        from handlers.proposals.sender import SlackOutboxSender   # Block Kit with the app's buttons
 
         return SlackOutboxSender.from_settings(settings)

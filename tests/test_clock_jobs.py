@@ -22,7 +22,7 @@ from bot.proposals.service import change_status, submit
 from bot.reminders.delivery import ConsoleSender
 from bot.reminders.scheduler import DESK_JOB_ID, DeskJobs, start_background_scheduler
 from handlers.senders import SlackSenders
-from handlers.views.proposal import SlackOutboxSender
+from handlers.proposals.sender import SlackOutboxSender
 from proposals.helpers import STAFF, proposal_form
 from slack_stub import SlackStub
 

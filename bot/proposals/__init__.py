@@ -8,5 +8,5 @@
 - staff.py       who is staff (staff channel members, cached, plus configured ids)
 - advice.py      timing advice from the budget calendar (bot/fiscal.py)
 - export.py      CSV export;  text.py  plain-text wording;  cli.py  `deskbot advise|proposals`
-Slack code lives in handlers/ (commands/propose.py, views/proposal.py, actions/proposal.py).
+Slack code lives in handlers/ (handlers/proposals/, commands/propose.py, actions/proposal.py).
 """

@@ -27,7 +27,7 @@ from handlers.blocks import A_HANDOFF, button, clip, context, escape, pack, sect
 from handlers.deps import deps_of
 from handlers.send import post, reason, respond_to
 from handlers.text import t
-from handlers.views.proposal import actor_of, not_staff_text
+from handlers.proposals.staff import actor_of, not_staff_text
 
 log = logging.getLogger(__name__)
 

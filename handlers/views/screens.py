@@ -269,7 +269,7 @@ def home_view(deps, user_id: str, lang: str | None = None, client=None) -> dict:
     blocks += [divider(), _contact_block(settings, lang)]
     if client is not None:
         try:
-            from handlers.views.proposal import actor_of
+            from handlers.proposals.staff import actor_of
 
             if actor_of(deps, client, user_id).is_staff:
                 lines = open_handoff_lines(deps.db, lang, limit=10)

@@ -56,7 +56,7 @@ def test_no_raw_mention_reaches_any_staff_facing_message(desk_app, stub, db_engi
     desk_app.click(A_HANDOFF, pack(q=f"質問 {TYPED}", l="ja"), response_url=stub.response_url("h"), user=COMPANY)
     wait_until(lambda: responses(stub, "h"))
     # the stale nudge (everything open counts as stale with days=0)
-    from handlers.views.proposal import SlackOutboxSender
+    from handlers.proposals.sender import SlackOutboxSender
 
     assert nudge_stale(db_engine, days=0) == [ref]
     deliver_outbox(db_engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL))

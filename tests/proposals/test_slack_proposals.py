@@ -221,7 +221,7 @@ def test_outbox_job_delivers_what_failed(desk_app, stub, db_engine):
     from slack_sdk import WebClient
 
     from bot.proposals.outbox import run_outbox_job
-    from handlers.views.proposal import SlackOutboxSender
+    from handlers.proposals.sender import SlackOutboxSender
 
     stub.fail_next(30, status=500, method="chat.postMessage")
     propose(desk_app)
