@@ -249,6 +249,11 @@ class BudgetCalendar:
         """The proposal window of fiscal year `fy`."""
         return next(m for m in self.milestones_for(fy) if m.kind == "window")
 
+    def upcoming(self, on: date, n: int = 3) -> list[Milestone]:
+        """The next `n` milestones not yet over on `on` (this fiscal year's, then the next's)."""
+        fy = fiscal_year_of(on)
+        return [m for y in (fy, fy + 1) for m in self.milestones_for(y) if m.end >= on][:n]
+
     def budget_year_reachable(self, d: date) -> int:
         """The fiscal year whose budget a proposal made on `d` can still reach.
 

@@ -10,8 +10,9 @@ from slack_sdk.models.blocks import Block, EmailInputElement, InputBlock, PlainT
 
 from bot.db import quick
 from bot.proposals.advice import timing_advice
-from bot.proposals.outbox import deliver_outbox, run_outbox_job
-from bot.proposals.service import ChallengeView, ProposalView, get_by_id, list_challenges, submit
+from bot.proposals.intake import receive
+from bot.proposals.outbox import run_outbox_job
+from bot.proposals.service import ChallengeView, ProposalView, list_challenges
 from bot.proposals.text import receipt as receipt_text
 from bot.proposals.validation import METHODS, NEEDS_BUDGET, SUMMARY_MAX, ValidationFailed
 from handlers.blocks import clip, context, escape, header, section, unpack
@@ -89,9 +90,10 @@ def submit_proposal(ack, body, client, context):
     advice = meta.get("a") if isinstance(meta.get("a"), dict) else None
     try:
         with quick():        # Slack waits 3 s for this ack: a database that is away fails fast
-            sub = submit(deps.db, form_values(view), submitter=user, idempotency_key=key,
-                         team_id=(body.get("team") or {}).get("id"), lang=lang, advice=advice,
-                         enrich=_enricher(deps))
+            got = receive(deps.db, form_values(view), submitter=user, idempotency_key=key,
+                          staff_sender=SlackOutboxSender(quick_client(client), deps.settings.desk_staff_channel),
+                          team_id=(body.get("team") or {}).get("id"), lang=lang, advice=advice,
+                          enrich=_enricher(deps))
     except ValidationFailed as e:
         errors = {k: v for k, v in e.errors.items() if k in present} or {"title": next(iter(e.errors.values()))}
         ack(response_action="errors", errors=errors)
@@ -101,17 +103,7 @@ def submit_proposal(ack, body, client, context):
         ack(response_action="errors", errors={"title" if "title" in present else next(iter(present), "title"):
                                               s("not_saved", lang)})
         return
-    v = sub.proposal
-    if sub.created:
-        # One quick try, so the receipt can tell the truth; a failure stays in the outbox.
-        try:
-            with quick():
-                deliver_outbox(deps.db, SlackOutboxSender(quick_client(client), deps.settings.desk_staff_channel),
-                               proposal_id=v.id, kinds=("staff_new",))
-                v = get_by_id(deps.db, v.id) or v
-        except Exception as e:  # noqa: BLE001 — stored; the outbox posts it later
-            log.warning("proposal %s: quick staff post skipped (%s)", v.ref, type(e).__name__)
-    ack(response_action="update", view=receipt_view(v, lang, staff_notified=v.staff_ts is not None))
+    ack(response_action="update", view=receipt_view(got.proposal, lang, staff_notified=got.staff_notified))
 
 
 def _enricher(deps: Deps):
