@@ -341,7 +341,7 @@ class Console:
                       lang=lang)      # no staff sender here: the staff post waits in the outbox
         self.say(s("form_done", lang, ref=got.proposal.ref))
         try:
-            self.say(timing_advice(self._on(), raw["needs_budget"], lang, self._calendar()).text)
+            self.say(timing_advice(self._on(), raw["needs_budget"], lang, calendar=self._calendar()).text)
         except Exception as e:  # noqa: BLE001 — the proposal is stored; advice is a courtesy
             log.warning("timing advice unavailable: %r", e)
 

@@ -373,12 +373,6 @@ def calendar_for(s) -> BudgetCalendar:
     return _cached_calendar(Path(s.knowledge_dir), str(cal_file) if cal_file else None, mtime)
 
 
-def budget_year_reachable(d: date, calendar: BudgetCalendar | None = None) -> int:
-    """The fiscal year whose budget a proposal made on `d` can reach (see
-    `BudgetCalendar.budget_year_reachable`); uses the configured calendar by default."""
-    return (calendar or default_calendar()).budget_year_reachable(d)
-
-
 def load_knowledge_and_calendar(knowledge_dir: Path | str, calendar_file: Path | str | None = None):
     """`load_knowledge()` and the budget calendar, loaded once and checked against each other
     (`deskbot kb check`): (Knowledge, BudgetCalendar), or one KnowledgeError

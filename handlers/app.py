@@ -125,7 +125,7 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
               db: Engine | None = None, socket_mode: bool = False, executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered.
 
-    `desk` is the answer engine (`bot.engine.get_desk()` on first use when None); `client` a
+    `desk` is the answer engine (loaded from the settings on first use when None); `client` a
     ready WebClient (otherwise built from the settings); `db` the database for exactly-once
     bookkeeping (default: the desk's, else DATABASE_URL's); `executor` runs the work after the
     ack (default: an `AckFirstExecutor` of LISTENER_THREADS; tests pass one that runs it at

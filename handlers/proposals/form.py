@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, EmailInputElement, InputBlock, PlainTextInputElement, RadioButtonsElement, StaticSelectElement
 
 from bot.db import quick
+from bot.fiscal import calendar_for
 from bot.proposals.advice import timing_advice
 from bot.proposals.intake import receive
 from bot.proposals.outbox import run_outbox_job
@@ -69,8 +70,8 @@ def open_proposal_form(deps: Deps, client: WebClient, trigger_id: str, lang: str
     (client.views_push if push else client.views_open)(trigger_id=trigger_id, view=view)
 
 
-def receipt_view(v: ProposalView, lang: str, *, staff_notified: bool) -> dict:
-    advice = timing_advice(v.submitted_on, v.needs_budget, lang)
+def receipt_view(v: ProposalView, lang: str, *, staff_notified: bool, calendar) -> dict:
+    advice = timing_advice(v.submitted_on, v.needs_budget, lang, calendar=calendar)
     text = receipt_text(v, advice.text, staff_notified=staff_notified)
     head, _, rest = text.partition("\n")
     blocks: list[Block] = [header(head)] + [section(escape(p)) for p in rest.strip().split("\n\n") if p.strip()]
@@ -91,7 +92,7 @@ def submit_proposal(ack, body, client, context):
     try:
         with quick():        # Slack waits 3 s for this ack: a database that is away fails fast
             got = receive(deps.db, form_values(view), submitter=user, idempotency_key=key,
-                          staff_sender=SlackOutboxSender(quick_client(client), deps.settings.desk_staff_channel),
+                          staff_sender=outbox_sender(deps, quick_client(client)),
                           team_id=(body.get("team") or {}).get("id"), lang=lang, advice=advice,
                           enrich=_enricher(deps))
     except ValidationFailed as e:
@@ -103,7 +104,8 @@ def submit_proposal(ack, body, client, context):
         ack(response_action="errors", errors={"title" if "title" in present else next(iter(present), "title"):
                                               s("not_saved", lang)})
         return
-    ack(response_action="update", view=receipt_view(got.proposal, lang, staff_notified=got.staff_notified))
+    ack(response_action="update", view=receipt_view(got.proposal, lang, staff_notified=got.staff_notified,
+                                                    calendar=calendar_for(deps.settings)))
 
 
 def _enricher(deps: Deps):
@@ -125,5 +127,9 @@ def after_submit(body, client, context):
     flush_outbox(deps_of(context), client, force=True)
 
 
+def outbox_sender(deps: Deps, client: WebClient) -> SlackOutboxSender:
+    return SlackOutboxSender(client, deps.settings.desk_staff_channel, calendar_for(deps.settings))
+
+
 def flush_outbox(deps: Deps, client: WebClient, *, force: bool = False) -> None:
-    run_outbox_job(deps.db, SlackOutboxSender(client, deps.settings.desk_staff_channel), force=force)
+    run_outbox_job(deps.db, outbox_sender(deps, client), force=force)

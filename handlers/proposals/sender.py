@@ -6,6 +6,7 @@ import logging
 
 from slack_sdk import WebClient
 
+from bot.fiscal import BudgetCalendar
 from bot.proposals.advice import timing_advice
 from bot.proposals.outbox import Outgoing, Posted
 from bot.proposals.text import receipt as receipt_text
@@ -20,14 +21,15 @@ class SlackOutboxSender:
     """Renders one outbox message and posts it; raises on failure (the outbox retries).
     A `bot.proposals.outbox.Sender`: the scheduler builds it with `from_settings`."""
 
-    def __init__(self, client: WebClient, staff_channel: str | None):
-        self.client, self.staff_channel = client, staff_channel
+    def __init__(self, client: WebClient, staff_channel: str | None, calendar: BudgetCalendar):
+        self.client, self.staff_channel, self.calendar = client, staff_channel, calendar   # calendar: receipts' advice
 
     @classmethod
     def from_settings(cls, settings) -> "SlackOutboxSender":
+        from bot.fiscal import calendar_for
         from handlers.app import build_client   # retries 429 / 5xx / connection errors
 
-        return cls(build_client(settings), settings.desk_staff_channel)
+        return cls(build_client(settings), settings.desk_staff_channel, calendar_for(settings))
 
     def _staff_channel(self) -> str:
         ch = self.staff_channel
@@ -48,7 +50,7 @@ class SlackOutboxSender:
                 self.client.chat_update(channel=v.staff_channel, ts=v.staff_ts, text=text, blocks=blocks)
             return None
         if msg.kind == "proposer_receipt" and v and msg.target:
-            advice = timing_advice(v.submitted_on, v.needs_budget, v.lang)
+            advice = timing_advice(v.submitted_on, v.needs_budget, v.lang, calendar=self.calendar)
             text = escape(receipt_text(v, advice.text, staff_notified=v.staff_ts is not None))
             self.client.chat_postMessage(channel=msg.target, text=text, blocks=[section(p).to_dict()
                                          for p in text.split("\n\n") if p.strip()][:40])

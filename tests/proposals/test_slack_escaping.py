@@ -8,6 +8,7 @@ import json
 from slack_sdk import WebClient
 
 from bot.proposals.outbox import deliver_outbox
+from proposals.helpers import shipped_calendar
 from bot.proposals.service import nudge_stale
 from handlers.blocks import A_HANDOFF, pack
 from proposals.test_slack_proposals import (COMPANY, LISTED_STAFF, STAFF_CHANNEL, click_status, desk_app,  # noqa: F401
@@ -59,7 +60,8 @@ def test_no_raw_mention_reaches_any_staff_facing_message(desk_app, stub, db_engi
     from handlers.proposals.sender import SlackOutboxSender
 
     assert nudge_stale(db_engine, days=0) == [ref]
-    deliver_outbox(db_engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL))
+    deliver_outbox(db_engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL,
+                              shipped_calendar()))
 
     posted = sent(stub)
     kinds = {c.method for c in stub.calls}

@@ -19,6 +19,7 @@ from bot.proposals.models import OutboxMessage, Proposal
 from bot.proposals.service import get_proposal
 from bot.proposals.staff import Actor
 from handlers.blocks import pack
+from proposals.helpers import shipped_calendar
 from slack_stub import TEAM_ID, SlackStub
 
 SLACK_TESTS = Path(__file__).resolve().parent.parent / "slack"
@@ -227,7 +228,8 @@ def test_outbox_job_delivers_what_failed(desk_app, stub, db_engine):
     propose(desk_app)
     outbox_idle(db_engine)
     stub.reset()
-    send = SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL)
+    send = SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL,
+                              shipped_calendar())
     run_outbox_job(db_engine, send)
     assert posts_to(stub, STAFF_CHANNEL) == []                 # not due yet (backoff)
     with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=10)):
