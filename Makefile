@@ -17,7 +17,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m bot kb check
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 bench: $(VENV)/.installed
 	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done

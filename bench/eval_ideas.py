@@ -70,9 +70,9 @@ def main() -> int:
     ap.add_argument("--misses", action="store_true")
     args = ap.parse_args()
     from bot.advisor import Advisor
-    from bot.engine import get_desk
+    from bot.engine import Desk
 
-    advisor = Advisor(get_desk())
+    advisor = Advisor(Desk.load())
     report("development (fitted on: in-sample; cross-validated figures: bench/fit_advisor.py)",
            score(advisor, ideas.load("dev"))["rows"], args.misses)
     report("held back (never fitted or tuned on)", score(advisor, ideas.load("held"))["rows"], args.misses)

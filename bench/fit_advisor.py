@@ -176,9 +176,9 @@ def main() -> int:
                     help="also estimate the whole procedure (choices included) by nested cross-validation")
     args = ap.parse_args()
     from bot.advisor import MODEL_FILE, Advisor, AdvisorModel, default_model
-    from bot.engine import get_desk
+    from bot.engine import Desk
 
-    advisor = Advisor(get_desk(), model=default_model())
+    advisor = Advisor(Desk.load(), model=default_model())
     dev = ideas.load("dev")
     feats = featurise(advisor, dev)
     m_ids = [e.id for e in advisor.index.methods]

@@ -35,7 +35,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_kb_check(args) -> int:
     root = get_settings().knowledge_dir
     try:
-        kb = load_knowledge_and_calendar(root, get_settings().calendar_file)  # + knowledge/calendar.yaml
+        kb, _ = load_knowledge_and_calendar(root, get_settings().calendar_file)  # + knowledge/calendar.yaml
     except KnowledgeError as e:
         for p in e.problems:
             print(p, file=sys.stderr)
@@ -134,11 +134,12 @@ def _add_ask_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _load_desk(*, without_database: bool = False):
-    """The shared Desk, or None after printing why the knowledge base is broken.
+    """The command's Desk (knowledge, index, question log), or None after printing why the
+    knowledge base is broken.
 
     `without_database`: if DATABASE_URL is mistyped or does not answer, say so in one line on
     stderr and return a Desk that answers without logging questions (`ask`, `chat`)."""
-    from bot.engine import get_desk
+    from bot.engine import Desk
 
     try:
         if without_database:
@@ -147,11 +148,9 @@ def _load_desk(*, without_database: bool = False):
             url = get_settings().database_url
             problem = database_problem(url) or unreachable(url)
             if problem:
-                from bot.engine import Desk
-
                 print(f"deskbot: {problem}; answering anyway, but the question could not be logged", file=sys.stderr)
                 return Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
-        return get_desk()
+        return Desk.load(get_settings())
     except KnowledgeError as e:
         for p in e.problems:
             print(p, file=sys.stderr)

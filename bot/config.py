@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     desk_staff_channel: str | None = None          # channel id where hand-offs and proposals go
     desk_staff_user_ids: str = ""                  # comma-separated extra staff user ids
     port: int = 3000
+    slack_retry_backoff: float = 0.5               # s before the first retry of a 5xx or dropped connection (doubles)
 
     # The desk as users should reach it. Nothing invented ships as a default: with none set, the
     # bot says the contact is not configured and offers the staff hand-off.
@@ -51,6 +52,13 @@ class Settings(BaseSettings):
         if v.strip().upper() not in LOG_LEVELS:
             raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
         return v.strip().upper()
+
+    @field_validator("slack_retry_backoff")
+    @classmethod
+    def _backoff_range(cls, v: float) -> float:
+        if not 0 <= v <= 60:
+            raise ValueError("expected seconds from 0 to 60")
+        return v
 
     @field_validator("port")
     @classmethod

@@ -292,10 +292,10 @@ class Console:
         r = self.asked
         if self.desk.engine is None:
             return s("handed", self.lang, id="-")
-        h, created = H.create(self.desk.engine, question=r.question, asker=CONSOLE_USER, clicked_by=CONSOLE_USER,
-                              place="console", surface="console", lang=r.lang,
-                              answer_seen=r.text if r.kind not in ("decline", "invalid") else "", log_id=r.log_id)
-        return s("handed" if created else "handed_again", self.lang, id=h.id)
+        done = H.hand_off(self.desk.engine, question=r.question, requested_by=CONSOLE_USER, place="console",
+                          surface="console", lang=r.lang,
+                          answer_seen=r.text if r.kind not in ("decline", "invalid") else "", log_id=r.log_id)
+        return s("handed" if done.created else "handed_again", self.lang, id=done.handoff.id)
 
     def idea(self, text: str) -> None:
         """The idea advisor (`idea TEXT`, or `idea` alone and the idea on the next line)."""
@@ -311,7 +311,7 @@ class Console:
         """Field by field; checked by the core's validation (each problem asked again); stored
         through bot.proposals like the Slack form (staff notified through the outbox)."""
         from bot.proposals.advice import timing_advice
-        from bot.proposals.service import submit
+        from bot.proposals.intake import receive
         from bot.proposals.validation import METHODS, NEEDS_BUDGET, ValidationFailed, validate_proposal
 
         lang = self.lang
@@ -337,11 +337,11 @@ class Console:
         if self.desk.engine is None:
             self.say(s("form_cancel", lang))
             return
-        sub = submit(self.desk.engine, raw, submitter=CONSOLE_USER, idempotency_key=f"console:{uuid.uuid4().hex}",
-                     lang=lang)
-        self.say(s("form_done", lang, ref=sub.proposal.ref))
+        got = receive(self.desk.engine, raw, submitter=CONSOLE_USER, idempotency_key=f"console:{uuid.uuid4().hex}",
+                      lang=lang)      # no staff sender here: the staff post waits in the outbox
+        self.say(s("form_done", lang, ref=got.proposal.ref))
         try:
-            self.say(timing_advice(self._on(), raw["needs_budget"], lang, self._calendar()).text)
+            self.say(timing_advice(self._on(), raw["needs_budget"], lang, calendar=self._calendar()).text)
         except Exception as e:  # noqa: BLE001 — the proposal is stored; advice is a courtesy
             log.warning("timing advice unavailable: %r", e)
 

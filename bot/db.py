@@ -292,6 +292,13 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 4, first_delay: float = 0
     raise AssertionError("unreachable")
 
 
+def close_engines() -> None:
+    """Close and forget every engine `get_engine` made (the end of an in-process command run)."""
+    while _engines:
+        _, engine = _engines.popitem()
+        engine.dispose()
+
+
 def dispose_engines(extra=()) -> None:
     """After a fork: every engine this process made (and `extra` ones) forgets the connections
     inherited from the parent without closing them (they are the parent's), so that the child

@@ -6,7 +6,7 @@
             → answer | honest partial answer | did-you-mean | decline (hand-off to the staff)
             → log → Reply
 
-The knowledge base is loaded and indexed once per process (`get_desk()`); questions are logged
+The knowledge base is loaded and indexed once per process (`Desk.load`, by the entry point); questions are logged
 to the database; a log write that fails (database away) is kept, bounded, and written later,
 so the asker still gets the answer and the log loses nothing it can keep.
 """
@@ -549,23 +549,3 @@ def _load_model() -> DecisionModel:
     except (OSError, ValueError, KeyError) as e:
         log.warning("no fitted decision model (%s); using the default weights", e)
         return default_model()
-
-
-_desk: Desk | None = None
-_desk_lock = threading.Lock()
-
-
-def get_desk() -> Desk:
-    """The process-wide Desk, loaded on first use."""
-    global _desk
-    if _desk is None:
-        with _desk_lock:
-            if _desk is None:
-                _desk = Desk.load()
-    return _desk
-
-
-def set_desk(desk: Desk | None) -> None:
-    """Install a Desk (tests, alternative settings); None forgets the current one."""
-    global _desk
-    _desk = desk

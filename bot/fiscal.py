@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -27,7 +28,7 @@ import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.knowledge import KnowledgeError, Localized, Source, validation_problems, yaml_problem
+from bot.knowledge import KnowledgeError, Localized, Source, load_yaml, validation_problems, yaml_problem
 
 CALENDAR_FILE = "calendar.yaml"
 FISCAL_YEAR_START_MONTH = 4  # 地方自治法 第208条: 4月1日に始まり翌年3月31日に終わる
@@ -56,35 +57,39 @@ def is_business_day(d: date) -> bool:
     return d.weekday() < 5 and holiday_name(d) is None
 
 
-def previous_business_day(d: date) -> date:
-    """The latest business day strictly before `d`."""
-    d -= timedelta(days=1)
-    while not is_business_day(d):
+# The one walk over business days; `open_on` says which days count (national rules by default,
+# `BudgetCalendar.is_business_day` adds the city office's closures).
+OpenOn = Callable[[date], bool]
+
+
+def business_day_on_or_before(d: date, open_on: OpenOn = is_business_day) -> date:
+    """`d` itself when it is a business day, else the business day before it."""
+    while not open_on(d):
         d -= timedelta(days=1)
     return d
 
 
-def business_day_on_or_before(d: date) -> date:
-    """`d` itself when it is a business day, else the business day before it."""
-    return d if is_business_day(d) else previous_business_day(d)
+def previous_business_day(d: date, open_on: OpenOn = is_business_day) -> date:
+    """The latest business day strictly before `d`."""
+    return business_day_on_or_before(d - timedelta(days=1), open_on)
 
 
-def next_business_day(d: date) -> date:
+def next_business_day(d: date, open_on: OpenOn = is_business_day) -> date:
     """The earliest business day strictly after `d`."""
     d += timedelta(days=1)
-    while not is_business_day(d):
+    while not open_on(d):
         d += timedelta(days=1)
     return d
 
 
-def add_business_days(d: date, n: int) -> date:
+def add_business_days(d: date, n: int, open_on: OpenOn = is_business_day) -> date:
     """`n` business days after `d` (n >= 0; n == 0 gives the next business day on or after `d`)."""
     if n < 0:
         raise ValueError("n must be >= 0")
     if n == 0:
-        return d if is_business_day(d) else next_business_day(d)
+        return d if open_on(d) else next_business_day(d, open_on)
     for _ in range(n):
-        d = next_business_day(d)
+        d = next_business_day(d, open_on)
     return d
 
 
@@ -244,6 +249,11 @@ class BudgetCalendar:
         """The proposal window of fiscal year `fy`."""
         return next(m for m in self.milestones_for(fy) if m.kind == "window")
 
+    def upcoming(self, on: date, n: int = 3) -> list[Milestone]:
+        """The next `n` milestones not yet over on `on` (this fiscal year's, then the next's)."""
+        fy = fiscal_year_of(on)
+        return [m for y in (fy, fy + 1) for m in self.milestones_for(y) if m.end >= on][:n]
+
     def budget_year_reachable(self, d: date) -> int:
         """The fiscal year whose budget a proposal made on `d` can still reach.
 
@@ -267,12 +277,10 @@ class BudgetCalendar:
         return is_business_day(d) and not self.is_office_closed(d)
 
     def business_day_on_or_before(self, d: date) -> date:
-        while not self.is_business_day(d):
-            d -= timedelta(days=1)
-        return d
+        return business_day_on_or_before(d, self.is_business_day)
 
     def previous_business_day(self, d: date) -> date:
-        return self.business_day_on_or_before(d - timedelta(days=1))
+        return previous_business_day(d, self.is_business_day)
 
     def non_business_reason(self, d: date, lang: str = "ja") -> str | None:
         reason = non_business_reason(d, lang)
@@ -283,18 +291,23 @@ class BudgetCalendar:
 
 # ---------------------------------------------------------------- loading
 
-def _check_refs(spec: CalendarSpec, path: Path, knowledge_dir: Path) -> list[str]:
-    """Sources must be listed in sources.yaml; `entry` must name an existing entry file."""
+def _check_refs(spec: CalendarSpec, path: Path, knowledge_dir: Path, kb=None) -> list[str]:
+    """Sources must be listed in sources.yaml; `entry` must name an existing entry file. With
+    the knowledge base already loaded (`kb`), its documents and entries are used as they are."""
     problems: list[str] = []
-    docs: dict = {}
-    src_file = knowledge_dir / "sources.yaml"
-    if src_file.exists():
-        try:
-            docs = yaml.safe_load(src_file.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
-            docs = {}   # `kb check` reports a broken sources.yaml itself
-    entry_ids = {p.stem for p in (knowledge_dir / "entries").rglob("*.y*ml")} \
-        if (knowledge_dir / "entries").is_dir() else None
+    if kb is not None:
+        docs = {name: {"sections": list(info.sections)} for name, info in kb.docs.items()}
+        entry_ids = set(kb.files) | set(kb.entries)
+    else:
+        docs = {}
+        src_file = knowledge_dir / "sources.yaml"
+        if src_file.exists():
+            try:
+                docs = load_yaml(src_file.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError):
+                docs = {}   # `kb check` reports a broken sources.yaml itself
+        entry_ids = {p.stem for p in (knowledge_dir / "entries").rglob("*.y*ml")} \
+            if (knowledge_dir / "entries").is_dir() else None
     for m in spec.milestones:
         if docs:
             if m.source.doc not in docs:
@@ -315,12 +328,13 @@ def calendar_path(knowledge_dir: Path, calendar_file: Path | str | None = None) 
     return p if p.is_absolute() else Path(knowledge_dir) / p
 
 
-def load_calendar(knowledge_dir: Path | str, calendar_file: Path | str | None = None) -> BudgetCalendar:
-    """Read and validate the budget calendar; raise CalendarError naming file and field."""
+def load_calendar(knowledge_dir: Path | str, calendar_file: Path | str | None = None, *, kb=None) -> BudgetCalendar:
+    """Read and validate the budget calendar; raise CalendarError naming file and field.
+    `kb`: the knowledge base, when already loaded (its documents and entries are checked against)."""
     knowledge_dir = Path(knowledge_dir)
     path = calendar_path(knowledge_dir, calendar_file)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise CalendarError([yaml_problem(path, e)]) from None
     if not isinstance(data, dict):
@@ -329,7 +343,7 @@ def load_calendar(knowledge_dir: Path | str, calendar_file: Path | str | None = 
         spec = CalendarSpec.model_validate(data)
     except ValidationError as e:
         raise CalendarError(validation_problems(path, e, data)) from None
-    problems = _check_refs(spec, path, knowledge_dir)
+    problems = _check_refs(spec, path, knowledge_dir, kb)
     if problems:
         raise CalendarError(problems)
     return BudgetCalendar(spec=spec, path=path)
@@ -359,27 +373,22 @@ def calendar_for(s) -> BudgetCalendar:
     return _cached_calendar(Path(s.knowledge_dir), str(cal_file) if cal_file else None, mtime)
 
 
-def budget_year_reachable(d: date, calendar: BudgetCalendar | None = None) -> int:
-    """The fiscal year whose budget a proposal made on `d` can reach (see
-    `BudgetCalendar.budget_year_reachable`); uses the configured calendar by default."""
-    return (calendar or default_calendar()).budget_year_reachable(d)
-
-
 def load_knowledge_and_calendar(knowledge_dir: Path | str, calendar_file: Path | str | None = None):
-    """`load_knowledge()` plus the calendar check (for `deskbot kb check`): one KnowledgeError
+    """`load_knowledge()` and the budget calendar, loaded once and checked against each other
+    (`deskbot kb check`): (Knowledge, BudgetCalendar), or one KnowledgeError
     listing the problems of both, so a curator sees everything at once."""
     from bot.knowledge import load_knowledge
 
     problems: list[str] = []
-    kb = None
+    kb = calendar = None
     try:
         kb = load_knowledge(Path(knowledge_dir))
     except KnowledgeError as e:
         problems += e.problems
     try:
-        load_calendar(knowledge_dir, calendar_file)
+        calendar = load_calendar(knowledge_dir, calendar_file, kb=kb)
     except CalendarError as e:
         problems += e.problems
     if problems:
         raise KnowledgeError(problems)
-    return kb
+    return kb, calendar

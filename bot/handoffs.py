@@ -13,6 +13,8 @@ its own so that a migration can pick it up as it is.
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -22,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
 from bot.proposals.staff import Actor
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("open", "taken", "done")
 LABELS = {"open": {"ja": "未対応", "en": "open"}, "taken": {"ja": "対応中", "en": "taken"},
@@ -92,6 +96,57 @@ def create(engine: Engine, *, question: str, asker: str | None, clicked_by: str 
     if found is None:                       # pragma: no cover — deleted in between
         raise NotFound(key)
     return found, False
+
+
+@dataclass(frozen=True)
+class HandedOff:
+    """What `hand_off` did: the record, whether this request created it, and the staff card:
+    True posted now, False the post failed (the claim was given back: a later request may try
+    again), None not posted by this request (already posted or being posted, or no `post`)."""
+
+    handoff: Handoff
+    created: bool
+    card: bool | None
+
+
+def _asked(engine: Engine, log_id) -> tuple[str | None, str | None, str | None, str | None]:
+    """(question, asker, place, surface) of a logged question, or Nones (no id, or the log away)."""
+    from bot.models import QuestionLog
+
+    if not log_id:
+        return None, None, None, None
+    try:
+        with Session(engine) as s:
+            row = s.get(QuestionLog, int(log_id))
+    except Exception as e:  # noqa: BLE001 — the hand-off still goes out, with the requester as asker
+        log.warning("question log #%s unavailable: %s", log_id, type(e).__name__)
+        return None, None, None, None
+    if row is None:
+        return None, None, None, None
+    return row.question, row.asker, row.place, row.surface
+
+
+def hand_off(engine: Engine, *, question: str, requested_by: str | None, place: str | None, surface: str,
+             lang: str, answer_seen: str = "", log_id: int | None = None,
+             post: Callable[[Handoff], tuple[str | None, str | None]] | None = None) -> HandedOff:
+    """The hand-off rule, for every surface: one record per question (the person who asked it,
+    from the question log, else the requester), and the staff card posted once, by whichever
+    request claims it first. `post(handoff) -> (channel, ts)` posts the card (raises on failure);
+    without it nothing is posted (the console: the staff see it in `handoffs`)."""
+    logged_q, asker, logged_place, logged_surface = _asked(engine, log_id)
+    h, created = create(engine, question=logged_q or question, asker=asker or requested_by,
+                        clicked_by=requested_by, place=logged_place or place, surface=logged_surface or surface,
+                        lang=lang, answer_seen=answer_seen, log_id=log_id)
+    if post is None or not claim_card(engine, h.id):
+        return HandedOff(h, created, None)
+    try:
+        channel, ts = post(h)
+    except Exception as e:  # noqa: BLE001 — give the claim back; a later request may try again
+        log.error("hand-off #%s: staff card not posted (%s)", h.id, type(e).__name__)
+        card_failed(engine, h.id)
+        return HandedOff(h, created, False)
+    card_posted(engine, h.id, channel, ts)
+    return HandedOff(h, created, True)
 
 
 def get(engine: Engine, handoff_id: int) -> Handoff:

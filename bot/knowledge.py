@@ -154,6 +154,14 @@ def _has(node, key) -> bool:
     return (isinstance(node, dict) and key in node) or (isinstance(node, list) and isinstance(key, int) and key < len(node))
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: ten times faster than pure Python
+
+
+def load_yaml(text: str):
+    """`yaml.safe_load`, through libyaml when PyYAML has it (the same documents, the same errors)."""
+    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 — a safe loader
+
+
 def yaml_problem(path: Path, e: Exception) -> str:
     """A YAML or reading error as `file:line:column: (file): what`."""
     mark = getattr(e, "problem_mark", None)
@@ -180,7 +188,7 @@ def _load_optional(path: Path, model: type[BaseModel], problems: list[str]):
     if not path.exists():
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         problems.append(yaml_problem(path, e))
         return None
@@ -231,7 +239,7 @@ def load_knowledge(root: Path) -> Knowledge:
     docs: dict[str, DocInfo] = {}
     src_file = root / "sources.yaml"
     try:
-        raw = yaml.safe_load(src_file.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(src_file.read_text(encoding="utf-8")) or {}
         for name, info in raw.items():
             try:
                 docs[name] = DocInfo.model_validate(info)
@@ -249,7 +257,7 @@ def load_knowledge(root: Path) -> Knowledge:
         problems.append(f"{root / 'entries'}: (folder): no entry files found")
     for path in paths:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
             problems.append(yaml_problem(path, e))
             broken.add(path.stem)

@@ -5,6 +5,7 @@
     handlers/commands/    /desk and its sub-command registry
     handlers/actions/     buttons: open entry, 👍/👎, hand-off to the desk staff, screens
     handlers/views/       App Home and the screens (help, calendar, methods, cases, modals)
+    handlers/proposals/   the proposal desk: form, staff modals, cards, outbox sender (one file each)
     handlers/blocks.py    Reply → Block Kit (slack_sdk.models; Slack's limits checked on build)
 
 Listeners only translate Slack payloads into (question, asker, place, language), call the core
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 
 def register(app) -> None:
-    from handlers import actions, commands, events, views
+    from handlers import actions, commands, events, proposals, views
 
     events.register(app)
     commands.register(app)
     actions.register(app)
     views.register(app)
+    proposals.register(app)

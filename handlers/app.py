@@ -19,21 +19,17 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings, get_settings
 from bot.db import ensure_database, get_engine
 from handlers.deps import Deps
+from handlers.send import retry_handlers
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +84,13 @@ def _secret(value) -> str | None:
 
 
 def build_client(settings: Settings) -> WebClient:
-    """A Web API client that retries 429 (honouring Retry-After), 5xx and connection errors."""
+    """A Web API client that retries 429 (honouring Retry-After), 5xx and connection errors
+    (backoff from `SLACK_RETRY_BACKOFF`)."""
     kwargs = {}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
-    return WebClient(
-        token=_secret(settings.slack_bot_token),
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-        **kwargs,
-    )
+    return WebClient(token=_secret(settings.slack_bot_token), timeout=10,
+                     retry_handlers=retry_handlers(settings.slack_retry_backoff), **kwargs)
 
 
 def check_slack(settings: Settings) -> None:
@@ -133,12 +122,14 @@ def check_slack(settings: Settings) -> None:
 
 
 def build_app(settings: Settings | None = None, *, desk=None, client: WebClient | None = None,
-              db: Engine | None = None, socket_mode: bool = False) -> App:
+              db: Engine | None = None, socket_mode: bool = False, executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered.
 
-    `desk` is the answer engine (`bot.engine.get_desk()` on first use when None); `client` a
+    `desk` is the answer engine (loaded from the settings on first use when None); `client` a
     ready WebClient (otherwise built from the settings); `db` the database for exactly-once
-    bookkeeping (default: the desk's, else DATABASE_URL's).
+    bookkeeping (default: the desk's, else DATABASE_URL's); `executor` runs the work after the
+    ack (default: an `AckFirstExecutor` of LISTENER_THREADS; tests pass one that runs it at
+    once, as bolt-python's own tests do, so a request is fully handled when dispatch returns).
     """
     from handlers import register
 
@@ -146,7 +137,7 @@ def build_app(settings: Settings | None = None, *, desk=None, client: WebClient 
     client = client or build_client(settings)
     db = db or getattr(desk, "engine", None) or get_engine(settings.database_url)
     ensure_database(db)
-    executor = AckFirstExecutor(LISTENER_THREADS, thread_name_prefix="deskbot-listener")
+    executor = executor or AckFirstExecutor(LISTENER_THREADS, thread_name_prefix="deskbot-listener")
     _quiet_token_warning()
     app = App(
         client=client,

@@ -25,9 +25,9 @@ def cmd_serve(args) -> int:
     settings = get_settings()
     check_slack(settings)            # the token works and Slack answers, or one line and exit 2
     try:
-        from bot.engine import get_desk
+        from bot.engine import Desk
 
-        desk = get_desk()            # refuse to start on a broken knowledge base
+        desk = Desk.load(settings)   # refuse to start on a broken knowledge base
     except KnowledgeError as e:
         print(e, file=sys.stderr)
         return 1

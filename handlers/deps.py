@@ -41,13 +41,14 @@ class Deps:
 
     @property
     def desk(self):
-        """The answer engine (`bot.engine.Desk`); loaded on first use when not given."""
+        """The answer engine (`bot.engine.Desk`): the one the entry point built, else loaded from
+        these settings on first use (an app built without one, e.g. in a test)."""
         if self._desk is None:
             with self._lock:
                 if self._desk is None:
-                    from bot.engine import get_desk
+                    from bot.engine import Desk
 
-                    self._desk = get_desk()
+                    self._desk = Desk.load(self.settings, engine=self.db)
         return self._desk
 
     # Bolt copies the context for lazy listeners; share this object instead of copying it.

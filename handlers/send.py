@@ -63,18 +63,41 @@ def post_reply(client: WebClient, reply: Reply | None, *, channel: str, thread_t
                 thread_ts=thread_ts, what="error notice")
 
 
+RETRY_BACKOFF = 0.5           # s before the first retry of a 5xx or dropped connection (then doubles)
+
+
+def backoff_interval(backoff: float = RETRY_BACKOFF):
+    """slack_sdk's exponential backoff from `backoff` seconds, with a random jitter of up to
+    twice that (at the default 0.5 s: slack_sdk's own 0.5 · 2ⁿ s + up to 1 s)."""
+    import random
+
+    from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+    from slack_sdk.http_retry.jitter import Jitter
+
+    class ScaledJitter(Jitter):
+        def recalculate(self, duration: float) -> float:
+            return duration + random.random() * 2 * backoff
+
+    return BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=ScaledJitter())
+
+
+def retry_handlers(backoff: float = RETRY_BACKOFF) -> list:
+    """The Web API / response_url retries: 429 after its Retry-After, 5xx and connection errors
+    with exponential backoff from `backoff` seconds (settings.slack_retry_backoff)."""
+    interval = backoff_interval(backoff)
+    return [ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval)]
+
+
 def respond_to(response_url: str | None, *, text: str, blocks: list | None = None, ephemeral: bool = True,
-               replace_original: bool = False, what: str = "response") -> bool:
+               replace_original: bool = False, what: str = "response", backoff: float = RETRY_BACKOFF) -> bool:
     """Post to an interaction's or slash command's `response_url`, with the same retries as the
     Web API client; failures are logged (never the URL: it is a bearer credential) and reported."""
     if not response_url:
         log.error("no response_url for %s", what)
         return False
-    hook = WebhookClient(response_url, timeout=10, retry_handlers=[
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ])
+    hook = WebhookClient(response_url, timeout=10, retry_handlers=retry_handlers(backoff))
     try:
         resp = hook.send(text=text, blocks=blocks, response_type="ephemeral" if ephemeral else "in_channel",
                          replace_original=replace_original)

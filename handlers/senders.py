@@ -1,7 +1,7 @@
 """The Slack implementations of the core's senders, built by the entry point from the settings.
 
 - `SlackSender`: a `bot.reminders.delivery.Sender` on a slack_sdk WebClient (reminders);
-- `SlackOutboxSender` (handlers/views/proposal.py): a `bot.proposals.outbox.Sender`;
+- `SlackOutboxSender` (handlers/proposals/sender.py): a `bot.proposals.outbox.Sender`;
 - `SlackSenders`: the `bot.senders.Senders` the composition root (bot/cli.py, `deskbot run`)
   passes to the commands that deliver: Slack when a bot token is configured, else the console
   for reminders and nothing for the outbox (messages wait there).
@@ -49,8 +49,11 @@ class SlackSender:
                 return response is None and isinstance(reason, ConnectionRefusedError)
 
         kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+        from handlers.send import backoff_interval
+
+        interval = backoff_interval(settings.slack_retry_backoff)
         client = WebClient(token=settings.slack_bot_token.get_secret_value(), timeout=20,
-                           retry_handlers=[RefusedRetry(max_retry_count=2)], **kwargs)
+                           retry_handlers=[RefusedRetry(max_retry_count=2, interval_calculator=interval)], **kwargs)
         return cls(client)
 
     @staticmethod
@@ -119,6 +122,6 @@ class SlackSenders:
     def outbox(self, settings):
         if settings.slack_bot_token is None:
             return None
-        from handlers.views.proposal import SlackOutboxSender   # Block Kit with the app's buttons
+        from handlers.proposals.sender import SlackOutboxSender   # Block Kit with the app's buttons
 
         return SlackOutboxSender.from_settings(settings)

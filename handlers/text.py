@@ -57,8 +57,6 @@ STRINGS: dict[str, dict[str, str]] = {
               "en": "Sorry, something went wrong. Please try again in a moment."},
     "empty_question": {"ja": "ご質問をどうぞ。例: `/desk ネーミングライツとは` ・ `/desk help`",
                        "en": "Ask me a question, e.g. `/desk what is PFI` or `/desk help`."},
-    "coming_soon": {"ja": "`/desk {name}` は準備中です。もうしばらくお待ちください。",
-                    "en": "`/desk {name}` is coming soon."},
     "open": {"ja": "開く", "en": "Open"},
     "more": {"ja": "…ほか {n} 件。キーワードで絞り込めます: `/desk cases キーワード`",
              "en": "…and {n} more. Narrow it down: `/desk cases KEYWORD`"},

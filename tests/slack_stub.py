@@ -157,7 +157,8 @@ class SlackStub:
         return f"{self.url}/response/{key}"
 
     def start(self) -> "SlackStub":
-        threading.Thread(target=self.server.serve_forever, daemon=True, name="slack-stub").start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+                         name="slack-stub").start()
         return self
 
     def stop(self) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -189,18 +187,12 @@ def test_every_idea_is_logged_like_a_question(kb, db_engine):
 
 # ---- CLI and console ---------------------------------------------------------------------------------
 
-def _cli(args, *, stdin: bytes = b"", db_url: str):
-    env = dict(os.environ, DATABASE_URL=db_url, PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, env=env,
-                          cwd=ROOT, timeout=120)
-
-
-def test_cli_json_one_line_per_idea_from_stdin(db):
+def test_cli_json_one_line_per_idea_from_stdin(db, cli):
     lines = [IDEA.encode(), b"", b"\xff\xfe broken bytes: we want to test drones for bridge inspection",
              "😀😀".encode(), ("x" * 50_000).encode()]
-    p = _cli(["idea", "--json", "--date", "2026-09-15", "-"], stdin=b"\n".join(lines) + b"\n", db_url=db.url)
-    assert p.returncode == 0, p.stderr.decode()
-    out = [json.loads(l) for l in p.stdout.decode().splitlines()]
+    p = cli("idea", "--json", "--date", "2026-09-15", "-", stdin=b"\n".join(lines) + b"\n", DATABASE_URL=db.url)
+    assert p.returncode == 0, p.stderr
+    out = [json.loads(l) for l in p.stdout.splitlines()]
     assert len(out) == 5
     first = out[0]
     assert set(first) >= {"methods", "cases", "challenges", "timing", "next_steps", "text"}
@@ -210,17 +202,16 @@ def test_cli_json_one_line_per_idea_from_stdin(db):
     assert out[1]["kind"] == "invalid" and out[1]["methods"] == []
     assert out[2]["kind"] == "advice" and "\ufffd" in out[2]["idea"] and out[2]["lang"] == "en"
     assert out[3]["kind"] == out[4]["kind"] == "invalid" and "50,000" in out[4]["text"]
-    assert "Traceback" not in p.stderr.decode()
+    assert "Traceback" not in p.stderr
 
 
-def test_cli_text(db):
-    p = _cli(["idea", "--date", "2026-06-01", IDEA], db_url=db.url)
-    assert p.returncode == 0, p.stderr.decode()
-    out = p.stdout.decode()
+def test_cli_text(db, cli):
+    p = cli("idea", "--date", "2026-06-01", IDEA, DATABASE_URL=db.url)
+    assert p.returncode == 0, p.stderr
     for part in ("■ 合いそうな連携の手法", "■ 近い事例", "■ 時期の目安", "■ 準備すること", "府中市"):
-        assert part in out
-    p = _cli(["idea", "--date", "not-a-date", IDEA], db_url=db.url)
-    assert p.returncode == 2 and "YYYY-MM-DD" in p.stderr.decode()
+        assert part in p.stdout
+    p = cli("idea", "--date", "not-a-date", IDEA, DATABASE_URL=db.url)
+    assert p.returncode == 2 and "YYYY-MM-DD" in p.stderr
 
 
 def test_console_idea_command(kb):

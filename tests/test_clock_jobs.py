@@ -22,8 +22,8 @@ from bot.proposals.service import change_status, submit
 from bot.reminders.delivery import ConsoleSender
 from bot.reminders.scheduler import DESK_JOB_ID, DeskJobs, start_background_scheduler
 from handlers.senders import SlackSenders
-from handlers.views.proposal import SlackOutboxSender
-from proposals.helpers import STAFF, proposal_form
+from handlers.proposals.sender import SlackOutboxSender
+from proposals.helpers import STAFF, proposal_form, shipped_calendar
 from slack_stub import SlackStub
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -40,7 +40,8 @@ def stub():
 
 def clock(db, stub) -> DeskJobs:
     """One clock process: its own Slack client, the shared database."""
-    return DeskJobs(db.engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL))
+    return DeskJobs(db.engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL,
+                              shipped_calendar()))
 
 
 def both_at_once(*clocks: DeskJobs) -> None:
@@ -90,7 +91,8 @@ def test_outbox_goes_out_once_from_two_clocks(db, stub):
 def test_a_failed_post_is_retried_by_a_later_tick(db, stub):
     propose(db.engine, "k2", datetime.now(timezone.utc))
     stub.fail_next(10, status=500, method="chat.postMessage")
-    c = DeskJobs(db.engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL))
+    c = DeskJobs(db.engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL,
+                              shipped_calendar()))
     c.tick()
     assert stub.posts() == [] and unsent(db.engine) == 2
     stub.reset()

@@ -92,6 +92,8 @@ def test_chat_keeps_log_lines_off_the_prompt_in_a_file_under_var(tmp_path):
 
     from bot.config import ROOT
 
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "cache").symlink_to(get_settings().cache_dir)   # the session's model cache: no re-encoding
     env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "CACHE_DIR": str(tmp_path / "var" / "cache"),
                         "LOG_LEVEL": "INFO"}
     p = subprocess.run([sys.executable, "-m", "bot", "chat", "--date", "2026-06-01"], input="PFIとは\nquit\n",

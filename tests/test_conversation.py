@@ -11,7 +11,6 @@ from bot.config import Settings, get_settings
 from bot.engine import Desk
 from bot.knowledge import load_knowledge
 
-from test_cli import run
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +110,8 @@ def test_suggestions_never_name_an_intent(desk):
         assert all(not s.entry_id.startswith("intent:") for s in r.suggestions)
 
 
-def test_ask_date_answers_as_of_that_date(tmp_path):
-    p = run(["ask", "--json", "--date", "2026-12-01", "今から提案したら何年度の予算になりますか"], tmp_path)
+def test_ask_date_answers_as_of_that_date(cli):
+    p = cli("ask", "--json", "--date", "2026-12-01", "今から提案したら何年度の予算になりますか")
     assert p.returncode == 0, p.stderr
     line = json.loads(p.stdout)
     assert line["intent"] == "timing" and line["answered"] and "2028" in line["answer"]
@@ -120,8 +119,8 @@ def test_ask_date_answers_as_of_that_date(tmp_path):
 
 
 @pytest.mark.parametrize("cmd", ["ask", "chat"])
-def test_a_bad_date_is_one_clear_line_and_exit_2(tmp_path, cmd):
-    p = run([cmd, "--date", "2026-13-01"] + (["PFIとは"] if cmd == "ask" else []), tmp_path, stdin="")
+def test_a_bad_date_is_one_clear_line_and_exit_2(cli, cmd):
+    p = cli(cmd, "--date", "2026-13-01", *(["PFIとは"] if cmd == "ask" else []), stdin="")
     assert p.returncode == 2
     assert p.stderr.strip().splitlines()[-1].startswith("deskbot: --date")
     assert "Traceback" not in p.stderr

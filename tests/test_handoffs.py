@@ -8,7 +8,6 @@ import pytest
 from bot import handoffs as H
 from bot.proposals.staff import Actor, NotStaff
 
-from test_cli import run
 
 
 def _create(db, **over):
@@ -52,16 +51,17 @@ def test_take_and_close_are_staff_only_and_move_forward(db):
     assert H.list_open(db.engine) == []
 
 
-def test_cli_lists_open_handoffs_with_their_age(tmp_path):
+def test_cli_lists_open_handoffs_with_their_age(tmp_path, cli):
     from bot.db import make_engine, init_db
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    engine = make_engine(url)
     init_db(engine)
     H.create(engine, question="ネーミングライツの料金を直接聞きたい", asker="UASK9", clicked_by="UASK9", place="D1",
              surface="slack-dm", lang="ja")
     engine.dispose()
-    p = run(["handoffs", "list"], tmp_path)
+    p = cli("handoffs", "list", DATABASE_URL=url)
     assert p.returncode == 0, p.stderr
     assert "ネーミングライツの料金" in p.stdout and "未対応" in p.stdout and "分前" in p.stdout
-    p = run(["handoffs", "list", "--lang", "en"], tmp_path)
+    p = cli("handoffs", "list", "--lang", "en", DATABASE_URL=url)
     assert "open" in p.stdout and "min ago" in p.stdout

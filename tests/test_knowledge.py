@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -122,16 +120,14 @@ def test_duplicate_ids_bad_yaml_and_misplaced_files(tmp_path):
     assert "entries/case/pfi.yaml: kind: file must live under entries/method/" in text
 
 
-def test_cli_check_and_refusal_to_start(tmp_path):
+def test_cli_check_and_refusal_to_start(tmp_path, cli):
     root = _copy_kb(tmp_path)
     _edit(root / "entries" / "method" / "pfi.yaml", related=["ghost"])
-    env = {"KNOWLEDGE_DIR": str(root), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "/usr/bin:/bin"}
-    check = subprocess.run([sys.executable, "-m", "bot", "kb", "check"], capture_output=True, text=True, env=env, cwd=ROOT)
+    check = cli("kb", "check", KNOWLEDGE_DIR=str(root))
     assert check.returncode == 1 and "pfi.yaml: related.0: unknown entry id 'ghost'" in check.stderr
-    ask = subprocess.run([sys.executable, "-m", "bot", "ask", "PFIとは"], capture_output=True, text=True, env=env, cwd=ROOT)
+    ask = cli("ask", "PFIとは", KNOWLEDGE_DIR=str(root))
     assert ask.returncode == 1 and "refusing to start" in ask.stderr and "ghost" in ask.stderr
-    good = subprocess.run([sys.executable, "-m", "bot", "kb", "check"], capture_output=True, text=True,
-                          env=env | {"KNOWLEDGE_DIR": str(get_settings().knowledge_dir)}, cwd=ROOT)
+    good = cli("kb", "check", KNOWLEDGE_DIR=str(get_settings().knowledge_dir))
     assert good.returncode == 0 and "entries ok" in good.stdout
 
 
@@ -158,14 +154,11 @@ def test_calendar_problems_name_the_milestone_by_id(tmp_path):
     assert f"milestones.{first['id']}.entry: unknown entry id 'no-such-entry'" in exc.value.problems[0]
 
 
-def test_kb_new_writes_a_template_that_validates(tmp_path):
+def test_kb_new_writes_a_template_that_validates(tmp_path, cli):
     root = _copy_kb(tmp_path)
-    env = {"KNOWLEDGE_DIR": str(root), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([sys.executable, "-m", "bot", "kb", "new", "method", "city-pool-pfi"], capture_output=True,
-                       text=True, env=env, cwd=ROOT)
+    r = cli("kb", "new", "method", "city-pool-pfi", KNOWLEDGE_DIR=str(root))
     assert r.returncode == 0 and (root / "entries" / "method" / "city-pool-pfi.yaml").exists()
     entry = load_knowledge(root).entries["city-pool-pfi"]
     assert entry.kind == "method" and entry.needs_budget == "depends" and len(entry.questions) == 5
-    again = subprocess.run([sys.executable, "-m", "bot", "kb", "new", "method", "city-pool-pfi"],
-                           capture_output=True, text=True, env=env, cwd=ROOT)
+    again = cli("kb", "new", "method", "city-pool-pfi", KNOWLEDGE_DIR=str(root))
     assert again.returncode == 1 and "already exists" in again.stderr

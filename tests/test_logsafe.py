@@ -7,7 +7,6 @@ import logging
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.config import Settings
 from bot.logsafe import redact
@@ -32,15 +31,15 @@ def captured():
 
 
 def test_failing_posts_log_no_response_url_token_or_secret(captured):
-    from handlers.send import post, respond_to
+    from handlers.send import post, respond_to, retry_handlers
 
     stub = SlackStub().start()
     try:
         url = stub.response_url("T0TEST/1234567890/abcdefSECRETPART")
         stub.fail_next(3, status=500, method="response_url")          # retried, then given up
-        assert respond_to(url, text="hi", what="test") is False
+        assert respond_to(url, text="hi", what="test", backoff=0) is False
         stub.fail_next(3, status=500, method="chat.postMessage")
-        client = WebClient(token=TOKEN, base_url=stub.api_url, retry_handlers=[ServerErrorRetryHandler(max_retry_count=2)])
+        client = WebClient(token=TOKEN, base_url=stub.api_url, retry_handlers=retry_handlers(backoff=0))
         assert post(client, channel="C1", text="hi") is False
         logging.getLogger("slack_bolt.test").debug("payload %s", {"response_url": url, "token": TOKEN})
         logging.getLogger("x").error("signing secret %s / %s", SECRET, APP_TOKEN)

@@ -3,9 +3,6 @@ old `create_all` that holds data, `deskbot db upgrade` / `db current` — on SQL
 from __future__ import annotations
 
 import importlib
-import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 from sqlalchemy import inspect, text
@@ -19,11 +16,6 @@ def _models():
     for name in MODEL_MODULES:
         importlib.import_module(name)
     return SQLModel.metadata
-
-
-def _cli(db, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": db.url}
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_an_empty_database_gets_every_table_and_matches_the_models(empty_db):
@@ -67,28 +59,28 @@ def _dump(engine) -> dict[str, list]:
                 for t in ("question_log", "feedback", "processed_event", "reminder_subscription", "desk_department")}
 
 
-def test_a_create_all_database_holding_data_is_upgraded_without_losing_any(empty_db):
+def test_a_create_all_database_holding_data_is_upgraded_without_losing_any(empty_db, cli):
     SQLModel.metadata.create_all(empty_db.engine, tables=[t for n, t in _models().tables.items() if n != "desk_outbox"])
     before = _fill(empty_db.engine)                 # an older create_all database: no desk_outbox yet
     assert all(before.values())
-    proc = _cli(empty_db, "db", "upgrade")
+    proc = cli("db", "upgrade", DATABASE_URL=empty_db.url)
     assert proc.returncode == 0, proc.stderr
     assert f"→ {head()}" in proc.stdout
     assert _dump(empty_db.engine) == before        # every row kept, unchanged
     with empty_db.engine.connect() as conn:
         assert "desk_outbox" in inspect(conn).get_table_names()   # the missing table was added
     assert current(empty_db.engine) == head()
-    again = _cli(empty_db, "db", "upgrade")
+    again = cli("db", "upgrade", DATABASE_URL=empty_db.url)
     assert again.returncode == 0 and "up to date" in again.stdout
     init_db(empty_db.engine)                        # the processes' start-up path: a no-op now
     assert _dump(empty_db.engine) == before
 
 
-def test_db_current_says_whether_an_upgrade_is_due(empty_db):
-    proc = _cli(empty_db, "db", "current")
+def test_db_current_says_whether_an_upgrade_is_due(empty_db, cli):
+    proc = cli("db", "current", DATABASE_URL=empty_db.url)
     assert proc.returncode == 1 and "deskbot db upgrade" in proc.stdout
-    assert _cli(empty_db, "db", "upgrade").returncode == 0
-    proc = _cli(empty_db, "db", "current")
+    assert cli("db", "upgrade", DATABASE_URL=empty_db.url).returncode == 0
+    proc = cli("db", "current", DATABASE_URL=empty_db.url)
     assert proc.returncode == 0 and proc.stdout.startswith(head()) and "up to date" in proc.stdout
 
 

@@ -1,5 +1,6 @@
-"""Operator mistakes end in one clear line on stderr and a non-zero exit, never a traceback:
-the real CLI in a subprocess for each case (bot/preflight.py, bot/cli.py)."""
+"""Operator mistakes end in one clear line on stderr and a non-zero exit, never a traceback
+(bot/preflight.py, bot/cli.py): the command run in this process (`cli`, tests/conftest.py), and
+a real process where the subject is a process that must not start, or its signals."""
 from __future__ import annotations
 
 import os
@@ -23,6 +24,7 @@ DOWN_PG = f"postgresql://deskbot@127.0.0.1:{_closed_port()}/deskbot"
 
 
 def run(args, tmp_path, timeout=120, **env):
+    """The real `deskbot ARGS` process."""
     base = {k: v for k, v in os.environ.items()
             if k not in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "CALENDAR_FILE", "LOG_LEVEL")}
     base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
@@ -31,7 +33,7 @@ def run(args, tmp_path, timeout=120, **env):
                           env=base, cwd=tmp_path, timeout=timeout)
 
 
-def one_line(p: subprocess.CompletedProcess, *expected: str) -> str:
+def one_line(p, *expected: str) -> str:
     """The process failed with exactly one stderr line that mentions every `expected` text."""
     assert p.returncode != 0, (p.stdout, p.stderr)
     assert "Traceback" not in p.stderr, p.stderr
@@ -46,31 +48,31 @@ def one_line(p: subprocess.CompletedProcess, *expected: str) -> str:
     (DOWN_PG, "cannot connect"),                         # unreachable
     ("postgress://deskbot@localhost/deskbot", "unknown database 'postgress'"),   # mistyped scheme
     ("localhost:5432/deskbot", "is not a database URL"),                          # not a URL
-])
+], ids=["unreachable", "mistyped-scheme", "not-a-url"])   # stable ids: the closed port differs per process
 @pytest.mark.parametrize("command", [["proposals", "list"], ["reminders", "history"], ["kb", "gaps"], ["db", "upgrade"]])
-def test_a_bad_database_url_is_one_line(tmp_path, url, expected, command):
-    line = one_line(run(command, tmp_path, DATABASE_URL=url), "DATABASE_URL", expected)
+def test_a_bad_database_url_is_one_line(cli, url, expected, command):
+    line = one_line(cli(*command, DATABASE_URL=url), "DATABASE_URL", expected)
     assert line.startswith("deskbot: ")
 
 
 def test_a_database_password_is_not_shown(tmp_path):
     url = DOWN_PG.replace("deskbot@", "deskbot:s3cret-pw@")
-    line = one_line(run(["proposals", "list"], tmp_path, DATABASE_URL=url), "DATABASE_URL")
+    line = one_line(run(["proposals", "list"], tmp_path, DATABASE_URL=url), "DATABASE_URL")   # the real process
     assert "s3cret-pw" not in line and "***" in line
 
 
-@pytest.mark.parametrize("url", [DOWN_PG, "postgress://x@localhost/y"])
-def test_ask_answers_without_a_database_and_says_the_question_was_not_logged(tmp_path, url):
-    p = run(["ask", "PFIとは"], tmp_path, DATABASE_URL=url)
+@pytest.mark.parametrize("url", [DOWN_PG, "postgress://x@localhost/y"], ids=["unreachable", "mistyped-scheme"])
+def test_ask_answers_without_a_database_and_says_the_question_was_not_logged(cli, url):
+    p = cli("ask", "PFIとは", DATABASE_URL=url)
     assert p.returncode == 0, p.stderr
     assert "PFI" in p.stdout
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "could not be logged" in lines[0] and "DATABASE_URL" in lines[0], p.stderr
 
 
-def test_a_sqlite_file_in_a_missing_folder_is_refused(tmp_path):
+def test_a_sqlite_file_in_a_missing_folder_is_refused(tmp_path, cli):
     url = f"sqlite:///{tmp_path / 'no-such-dir' / 'deskbot.sqlite3'}"
-    one_line(run(["proposals", "list"], tmp_path, DATABASE_URL=url), "does not exist", str(tmp_path / "no-such-dir"))
+    one_line(cli("proposals", "list", DATABASE_URL=url), "does not exist", str(tmp_path / "no-such-dir"))
     assert not (tmp_path / "no-such-dir").exists()
 
 
@@ -89,8 +91,8 @@ def test_the_default_var_folder_is_created(tmp_path, monkeypatch):
     ({"PORT": "abc"}, ["PORT='abc'", "integer"]),
     ({"PORT": "70000"}, ["PORT='70000'", "65535"]),
 ])
-def test_bad_settings_are_one_line(tmp_path, env, expected):
-    one_line(run(["kb", "list"], tmp_path, **env), *expected)
+def test_bad_settings_are_one_line(cli, env, expected):
+    one_line(cli("kb", "list", **env), *expected)
 
 
 @pytest.mark.parametrize("args,expected", [
@@ -101,17 +103,21 @@ def test_bad_settings_are_one_line(tmp_path, env, expected):
     (["clock", "--interval", "0"], ["--interval", "positive"]),
     (["proposals", "export", "-o", "missing/dir/x.csv"], ["--output", "missing/dir", "does not exist"]),
 ])
-def test_bad_values_are_one_line(tmp_path, args, expected):
-    one_line(run(args, tmp_path), *expected)
+def test_bad_values_are_one_line(tmp_path, cli, args, expected):
+    one_line(cli(*args), *expected)
     assert not (tmp_path / "missing").exists()
 
 
 @pytest.mark.parametrize("command", [["run"], ["clock"], ["serve"], ["reminders", "preview"], ["reminders", "history"]])
-def test_a_broken_calendar_stops_the_processes_before_they_start(tmp_path, command):
+def test_a_broken_calendar_stops_the_processes_before_they_start(tmp_path, cli, command):
     broken = tmp_path / "calendar.yaml"
     broken.write_text("milestones: [unclosed\n", encoding="utf-8")
-    p = run(command, tmp_path, timeout=60, CALENDAR_FILE=str(broken),
-            SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s" if command == ["serve"] else "")
+    env = dict(CALENDAR_FILE=str(broken), SLACK_BOT_TOKEN="xoxb-test",
+               SLACK_SIGNING_SECRET="s" if command == ["serve"] else "")
+    if command[0] == "reminders":
+        p = cli(*command, **env)
+    else:                                    # a process that must not start: the real one
+        p = run(command, tmp_path, timeout=60, **env)
     one_line(p, "calendar", str(broken), "kb check")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.fiscal import BudgetCalendar, Milestone, default_calendar, fiscal_year_of
+from bot.fiscal import BudgetCalendar, Milestone, fiscal_year_of
 from bot.proposals.validation import METHODS, NO_BUDGET_ROUTES
 
 REQUEST_ID = "budget-request"
@@ -76,7 +76,11 @@ def route_names(lang: str, routes: tuple[str, ...] = NO_BUDGET_ROUTES) -> str:
 
 def timing_advice(d: date, needs_budget: str = "unsure", lang: str = "ja",
                   calendar: BudgetCalendar | None = None) -> Advice:
-    cal = calendar or default_calendar()
+    """The advice for a proposal made on `d`, from `calendar` — the caller's (the entry point
+    loads the configured one); there is no process-wide default to fall back on."""
+    if calendar is None:
+        raise TypeError("timing_advice() needs the budget calendar")
+    cal = calendar
     lang = "en" if lang == "en" else "ja"
     needs_budget = needs_budget if needs_budget in ("yes", "no", "unsure") else "unsure"
     fy = fiscal_year_of(d)

@@ -59,12 +59,13 @@ def _engine():
 
 
 def cmd_advise(args) -> int:
-    from bot.fiscal import CalendarError
+    from bot.config import get_settings
+    from bot.fiscal import CalendarError, calendar_for
     from bot.proposals.advice import timing_advice
     from bot.proposals.service import local_date
 
     try:
-        a = timing_advice(args.date or local_date(), args.needs_budget, args.lang)
+        a = timing_advice(args.date or local_date(), args.needs_budget, args.lang, calendar=calendar_for(get_settings()))
     except CalendarError as e:
         print(e, file=sys.stderr)
         return 1

@@ -97,10 +97,11 @@ def _engine():
 
 
 def cmd_preview(args) -> int:
-    from bot.fiscal import default_calendar, fiscal_year_of
+    from bot.config import get_settings
+    from bot.fiscal import calendar_for, fiscal_year_of
     from bot.reminders.rules import occurrences_for, render, title, when
 
-    cal = default_calendar()
+    cal = calendar_for(get_settings())
     fy = args.fiscal_year or fiscal_year_of(datetime.now(cal.tz).date())
     occs = occurrences_for(cal, fy)
     if args.json:
@@ -126,14 +127,16 @@ def cmd_preview(args) -> int:
 
 def cmd_run_due(args) -> int:
     from bot.config import get_settings
+    from bot.fiscal import calendar_for
     from bot.reminders.delivery import ConsoleSender, run_due
     from bot.senders import ConsoleSenders
 
     settings = get_settings()
     senders = getattr(args, "senders", None) or ConsoleSenders()   # the entry point's (bot/cli.py)
     sender = ConsoleSender() if args.console else senders.reminders(settings)
-    grace = timedelta(days=args.grace_days) if args.grace_days is not None else None
-    report = run_due(args.now, engine=_engine(), sender=sender, grace=grace, workers=args.workers,
+    grace = timedelta(days=args.grace_days if args.grace_days is not None else settings.reminder_grace_days)
+    report = run_due(args.now, engine=_engine(), calendar=calendar_for(settings), sender=sender, grace=grace,
+                     staff_channel=settings.desk_staff_channel, workers=args.workers,
                      lease=timedelta(seconds=args.lease_seconds), retry_base=args.retry_base,
                      wait_for_retries=args.wait, name="run-due")
     print(report.summary())
@@ -151,9 +154,10 @@ def cmd_history(args) -> int:
             print(f"{r['state']:7s} {r['reminder_id']} {r['occurrence']} → {r['target_id']}  "
                   f"attempts {r['attempts']}  {r['last_error'] or ''}")
         return 0
-    from bot.fiscal import default_calendar
+    from bot.config import get_settings
+    from bot.fiscal import calendar_for
 
-    tz = default_calendar().tz
+    tz = calendar_for(get_settings()).tz
     rows = ledger.history(engine, limit=args.limit)
     if not rows:
         print("no reminder has fallen due yet")

@@ -55,7 +55,7 @@ TEXT = {
 
 
 def remind_command(text: str, *, channel_id: str | None, user_id: str | None, is_dm: bool,
-                   lang: str = "ja", engine: Engine | None = None, calendar: BudgetCalendar | None = None,
+                   lang: str = "ja", engine: Engine, calendar: BudgetCalendar,
                    now: datetime | None = None) -> str:
     """Handle the words after `/desk remind`. In a DM the user subscribes, elsewhere the channel.
     `lang` is the language to answer in (and the default language of a new subscription).
@@ -70,11 +70,6 @@ def remind_command(text: str, *, channel_id: str | None, user_id: str | None, is
 
 
 def _remind(text: str, *, channel_id, user_id, is_dm, lang, engine, calendar, now) -> str:
-    from bot.db import get_engine
-    from bot.fiscal import default_calendar
-
-    engine = engine or get_engine()
-    calendar = calendar or default_calendar()
     words = (text or "").strip().split()
     if words and words[0].lower() == "remind":
         words = words[1:]

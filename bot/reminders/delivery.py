@@ -25,12 +25,13 @@ from sqlalchemy.engine import Engine
 from bot.fiscal import BudgetCalendar
 from bot.reminders import ledger
 from bot.reminders.models import ReminderOccurrence, utc
-from bot.reminders.rules import Occurrence, occurrences_between, occurrences_for, render
+from bot.reminders.rules import Occurrence, expired, occurrences_between, occurrences_for, render
 
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "deskbot_reminder"   # Slack message metadata type carrying the ledger key
 LOOKBACK = timedelta(days=370)        # how far back run_due looks for reminders never fanned out
+GRACE = timedelta(days=3)             # missed reminders younger than this are still sent (REMINDER_GRACE_DAYS)
 LEASE = timedelta(seconds=20)         # how long claimed rows are ours; renewed every LEASE/4 while we work,
                                       # so a killed sender's rows are taken over within LEASE
 
@@ -163,8 +164,8 @@ class Dispatcher:
             if found is None:
                 log.info("%s: an earlier attempt may have been delivered and the sender cannot tell; "
                          "sending again (at-least-once)", key)
-        if occ.kind == "close" and occ.deadline and today > occ.deadline:
-            # Caught up too late: the window has closed, a countdown would only mislead.
+        if expired(occ, today):
+            # Caught up too late (the rule says so: a countdown after the window closed would mislead).
             if ledger.mark_missed(eng, row, note="the window closed before it could be sent"):
                 self.report.add("expired")
             return
@@ -306,22 +307,16 @@ def fan_out_due(engine: Engine, calendar: BudgetCalendar, now: datetime, grace: 
     return out
 
 
-def run_due(now: datetime | None = None, *, engine: Engine | None = None,
-            calendar: BudgetCalendar | None = None, sender: Sender | None = None,
+def run_due(now: datetime | None = None, *, engine: Engine, calendar: BudgetCalendar, sender: Sender | None = None,
             grace: timedelta | None = None, workers: int = 4, lease: timedelta = LEASE,
             retry_base: float = 2.0, max_seconds: float = 240.0, wait_for_retries: float = 0.0,
             name: str = "clock", staff_channel: str | None = None) -> RunReport:
     """Fan out and deliver everything due at `now` (default: the current time). Idempotent and
-    safe to run from several processes at once; see the module docstring."""
-    from bot.config import get_settings
-    from bot.db import get_engine
-    from bot.fiscal import default_calendar
-
-    settings = get_settings()
-    engine = engine or get_engine()
-    calendar = calendar or default_calendar()
+    safe to run from several processes at once; see the module docstring. `engine` and
+    `calendar` are the caller's (the entry point builds them from the settings); `grace`
+    defaults to GRACE (REMINDER_GRACE_DAYS's default: the CLI and the clock pass the setting)."""
     sender = sender or ConsoleSender()
-    grace = grace if grace is not None else timedelta(days=settings.reminder_grace_days)
+    grace = grace if grace is not None else GRACE
     now = now or datetime.now(calendar.tz)
     if now.tzinfo is None:
         now = now.replace(tzinfo=calendar.tz)
@@ -332,7 +327,6 @@ def run_due(now: datetime | None = None, *, engine: Engine | None = None,
     Dispatcher(engine, calendar, sender, now=now, grace=grace, workers=workers, lease=lease,
                retry_base=retry_base, name=name, report=report).run(
         max_seconds=max_seconds, wait_for_retries=wait_for_retries)
-    staff_channel = staff_channel or settings.desk_staff_channel
     if report.missed and staff_channel:
         _report_missed(staff_channel, sender, report.missed, grace)
     return report

@@ -1,5 +1,8 @@
 """Reminder rules → occurrences with a final date and time, and their text.
 
+Each rule is registered once (`rule(Rule(kind, dates, headline, name, expired))`): its dates,
+its text and when it stops being worth sending live together, and everything else (preview,
+delivery, App Home, `/desk remind`) goes through `occurrences_for`, `render`, `title`, `expired`.
 Rules (per fiscal year, from the budget calendar):
 - `<window>.open`      the proposal window opens (its start date);
 - `<window>.close-N`   N days before the window closes, for each N in the calendar (30, 14, 7, 1);
@@ -12,6 +15,7 @@ calendar's reminder time (09:00) in its time zone (Asia/Tokyo).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -25,7 +29,7 @@ class Occurrence:
     """One reminder in one fiscal year, with its final date and time."""
     reminder_id: str           # e.g. proposal-window.close-7
     fiscal_year: int
-    kind: str                  # open | close | start
+    kind: str                  # the rule: open | close | start
     milestone: Milestone
     event_date: date           # the day the rule names, before moving off non-business days
     fire_at: datetime          # final local date and time (aware, calendar time zone)
@@ -47,30 +51,77 @@ class Occurrence:
         return self.fire_at.date()
 
 
-def occurrences_for(calendar: BudgetCalendar, fy: int) -> list[Occurrence]:
-    """Every reminder of fiscal year `fy`, in firing order."""
-    tz, at = calendar.tz, calendar.reminder_time
+# ---------------------------------------------------------------- the rules
 
-    def occ(rid: str, kind: str, m: Milestone, event: date, deadline: date | None = None) -> Occurrence:
-        fire = calendar.business_day_on_or_before(event)
-        return Occurrence(reminder_id=rid, fiscal_year=fy, kind=kind, milestone=m, event_date=event,
-                          fire_at=datetime.combine(fire, at, tzinfo=tz), deadline=deadline,
-                          moved_because=calendar.non_business_reason(event) if fire != event else None,
-                          deadline_moved_because=calendar.non_business_reason(m.end)
-                          if deadline and deadline != m.end else None)
+@dataclass(frozen=True)
+class Rule:
+    """One kind of reminder, in one place: when it falls (`dates`), what it says (`headline`,
+    `name`) and until when it is still worth sending (`expired`). A rule's reminders are keyed
+    `<milestone id>.<suffix>` in the ledger: keep `kind` and the suffixes stable once shipped."""
 
-    out: list[Occurrence] = []
+    kind: str
+    # (calendar, fiscal year) -> [(reminder id, milestone, the day the rule names, the window's deadline or None)]
+    dates: Callable[[BudgetCalendar, int], list[tuple[str, Milestone, date, date | None]]]
+    # (occurrence, lang, today, early) -> (headline, lead): the first two lines of the text
+    headline: Callable[["Occurrence", str, date, bool], tuple[str, str]]
+    # (occurrence, lang) -> a one-line name for listings
+    name: Callable[["Occurrence", str], str]
+    # (occurrence, today) -> True when sending it now would only mislead (caught up too late)
+    expired: Callable[["Occurrence", date], bool] = lambda _o, _today: False
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(r: Rule) -> Rule:
+    """Register a rule (its kind is its key; reminders are listed in firing order whatever the
+    order of registration)."""
+    if r.kind in RULES:
+        raise ValueError(f"reminder rule {r.kind!r} registered twice")
+    RULES[r.kind] = r
+    return r
+
+
+def _deadline(calendar: BudgetCalendar, fy: int) -> tuple[Milestone, date]:
     window = calendar.window_for(fy)
-    deadline = calendar.business_day_on_or_before(window.end)
-    out.append(occ(f"{window.id}.open", "open", window, window.start, deadline))
-    for n in calendar.spec.reminders.window_close_days_before:
-        event = deadline - timedelta(days=n)
-        if event >= window.start:
-            out.append(occ(f"{window.id}.close-{n}", "close", window, event, deadline))
-    for m in calendar.milestones_for(fy):
-        if m.kind != "window":
-            out.append(occ(f"{m.id}.start", "start", m, m.start))
+    return window, calendar.business_day_on_or_before(window.end)
+
+
+def _open_dates(calendar: BudgetCalendar, fy: int):
+    window, deadline = _deadline(calendar, fy)
+    return [(f"{window.id}.open", window, window.start, deadline)]
+
+
+def _close_dates(calendar: BudgetCalendar, fy: int):
+    window, deadline = _deadline(calendar, fy)
+    return [(f"{window.id}.close-{n}", window, deadline - timedelta(days=n), deadline)
+            for n in calendar.spec.reminders.window_close_days_before
+            if deadline - timedelta(days=n) >= window.start]
+
+
+def _start_dates(calendar: BudgetCalendar, fy: int):
+    return [(f"{m.id}.start", m, m.start, None) for m in calendar.milestones_for(fy) if m.kind != "window"]
+
+
+def occurrences_for(calendar: BudgetCalendar, fy: int) -> list[Occurrence]:
+    """Every reminder of fiscal year `fy` (every registered rule), in firing order."""
+    tz, at = calendar.tz, calendar.reminder_time
+    out: list[Occurrence] = []
+    for r in RULES.values():
+        for rid, m, event, deadline in r.dates(calendar, fy):
+            fire = calendar.business_day_on_or_before(event)
+            out.append(Occurrence(
+                reminder_id=rid, fiscal_year=fy, kind=r.kind, milestone=m, event_date=event,
+                fire_at=datetime.combine(fire, at, tzinfo=tz), deadline=deadline,
+                moved_because=calendar.non_business_reason(event) if fire != event else None,
+                deadline_moved_because=calendar.non_business_reason(m.end) if deadline and deadline != m.end else None))
     return sorted(out, key=lambda o: (o.fire_at, o.event_date, o.reminder_id))
+
+
+def expired(o: Occurrence, today: date) -> bool:
+    """Whether `o`, caught up on `today`, should no longer be sent (its rule says so)."""
+    r = RULES.get(o.kind)
+    return bool(r and r.expired(o, today))
 
 
 def occurrences_between(calendar: BudgetCalendar, start: datetime, end: datetime) -> list[Occurrence]:
@@ -104,51 +155,69 @@ def _span(m: Milestone, lang: str) -> str:
     return f"{_md(m.start, lang)}{sep}{_md(m.end, lang)}"
 
 
+def _open_headline(o: Occurrence, lang: str, today: date, early: bool) -> tuple[str, str]:
+    m, name, target_fy = o.milestone, o.milestone.name.get(lang), o.fiscal_year + 1
+    if lang == "en":
+        head = (f"📅 *The {name.lower()} opens on {_md(m.start, lang)}* ({_span(m, lang)})" if early
+                else f"📅 *The {name.lower()} is open* ({_span(m, lang)})")
+        return head, f"Proposals you want in the FY{target_fy} budget should reach the city by {_md(o.deadline or m.end, lang)}."
+    head = (f"📅 *{_md(m.start, lang)}から{name}が始まります*({_span(m, lang)})" if early
+            else f"📅 *{name}が始まりました*({_span(m, lang)})")
+    return head, f"{target_fy}年度の予算に乗せたい提案は、{_md(o.deadline or m.end, lang)}までに市の担当課へ。"
+
+
+def _close_headline(o: Occurrence, lang: str, today: date, early: bool) -> tuple[str, str]:
+    m, name, target_fy = o.milestone, o.milestone.name.get(lang), o.fiscal_year + 1
+    days = (o.deadline - today).days
+    moved = o.deadline != m.end
+    if lang == "en":
+        when_ = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
+        head = f"⏰ *The {name.lower()} closes {when_}* (deadline {_md(o.deadline, lang)})"
+        lead = (f"{_md(m.end, 'en')} is not a business day, so the last day to propose is "
+                f"{_md(o.deadline, 'en')}. " if moved else "") + \
+            f"To reach the FY{target_fy} budget, talk to the department in charge now."
+        return head, lead
+    when_ = {0: "今日が締め切りです", 1: "明日が締め切りです"}.get(days, f"締め切りまであと{days}日です")
+    head = f"⏰ *{name}の{when_}*(締め切り {_md(o.deadline, lang)})"
+    lead = (f"{_md(m.end, 'ja')}は{o.deadline_moved_because}のため、実質の締め切りは{_md(o.deadline, 'ja')}です。"
+            if moved else "") + f"{target_fy}年度予算に間に合わせたい提案は、今のうちに担当課へ相談してください。"
+    return head, lead
+
+
+def _start_headline(o: Occurrence, lang: str, today: date, early: bool) -> tuple[str, str]:
+    m, name, target_fy = o.milestone, o.milestone.name.get(lang), o.fiscal_year + 1
+    if lang == "en":
+        head = (f"📌 *{name} starts on {_md(m.start, lang)}* ({_span(m, lang)})" if early
+                else f"📌 *{name} has started* ({_span(m, lang)})")
+        return head, f"This is part of compiling the FY{target_fy} budget."
+    head = (f"📌 *{_md(m.start, lang)}から{name}の時期です*({_span(m, lang)})" if early
+            else f"📌 *{name}の時期になりました*({_span(m, lang)})")
+    return head, f"{target_fy}年度予算づくりの一段階です。"
+
+
+def _days_before(o: Occurrence) -> str:
+    return o.reminder_id.rsplit("-", 1)[-1]
+
+
+rule(Rule("open", _open_dates, _open_headline,
+          lambda o, lang: f"{o.milestone.name.get(lang)} opens" if lang == "en" else f"{o.milestone.name.get(lang)}の開始"))
+rule(Rule("close", _close_dates, _close_headline,
+          lambda o, lang: (f"{o.milestone.name.get(lang)} closes in {_days_before(o)} day(s)" if lang == "en"
+                           else f"{o.milestone.name.get(lang)}の締め切り{_days_before(o)}日前"),
+          # caught up after the window closed: a countdown would only mislead
+          expired=lambda o, today: o.deadline is not None and today > o.deadline))
+rule(Rule("start", _start_dates, _start_headline,
+          lambda o, lang: f"{o.milestone.name.get(lang)} starts" if lang == "en" else f"{o.milestone.name.get(lang)}の開始"))
+
+
 def render(o: Occurrence, lang: str = "ja", today: date | None = None) -> str:
     """The reminder text (Slack mrkdwn, readable as plain text): what is happening and what to do now.
     `today` is the day it goes out (default: its scheduled day); a late delivery counts from it."""
-    en = lang == "en"
-    lang = "en" if en else "ja"
+    lang = "en" if lang == "en" else "ja"
     m = o.milestone
-    name = m.name.get(lang)
     today = today or o.fire_date
-    early = today < o.event_date            # moved to the business day before
-    target_fy = o.fiscal_year + 1
-
-    if o.kind == "open":
-        if en:
-            head = (f"📅 *The {name.lower()} opens on {_md(m.start, lang)}* ({_span(m, lang)})" if early
-                    else f"📅 *The {name.lower()} is open* ({_span(m, lang)})")
-            lead = f"Proposals you want in the FY{target_fy} budget should reach the city by {_md(o.deadline or m.end, lang)}."
-        else:
-            head = (f"📅 *{_md(m.start, lang)}から{name}が始まります*({_span(m, lang)})" if early
-                    else f"📅 *{name}が始まりました*({_span(m, lang)})")
-            lead = f"{target_fy}年度の予算に乗せたい提案は、{_md(o.deadline or m.end, lang)}までに市の担当課へ。"
-    elif o.kind == "close" and o.deadline:
-        days = (o.deadline - today).days
-        moved = o.deadline != m.end
-        if en:
-            when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
-            head = f"⏰ *The {name.lower()} closes {when}* (deadline {_md(o.deadline, lang)})"
-            lead = (f"{_md(m.end, 'en')} is not a business day, so the last day to propose is "
-                    f"{_md(o.deadline, 'en')}. " if moved else "") + \
-                f"To reach the FY{target_fy} budget, talk to the department in charge now."
-        else:
-            when = {0: "今日が締め切りです", 1: "明日が締め切りです"}.get(days, f"締め切りまであと{days}日です")
-            head = f"⏰ *{name}の{when}*(締め切り {_md(o.deadline, lang)})"
-            lead = (f"{_md(m.end, 'ja')}は{o.deadline_moved_because}のため、実質の締め切りは{_md(o.deadline, 'ja')}です。"
-                    if moved else "") + f"{target_fy}年度予算に間に合わせたい提案は、今のうちに担当課へ相談してください。"
-    else:
-        if en:
-            head = (f"📌 *{name} starts on {_md(m.start, lang)}* ({_span(m, lang)})" if early
-                    else f"📌 *{name} has started* ({_span(m, lang)})")
-            lead = f"This is part of compiling the FY{target_fy} budget."
-        else:
-            head = (f"📌 *{_md(m.start, lang)}から{name}の時期です*({_span(m, lang)})" if early
-                    else f"📌 *{name}の時期になりました*({_span(m, lang)})")
-            lead = f"{target_fy}年度予算づくりの一段階です。"
-
-    if en:
+    head, lead = RULES[o.kind].headline(o, lang, today, today < o.event_date)   # early: moved to the day before
+    if lang == "en":
         lines = [head, lead, f"• For companies: {m.for_company.get('en')}",
                  f"• For city staff: {m.for_staff.get('en')}",
                  f"_More: ask `/desk {m.name.get('en')}` · stop these reminders: `/desk remind off`_"]
@@ -160,12 +229,7 @@ def render(o: Occurrence, lang: str = "ja", today: date | None = None) -> str:
 
 def title(o: Occurrence, lang: str = "ja") -> str:
     """A one-line name for listings: what the reminder is about."""
-    name = o.milestone.name.get("en" if lang == "en" else "ja")
-    if lang == "en":
-        return {"open": f"{name} opens", "close": f"{name} closes in {o.reminder_id.rsplit('-', 1)[-1]} day(s)"}.get(
-            o.kind, f"{name} starts")
-    return {"open": f"{name}の開始", "close": f"{name}の締め切り{o.reminder_id.rsplit('-', 1)[-1]}日前"}.get(
-        o.kind, f"{name}の開始")
+    return RULES[o.kind].name(o, "en" if lang == "en" else "ja")
 
 
 def when(o: Occurrence, lang: str = "ja") -> str:

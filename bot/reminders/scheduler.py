@@ -161,11 +161,17 @@ def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT
     scheduler = BlockingScheduler(timezone=settings.timezone)
     stopped = threading.Event()
 
-    def stop(signum, _frame):
+    def shut_down(signum):
         log.info("clock: signal %s, stopping (rows being sent are retried by the next clock)", signum)
+        scheduler.shutdown(wait=False)
+
+    def stop(signum, _frame):
         stopped.set()
         if scheduler.running:
-            scheduler.shutdown(wait=False)
+            # Not in the handler itself: the signal may land while this (main) thread holds the
+            # executor's lock, submitting a job, and shutting down takes that same lock (a deadlock:
+            # the clock then ignored SIGTERM). Another thread waits for the lock instead.
+            threading.Thread(target=shut_down, args=(signum,), name="clock-stop", daemon=True).start()
         else:                        # the signal came before the scheduler was running
             raise SystemExit(0)
 

@@ -17,17 +17,15 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk.models.blocks import ActionsBlock
-from sqlmodel import Session
 
 from bot import handoffs as H
-from bot.models import QuestionLog
 from bot.proposals.staff import NotStaff
 from handlers.actions.common import ack_now as _ack, first_action as _action
 from handlers.blocks import A_HANDOFF, button, clip, context, escape, pack, section, unpack
 from handlers.deps import deps_of
 from handlers.send import post, reason, respond_to
 from handlers.text import t
-from handlers.views.proposal import actor_of, not_staff_text
+from handlers.proposals.staff import actor_of, not_staff_text
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +95,6 @@ def _permalink(client, channel: str | None, message_ts: str | None) -> str | Non
         return None
 
 
-def _logged(db, log_id) -> QuestionLog | None:
-    if not log_id:
-        return None
-    try:
-        with Session(db) as s:
-            return s.get(QuestionLog, int(log_id))
-    except Exception as e:  # noqa: BLE001 — the hand-off still goes out, with the clicker as asker
-        log.warning("question log #%s unavailable: %s", log_id, type(e).__name__)
-        return None
-
-
 def handoff(body, client, context):
     deps = deps_of(context)
     data = unpack(_action(body).get("value"))
@@ -120,31 +107,27 @@ def handoff(body, client, context):
         log.warning("hand-off requested but DESK_STAFF_CHANNEL is not set")
         respond_to(url, text=t("handoff_unset", lang), what="hand-off")
         return
-    row = _logged(deps.db, data.get("id"))
-    asker = (row.asker if row is not None and row.asker else None) or clicker
-    place = (row.place if row is not None and row.place else None) or channel
+    def post_card(h: H.Handoff):          # only the request that claims the card posts it
+        link = _permalink(client, channel, (body.get("container") or {}).get("message_ts"))
+        try:
+            resp = client.chat_postMessage(channel=staff, text=card_text(h), unfurl_links=False, unfurl_media=False,
+                                           blocks=card(h, timezone_name=deps.settings.timezone, link=link))
+        except Exception as e:
+            log.error("hand-off card to %s failed: %s", staff, reason(e))
+            raise
+        return resp.get("channel") or staff, resp.get("ts")
+
     try:
-        h, created = H.create(deps.db, question=(row.question if row is not None else question) or question,
-                              asker=asker, clicked_by=clicker, place=place,
-                              surface=(row.surface if row is not None else "slack"), lang=lang,
-                              answer_seen=data.get("s") or "", log_id=data.get("id"))
+        done = H.hand_off(deps.db, question=question, requested_by=clicker, place=channel, surface="slack",
+                          lang=lang, answer_seen=data.get("s") or "", log_id=data.get("id"), post=post_card)
     except Exception as e:  # noqa: BLE001
         log.error("hand-off not stored: %s", type(e).__name__)
         respond_to(url, text=t("post_failed", lang), what="hand-off")
         return
-    if not H.claim_card(deps.db, h.id):
+    if done.card is None:
         respond_to(url, text=t("handoff_again", lang), what="hand-off")
         return
-    link = _permalink(client, channel, (body.get("container") or {}).get("message_ts"))
-    try:
-        resp = client.chat_postMessage(channel=staff, text=card_text(h), blocks=card(h, timezone_name=deps.settings.timezone, link=link),
-                                       unfurl_links=False, unfurl_media=False)
-        H.card_posted(deps.db, h.id, resp.get("channel") or staff, resp.get("ts"))
-        delivered = True
-    except Exception as e:  # noqa: BLE001 — give the claim back; a second click may try again
-        log.error("hand-off card to %s failed: %s", staff, reason(e))
-        H.card_failed(deps.db, h.id)
-        delivered = False
+    delivered = done.card
     respond_to(url, text=t("handoff_done" if delivered else "post_failed", lang), what="hand-off")
 
 

@@ -71,7 +71,7 @@ def _logged_idea(deps, log_id, user: str) -> str | None:
 
 
 def propose_this(body, client, context):
-    from handlers.views.proposal import open_proposal_form
+    from handlers.proposals.form import open_proposal_form
 
     deps = deps_of(context)
     data = unpack(_action(body).get("value"))

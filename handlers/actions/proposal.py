@@ -18,9 +18,10 @@ from handlers.actions.common import ack_now as _ack, first_action as _action, op
 from handlers.blocks import A_PROPOSE, escape, section, unpack
 from handlers.deps import deps_of
 from handlers.send import reason, respond_to
-from handlers.views.proposal import (A_ADD_CHALLENGE, A_ASSIGN, A_NOTE, A_STATUS, _modal, actor_of,
-                                     assign_form, challenge_form, flush_outbox, not_staff_text, note_form,
-                                     open_proposal_form)
+from handlers.proposals.form import flush_outbox, open_proposal_form
+from handlers.proposals.staff import actor_of, not_staff_text
+from handlers.proposals.staff_modals import assign_form, challenge_form, note_form
+from handlers.proposals.ui import A_ADD_CHALLENGE, A_ASSIGN, A_NOTE, A_STATUS, _modal
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ A sub-command runs inside the acknowledgement (Slack shows its `Out` at once) un
 registered with `slow=True`: then Slack gets an empty ack and the function runs right after in a
 lazy listener, its `Out` going to the command's response_url. Use `slow=True` for anything that
 may take more than a few hundred milliseconds (database writes, Web API calls).
-A real registration replaces a placeholder of the same name whatever the import order.
+A name is registered once (twice is a ValueError).
 
 `/desk QUESTION` (no sub-command) asks the answer engine. A single lower-case word that is not
 a sub-command is asked too; when the engine cannot answer it, it was most likely a mistyped
@@ -71,22 +71,19 @@ class Subcommand:
     run: Callable[[Call], Out]
     summary: dict | None = None     # {"ja": …, "en": …} for the help's "more commands" list
     slow: bool = False
-    placeholder: bool = False
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {}
 BUILTIN = ("help", "calendar", "methods", "cases")   # described in the help text itself
 
 
-def subcommand(name: str, *, summary: dict | None = None, slow: bool = False, placeholder: bool = False):
+def subcommand(name: str, *, summary: dict | None = None, slow: bool = False):
     """Register `fn(call) -> Out` as `/desk NAME`."""
     def deco(fn: Callable[[Call], Out]) -> Callable[[Call], Out]:
         old = SUBCOMMANDS.get(name)
-        if placeholder and old is not None and not old.placeholder:
-            return fn                       # the real one is already in; keep it
-        if old is not None and not old.placeholder and not placeholder and old.run is not fn:
+        if old is not None and old.run is not fn:
             raise ValueError(f"/desk {name} is registered twice")
-        SUBCOMMANDS[name] = Subcommand(name, fn, summary, slow, placeholder)
+        SUBCOMMANDS[name] = Subcommand(name, fn, summary, slow)
         return fn
     return deco
 
@@ -141,18 +138,6 @@ def _methods(call: Call) -> Out:
 def _cases(call: Call) -> Out:
     return Out(*as_message(cases_blocks(call.deps.desk.kb, call.args or None, call.lang),
                            t("cases_title", call.lang)))
-
-
-def _coming_soon(name: str):
-    def run(call: Call) -> Out:
-        return Out(t("coming_soon", call.lang, name=name))
-    run.__name__ = f"coming_soon_{name}"
-    return run
-
-
-# Until their own modules register the real ones (see the module docstring).
-subcommand("remind", placeholder=True)(_coming_soon("remind"))
-subcommand("propose", placeholder=True)(_coming_soon("propose"))
 
 
 def ask(call: Call) -> Out:

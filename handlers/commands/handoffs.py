@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.blocks import context, header, section
 from handlers.commands.desk import Call, Out, subcommand
 from handlers.text import t
-from handlers.views.proposal import actor_of
+from handlers.proposals.staff import actor_of
 from handlers.views.screens import open_handoff_lines
 
 SHOWN = 30

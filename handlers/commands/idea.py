@@ -7,7 +7,7 @@ import logging
 from handlers.commands.desk import Call, Out, subcommand
 from handlers.send import reason
 from handlers.views.idea import open_idea_form, s
-from handlers.views.proposal import quick_client
+from handlers.proposals.ui import quick_client
 
 log = logging.getLogger(__name__)
 

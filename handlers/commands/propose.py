@@ -17,8 +17,11 @@ from bot.proposals.text import one_line
 from handlers.blocks import escape
 from handlers.commands.desk import Call, Out, subcommand
 from handlers.send import reason
-from handlers.views.proposal import (actor_of, challenges_message, detail_blocks, list_blocks, not_staff_text,
-                                     open_proposal_form, quick_client, s)
+from handlers.proposals.cards import detail_blocks, list_blocks
+from handlers.proposals.challenges import challenges_message
+from handlers.proposals.form import open_proposal_form
+from handlers.proposals.staff import actor_of, not_staff_text
+from handlers.proposals.ui import quick_client, s
 
 log = logging.getLogger(__name__)
 

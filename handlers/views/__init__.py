@@ -34,6 +34,5 @@ def publish_home(event, client, context):
 
 def register(app: App) -> None:
     app.event("app_home_opened")(ack=_ack, lazy=[publish_home])
-    __import__("handlers.views.proposal", fromlist=["register"]).register(app)   # the proposal desk
     __import__("handlers.views.remind", fromlist=["register"]).register(app)     # reminders: App Home button
     __import__("handlers.views.idea", fromlist=["register"]).register(app)       # the idea advisor

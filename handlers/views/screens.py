@@ -22,7 +22,7 @@ from handlers.blocks import (
     A_SHOW, MESSAGE_BLOCKS, VIEW_BLOCKS, button, clip, context, divider, escape, header,
     open_button, pack, render_reply, section,
 )
-from handlers.catalog import find_cases, methods
+from bot.catalog import find_cases, methods
 from handlers.text import t
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,10 @@ def help_blocks(lang: str, bot_user_id: str | None, extra: list[tuple[str, str]]
 # ---- budget calendar --------------------------------------------------------------------------
 
 def load_budget_calendar(settings: Settings):
-    from bot.fiscal import load_calendar
+    """The configured calendar, as the answers use it (loaded once, until its file changes)."""
+    from bot.fiscal import calendar_for
 
-    return load_calendar(settings.knowledge_dir, getattr(settings, "calendar_file", None))
+    return calendar_for(settings)
 
 
 def calendar_blocks(settings: Settings, lang: str, on: date | None = None) -> list[Block]:
@@ -100,17 +101,6 @@ def calendar_blocks(settings: Settings, lang: str, on: date | None = None) -> li
     return [header(t("cal_title", lang, fy=fy)),
             section("\n".join(lines)),
             section(t("cal_reach", lang, fy=cal.budget_year_reachable(on)))]
-
-
-def next_milestones(settings: Settings, on: date | None = None, n: int = 3):
-    """The next `n` milestones not yet over (this fiscal year, then the next)."""
-    from bot.fiscal import fiscal_year_of
-
-    on = on or today(settings)
-    cal = load_budget_calendar(settings)
-    fy = fiscal_year_of(on)
-    upcoming = [m for y in (fy, fy + 1) for m in cal.milestones_for(y) if m.end >= on]
-    return upcoming[:n]
 
 
 # ---- methods and cases ------------------------------------------------------------------------
@@ -257,7 +247,7 @@ def home_view(deps, user_id: str, lang: str | None = None, client=None) -> dict:
     upcoming = []
     if cal is not None:
         try:
-            upcoming = next_milestones(settings, on)
+            upcoming = cal.upcoming(on)
         except Exception as e:  # noqa: BLE001
             log.error("App Home: budget calendar unavailable: %r", e)
     if upcoming:
@@ -269,7 +259,7 @@ def home_view(deps, user_id: str, lang: str | None = None, client=None) -> dict:
     blocks += [divider(), _contact_block(settings, lang)]
     if client is not None:
         try:
-            from handlers.views.proposal import actor_of
+            from handlers.proposals.staff import actor_of
 
             if actor_of(deps, client, user_id).is_staff:
                 lines = open_handoff_lines(deps.db, lang, limit=10)

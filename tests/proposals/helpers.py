@@ -20,3 +20,11 @@ def proposal_form(**over) -> dict:
     }
     form.update(over)
     return form
+
+
+def shipped_calendar():
+    """The budget calendar the knowledge base ships (knowledge/calendar.yaml)."""
+    from bot.config import ROOT
+    from bot.fiscal import load_calendar
+
+    return load_calendar(ROOT / "knowledge")

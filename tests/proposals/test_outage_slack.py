@@ -28,12 +28,12 @@ def away(db, stub):
     stub.reset()
     settings = make_settings(stub, desk_staff_user_ids=LISTED_STAFF, desk_staff_channel=STAFF_CHANNEL)
     desk = Desk(load_knowledge(get_settings().knowledge_dir), engine=o.engine)
-    r = Running(build_app(settings, desk=desk, db=o.engine), settings)
+    r = Running.build(settings, stub, desk=desk, db=o.engine)
     yield o, r
     o.up()
     r.stop()
     o.close()
-    stub.settle(quiet=0.2)
+    r.settle()
     stub.reset()
     dedupe._unrecorded.clear()
 
@@ -53,7 +53,7 @@ def test_questions_answered_while_stalled_and_not_twice_when_back(away, stub, db
     outage.up()
     for body in bodies:                                                      # Slack redelivers them all
         r.post(json.dumps(body), content_type="application/json", headers={"X-Slack-Retry-Num": "1"})
-    stub.settle(quiet=0.5)
+    r.settle()
     assert len(stub.of("chat.postMessage")) == 3
     # the next claim that reaches the database records them: duplicates for every process now
     deadline = time.monotonic() + 60

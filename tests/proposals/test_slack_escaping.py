@@ -8,6 +8,7 @@ import json
 from slack_sdk import WebClient
 
 from bot.proposals.outbox import deliver_outbox
+from proposals.helpers import shipped_calendar
 from bot.proposals.service import nudge_stale
 from handlers.blocks import A_HANDOFF, pack
 from proposals.test_slack_proposals import (COMPANY, LISTED_STAFF, STAFF_CHANNEL, click_status, desk_app,  # noqa: F401
@@ -32,7 +33,7 @@ def test_no_raw_mention_reaches_any_staff_facing_message(desk_app, stub, db_engi
     propose(desk_app, organisation=f"株式会社X {TYPED}", contact_name=f"山田 {TYPED}",
             title=f"{TYPED} 至急", summary=f"概要 {TYPED}\n二行目 <@U123|name>")
     ref = the_proposal(db_engine).ref
-    wait_until(lambda: [c for c in stub.of("chat.postMessage") if c.args.get("channel") == "D" + COMPANY[1:]])
+    wait_until(lambda: [c for c in stub.of("chat.postMessage") if c.args.get("channel") == COMPANY])   # its receipt DM
     # staff triage: status (card update, the proposer's notice), department, note
     click_status(desk_app, stub, ref, "received", "reviewing", user=LISTED_STAFF, key="s1")
     wait_until(lambda: responses(stub, "s1"))
@@ -56,10 +57,11 @@ def test_no_raw_mention_reaches_any_staff_facing_message(desk_app, stub, db_engi
     desk_app.click(A_HANDOFF, pack(q=f"質問 {TYPED}", l="ja"), response_url=stub.response_url("h"), user=COMPANY)
     wait_until(lambda: responses(stub, "h"))
     # the stale nudge (everything open counts as stale with days=0)
-    from handlers.views.proposal import SlackOutboxSender
+    from handlers.proposals.sender import SlackOutboxSender
 
     assert nudge_stale(db_engine, days=0) == [ref]
-    deliver_outbox(db_engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL))
+    deliver_outbox(db_engine, SlackOutboxSender(WebClient(base_url=stub.api_url, token="xoxb-test"), STAFF_CHANNEL,
+                              shipped_calendar()))
 
     posted = sent(stub)
     kinds = {c.method for c in stub.calls}

@@ -36,7 +36,7 @@ def slack_sender(stub):
     from handlers.senders import SlackSender
 
     return SlackSender.from_settings(Settings(slack_bot_token="xoxb-test", slack_api_url=stub.api_url,
-                                              _env_file=None))
+                                              slack_retry_backoff=0.0, _env_file=None))
 
 
 def jst(*args) -> datetime:

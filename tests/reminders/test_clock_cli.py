@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import time_machine
 
 from bot.config import Settings
@@ -36,18 +37,18 @@ def test_background_scheduler_catches_up_at_start(db):
     assert str(sched.timezone) == "Asia/Tokyo" and job == []
 
 
-def _cli(db, *args, timeout=60):
-    env = {**os.environ, "DATABASE_URL": db.url, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
-    for k in ("SLACK_BOT_TOKEN", "CALENDAR_FILE"):
-        env.pop(k, None)
-    r = subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True,
-                       timeout=timeout, cwd=ROOT / "var" if (ROOT / "var").is_dir() else None)
-    assert r.returncode == 0, r.stderr
-    return r.stdout
+@pytest.fixture
+def run_cli(db, cli):
+    """`deskbot ARGS` on the test's database (in this process); its stdout, once it succeeded."""
+    def run(*args):
+        r = cli(*args, DATABASE_URL=db.url, LOG_LEVEL="WARNING")
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+    return run
 
 
-def test_preview_json_lists_final_dates_and_texts(db):
-    data = json.loads(_cli(db, "reminders", "preview", "--fiscal-year", "2025", "--json"))
+def test_preview_json_lists_final_dates_and_texts(run_cli):
+    data = json.loads(run_cli("reminders", "preview", "--fiscal-year", "2025", "--json"))
     by_id = {d["reminder_id"]: d for d in data}
     assert len(data) == 9
     assert by_id["proposal-window.close-1"]["fire_at"] == "2025-08-28T09:00:00+09:00"
@@ -56,20 +57,20 @@ def test_preview_json_lists_final_dates_and_texts(db):
     assert by_id["budget-passage.start"]["moved_because"] == "日曜日"
     assert "明日が締め切り" in by_id["proposal-window.close-1"]["text"]["ja"]
     assert "tomorrow" in by_id["proposal-window.close-1"]["text"]["en"]
-    human = _cli(db, "reminders", "preview", "--fiscal-year", "2025")
+    human = run_cli("reminders", "preview", "--fiscal-year", "2025")
     assert "2025/8/28(木) 09:00  proposal-window.close-1" in human
 
 
-def test_run_due_and_history_from_the_cli(db):
+def test_run_due_and_history_from_the_cli(db, run_cli):
     subscribe_at(db.engine, jst(2026, 8, 18, 12), ["C1"])
-    out = _cli(db, "reminders", "run-due", "--console", "--now", "2026-08-24T09:30")
+    out = run_cli("reminders", "run-due", "--console", "--now", "2026-08-24T09:30")
     assert "reminder → C1" in out and "sent 1," in out
-    again = _cli(db, "reminders", "run-due", "--console", "--now", "2026-08-24T09:31")
+    again = run_cli("reminders", "run-due", "--console", "--now", "2026-08-24T09:31")
     assert "sent 0," in again and "reminder →" not in again
-    hist = _cli(db, "reminders", "history")
+    hist = run_cli("reminders", "history")
     assert "2026-08-24 09:00  proposal-window.close-7" in hist and "sent 1" in hist
-    assert "C1" in _cli(db, "reminders", "subscribers")
-    assert "unsubscribed" in _cli(db, "reminders", "unsubscribe", "C1")
+    assert "C1" in run_cli("reminders", "subscribers")
+    assert "unsubscribed" in run_cli("reminders", "unsubscribe", "C1")
 
 
 def test_clock_process_starts_catches_up_and_stops_on_sigterm(db, tmp_path):

@@ -219,7 +219,7 @@ def test_slack_unreachable_keeps_the_row_for_later(db, calendar):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()                                                    # nothing listens there now
-    sender = SlackSender.from_settings(Settings(_env_file=None, slack_bot_token="xoxb-test",
+    sender = SlackSender.from_settings(Settings(_env_file=None, slack_bot_token="xoxb-test", slack_retry_backoff=0.0,
                                                 slack_api_url=f"http://127.0.0.1:{port}/api/"))
     subscribe_at(db.engine, jst(2026, 8, 18, 12), ["C1"])
     with time_machine.travel(jst(2026, 8, 24, 9, 1), tick=True):

@@ -14,6 +14,7 @@ import io
 import json
 import time
 import uuid
+from concurrent.futures import Executor, Future
 from urllib.parse import urlencode
 
 import pytest
@@ -59,23 +60,56 @@ def desk(kb, slack_db):
 
 def make_settings(stub, **over) -> Settings:
     base = dict(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET, slack_api_url=stub.api_url,
-                desk_staff_channel=STAFF_CHANNEL, database_url="sqlite://")
+                desk_staff_channel=STAFF_CHANNEL, database_url="sqlite://",
+                slack_retry_backoff=0.0)          # retries of 5xx and dropped connections at once
     base.update(over)
     return Settings(**base)
+
+
+class InlineExecutor(Executor):
+    """Runs the work after the ack (Bolt lazy listeners, `Deps.defer`) at once, in the request's
+    thread, as bolt-python's own tests do: when a request returns, everything it caused has
+    happened, so a test asserts on the outcome without waiting or polling."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        f = Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 — kept in the future, as a pool would
+            f.set_exception(e)
+        return f
 
 
 class Running:
     """One app behind its WSGI front door (`handlers.web.SlackWSGI`, what gunicorn serves),
     driven in-process: each request is a WSGI environ as gunicorn builds it, so everything from
     the signature check on runs for real; the HTTP server itself is tested with the real
-    `deskbot serve` (test_slack_workers.py)."""
+    `deskbot serve` (test_slack_workers.py). The work after the ack runs inline (InlineExecutor)
+    unless the app was built with its own worker pool."""
 
-    def __init__(self, app, settings):
+    def __init__(self, app, settings, stub=None):
         from handlers.web import make_wsgi
 
-        self.app, self.settings = app, settings
+        self.app, self.settings, self.stub = app, settings, stub
         self.wsgi = make_wsgi(app, settings)
         self.stopped = False
+
+    @classmethod
+    def build(cls, settings, stub=None, *, threaded: bool = False, **kw) -> "Running":
+        """`build_app(settings, **kw)` behind its front door; `threaded`: with the production
+        worker pool (then `settle()` waits for Slack calls to stop arriving)."""
+        from handlers.app import build_app
+
+        return cls(build_app(settings, executor=None if threaded else InlineExecutor(), **kw), settings, stub)
+
+    @property
+    def inline(self) -> bool:
+        return isinstance(getattr(self.app, "deskbot_executor", None), InlineExecutor)
+
+    def settle(self) -> None:
+        """Until the work after the acks is over: at once when it ran inline."""
+        if not self.inline:
+            self.stub.settle()
 
     def stop(self):
         self.stopped = True
@@ -175,14 +209,13 @@ def dm(text: str, *, user="UASKER01", channel="DDIRECT01", **extra) -> dict:
 
 @pytest.fixture
 def make_running(stub, desk, slack_db):
-    """make_running(**settings) -> Running: an app and its WSGI front door; stopped after the test."""
-    from handlers.app import build_app
-
+    """make_running(threaded=False, **settings) -> Running: an app and its WSGI front door
+    (work after the ack inline, or on the production pool); stopped after the test."""
     started: list[Running] = []
 
-    def make(**over) -> Running:
+    def make(*, threaded: bool = False, **over) -> Running:
         settings = make_settings(stub, **over)
-        r = Running(build_app(settings, desk=desk, db=slack_db), settings)
+        r = Running.build(settings, stub, threaded=threaded, desk=desk, db=slack_db)
         started.append(r)
         return r
 

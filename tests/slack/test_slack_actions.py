@@ -82,7 +82,7 @@ def test_handoff_posts_question_asker_and_channel_to_staff_once(running, stub):
     # a second click (or a second process) does not post twice
     running.click(btn["action_id"], btn["value"], response_url=stub.response_url("h2"), user="UASKS0001")
     stub.wait_for("response_url", 2)
-    stub.settle()
+    running.settle()
     assert len(stub.of("chat.postMessage")) == 1
     assert stub.of("response_url")[1].args["text"] == t("handoff_again", "ja")
 

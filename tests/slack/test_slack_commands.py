@@ -116,21 +116,11 @@ def test_typo_runs_the_intended_sub_command_and_an_unknown_word_shows_help(runni
     assert t("unknown_sub", "en", name="xyzzyplugh") in texts(msg["blocks"])
 
 
-def test_placeholders_answer_coming_soon_until_replaced(running, stub):
-    for name in ("remind", "propose"):
-        sub = desk_cmd.SUBCOMMANDS[name]
-        if sub.placeholder:
-            assert _ack(running, name, stub)["text"] == t("coming_soon", "ja", name=name)
-
-
-def test_registry_real_registration_replaces_a_placeholder_in_either_order():
+def test_registry_registers_a_name_once():
     reg = desk_cmd.SUBCOMMANDS
     try:
-        desk_cmd.subcommand("zz-test", placeholder=True)(lambda call: desk_cmd.Out("soon"))
         real = desk_cmd.subcommand("zz-test", summary={"ja": "テスト"})(lambda call: desk_cmd.Out("real"))
-        assert reg["zz-test"].run is real and not reg["zz-test"].placeholder
-        desk_cmd.subcommand("zz-test", placeholder=True)(lambda call: desk_cmd.Out("soon"))
-        assert reg["zz-test"].run is real                     # a late placeholder does not win
+        assert reg["zz-test"].run is real
         with pytest.raises(ValueError):
             desk_cmd.subcommand("zz-test")(lambda call: desk_cmd.Out("other"))
         assert ("zz-test", "テスト") in desk_cmd.extra_help("ja")

@@ -47,7 +47,7 @@ def test_created_once_under_double_clicks_on_two_processes_naming_asker_and_clic
     for c in clicks:
         c.join()
     told = stub.wait_for("response_url", 4)
-    stub.settle()
+    web1.settle()
     cards = [c for c in stub.of("chat.postMessage") if c.args["channel"] == STAFF_CHANNEL]
     assert len(cards) == 1
     [row] = _rows(slack_db, log_id)
@@ -78,7 +78,7 @@ def test_staff_take_and_close_the_asker_is_told_non_staff_refused(make_running, 
     web.click(take["action_id"], take["value"], response_url=stub.response_url("n1"), user="UNOTSTAFF", channel=STAFF_CHANNEL)
     [refused] = stub.wait_for("response_url")
     assert "職員" in refused.args["text"]
-    stub.settle()
+    web.settle()
     assert _rows(slack_db, log_id)[0].status == "open" and not stub.of("chat.update")
 
     stub.reset()

@@ -38,7 +38,7 @@ def test_home_tab_is_published_with_steps_milestones_and_buttons(running, stub, 
 
 def test_messages_tab_publishes_nothing(running, stub):
     _open_home(running, tab="messages")
-    stub.settle()
+    running.settle()
     assert stub.of("views.publish") == []
 
 
@@ -47,7 +47,7 @@ def test_publish_failure_is_logged_not_raised(running, stub, caplog):
     with caplog.at_level("ERROR", logger="handlers.views"):
         _open_home(running)
         stub.wait_for("views.publish")
-        stub.settle()
+        running.settle()
     assert "views.publish" in caplog.text and "not_enabled" in caplog.text
 
 

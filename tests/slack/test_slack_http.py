@@ -30,7 +30,7 @@ def test_bad_stale_and_missing_signatures_get_401(running, stub):
     # a valid signature over a different body
     h = sign_headers(body.replace("PFI", "PPP"), SECRET)
     assert running.post(body, content_type="application/json", sign=False, headers=h)[0] == 401
-    stub.settle()
+    running.settle()
     assert stub.of("chat.postMessage") == []
 
 
@@ -54,7 +54,7 @@ def test_malformed_payloads_are_logged_and_refused_without_crashing(running, stu
         status, _ = running.post(body, content_type=ctype)
         assert status < 500, body
     assert running.get("/healthz")[0] == 200 and running.get("/healthz")[1].startswith("ok")          # still serving
-    stub.settle()
+    running.settle()
     assert stub.of("chat.postMessage") == []
 
 
@@ -86,7 +86,7 @@ def test_unsigned_junk_gets_401_before_any_parsing(running, stub, caplog):
     # the same nested body, validly signed: refused as malformed, not a 500
     assert running.post(deep, content_type="application/json")[0] == 400
     assert running.get("/healthz")[0] == 200 and running.get("/healthz")[1].startswith("ok")
-    stub.settle()
+    running.settle()
     assert stub.of("chat.postMessage") == []
 
 
@@ -107,7 +107,7 @@ def test_a_signed_event_that_is_not_an_object_does_not_crash_the_error_handler(r
     assert not any(isinstance(r.exc_info[1] if r.exc_info else None, AttributeError) and r.name == "handlers.bolt"
                    and "_on_error" in (r.exc_text or "") for r in errors)
     assert running.get("/healthz")[0] == 200 and running.get("/healthz")[1].startswith("ok")
-    stub.settle()
+    running.settle()
     assert stub.of("chat.postMessage") == []
 
 
@@ -116,7 +116,7 @@ def test_shutdown_drains_replies_already_acknowledged(make_running, stub, kb):
 
     from handlers.app import drain
 
-    running = make_running()
+    running = make_running(threaded=True)          # the production pool: the reply is still under way
     stub.fail_next(1, status=429, retry_after=1, method="chat.postMessage")   # the reply is slow
     assert running.event(mention(kb.entries["naming-rights"].title.ja))[0] == 200
     running.stop()                                  # SIGTERM: the server stops taking requests …
@@ -161,13 +161,12 @@ def test_the_web_app_starts_and_answers_while_the_database_is_away(stub, desk, t
     """A database that cannot be reached at start (here: a SQLite file whose folder is missing)
     does not stop the web app: it answers mentions, and /healthz says it is waiting."""
     from bot.db import make_engine
-    from handlers.app import build_app
 
     from tests.slack.conftest import Running, make_settings, mention
 
     away = make_engine(f"sqlite:///{tmp_path / 'not-there' / 'db.sqlite3'}")
     (tmp_path / "not-there").rmdir()          # make_engine created the folder: take it away again
-    r = Running(build_app(make_settings(stub), desk=desk, db=away), make_settings(stub))
+    r = Running.build(make_settings(stub), stub, desk=desk, db=away)
     assert r.get("/healthz") == (200, "ok\ndatabase: waiting")
     assert r.event(mention("PFIとは", channel="CAWAY0001"))[0] == 200
     [call] = stub.wait_for("chat.postMessage")

@@ -104,7 +104,7 @@ def test_bad_input_shows_a_clear_message_under_the_text_area(running, stub, text
                                metadata={"l": "ja", "ch": "CIDEA0003"})
     assert status == 200 and resp["response_action"] == "errors"
     assert expect in resp["errors"]["idea"] and len(resp["errors"]["idea"]) <= 150
-    stub.settle()
+    running.settle()
     assert stub.of("chat.postEphemeral") == []
 
 

@@ -88,8 +88,9 @@ class Served:
 import pytest  # noqa: E402
 
 
-@pytest.fixture
-def served(stub, db, tmp_path):
+# The server's own behaviour (slow clients, signals, dead workers) does not depend on the database,
+# so those tests run once, on SQLite (`sqlite_db`); exactly-once across workers runs on both.
+def _served(stub, db, tmp_path):
     started: list[Served] = []
 
     def start(workers: int = 2) -> Served:
@@ -97,6 +98,21 @@ def served(stub, db, tmp_path):
         started.append(s)
         return s
 
+    return start, started
+
+
+@pytest.fixture
+def served(stub, db, tmp_path):
+    """`deskbot serve` on the test's database (SQLite, and PostgreSQL when set)."""
+    start, started = _served(stub, db, tmp_path)
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def served_sqlite(stub, sqlite_db, tmp_path):
+    start, started = _served(stub, sqlite_db, tmp_path)
     yield start
     for s in started:
         s.stop()
@@ -148,10 +164,10 @@ def test_simultaneous_deliveries_across_workers_get_one_reply_each(served, stub,
     assert sorted(threads_replied) == sorted(b["event"]["ts"] for b in bodies), s.output()
 
 
-def test_stalled_clients_do_not_starve_the_workers(served, stub, kb):
+def test_stalled_clients_do_not_starve_the_workers(served_sqlite, stub, kb):
     """300 connections that stall (silent, half-sent headers, half-sent body) while real signed
     deliveries arrive: every delivery is acknowledged and answered."""
-    s = served(2)
+    s = served_sqlite(2)
     stalled: list[socket.socket] = []
     try:
         for i in range(300):
@@ -182,8 +198,8 @@ def test_stalled_clients_do_not_starve_the_workers(served, stub, kb):
     assert replied == {b["event"]["ts"] for b in bodies}
 
 
-def test_the_real_server_refuses_unsigned_junk_with_401_and_oversized_bodies_with_413(served, stub):
-    s = served(1)
+def test_the_real_server_refuses_unsigned_junk_with_401_and_oversized_bodies_with_413(served_sqlite, stub):
+    s = served_sqlite(1)
     deep = "[" * 100_000 + "]" * 100_000
     for headers in ({}, {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"}):
         assert s.request("POST", "/slack/events", deep, {"Content-Type": "application/json", **headers})[0] == 401
@@ -196,8 +212,8 @@ def test_the_real_server_refuses_unsigned_junk_with_401_and_oversized_bodies_wit
     assert stub.of("chat.postMessage") == []
 
 
-def test_sigterm_drains_the_replies_in_flight_in_every_worker(served, stub, kb):
-    s = served(2)
+def test_sigterm_drains_the_replies_in_flight_in_every_worker(served_sqlite, stub, kb):
+    s = served_sqlite(2)
     stub.fail_next(2, status=429, retry_after=1, method="chat.postMessage")    # the first replies are slow
     sent, workers = [], set()
     for i in range(200):                            # until each worker has acknowledged one
@@ -216,8 +232,8 @@ def test_sigterm_drains_the_replies_in_flight_in_every_worker(served, stub, kb):
     assert replied == set(sent), s.output()
 
 
-def test_workers_stop_when_their_parent_is_killed(served):
-    s = served(2)
+def test_workers_stop_when_their_parent_is_killed(served_sqlite):
+    s = served_sqlite(2)
     pids = s.workers()
     assert len(pids) == 2
     s.proc.kill()                                   # no chance to stop its workers
@@ -248,8 +264,8 @@ def test_work_after_the_ack_still_runs_while_acks_never_stop():
         ex.shutdown()
 
 
-def test_a_worker_that_dies_is_replaced(served):
-    s = served(2)
+def test_a_worker_that_dies_is_replaced(served_sqlite):
+    s = served_sqlite(2)
     old = s.workers()
     os.kill(old[0], signal.SIGKILL)
     deadline = time.monotonic() + 30
@@ -266,13 +282,13 @@ def test_a_worker_that_dies_is_replaced(served):
     assert s.stop() == 0
 
 
-def test_a_server_that_cannot_reach_slack_stops_with_one_line(stub, db, tmp_path):
+def test_a_server_that_cannot_reach_slack_stops_with_one_line(stub, sqlite_db, tmp_path):
     with socket.socket() as sk:                     # a Web API address where nothing listens
         sk.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sk.getsockname()[1]}/api/"
     env = {k: v for k, v in os.environ.items() if k not in ("SLACK_APP_TOKEN", "WEB_CONCURRENCY")}
     env.update(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=dead,
-               DATABASE_URL=db.url)
+               DATABASE_URL=sqlite_db.url)
     proc = subprocess.run([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", "0",
                            "--workers", "2"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
