@@ -84,6 +84,17 @@ def new_test_db(backend: str, directory: Path, *, name: str = "test", init: bool
     return db
 
 
+@pytest.fixture(autouse=True)
+def _forget_unrecorded_events():
+    """Event ids answered while a test's database was away are kept by this process to be written
+    with the next claim that reaches a database (bot/dedupe.py): that must be the same test's
+    database, never the next test's."""
+    yield
+    from bot import dedupe
+
+    dedupe._unrecorded.clear()
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory) -> Path:
     """A SQLite file migrated once (self-contained: no WAL beside it), copied for each test."""
