@@ -1,26 +1,35 @@
 """Fit the idea advisor's scorers (bot/advisor.json) on the development part of our labelled ideas
-(tests/data/ideas.jsonl), with cross-validation; the held-back fifth is never used here.
+(tests/data/ideas.jsonl) and our labelled city challenges (tests/data/idea_challenges.jsonl), with
+cross-validation; the held-back fifth of the ideas is never used here.
 
     .venv/bin/python bench/fit_advisor.py            # fit, save bot/advisor.json, report
     .venv/bin/python bench/fit_advisor.py --dry-run  # fit and report, save nothing
+    .venv/bin/python bench/fit_advisor.py --nested   # also the whole procedure by nested CV
+    .venv/bin/python bench/fit_advisor.py --by-writer  # also: fit on one writer's ideas, judge the other's
 
-Two logistic regressions over the similarity features of bot/advisor_features.py:
-- method: P(a desk officer would name this method for the idea), per (idea, method entry);
-- case:   P(this precedent fits the idea), per (idea, case entry).
-- near:   P(any recorded precedent fits the idea), per idea, from the out-of-fold case and
-          method scores (bot/advisor.near_vector); its threshold is chosen on leave-one-out
-          predictions to maximise the share of ideas judged right (a fitting precedent among the
-          first five, or "no close precedent" when none fits).
-The method scorer also learns each method's base rate (one-hot identities: how often desk
-officers name it). City challenges are scored by the case scorer's cosine-only variant (fitted
-on the same labels) and shown when they score at least the median out-of-fold probability of the
-fitting precedents (like a typical fitting precedent).
+Logistic regressions over the features of bot/advisor_features.py:
+- method: P(a desk officer would name this method for the idea), per (idea, method entry), with
+  each method's base rate (one-hot identities: how often desk officers name it);
+- case:   P(this precedent fits the idea), per (idea, case entry), given the out-of-fold method
+  probabilities (does the precedent's own method fit the idea);
+- near:   P(any recorded precedent fits the idea), per idea, from the out-of-fold case and method
+  scores (bot/advisor.near_vector); its threshold is chosen on leave-one-out predictions to
+  maximise the share of ideas judged right (a fitting precedent among the first five, or "no
+  close precedent" when none fits);
+- challenge: P(the idea could answer this city challenge), per (idea, challenge), from the
+  challenge's own features (CHALLENGE_FEATURES); folds grouped by challenge, so the threshold is
+  the one that works for challenges the fit has not seen (staff write new ones).
+Both the method and the case scorer see the vote of the nearest labelled ideas
+(advisor_features.IdeaNeighbours); an idea never votes for itself, and inside a fold only the
+fold's training ideas vote. The development ideas become the shipped model's neighbours.
+Regularisation strengths are chosen by cross-validation grouped by idea; ties go to the stronger.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +42,16 @@ import ideas  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
-from bot.advisor import NEAR_FEATURES  # noqa: E402
-from bot.advisor_features import CASE_FEATURES, METHOD_FEATURES  # noqa: E402
+from bot.advisor import NEAR_FEATURES, near_vector  # noqa: E402
+from bot.advisor_features import (CASE_FEATURES, CHALLENGE_FEATURES, METHOD_FEATURES, NEIGHBOURS,  # noqa: E402
+                                  IdeaNeighbours)
 from bot.decision import Logistic  # noqa: E402
+from bot.retrieval import _segments  # noqa: E402
 
 FOLDS = 5
 CS = (0.1, 0.3, 1.0, 3.0)
+CHALLENGES = ROOT / "tests" / "data" / "idea_challenges.jsonl"
+SHOWN_CHALLENGES = 3          # = bot.advisor.N_CHALLENGES
 
 
 def fit_lr(X, y, C: float, raw: int = 0) -> Logistic:
@@ -54,65 +67,6 @@ def fit_lr(X, y, C: float, raw: int = 0) -> Logistic:
     return Logistic(lr.coef_[0], float(lr.intercept_[0]), mean, scale)
 
 
-def featurise(advisor, items):
-    """Per idea: (method features, case features)."""
-    return [advisor.index.features(advisor.index.encode(advisor.clean(it["text"]))) for it in items]
-
-
-def stack(feats, items, which: int, ids: list[str], gold_key: str):
-    X, y, g = [], [], []
-    for n, (f, it) in enumerate(zip(feats, items)):
-        X.append(f[which])
-        y += [int(i in it[gold_key]) for i in ids]
-        g += [n] * len(ids)
-    return np.vstack(X), np.asarray(y), np.asarray(g)
-
-
-def oof(X, y, g, C: float, raw: int = 0) -> np.ndarray:
-    """Out-of-fold probabilities, folds grouped by idea."""
-    p = np.zeros(len(y))
-    for tr, te in GroupKFold(FOLDS).split(X, y, g):
-        p[te] = fit_lr(X[tr], y[tr], C, raw).prob(X[te])
-    return p
-
-
-def per_idea(p, k: int, n: int) -> np.ndarray:
-    return p[k * n:(k + 1) * n]
-
-
-def method_score(p, items, ids) -> float:
-    n = len(ids)
-    return float(np.mean([ideas.method_hit(it, [ids[j] for j in np.argsort(-per_idea(p, k, n), kind="stable")])
-                          for k, it in enumerate(items)]))
-
-
-def case_lists(pc, items, ids, shown) -> list[list[str]]:
-    n = len(ids)
-    return [[ids[j] for j in np.argsort(-per_idea(pc, k, n), kind="stable")[:5]] if shown[k] else []
-            for k in range(len(items))]
-
-
-def case_score(pc, items, ids, shown) -> float:
-    return float(np.mean([ideas.case_hit(it, c) for it, c in zip(items, case_lists(pc, items, ids, shown))]))
-
-
-def best_threshold(p_near, pc, items, ids) -> float:
-    """The threshold on P(near) that judges most ideas right; among equally good ones, the middle
-    of the best run (away from both edges)."""
-    ps = sorted(set(float(x) for x in p_near))
-    cands = [0.0] + [(a + b) / 2 for a, b in zip(ps, ps[1:])] + [1.0]
-    scores = [case_score(pc, items, ids, p_near >= t) for t in cands]
-    run = [t for t, s in zip(cands, scores) if s == max(scores)]
-    return run[len(run) // 2]
-
-
-def near_rows(pm, pc, Xc, n_m, n_c, n_items, without):
-    from bot.advisor import near_vector
-
-    return np.asarray([near_vector(per_idea(pm, k, n_m), per_idea(pc, k, n_c), Xc[k * n_c:(k + 1) * n_c], without)
-                       for k in range(n_items)])
-
-
 def loo(X, y, C: float) -> np.ndarray:
     p = np.zeros(len(y))
     for i in range(len(y)):
@@ -121,124 +75,290 @@ def loo(X, y, C: float) -> np.ndarray:
     return p
 
 
-def challenge_threshold(pc, y) -> float:
-    """The median out-of-fold probability of the fitting precedents: a city challenge is shown
-    when it scores like a typical fitting precedent."""
-    return float(np.median(pc[np.asarray(y) == 1]))
+def middle_of_best(cands: list[float], scores: list[float]) -> float:
+    """Among equally good thresholds, the middle of the best run (away from both edges)."""
+    run = [t for t, s in zip(cands, scores) if s == max(scores)]
+    return run[len(run) // 2]
 
 
-def fit_all(feats, items, m_ids, c_ids, without):
-    """The whole procedure on `items`: (method model with priors, case model, near model, near_at)."""
-    nm, nc = len(m_ids), len(c_ids)
-    Xm, ym, gm = stack(feats, items, 0, m_ids, "methods")
-    Xm = np.hstack([Xm, np.tile(np.eye(nm), (len(items), 1))])
-    Xc, yc, gc = stack(feats, items, 1, c_ids, "cases")
-    m_cv = {C: (method_score(p := oof(Xm, ym, gm, C, nm), items, m_ids), p) for C in CS}
+def thresholds(p) -> list[float]:
+    ps = sorted(set(float(x) for x in p))
+    return [0.0] + [(a + b) / 2 for a, b in zip(ps, ps[1:])] + [1.0]
+
+
+# ---- the data ---------------------------------------------------------------------------------
+
+@dataclass
+class Data:
+    items: list[dict]
+    mf0: list[np.ndarray]          # per idea: (methods, base method features)
+    cf0: list[np.ndarray]          # per idea: (cases, base case features)
+    W: np.ndarray                  # per idea: the whole text's vector
+    texts: list[str]               # per idea: the whole text as matched (what a neighbour keeps)
+    m_ids: list[str]
+    c_ids: list[str]
+    index: object                  # the advisor's IdeaIndex (case links, challenge features)
+    ivs: list
+
+    def ym(self, i: int) -> np.ndarray:
+        return np.asarray([int(m in self.items[i]["methods"]) for m in self.m_ids])
+
+    def yc(self, i: int) -> np.ndarray:
+        return np.asarray([int(c in self.items[i]["cases"]) for c in self.c_ids])
+
+
+def featurise(advisor, items) -> Data:
+    ivs, texts = [], []
+    for it in items:
+        core = advisor.clean(it["text"])
+        ivs.append(advisor.index.encode(core))
+        texts.append(_segments(core)[0])
+    base = [advisor.index.base(iv) for iv in ivs]
+    return Data(items, [b[0] for b in base], [b[1] for b in base], np.vstack([iv.q[0] for iv in ivs]), texts,
+                [e.id for e in advisor.index.methods], [e.id for e in advisor.index.cases], advisor.index, ivs)
+
+
+def neighbours(d: Data, pool: list[int]) -> IdeaNeighbours:
+    return IdeaNeighbours(d.W[pool], [d.items[i]["methods"] for i in pool], [d.items[i]["cases"] for i in pool],
+                          d.m_ids, d.c_ids, NEIGHBOURS)
+
+
+def votes(d: Data, pool: list[int], ids) -> dict:
+    """The neighbours' votes for ideas `ids`, from the ideas of `pool` (an idea never for itself)."""
+    nb, at = neighbours(d, pool), {i: k for k, i in enumerate(pool)}
+    return {i: nb.vote(d.W[i], exclude=at.get(i)) for i in ids}
+
+
+# ---- the whole procedure on some training ideas ------------------------------------------------------
+
+def _folds(tr: list[int]):
+    tr = np.asarray(tr)
+    for k in range(FOLDS):
+        yield list(tr[np.arange(len(tr)) % FOLDS != k]), list(tr[np.arange(len(tr)) % FOLDS == k])
+
+
+def _oof(tr, make_X, y_of, C, raw=0) -> dict:
+    out = {}
+    for a, b in _folds(tr):
+        m = fit_lr(np.vstack([make_X(i) for i in a]), np.concatenate([y_of(i) for i in a]), C, raw)
+        for i in b:
+            out[i] = m.prob(make_X(i))
+    return out
+
+
+def _top(p, ids, k):
+    return [ids[j] for j in np.argsort(-p, kind="stable")[:k]]
+
+
+@dataclass
+class Fitted:
+    method: Logistic               # over METHOD_FEATURES + one-hot method identities
+    case: Logistic
+    near: Logistic
+    near_at: float
+    pool: list[int]
+    info: dict
+
+    def predict(self, d: Data, i: int, vote=None):
+        mv, cv = vote if vote is not None else votes(d, self.pool, [i])[i]
+        nm = len(d.m_ids)
+        pm = self.method.prob(np.hstack([d.index.method_features(d.mf0[i], mv), np.eye(nm)]))
+        pc = self.case.prob(d.index.case_features(d.cf0[i], pm, cv))
+        pn = float(self.near.prob([near_vector(pm, pc, d.index.without_precedent)])[0])
+        return pm, pc, pn >= self.near_at
+
+
+def fit_ideas(d: Data, tr: list[int]) -> Fitted:
+    """Method, case and near scorers, every choice made on the ideas `tr` alone."""
+    nm = len(d.m_ids)
+    V = votes(d, tr, tr)
+    mX = lambda i: np.hstack([d.index.method_features(d.mf0[i], V[i][0]), np.eye(nm)])  # noqa: E731
+    m_cv = {}
+    for C in CS:
+        o = _oof(tr, mX, d.ym, C, nm)
+        m_cv[C] = (float(np.mean([ideas.method_hit(d.items[i], _top(o[i], d.m_ids, 3)) for i in tr])), o)
     Cm = max(CS, key=lambda C: (m_cv[C][0], -C))
-    c_cv = {C: (case_score(p := oof(Xc, yc, gc, C), items, c_ids, np.ones(len(items), bool)), p) for C in CS}
+    pm = m_cv[Cm][1]
+    cX = lambda i: d.index.case_features(d.cf0[i], pm[i], V[i][1])  # noqa: E731
+    with_case = [i for i in tr if d.items[i]["cases"]]
+    c_cv = {}
+    for C in CS:
+        o = _oof(tr, cX, d.yc, C)
+        found = [bool(set(d.items[i]["cases"]) & set(_top(o[i], d.c_ids, 5))) for i in with_case]
+        c_cv[C] = (float(np.mean(found)) if found else 0.0, o)
     Cc = max(CS, key=lambda C: (c_cv[C][0], -C))
-    Xn = near_rows(m_cv[Cm][1], c_cv[Cc][1], Xc, nm, nc, len(items), without)
-    yn = np.asarray([int(bool(it["cases"])) for it in items])
-    best = None
+    pc = c_cv[Cc][1]
+    # "Is any precedent near" from out-of-fold scores, so it sees them as they are on new ideas.
+    Xn = np.asarray([near_vector(pm[i], pc[i], d.index.without_precedent) for i in tr])
+    yn = np.asarray([int(bool(d.items[i]["cases"])) for i in tr])
+    n_cv = {}
     for C in CS:
         p = loo(Xn, yn, C)
-        t = best_threshold(p, c_cv[Cc][1], items, c_ids)
-        sc = case_score(c_cv[Cc][1], items, c_ids, p >= t)
-        if best is None or sc > best[0]:
-            best = (sc, C, t)
-    return fit_lr(Xm, ym, Cm, nm), fit_lr(Xc, yc, Cc), fit_lr(Xn, yn, best[1]), best[2]
+        cands = thresholds(p)
+        scores = [float(np.mean([ideas.case_hit(d.items[i], _top(pc[i], d.c_ids, 5) if q >= t else [])
+                                 for i, q in zip(tr, p)])) for t in cands]
+        n_cv[C] = (max(scores), middle_of_best(cands, scores))
+    Cn = max(CS, key=lambda C: (n_cv[C][0], -C))
+    info = {"method_C": Cm, "case_C": Cc, "near_C": Cn,
+            "cv_method_top3": round(m_cv[Cm][0], 4), "cv_case_found": round(c_cv[Cc][0], 4),
+            "cv_precedent_right": round(n_cv[Cn][0], 4),
+            "cv_by_C": {"method": {str(C): round(v[0], 4) for C, v in m_cv.items()},
+                        "case_found": {str(C): round(v[0], 4) for C, v in c_cv.items()},
+                        "precedent_right": {str(C): round(v[0], 4) for C, v in n_cv.items()}}}
+    return Fitted(fit_lr(np.vstack([mX(i) for i in tr]), np.concatenate([d.ym(i) for i in tr]), Cm, nm),
+                  fit_lr(np.vstack([cX(i) for i in tr]), np.concatenate([d.yc(i) for i in tr]), Cc),
+                  fit_lr(Xn, yn, Cn), n_cv[Cn][1], list(tr), info)
 
 
-def nested(feats, items, m_ids, c_ids, without, folds: int = FOLDS) -> tuple[float, float]:
-    """Outer folds over ideas: fit everything on the rest, judge the fold's ideas."""
-    nm = len(m_ids)
-    m_hits, c_hits = [], []
-    idx = np.arange(len(items))
-    for k in range(folds):
-        te = idx[idx % folds == k]
-        tr = idx[idx % folds != k]
-        mm, cm, nmod, near_at = fit_all([feats[i] for i in tr], [items[i] for i in tr], m_ids, c_ids, without)
-        for i in te:
-            mf, cf = feats[i]
-            pm = mm.prob(np.hstack([mf, np.eye(nm)]))
-            pc = cm.prob(cf)
-            p_near = nmod.prob([__import__("bot.advisor", fromlist=["near_vector"]).near_vector(pm, pc, cf, without)])[0]
-            m_hits.append(ideas.method_hit(items[i], [m_ids[j] for j in np.argsort(-pm, kind="stable")]))
-            shown = [c_ids[j] for j in np.argsort(-pc, kind="stable")[:5]] if p_near >= near_at else []
-            c_hits.append(ideas.case_hit(items[i], shown))
-    return float(np.mean(m_hits)), float(np.mean(c_hits))
+def judge(d: Data, f: "Fitted", te: list[int]) -> list[tuple]:
+    rows = []
+    for i in te:
+        pm, pc, show = f.predict(d, i)
+        it = d.items[i]
+        rows.append((ideas.method_hit(it, _top(pm, d.m_ids, 3)),
+                     ideas.case_hit(it, _top(pc, d.c_ids, 5) if show else []), bool(it["cases"])))
+    return rows
 
+
+def summary(rows: list[tuple]) -> dict:
+    a = np.asarray(rows, dtype=float)
+    return {"ideas": len(a), "method": float(a[:, 0].mean()), "precedent": float(a[:, 1].mean()),
+            "with_precedent": float(a[a[:, 2] == 1, 1].mean()), "without": float(a[a[:, 2] == 0, 1].mean())}
+
+
+def by_writer(d: Data, ids: list[int]) -> dict:
+    """Fit on one writer's development ideas, judge the other writer's (both ways)."""
+    out = {}
+    for w in ("first", "second"):
+        tr = [i for i in ids if ideas.writer(d.items[i]) != w]
+        te = [i for i in ids if ideas.writer(d.items[i]) == w]
+        out[w] = summary(judge(d, fit_ideas(d, tr), te))
+    return out
+
+
+def nested(d: Data, ids: list[int], repeats: int = 3) -> dict:
+    """Outer folds over ideas: the whole procedure on the rest, the fold's ideas judged."""
+    rows = []
+    for r in range(repeats):
+        order = list(np.random.default_rng(r).permutation(ids)) if r else list(ids)
+        for tr, te in _folds(order):
+            rows += judge(d, fit_ideas(d, tr), te)
+    return {**summary(rows), "ideas": len(ids), "repeats": repeats}
+
+
+# ---- city challenges ------------------------------------------------------------------------------
+
+def load_challenges(path: Path = CHALLENGES) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def challenge_features(advisor, d: Data, chs: list[dict]) -> np.ndarray:
+    """(ideas, challenges, CHALLENGE_FEATURES)."""
+    from bot.advisor import challenge_texts
+    from bot.text import detect_lang
+
+    texts = [challenge_texts(c["title"], c["description"], c["desired_outcome"]) for c in chs]
+    rows = [(advisor.index.encoder.encode(t), detect_lang(" ".join(t))) for t in texts]
+    return np.asarray([[d.index.challenge_stats(iv, *r) for r in rows] for iv in d.ivs])
+
+
+def challenge_judge(P: np.ndarray, Y: np.ndarray, at: float) -> dict:
+    """Per idea at most three challenges from `at`: pair precision and recall, and the share of
+    ideas judged right (one that fits shown, or none shown when none fits)."""
+    tp = fp = fn = right = 0
+    for p, y in zip(P, Y):
+        shown = {j for j in np.argsort(-p, kind="stable")[:SHOWN_CHALLENGES] if p[j] >= at}
+        gold = set(np.flatnonzero(y))
+        tp, fp, fn = tp + len(shown & gold), fp + len(shown - gold), fn + len(gold - shown)
+        right += bool(shown & gold) if gold else not shown
+    return {"precision": tp / max(tp + fp, 1), "recall": tp / max(tp + fn, 1), "right": right / max(len(P), 1)}
+
+
+def fit_challenges(F: np.ndarray, Y: np.ndarray) -> tuple[Logistic, float, dict]:
+    """F: (ideas, challenges, features) for training ideas only. Out-of-fold probabilities with
+    folds grouped by challenge; C and the threshold chosen on them."""
+    nI, nC, nf = F.shape
+    best = None
+    for C in CS:
+        P = np.zeros((nI, nC))
+        for tr, te in GroupKFold(min(FOLDS, nC)).split(np.arange(nC), groups=np.arange(nC)):
+            m = fit_lr(F[:, tr].reshape(-1, nf), Y[:, tr].ravel(), C)
+            P[:, te] = m.prob(F[:, te].reshape(-1, nf)).reshape(nI, len(te))
+        cands = [float(t) for t in np.round(np.linspace(0.05, 0.99, 95), 2)]
+        scores = [challenge_judge(P, Y, t)["right"] for t in cands]
+        at = middle_of_best(cands, scores)
+        if best is None or max(scores) > best[0]:
+            best = (max(scores), C, at, challenge_judge(P, Y, at))
+    _, C, at, cv = best
+    return fit_lr(F.reshape(-1, nf), Y.ravel(), C), at, {"challenge_C": C, **{f"cv_challenge_{k}": round(v, 4)
+                                                                              for k, v in cv.items()}}
+
+
+def challenge_labels(items: list[dict], chs: list[dict]) -> np.ndarray:
+    return np.asarray([[int(it["id"] in c["ideas"]) for c in chs] for it in items])
+
+
+# ---- main -----------------------------------------------------------------------------------------
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--nested", action="store_true",
                     help="also estimate the whole procedure (choices included) by nested cross-validation")
+    ap.add_argument("--by-writer", action="store_true",
+                    help="also fit on one writer's development ideas and judge the other's (bench/ideas.writer)")
     args = ap.parse_args()
     from bot.advisor import MODEL_FILE, Advisor, AdvisorModel, default_model
     from bot.engine import Desk
 
     advisor = Advisor(Desk.load(), model=default_model())
     dev = ideas.load("dev")
-    feats = featurise(advisor, dev)
-    m_ids = [e.id for e in advisor.index.methods]
-    c_ids = [e.id for e in advisor.index.cases]
-    nm, nc = len(m_ids), len(c_ids)
-    Xm, ym, gm = stack(feats, dev, 0, m_ids, "methods")
-    Xm = np.hstack([Xm, np.tile(np.eye(nm), (len(dev), 1))])          # + one-hot: each method's base rate
-    Xc, yc, gc = stack(feats, dev, 1, c_ids, "cases")
-
-    # C chosen by cross-validated hit rate (grouped by idea); ties go to the stronger regularisation.
-    m_cv = {C: (method_score(p := oof(Xm, ym, gm, C, nm), dev, m_ids), p) for C in CS}
-    Cm = max(CS, key=lambda C: (m_cv[C][0], -C))
-    c_cv = {C: (case_score(p := oof(Xc, yc, gc, C), dev, c_ids, np.ones(len(dev), bool)), p) for C in CS}
-    Cc = max(CS, key=lambda C: (c_cv[C][0], -C))
-    pm, pc = m_cv[Cm][1], c_cv[Cc][1]
-    # "Is any precedent near" from out-of-fold scores, so it sees them as they are on new ideas.
-    Xn = near_rows(pm, pc, Xc, nm, nc, len(dev), advisor.index.without_precedent)
-    yn = np.asarray([int(bool(it["cases"])) for it in dev])
-    n_cv = {}
-    for C in CS:
-        p = loo(Xn, yn, C)
-        t = best_threshold(p, pc, dev, c_ids)
-        n_cv[C] = (case_score(pc, dev, c_ids, p >= t), t)
-    Cn = max(CS, key=lambda C: (n_cv[C][0], -C))
-    near_at = n_cv[Cn][1]
-    # City challenges: the case scorer on the cosine features only (a challenge has no lexical
-    # index entry and no linked methods), fitted on the same labels; shown from the median
-    # out-of-fold probability of the fitting precedents.
-    cos = slice(0, 6)
-    ch_at = challenge_threshold(oof(Xc[:, cos], yc, gc, Cc), yc)
+    d = featurise(advisor, dev)
+    ids = list(range(len(dev)))
+    f = fit_ideas(d, ids)
+    chs = load_challenges()
+    ch_model, ch_at, ch_info = fit_challenges(challenge_features(advisor, d, chs), challenge_labels(dev, chs))
     # Proposals "alike" (the staff card, bot/proposals/connections.py): more similar than 99% of the
     # pairs of different ideas in our set (their whole-text vectors).
-    W = np.vstack([advisor.index.encode(advisor.clean(it["text"])).q[0] for it in dev])
-    cross = (W @ W.T)[np.triu_indices(len(dev), 1)]
+    cross = (d.W @ d.W.T)[np.triu_indices(len(dev), 1)]
     similar_at = round(float(np.quantile(cross, 0.99)), 4)
 
-    print(f"development ideas: {len(dev)} (held back, not used: {len(ideas.load('held'))})")
-    print("method C → cross-validated top-3 hit: " + ", ".join(f"{C}: {v[0]:.1%}" for C, v in m_cv.items()))
-    print("case   C → cross-validated top-5 hit (always listing five): "
-          + ", ".join(f"{C}: {v[0]:.1%}" for C, v in c_cv.items()))
-    print("near   C → cross-validated precedent judged right: " + ", ".join(f"{C}: {v[0]:.1%}" for C, v in n_cv.items()))
+    print(f"development ideas: {len(dev)} (held back, not used: {len(ideas.load('held'))}); "
+          f"city challenges: {len(chs)}")
+    cv = f.info["cv_by_C"]
+    print("method C → cross-validated top-3 hit: " + ", ".join(f"{C}: {v:.1%}" for C, v in cv["method"].items()))
+    print("case   C → cross-validated fitting precedent in the first five (ideas with one): "
+          + ", ".join(f"{C}: {v:.1%}" for C, v in cv["case_found"].items()))
+    print("near   C → cross-validated precedent judged right: "
+          + ", ".join(f"{C}: {v:.1%}" for C, v in cv["precedent_right"].items()))
+    print(f"challenges (folds grouped by challenge): C={ch_info['challenge_C']}, shown from {ch_at:.2f}: idea judged "
+          f"right {ch_info['cv_challenge_right']:.1%}, precision {ch_info['cv_challenge_precision']:.1%}, "
+          f"recall {ch_info['cv_challenge_recall']:.1%}")
+    info = {"dev_ideas": len(dev), "neighbours_k": NEIGHBOURS, **{k: v for k, v in f.info.items() if k != "cv_by_C"},
+            **ch_info, "similar_at": similar_at, "challenges": len(chs)}
+    line = lambda n: (f"method top-3 {n['method']:.1%}, precedent judged right {n['precedent']:.1%} "  # noqa: E731
+                      f"(ideas with one {n['with_precedent']:.1%}, without {n['without']:.1%})")
     if args.nested:
-        nm_, nc_ = nested(feats, dev, m_ids, c_ids, advisor.index.without_precedent)
-        print(f"nested cross-validation (every choice made inside the training folds): method top-3 {nm_:.1%}, "
-              f"precedent judged right {nc_:.1%}")
-    print(f"chosen: method C={Cm}, case C={Cc}, near C={Cn}, near_at={near_at:.3f}, challenge_at={ch_at:.3f}, "
-          f"similar_at={similar_at:.3f}")
+        n = nested(d, ids)
+        print(f"nested cross-validation ({n['repeats']} × {FOLDS} folds, every choice made inside the training "
+              f"folds): {line(n)}")
+        info.update({"nested_method_top3": round(n["method"], 4), "nested_precedent_right": round(n["precedent"], 4)})
+    if args.by_writer:
+        for w, n in by_writer(d, ids).items():
+            print(f"fitted on the other writer's ideas, judged on the {w} writer's {n['ideas']}: {line(n)}")
+    print(f"chosen: method C={f.info['method_C']}, case C={f.info['case_C']}, near C={f.info['near_C']}, "
+          f"near_at={f.near_at:.3f}, challenge_at={ch_at:.3f}, similar_at={similar_at:.3f}")
 
-    mm = fit_lr(Xm, ym, Cm, nm)
     k = len(METHOD_FEATURES)
     # The one-hot columns are raw (mean 0, scale 1): their weights are logits added per method.
-    method = Logistic(mm.coef[:k], mm.intercept, mm.mean[:k], mm.scale[:k])
-    prior = {i: round(float(c), 4) for i, c in zip(m_ids, mm.coef[k:])}
-    model = AdvisorModel(method, prior, fit_lr(Xc, yc, Cc), fit_lr(Xn, yn, Cn), near_at, fit_lr(Xc[:, cos], yc, Cc), ch_at,
-                         {"dev_ideas": len(dev), "method_C": Cm, "case_C": Cc, "near_C": Cn,
-                          "cv_method_top3": round(m_cv[Cm][0], 4), "cv_case_top5": round(n_cv[Cn][0], 4),
-                          "similar_at": similar_at})
+    method = Logistic(f.method.coef[:k], f.method.intercept, f.method.mean[:k], f.method.scale[:k])
+    prior = {i: round(float(c), 4) for i, c in zip(d.m_ids, f.method.coef[k:])}
+    labelled = [{"id": it["id"], "text": t, "methods": it["methods"], "cases": it["cases"]}
+                for it, t in zip(dev, d.texts)]
+    model = AdvisorModel(method, prior, f.case, f.near, f.near_at, ch_model, ch_at, labelled, info)
     for name, names, lr in (("method", METHOD_FEATURES, model.method), ("case", CASE_FEATURES, model.case),
-                            ("near", NEAR_FEATURES, model.near)):
-        print(f"{name} weights: " + ", ".join(f"{f}={c:+.2f}" for f, c in zip(names, lr.coef)))
+                            ("near", NEAR_FEATURES, model.near), ("challenge", CHALLENGE_FEATURES, model.challenge)):
+        print(f"{name} weights: " + ", ".join(f"{n}={c:+.2f}" for n, c in zip(names, lr.coef)))
     print("method priors: " + ", ".join(f"{i}={c:+.2f}" for i, c in sorted(prior.items(), key=lambda x: -x[1])))
     if args.dry_run:
         return 0

@@ -27,6 +27,13 @@ def load(split: str | None = None, path: Path = IDEAS) -> list[dict]:
     return out
 
 
+def writer(item: dict) -> str:
+    """Who wrote the idea: "first" (i0001–i0073, the session that built the advisor) or "second"
+    (i0074 on, written later from the issue and the knowledge base). Training on one writer's
+    ideas and judging the other's is the nearest we have to an idea set written by someone else."""
+    return "first" if int(item["id"].lstrip("i")) <= 73 else "second"
+
+
 def method_hit(item: dict, method_ids: list[str], k: int = 3) -> bool:
     return bool(set(item["methods"]) & set(method_ids[:k]))
 

@@ -5,10 +5,12 @@ answer, the timing from the budget calendar, what to prepare, and the desk staff
     idea (ja/en, a sentence to a few paragraphs)
       → checks (empty, too long, no words, only a greeting) → greetings / Slack markup stripped
       → the answer engine's sentence encoder, once for the idea's segments
-      → similarity features per method / case entry (bot/advisor_features.py)
+      → similarity features per method / case entry, and the votes of the nearest labelled ideas
+        (bot/advisor_features.py)
       → fitted scorers (bot/advisor.json, bench/fit_advisor.py): the 3 best methods; the 5 nearest
         precedents if the best is "near" (a threshold fitted on our labelled ideas), else an
-        honest "no close precedent recorded"; open city challenges by the same similarity
+        honest "no close precedent recorded"; open city challenges by their own scorer, fitted
+        on labelled challenges (tests/data/idea_challenges.jsonl) with a cross-validated threshold
       → timing from the budget calendar (bot/fiscal.py) and whether the top methods need new budget
       → next steps from the how-to entries' `prepare` lines; the desk staff hand-off
       → logged like a question (surface "idea") → `IdeaResult`, rendered by every surface
@@ -30,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from bot import text as T
-from bot.advisor_features import CASE_FEATURES, METHOD_FEATURES, IdeaIndex
+from bot.advisor_features import (CASE_FEATURES, CHALLENGE_FEATURES, METHOD_FEATURES, NEIGHBOURS, IdeaIndex,
+                                  IdeaNeighbours)
 from bot.decision import Logistic
 from bot.fiscal import BudgetCalendar
 from bot.reply import Reply
@@ -153,7 +156,7 @@ class IdeaResult:
 
 # ---- the scorers --------------------------------------------------------------------------------
 
-NEAR_FEATURES = ["best_case_logit", "case_margin", "no_precedent_method_gap", "best_case_names_whole"]
+NEAR_FEATURES = ["best_case_logit", "no_precedent_method_gap"]
 
 
 def _logit(p):
@@ -161,16 +164,17 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
-def near_vector(pm: np.ndarray, pc: np.ndarray, cf: np.ndarray, without_precedent: np.ndarray) -> list[float]:
+def near_vector(pm: np.ndarray, pc: np.ndarray, without_precedent: np.ndarray) -> list[float]:
     """The idea-level features of "is any recorded precedent near": how sure the best precedent
-    is, its margin over the next, whether the leading method is one no precedent is linked to
-    (its logit minus the best linked method's), and the best precedent's whole-text cosine."""
-    order = np.argsort(-pc, kind="stable")
-    best, second = _logit(pc[order[0]]), _logit(pc[order[1]]) if len(pc) > 1 else _logit(0.0)
+    is (the case scorer already sees the labelled neighbours' vote), and whether the leading
+    method is one no precedent is linked to (its logit minus the best linked method's). Only
+    two: the decision is made from about a hundred ideas, and the best precedent's margin, raw
+    cosines and the neighbours' share of "none" did not carry over between idea writers."""
+    best = _logit(pc.max())
     gap = 0.0
     if without_precedent.any() and (~without_precedent).any():
         gap = float(_logit(pm[without_precedent].max()) - _logit(pm[~without_precedent].max()))
-    return [float(best), float(best - second), gap, float(cf[order[0], 1])]
+    return [float(best), gap]
 
 
 @dataclass
@@ -180,27 +184,27 @@ class AdvisorModel:
     case: Logistic               # over CASE_FEATURES
     near: Logistic               # over NEAR_FEATURES: P(a recorded precedent fits the idea)
     near_at: float               # … from which the nearest precedents are shown
-    challenge: Logistic          # the case scorer on the cosine features only (a city challenge
-                                 # has no lexical index entry and no linked methods)
+    challenge: Logistic          # over CHALLENGE_FEATURES: P(the idea could answer the challenge)
     challenge_at: float          # … and the probability from which a challenge is shown
+    neighbours: list = field(default_factory=list)   # labelled ideas: {"id", "text", "methods", "cases"}
     info: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AdvisorModel":
         d = json.loads(Path(path).read_text(encoding="utf-8"))
         if (d.get("method_features") != METHOD_FEATURES or d.get("case_features") != CASE_FEATURES
-                or d.get("near_features") != NEAR_FEATURES):
+                or d.get("near_features") != NEAR_FEATURES or d.get("challenge_features") != CHALLENGE_FEATURES):
             raise ValueError(f"{path} was fitted for other features; rerun bench/fit_advisor.py")
         return cls(Logistic.from_json(d["method"]), dict(d.get("method_prior", {})), Logistic.from_json(d["case"]),
                    Logistic.from_json(d["near"]), float(d["near_at"]), Logistic.from_json(d["challenge"]),
-                   float(d["challenge_at"]), d.get("info", {}))
+                   float(d["challenge_at"]), list(d.get("neighbours", [])), d.get("info", {}))
 
     def to_json(self) -> dict:
         return {"method_features": METHOD_FEATURES, "case_features": CASE_FEATURES, "near_features": NEAR_FEATURES,
+                "challenge_features": CHALLENGE_FEATURES,
                 "method": self.method.to_json(), "method_prior": self.method_prior, "case": self.case.to_json(),
                 "near": self.near.to_json(), "near_at": self.near_at, "challenge": self.challenge.to_json(),
-                "challenge_at": self.challenge_at,
-                "info": self.info}
+                "challenge_at": self.challenge_at, "info": self.info, "neighbours": self.neighbours}
 
 
 def default_model() -> AdvisorModel:
@@ -211,7 +215,7 @@ def default_model() -> AdvisorModel:
     return AdvisorModel(lr(METHOD_FEATURES, {"fits_max": 1.0, "names_max": 0.5}), {},
                         lr(CASE_FEATURES, {"names_max": 1.0, "body_max": 0.5}),
                         lr(NEAR_FEATURES, {"best_case_logit": 0.1}, 0.0), 0.5,
-                        lr(CASE_FEATURES[:6], {"names_max": 1.0, "body_max": 0.5}), 0.5, {"fitted": False})
+                        lr(CHALLENGE_FEATURES, {"whole": 1.0, "whole_z": 1.0}), 0.5, [], {"fitted": False})
 
 
 def _load_model() -> AdvisorModel:
@@ -235,7 +239,6 @@ class Advisor:
         self.kb = desk.kb
         self._calendar = calendar
         cache_dir = cache_dir if cache_dir is not None else get_settings().cache_dir
-        self.index = IdeaIndex(desk.retriever, self.kb.entries, cache_dir)
         self.model = model or _load_model()
         # Next-step lines from the how-to entries, each embedded once to pick the most relevant.
         self.steps: list[tuple[str, str, str]] = []          # (entry id, ja, en)
@@ -243,14 +246,21 @@ class Advisor:
             e = self.kb.entries.get(eid)
             if e is not None and e.prepare:
                 self.steps += [(eid, ja, en) for ja, en in zip(e.prepare.ja, e.prepare.en)]
-        from bot.semantic import cached_vectors
-
-        self._step_vecs = cached_vectors(self.index.encoder, [s[1] for s in self.steps], cache_dir) \
-            if self.steps else np.zeros((0, 512), np.float32)
+        labelled = [n for n in self.model.neighbours if isinstance(n, dict) and n.get("text")]
+        # The step lines and the labelled ideas are embedded with the methods' `fits`, in one cached call.
+        self.index = IdeaIndex(desk.retriever, self.kb.entries, cache_dir,
+                               extra_texts=[s[1] for s in self.steps] + [n["text"] for n in labelled])
+        self._step_vecs = self.index.extra[:len(self.steps)]
+        self.neighbours = IdeaNeighbours(self.index.extra[len(self.steps):],
+                                         [list(n.get("methods", [])) for n in labelled],
+                                         [list(n.get("cases", [])) for n in labelled],
+                                         [e.id for e in self.index.methods], [e.id for e in self.index.cases],
+                                         int(self.model.info.get("neighbours_k", NEIGHBOURS)))
+        self._neighbour_at = {n.get("id"): k for k, n in enumerate(labelled) if n.get("id")}
         # each method's `fits` lines by language, for the reason shown
         self._fits = [{"ja": list(e.fits.ja), "en": list(e.fits.en)} if e.fits else {"ja": [], "en": []}
                       for e in self.index.methods]
-        self._challenge_vecs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._challenge_vecs: dict[str, tuple[np.ndarray, str]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -305,9 +315,10 @@ class Advisor:
     # -- the advice --
     def advise(self, text: str, *, on: date | None = None, lang: str | None = None, challenges=None,
                asker: str | None = None, place: str | None = None, surface: str = SURFACE,
-               log: bool = True) -> IdeaResult:
+               log: bool = True, leave_out: str | None = None) -> IdeaResult:
         """Advice for one idea. `challenges`: open city challenges (`ChallengeView`s); None reads
-        them from the desk's database. Logged like a question (surface "idea") unless `log=False`."""
+        them from the desk's database. Logged like a question (surface "idea") unless `log=False`.
+        `leave_out`: the id of a labelled idea that must not vote (scoring our own labelled ideas)."""
         checked = self.check(text, lang)
         if isinstance(checked, IdeaResult):
             result = checked
@@ -315,7 +326,7 @@ class Advisor:
             lang = lang if lang in ("ja", "en") else T.detect_lang(checked)
             if challenges is None:
                 challenges = self._open_challenges(on)
-            result = self._advise(checked, lang, on or self.today(), challenges)
+            result = self._advise(checked, lang, on or self.today(), challenges, leave_out)
             from dataclasses import replace
 
             result = replace(result, idea=self.as_given(text)[:MAX_IDEA_CHARS])
@@ -323,20 +334,23 @@ class Advisor:
             result = self._log(result, asker=asker, place=place, surface=surface)
         return result
 
-    def scores(self, idea: str):
+    def scores(self, idea: str, leave_out: str | None = None):
         """(method probabilities, case probabilities, P(a precedent is near), the idea's vectors)
         for a cleaned idea."""
         iv = self.index.encode(idea)
-        mf, cf = self.index.features(iv)
+        mf0, cf0 = self.index.base(iv)
+        mv, cv = self.neighbours.vote(iv.q[0], exclude=self._neighbour_at.get(leave_out))
         m = self.model
         prior = np.asarray([m.method_prior.get(e.id, 0.0) for e in self.index.methods])
-        pm = 1.0 / (1.0 + np.exp(-(m.method.logit(mf) + prior)))
+        pm = 1.0 / (1.0 + np.exp(-(m.method.logit(self.index.method_features(mf0, mv)) + prior)))
+        cf = self.index.case_features(cf0, pm, cv)
         pc = m.case.prob(cf)
-        p_near = float(m.near.prob([near_vector(pm, pc, cf, self.index.without_precedent)])[0]) if len(pc) else 0.0
+        p_near = float(m.near.prob([near_vector(pm, pc, self.index.without_precedent)])[0]) \
+            if len(pc) else 0.0
         return pm, pc, p_near, iv
 
-    def _advise(self, idea: str, lang: str, on: date, challenges) -> IdeaResult:
-        pm, pc, p_near, iv = self.scores(idea)
+    def _advise(self, idea: str, lang: str, on: date, challenges, leave_out: str | None = None) -> IdeaResult:
+        pm, pc, p_near, iv = self.scores(idea, leave_out)
         m_order = np.argsort(-pm, kind="stable")
         methods = tuple(self._method(int(i), float(pm[i]), iv, lang) for i in m_order[:N_METHODS])
         c_order = np.argsort(-pc, kind="stable")
@@ -389,15 +403,14 @@ class Advisor:
             log.warning("idea advisor: city challenges not read (%s)", type(e).__name__)
             return []
 
-    def _challenge_rows(self, c) -> tuple[np.ndarray, np.ndarray]:
-        names = [c.title]
-        body = [p for p in T.sentences(f"{c.description}\n{c.desired_outcome}") if len(p) >= 4] or [c.title]
-        key = hashlib.sha1(json.dumps([names, body], ensure_ascii=False).encode()).hexdigest()
+    def _challenge_rows(self, c) -> tuple[np.ndarray, str]:
+        """A challenge's row vectors and language (cached by its text)."""
+        texts = challenge_texts(c.title, c.description, c.desired_outcome)
+        key = hashlib.sha1(json.dumps(texts, ensure_ascii=False).encode()).hexdigest()
         with self._lock:
             hit = self._challenge_vecs.get(key)
         if hit is None:
-            v = self.index.encoder.encode(names + body[:20]).astype(np.float32)
-            hit = (v[:1], v[1:])
+            hit = (self.index.encoder.encode(texts).astype(np.float32), T.detect_lang(" ".join(texts)))
             with self._lock:
                 if len(self._challenge_vecs) > 1000:
                     self._challenge_vecs.clear()
@@ -405,11 +418,12 @@ class Advisor:
         return hit
 
     def challenge_probs(self, iv, challenges) -> np.ndarray:
-        """P(the idea could answer the challenge): the precedent scorer's cosine-only variant
-        (fitted on the same labels) over the same similarity features."""
+        """P(the idea could answer the challenge), from its own features (CHALLENGE_FEATURES: a
+        challenge has no example questions, so it is not scored like a precedent), fitted on our
+        labelled challenges."""
         if not challenges:
             return np.zeros(0)
-        X = np.asarray([self.index.text_stats(iv.q, *self._challenge_rows(c)) for c in challenges])
+        X = np.asarray([self.index.challenge_stats(iv, *self._challenge_rows(c)) for c in challenges])
         return self.model.challenge.prob(X)
 
     def _challenges(self, iv, challenges) -> tuple[ChallengeAdvice, ...]:
@@ -496,6 +510,13 @@ class Advisor:
             reply = Reply("invalid", r.idea, r.lang, r.message)
         logged = self.desk.log_reply(reply, T.fold(r.idea[: T.MATCH_CHARS]), surface=surface, asker=asker, place=place)
         return replace(r, log_id=logged.log_id)
+
+
+def challenge_texts(title: str, description: str, desired_outcome: str) -> list[str]:
+    """The rows a city challenge is embedded as: its title, then the sentences of its description
+    and desired outcome (at most 20)."""
+    body = [p for p in T.sentences(f"{description}\n{desired_outcome}") if len(p) >= 4]
+    return [title or (body[0] if body else "")] + body[:20]
 
 
 # The proposal form's method choices (bot/proposals/validation.METHODS) by the entry that explains

@@ -1,5 +1,6 @@
 """The idea advisor's similarity features (bot/advisor.py): one idea against every method entry,
-precedent (case entry) and open city challenge, by the answer engine's sentence encoder.
+precedent (case entry), labelled earlier idea and open city challenge, by the answer engine's
+sentence encoder.
 
     idea → segments (the whole text, and its sentences: bot.retrieval's segmentation)
          → one encoder call for all segments
@@ -10,7 +11,20 @@ precedent (case entry) and open city challenge, by the answer engine's sentence 
            over segments of each segment's best (how much of the idea the entry covers)
          → the lexical signal of the whole idea over the same entries (bot.matching's index)
          → links in the knowledge: a method's best-matching precedent that used or cites it, a
-           precedent's best-matching linked method
+           precedent's best-matching linked method, and (once the methods are scored) how likely
+           the precedent's own methods are for this idea
+         → how the precedent stands out among all precedents for this idea (a z-score of its
+           whole-text cosine), so that "near" means the same for a long idea as for a short one
+         → the labelled ideas nearest to it (`IdeaNeighbours`: the development part of our idea
+           set, kept in bot/advisor.json): how many of them, weighted by cosine², a desk officer
+           labelled with each method and each precedent
+
+A city challenge (a staff-written テーマ型 row in the database, not a knowledge entry) has no
+example questions and no lexical index entry, so its own features (CHALLENGE_FEATURES) are only
+cosines to its title and sentences, and the same whole-text cosine as a z-score against the
+idea's cosines to short texts in the challenge's language (the methods' `fits` lines: an English
+idea is less alike to any Japanese text, so raw cosines across languages are on another footing);
+its scorer is fitted on labelled challenges.
 
 The rows are read straight from the retriever's matrix by each document's own row ranges (names:
 [name_start, body_start), body: [body_start, doc_end)), so a document's score never includes its
@@ -27,13 +41,16 @@ from bot.knowledge import Entry
 from bot.retrieval import _segments
 from bot.semantic import DIM, cached_vectors
 
-# Per entry: cosine features from the idea's segments (see module docstring).
 # Per entry: cosine features from the idea's segments, and the lexical signal of the whole idea
 # (bot.matching: IDF-weighted coverage, with names counting more) over the same entries.
 ENTRY_FEATURES = ["names_max", "names_whole", "names_cover", "body_max", "body_whole", "body_cover",
                   "lex", "lex_cover"]
-METHOD_FEATURES = ENTRY_FEATURES + ["fits_max", "fits_whole", "fits_cover", "case_support"]
-CASE_FEATURES = ENTRY_FEATURES + ["method_support"]
+METHOD_FEATURES = ENTRY_FEATURES + ["fits_max", "fits_whole", "fits_cover", "case_support", "idea_vote"]
+CASE_FEATURES = ENTRY_FEATURES + ["method_support", "whole_z", "method_agree", "idea_vote"]
+CHALLENGE_FEATURES = ["whole", "top", "cover", "whole_z"]
+N_BASE_METHOD = len(METHOD_FEATURES) - 1        # what IdeaIndex.base gives, before the vote
+N_BASE_CASE = len(ENTRY_FEATURES) + 1
+NEIGHBOURS = 7                                 # labelled ideas that vote
 # Methods that are not routes of their own (an overview of the routes) are never advised.
 NOT_A_ROUTE = frozenset({"methods-overview"})
 
@@ -43,6 +60,7 @@ class IdeaVectors:
     segments: list[str]
     q: np.ndarray          # (segments, DIM), the first row is the whole text
     lex: dict | None = None  # kind → (entries, 2): lexical score and coverage of the whole idea
+    baseline: dict | None = None   # lang → (mean, sd) of the whole text's cosine to the `fits` lines in it
 
 
 def _group_stats(sims: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -68,11 +86,16 @@ class _Rows:
         return _group_stats(self.V @ q.T, self.starts)
 
 
+def _z(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / (x.std() + 1e-6) if len(x) > 1 else np.zeros_like(x)
+
+
 class IdeaIndex:
     """The rows of the answer engine's semantic index for method and case entries, plus the
-    methods' `fits` situations."""
+    methods' `fits` situations. `extra_texts` (the advisor's next-step lines, its labelled ideas)
+    are embedded in the same call and cached together: `self.extra`."""
 
-    def __init__(self, retriever, entries: dict[str, Entry], cache_dir=None):
+    def __init__(self, retriever, entries: dict[str, Entry], cache_dir=None, extra_texts: list[str] = ()):
         self.retriever = retriever
         self.encoder = retriever.encoder
         pos = {d.key: i for i, d in enumerate(retriever.docs)}
@@ -87,9 +110,20 @@ class IdeaIndex:
                                _Rows([V[r.body_start[p]:r.doc_end[p]] for p in ps]))
         fits = [list(e.fits.ja) + list(e.fits.en) if e.fits else [] for e in self.methods]
         flat = [t for f in fits for t in f]
-        F = cached_vectors(self.encoder, flat, cache_dir) if flat else np.zeros((0, DIM), np.float32)
+        extra = list(extra_texts)
+        both = flat + extra
+        F = cached_vectors(self.encoder, both, cache_dir) if both else np.zeros((0, DIM), np.float32)
+        self.extra = F[len(flat):]
+        F = F[:len(flat)]
         offs = np.concatenate(([0], np.cumsum([len(f) for f in fits]))).astype(np.int64)
         self.fits = _Rows([F[offs[k]:offs[k + 1]] for k in range(len(fits))])
+        # The same lines by language: what an unrelated short text in that language is like to
+        # this idea (the baseline of a challenge's z-score).
+        n_ja = [len(e.fits.ja) if e.fits else 0 for e in self.methods]
+        ja = np.zeros(len(flat), bool)
+        for k, n in enumerate(n_ja):
+            ja[offs[k]:offs[k] + n] = True
+        self.reference = {"ja": F[ja], "en": F[~ja]}
         m_index = {e.id: k for k, e in enumerate(self.methods)}
         # case → the advised methods it is linked to in the knowledge (indices into self.methods):
         # the methods it used, method entries it relates to, and method entries that cite it.
@@ -111,6 +145,10 @@ class IdeaIndex:
         got = {c.i: (c.score, c.coverage) for c in cands}
         iv.lex = {kind: np.asarray([got.get(p, (0.0, 0.0)) for p in ps], dtype=np.float64).reshape(-1, 2)
                   for kind, ps in self._lex_pos.items()}
+        iv.baseline = {}
+        for lang, R in self.reference.items():
+            b = R @ iv.q[0] if len(R) > 1 else np.zeros(2)
+            iv.baseline[lang] = (float(b.mean()), float(b.std()) + 1e-6)
         return iv
 
     def entry_stats(self, iv: IdeaVectors, kind: str) -> np.ndarray:
@@ -118,8 +156,8 @@ class IdeaIndex:
         names, body = self.rows[kind]
         return np.hstack([names.stats(iv.q), body.stats(iv.q), iv.lex[kind]])
 
-    def features(self, iv: IdeaVectors) -> tuple[np.ndarray, np.ndarray]:
-        """(method features (methods, METHOD_FEATURES), case features (cases, CASE_FEATURES))."""
+    def base(self, iv: IdeaVectors) -> tuple[np.ndarray, np.ndarray]:
+        """The features that need no other scorer: (methods, N_BASE_METHOD), (cases, N_BASE_CASE)."""
         m = self.entry_stats(iv, "method")
         c = self.entry_stats(iv, "case")
         fits = self.fits.stats(iv.q)
@@ -134,13 +172,58 @@ class IdeaIndex:
         cf = np.hstack([c, msup[:, None]])
         return mf, cf
 
-    def text_stats(self, q: np.ndarray, names: np.ndarray, body: np.ndarray) -> np.ndarray:
-        """The cosine part of ENTRY_FEATURES (the first six) for one outside document (a city
-        challenge) given its row vectors."""
-        def stats(rows: np.ndarray) -> np.ndarray:
-            if not len(rows):
-                return np.zeros(3)
-            s = rows @ q.T
-            per_seg = s.max(axis=0)
-            return np.asarray([per_seg.max(), per_seg[0], per_seg[1:].mean() if len(per_seg) > 1 else per_seg[0]])
-        return np.concatenate([stats(names), stats(body)])
+    @staticmethod
+    def method_features(mf_base: np.ndarray, vote: np.ndarray) -> np.ndarray:
+        """(methods, METHOD_FEATURES): the base features and the labelled neighbours' vote."""
+        return np.hstack([mf_base, np.asarray(vote, dtype=np.float64)[:, None]])
+
+    def case_features(self, cf_base: np.ndarray, pm: np.ndarray, vote: np.ndarray) -> np.ndarray:
+        """(cases, CASE_FEATURES), given the methods' probabilities `pm` for this idea."""
+        whole = np.maximum(cf_base[:, 1], cf_base[:, 4])
+        agree = np.asarray([max((float(pm[m]) for m in ms), default=0.0) for ms in self.case_methods])
+        return np.hstack([cf_base, _z(whole)[:, None], agree[:, None], np.asarray(vote, dtype=np.float64)[:, None]])
+
+    def challenge_stats(self, iv: IdeaVectors, rows: np.ndarray, lang: str = "ja") -> np.ndarray:
+        """CHALLENGE_FEATURES of one challenge given its row vectors (title, then its sentences)
+        and the language it is written in."""
+        s = rows @ iv.q.T                                  # (rows, segments)
+        per_seg = s.max(axis=0)
+        whole = float(s[:, 0].max())
+        cover = float(per_seg[1:].mean()) if len(per_seg) > 1 else float(per_seg[0])
+        mu, sd = (iv.baseline or {}).get(lang, (0.0, 1.0))
+        return np.asarray([whole, float(per_seg.max()), cover, (whole - mu) / sd])
+
+
+class IdeaNeighbours:
+    """Labelled ideas as exemplars: for a new idea, its NEIGHBOURS nearest labelled ideas (whole-
+    text cosine) vote for the methods and precedents a desk officer named for them, each with
+    weight cosine² / NEIGHBOURS — not normalised, so an idea unlike every labelled one gets a weak
+    vote and is judged by its similarity to the entries. With no labelled ideas every vote is 0."""
+
+    def __init__(self, vectors: np.ndarray, methods: list[list[str]], cases: list[list[str]],
+                 method_ids: list[str], case_ids: list[str], k: int = NEIGHBOURS):
+        self.V = np.asarray(vectors, dtype=np.float32).reshape(-1, DIM)
+        mi, ci = {m: j for j, m in enumerate(method_ids)}, {c: j for j, c in enumerate(case_ids)}
+        self.M = np.zeros((len(self.V), len(method_ids)))
+        self.C = np.zeros((len(self.V), len(case_ids)))
+        for n, (ms, cs) in enumerate(zip(methods, cases)):
+            self.M[n, [mi[m] for m in ms if m in mi]] = 1.0
+            self.C[n, [ci[c] for c in cs if c in ci]] = 1.0
+        self.k = k
+
+    def __len__(self) -> int:
+        return len(self.V)
+
+    def vote(self, q_whole: np.ndarray, exclude: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(vote per method, vote per precedent); `exclude`: a labelled idea's own row, left out
+        when it is scored itself (fitting, evaluation)."""
+        if not len(self.V) or (exclude is not None and len(self.V) == 1):
+            return np.zeros(self.M.shape[1]), np.zeros(self.C.shape[1])
+        s = self.V @ q_whole
+        if exclude is not None:
+            s = s.copy()
+            s[exclude] = -np.inf
+        k = min(self.k, len(s) - (exclude is not None))
+        top = np.argpartition(-s, k - 1)[:k]
+        w = np.maximum(s[top], 0.0) ** 2 / k         # not normalised: far neighbours say little
+        return w @ self.M[top], w @ self.C[top]

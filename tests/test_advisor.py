@@ -41,25 +41,63 @@ def advisor(kb):
 # ---- quality on the held-back ideas ------------------------------------------------------------------
 
 def test_held_back_ideas_stay_above_the_floor(advisor):
-    """The held-back fifth (never fitted or tuned on); measured 11/12 methods, 7/12 precedents."""
+    """The held-back fifth (never fitted or tuned on); measured 24/26 methods, 19/26 precedents."""
     held = idea_set.load("held")
-    assert len(held) >= 10
+    assert len(held) >= 20
     rs = [advisor.advise(it["text"], on=date(2026, 6, 1), challenges=[], log=False) for it in held]
     method = sum(idea_set.method_hit(it, [m.id for m in r.methods]) for it, r in zip(held, rs)) / len(held)
     case = sum(idea_set.case_hit(it, [c.id for c in r.cases]) for it, r in zip(held, rs)) / len(held)
-    assert method >= 0.83, method
-    assert case >= 0.50, case
+    assert method >= 0.88, method
+    assert case >= 0.69, case
     assert all(r.timing for r in rs)
 
 
 def test_development_ideas_stay_above_the_floor(advisor):
+    """In-sample, each idea left out of the labelled neighbours that vote (as when the weights were
+    fitted); measured 96.0% methods, 96.0% precedents (bench/eval_ideas.py)."""
     dev = idea_set.load("dev")
-    rs = [advisor.advise(it["text"], on=date(2026, 6, 1), challenges=[], log=False) for it in dev]
-    assert sum(idea_set.method_hit(it, [m.id for m in r.methods]) for it, r in zip(dev, rs)) / len(dev) >= 0.9
-    # 83.6% measured with bot/advisor.json as fitted before the knowledge base's example questions
-    # grew to 10–12 per entry (a refit gives 91.8% here but loses the city-challenge threshold's
-    # footing: its challenge rows have no example questions; see the closing note of issue 13).
-    assert sum(idea_set.case_hit(it, [c.id for c in r.cases]) for it, r in zip(dev, rs)) / len(dev) >= 0.80
+    rs = [advisor.advise(it["text"], on=date(2026, 6, 1), challenges=[], log=False, leave_out=it["id"]) for it in dev]
+    assert sum(idea_set.method_hit(it, [m.id for m in r.methods]) for it, r in zip(dev, rs)) / len(dev) >= 0.93
+    assert sum(idea_set.case_hit(it, [c.id for c in r.cases]) for it, r in zip(dev, rs)) / len(dev) >= 0.92
+
+
+def test_the_shipped_neighbours_are_development_ideas_only(advisor):
+    """The labelled ideas kept in bot/advisor.json (they vote for new ideas) never include a
+    held-back idea, by id or by text."""
+    from bot.retrieval import _segments
+
+    kept = advisor.model.neighbours
+    held = idea_set.load("held")
+    assert len(kept) == len(idea_set.load("dev")) == len(advisor.neighbours)
+    assert not {n["id"] for n in kept} & {it["id"] for it in held}
+    held_texts = {_segments(advisor.clean(it["text"]))[0] for it in held}
+    assert not {n["text"] for n in kept} & held_texts
+
+
+def test_a_labelled_idea_left_out_does_not_vote_for_itself(advisor):
+    dev = idea_set.load("dev")
+    it = next(i for i in dev if i["cases"])
+    core = advisor.clean(it["text"])
+    iv = advisor.index.encode(core)
+    at = advisor._neighbour_at[it["id"]]
+    with_self = advisor.neighbours.vote(iv.q[0])
+    without = advisor.neighbours.vote(iv.q[0], exclude=at)
+    ci = [e.id for e in advisor.index.cases].index(it["cases"][0])
+    assert with_self[1][ci] > without[1][ci]           # its own label counted only with it in
+    assert advisor.scores(core, leave_out="no-such-idea")[1].tolist() == advisor.scores(core)[1].tolist()
+
+
+def test_without_labelled_ideas_the_votes_are_zero(kb):
+    """The default model (before any fit) has no neighbours: advice still comes, from similarity."""
+    from bot.advisor import Advisor, default_model
+    from bot.engine import Desk
+
+    adv = Advisor(Desk(kb, engine=None), model=default_model())
+    assert len(adv.neighbours) == 0
+    mv, cv = adv.neighbours.vote(adv.index.encode(IDEA).q[0])
+    assert not mv.any() and not cv.any()
+    r = adv.advise(IDEA, on=date(2026, 6, 1), challenges=[], log=False)
+    assert r.ok and len(r.methods) == 3 and r.timing
 
 
 def test_the_split_is_by_hash_and_both_parts_have_both_languages():
@@ -138,6 +176,49 @@ def test_open_city_challenges_the_idea_could_answer(advisor, db_engine):
     assert [c.title for c in r.challenges] == ["公共交通の空白地域の移動手段"]
     for other in (IDEA, "市の庁舎の屋上に自社の太陽光パネルを無償で設置したい。"):
         assert advisor.advise(other, on=date(2026, 6, 1), challenges=open_, log=False).challenges == ()
+
+
+def _views(chs):
+    from bot.proposals.service import ChallengeView
+
+    return [ChallengeView(k, c["title"], c["department"], c["description"], c["desired_outcome"], None, "test")
+            for k, c in enumerate(chs)]
+
+
+def test_an_english_idea_meets_japanese_challenges_on_the_same_footing(advisor):
+    """Cosines across languages run lower and vary per idea: the challenge scorer judges them
+    against the idea's cosines to other texts in the challenge's language, so an English idea
+    gets the one Japanese challenge it answers and not the others."""
+    chs = [c for c in idea_set_challenges() if c["title"] in
+           ("高齢者のフレイル予防", "農業の担い手不足", "公共施設の老朽化対策", "窓口の待ち時間の短縮")]
+    r = advisor.advise("We want to offer a frailty-prevention walking app to older residents.", on=date(2026, 6, 1),
+                       challenges=_views(chs), log=False)
+    assert [c.title for c in r.challenges] == ["高齢者のフレイル予防"]
+
+
+def idea_set_challenges():
+    from fit_advisor import load_challenges
+
+    return load_challenges()
+
+
+def test_labelled_city_challenges_stay_above_the_floor(advisor):
+    """All 30 labelled challenges open at once; per held-back idea at most three shown. Measured:
+    15/26 held-back ideas judged right (a fitting challenge shown, or none when none fits),
+    pair precision 52%, recall 60%; without its own scorer a challenge was shown for one idea in
+    seven (precision 100%, recall 20%)."""
+    import numpy as np
+    from fit_advisor import challenge_judge, challenge_labels
+
+    chs = idea_set_challenges()
+    ids = {json.loads(line)["id"] for line in (ROOT / "tests/data/ideas.jsonl").read_text(encoding="utf-8").splitlines()
+           if line.strip()}
+    assert all(set(c["ideas"]) <= ids for c in chs) and len({c["title"] for c in chs}) == len(chs)
+    held = idea_set.load("held")
+    views = _views(chs)
+    P = np.asarray([advisor.challenge_probs(advisor.index.encode(advisor.clean(it["text"])), views) for it in held])
+    j = challenge_judge(P, challenge_labels(held, chs), advisor.model.challenge_at)
+    assert j["right"] >= 0.5 and j["precision"] >= 0.45 and j["recall"] >= 0.5, j
 
 
 # ---- bad input ---------------------------------------------------------------------------------------
