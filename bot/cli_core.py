@@ -33,13 +33,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_kb_check(args) -> int:
+    from bot.i18n import MESSAGES_DIR, catalogue_problems
+
     root = get_settings().knowledge_dir
+    _, msg_problems = catalogue_problems()          # bot/messages/{ja,en}.yaml: same keys, same placeholders
+    for p in msg_problems:
+        print(p, file=sys.stderr)
     try:
         kb, _ = load_knowledge_and_calendar(root, get_settings().calendar_file)  # + knowledge/calendar.yaml
     except KnowledgeError as e:
         for p in e.problems:
             print(p, file=sys.stderr)
         print(f"{len(e.problems)} problem(s) in {root}", file=sys.stderr)
+        if msg_problems:
+            print(f"{len(msg_problems)} problem(s) in {MESSAGES_DIR}", file=sys.stderr)
+        return 1
+    if msg_problems:
+        print(f"{len(msg_problems)} problem(s) in {MESSAGES_DIR}", file=sys.stderr)
         return 1
     by_kind: dict[str, int] = {}
     for e in kb.entries.values():

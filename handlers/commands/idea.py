@@ -6,7 +6,8 @@ import logging
 
 from handlers.commands.desk import Call, Out, subcommand
 from handlers.send import reason
-from handlers.views.idea import open_idea_form, s
+from bot.i18n import t
+from handlers.views.idea import open_idea_form
 from handlers.proposals.ui import quick_client
 
 log = logging.getLogger(__name__)
@@ -21,5 +22,5 @@ def idea(call: Call) -> Out:
                        channel=call.channel_id)
     except Exception as e:  # noqa: BLE001
         log.error("/desk idea: views.open failed: %s", reason(e))
-        return Out(s("open_failed", call.lang))
-    return Out(s("opened", call.lang))
+        return Out(t("idea.open_failed", call.lang))
+    return Out(t("idea.opened", call.lang))

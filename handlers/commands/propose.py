@@ -21,7 +21,8 @@ from handlers.proposals.cards import detail_blocks, list_blocks
 from handlers.proposals.challenges import challenges_message
 from handlers.proposals.form import open_proposal_form
 from handlers.proposals.staff import actor_of, not_staff_text
-from handlers.proposals.ui import quick_client, s
+from bot.i18n import t
+from handlers.proposals.ui import quick_client
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def one(call: Call) -> Out:
     try:
         v = get_proposal(call.deps.db, ref, actor)
     except NotFound:
-        return Out(s("not_found", lang, ref=escape(ref)))
+        return Out(t("proposal.not_found", lang, ref=escape(ref)))
     lang = "ja" if actor.is_staff else (v.lang if call.args.strip() == ref else lang)
     return Out(escape(one_line(v, lang)), detail_blocks(v, lang, staff=actor.is_staff))
 
