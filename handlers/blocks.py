@@ -133,7 +133,7 @@ def open_button(entry_id: str, title: str, lang: str, i: int = 0, question: str 
 
 def propose_button(lang: str = "ja", challenge_id: int | None = None) -> ButtonElement:
     """The "propose" button (App Home, answers, challenges); it opens the proposal form."""
-    return button("📝 提案する" if lang != "en" else "📝 Make a proposal", A_PROPOSE, pack(l=lang, c=challenge_id),
+    return button(t("proposal.button", lang), A_PROPOSE, pack(l=lang, c=challenge_id),
                   style="primary")
 
 

@@ -34,18 +34,16 @@ def propose(call: Call) -> Out:
         open_proposal_form(call.deps, quick_client(call.client), call.trigger_id, call.lang)
     except Exception as e:  # noqa: BLE001
         log.error("/desk propose: views.open failed: %s", reason(e))
-        return Out("フォームを開けませんでした。もう一度 `/desk propose` をお試しください。" if call.lang != "en" else
-                   "Could not open the form; please try `/desk propose` again.")
-    return Out("📝 提案フォームを開きました。" if call.lang != "en" else "📝 The proposal form is open.")
+        return Out(t("proposal.open_failed", call.lang))
+    return Out(t("proposal.opened", call.lang))
 
 
 @subcommand("my-proposals", slow=True, summary={"ja": "自分の提案と状況", "en": "your proposals and their status"})
 def mine(call: Call) -> Out:
     views = my_proposals(call.deps.db, call.user_id)
-    title = "あなたの提案" if call.lang != "en" else "Your proposals"
+    title = t("proposal.mine_title", call.lang)
     if not views:
-        return Out("まだ提案はありません。`/desk propose` から送れます。" if call.lang != "en" else
-                   "You have no proposals yet. Send one with `/desk propose`.")
+        return Out(t("proposal.mine_none", call.lang))
     return Out(escape("\n".join(one_line(v, call.lang) for v in views)[:3000]), list_blocks(views, title, call.lang))
 
 
@@ -53,8 +51,7 @@ def mine(call: Call) -> Out:
 def one(call: Call) -> Out:
     ref = call.args.split(" ")[0] if call.args else ""
     if not ref:
-        return Out("受付番号を指定してください(例: `/desk proposal P-2026-0001`)" if call.lang != "en" else
-                   "Give a reference number, e.g. `/desk proposal P-2026-0001`")
+        return Out(t("proposal.ref_missing", call.lang))
     # A bare reference number says nothing about language: Japanese, or the proposal's own.
     lang = call.lang if call.args.strip() != ref else "ja"
     actor = actor_of(call.deps, call.client, call.user_id)
