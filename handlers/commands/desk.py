@@ -5,7 +5,7 @@ this package is imported by `handlers.commands.register`, so a new file is enoug
 
     from handlers.commands.desk import Call, Out, subcommand
 
-    @subcommand("remind", summary={"ja": "予算スケジュールのリマインダー", "en": "budget reminders"})
+    @subcommand("remind", summary="command.remind")      # a key in bot/messages/*.yaml
     def remind(call: Call) -> Out:
         ...
         return Out(text="…", blocks=[...])
@@ -69,7 +69,7 @@ class Out:
 class Subcommand:
     name: str
     run: Callable[[Call], Out]
-    summary: dict | None = None     # {"ja": …, "en": …} for the help's "more commands" list
+    summary: str | None = None      # a message key (bot/messages/*.yaml) for the help's "more commands" list
     slow: bool = False
 
 
@@ -77,8 +77,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {}
 BUILTIN = ("help", "calendar", "methods", "cases")   # described in the help text itself
 
 
-def subcommand(name: str, *, summary: dict | None = None, slow: bool = False):
-    """Register `fn(call) -> Out` as `/desk NAME`."""
+def subcommand(name: str, *, summary: str | None = None, slow: bool = False):
+    """Register `fn(call) -> Out` as `/desk NAME`; `summary` is a message key (a KeyError now if unknown)."""
+    if summary is not None:
+        t(summary, "ja")
+        t(summary, "en")
+
     def deco(fn: Callable[[Call], Out]) -> Callable[[Call], Out]:
         old = SUBCOMMANDS.get(name)
         if old is not None and old.run is not fn:
@@ -107,7 +111,7 @@ def parse(text: str | None) -> tuple[str | None, str, str]:
 
 
 def extra_help(lang: str) -> list[tuple[str, str]]:
-    return [(s.name, s.summary.get(lang) or s.summary.get("ja", ""))
+    return [(s.name, t(s.summary, lang))
             for s in SUBCOMMANDS.values() if s.summary and s.name not in BUILTIN]
 
 

@@ -11,7 +11,7 @@ from handlers.views.screens import open_handoff_lines
 SHOWN = 30
 
 
-@subcommand("handoffs", slow=True, summary={"ja": "未対応の取り次ぎ(職員用)", "en": "open hand-offs (staff)"})
+@subcommand("handoffs", slow=True, summary="command.handoffs")
 def handoffs(call: Call) -> Out:
     if not actor_of(call.deps, call.client, call.user_id).is_staff:
         return Out(t("desk.handoffs_staff_only", call.lang))

@@ -13,8 +13,7 @@ from handlers.proposals.ui import quick_client
 log = logging.getLogger(__name__)
 
 
-@subcommand("idea", summary={"ja": "アイデアを相談する(合う手法・近い事例・時期の目安)",
-                             "en": "ask about an idea (methods that fit, precedents, timing)"})
+@subcommand("idea", summary="command.idea")
 def idea(call: Call) -> Out:
     # Inside the ack: trigger_id lives 3 seconds, so a quick client (short timeout, no retries).
     try:

@@ -27,7 +27,7 @@ from handlers.proposals.ui import quick_client
 log = logging.getLogger(__name__)
 
 
-@subcommand("propose", summary={"ja": "公民連携の提案を送る(フォームが開きます)", "en": "send the city a proposal (opens a form)"})
+@subcommand("propose", summary="command.propose")
 def propose(call: Call) -> Out:
     # Inside the ack: trigger_id lives 3 seconds, so a quick client (short timeout, no retries).
     try:
@@ -38,7 +38,7 @@ def propose(call: Call) -> Out:
     return Out(t("proposal.opened", call.lang))
 
 
-@subcommand("my-proposals", slow=True, summary={"ja": "自分の提案と状況", "en": "your proposals and their status"})
+@subcommand("my-proposals", slow=True, summary="command.my_proposals")
 def mine(call: Call) -> Out:
     views = my_proposals(call.deps.db, call.user_id)
     title = t("proposal.mine_title", call.lang)
@@ -47,7 +47,7 @@ def mine(call: Call) -> Out:
     return Out(escape("\n".join(one_line(v, call.lang) for v in views)[:3000]), list_blocks(views, title, call.lang))
 
 
-@subcommand("proposal", slow=True, summary={"ja": "提案の詳細と経過(受付番号を指定)", "en": "one proposal with its history (give its number)"})
+@subcommand("proposal", slow=True, summary="command.proposal")
 def one(call: Call) -> Out:
     ref = call.args.split(" ")[0] if call.args else ""
     if not ref:
@@ -63,8 +63,7 @@ def one(call: Call) -> Out:
     return Out(escape(one_line(v, lang)), detail_blocks(v, lang, staff=actor.is_staff))
 
 
-@subcommand("proposals", slow=True, summary={"ja": "提案の一覧(職員のみ。状況名やキーワードで絞り込み)",
-                                             "en": "list proposals (staff only; filter by status or keyword)"})
+@subcommand("proposals", slow=True, summary="command.proposals")
 def listing(call: Call) -> Out:
     actor = actor_of(call.deps, call.client, call.user_id)
     status, keyword = parse_filter(call.args)
@@ -77,7 +76,7 @@ def listing(call: Call) -> Out:
     return Out(title, list_blocks(views, title, "ja"))
 
 
-@subcommand("challenges", slow=True, summary={"ja": "募集中の市の課題(テーマ型提案)", "en": "city challenges open for proposals"})
+@subcommand("challenges", slow=True, summary="command.challenges")
 def challenges(call: Call) -> Out:
     actor = actor_of(call.deps, call.client, call.user_id)
     text, blocks = challenges_message(list_challenges(call.deps.db), call.lang, staff=actor.is_staff)

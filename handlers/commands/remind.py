@@ -17,8 +17,7 @@ def is_dm(call: Call) -> bool:
     return (call.channel_id or "").startswith("D") or call.payload.get("channel_name") == "directmessage"
 
 
-@subcommand("remind", slow=True, summary={"ja": "予算カレンダーのリマインダー(on / off / status)",
-                                          "en": "budget-calendar reminders (on / off / status)"})
+@subcommand("remind", slow=True, summary="command.remind")
 def remind(call: Call) -> Out:
     text = remind_command(call.args, channel_id=call.channel_id, user_id=call.user_id, is_dm=is_dm(call),
                           lang=detect_lang(_KEYWORDS.sub("", call.args or "")), engine=call.deps.db,  # `on en` → English

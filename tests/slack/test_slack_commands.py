@@ -120,11 +120,14 @@ def test_typo_runs_the_intended_sub_command_and_an_unknown_word_shows_help(runni
 def test_registry_registers_a_name_once():
     reg = desk_cmd.SUBCOMMANDS
     try:
-        real = desk_cmd.subcommand("zz-test", summary={"ja": "テスト"})(lambda call: desk_cmd.Out("real"))
+        real = desk_cmd.subcommand("zz-test", summary="command.idea")(lambda call: desk_cmd.Out("real"))
         assert reg["zz-test"].run is real
         with pytest.raises(ValueError):
             desk_cmd.subcommand("zz-test")(lambda call: desk_cmd.Out("other"))
-        assert ("zz-test", "テスト") in desk_cmd.extra_help("ja")
+        assert ("zz-test", t("command.idea", "ja")) in desk_cmd.extra_help("ja")
+        assert ("zz-test", t("command.idea", "en")) in desk_cmd.extra_help("en")
+        with pytest.raises(KeyError):               # a summary must be a catalogue key
+            desk_cmd.subcommand("zz-test2", summary="command.no_such_key")
     finally:
         reg.pop("zz-test", None)
 
