@@ -7,6 +7,7 @@ import sys
 from bot.config import get_settings
 from bot.knowledge import KINDS, KnowledgeError, load_knowledge
 from bot.fiscal import load_knowledge_and_calendar
+from bot.i18n import t
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -328,7 +329,7 @@ def cmd_handoffs_list(args) -> int:
     with_retry(lambda: init_db(engine), what="database set-up")
     rows = handoffs.list_open(engine, limit=200)
     if not rows:
-        print("未対応の取り次ぎはありません。" if args.lang == "ja" else "No open hand-offs.")
+        print(t("desk.handoffs_none", args.lang))
         return 0
     for h in rows:
         print(handoffs.summary_line(h, args.lang))

@@ -140,9 +140,9 @@ class Console:
                 self.lang = self.last.lang           # the UI follows the language the user asks in
             self.say(self.render(self.last, console=True))
             if "propose" in self.last.actions:
-                self.say("→ propose" + ("(提案フォーム)" if self.lang == "ja" else " (the proposal form)"))
+                self.say("→ propose" + t("console.propose_hint", self.lang))
             if "remind" in self.last.actions:
-                self.say("→ remind on" + ("(リマインダー登録)" if self.lang == "ja" else " (subscribe to reminders)"))
+                self.say("→ remind on" + t("console.remind_hint", self.lang))
 
     def _links(self) -> tuple[Link, ...]:
         r = self.last

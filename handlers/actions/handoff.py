@@ -65,7 +65,7 @@ def card(h: H.Handoff, *, timezone_name: str = "Asia/Tokyo", link: str | None = 
     if link:
         notes.append(f"<{link}|{t('desk.handoff_link', 'ja')}>")
     blocks.append(context(" · ".join(notes)))
-    state = H.LABELS[h.status]["ja"]
+    state = H.state_label(h.status, "ja")
     if h.owner:
         state += " — " + t("desk.handoff_owner", "ja", user=escape(h.owner))
     blocks.append(section(f"*{t('desk.handoff_state', 'ja')}*: {state}"))
@@ -169,7 +169,7 @@ def take(body, client, context):
         return
     h = change.handoff
     if not change.changed:
-        _tell(body, t("desk.handoff_already", "ja", id=h.id, state=H.LABELS[h.status]["ja"],
+        _tell(body, t("desk.handoff_already", "ja", id=h.id, state=H.state_label(h.status, "ja"),
                       user=escape(h.owner or "?")))
         return
     _tell(body, t("desk.handoff_taken_staff", "ja", id=h.id))
@@ -185,7 +185,7 @@ def close(body, client, context):
         return
     h = change.handoff
     _tell(body, t("desk.handoff_closed_staff", "ja", id=h.id) if change.changed else
-          t("desk.handoff_already", "ja", id=h.id, state=H.LABELS[h.status]["ja"], user=escape(h.owner or "?")))
+          t("desk.handoff_already", "ja", id=h.id, state=H.state_label(h.status, "ja"), user=escape(h.owner or "?")))
 
 
 def register(app: App) -> None:
