@@ -7,6 +7,7 @@ import sys
 from bot.config import get_settings
 from bot.knowledge import KINDS, KnowledgeError, load_knowledge
 from bot.fiscal import load_knowledge_and_calendar
+from bot.i18n import t
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -33,13 +34,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_kb_check(args) -> int:
+    from bot.i18n import MESSAGES_DIR, catalogue_problems
+
     root = get_settings().knowledge_dir
+    _, msg_problems = catalogue_problems()          # bot/messages/{ja,en}.yaml: same keys, same placeholders
+    for p in msg_problems:
+        print(p, file=sys.stderr)
     try:
         kb, _ = load_knowledge_and_calendar(root, get_settings().calendar_file)  # + knowledge/calendar.yaml
     except KnowledgeError as e:
         for p in e.problems:
             print(p, file=sys.stderr)
         print(f"{len(e.problems)} problem(s) in {root}", file=sys.stderr)
+        if msg_problems:
+            print(f"{len(msg_problems)} problem(s) in {MESSAGES_DIR}", file=sys.stderr)
+        return 1
+    if msg_problems:
+        print(f"{len(msg_problems)} problem(s) in {MESSAGES_DIR}", file=sys.stderr)
         return 1
     by_kind: dict[str, int] = {}
     for e in kb.entries.values():
@@ -318,7 +329,7 @@ def cmd_handoffs_list(args) -> int:
     with_retry(lambda: init_db(engine), what="database set-up")
     rows = handoffs.list_open(engine, limit=200)
     if not rows:
-        print("未対応の取り次ぎはありません。" if args.lang == "ja" else "No open hand-offs.")
+        print(t("desk.handoffs_none", args.lang))
         return 0
     for h in rows:
         print(handoffs.summary_line(h, args.lang))

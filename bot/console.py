@@ -20,78 +20,15 @@ from pathlib import Path
 
 from bot import text as T
 from bot.engine import Desk
+from bot.i18n import detect_lang, lang_from_locale, t
 from bot.reply import Link, Reply
 
 log = logging.getLogger(__name__)
 CONSOLE_USER = "cli:console"
 
-HELP = {
-    "ja": """公民連携デスク bot — ローカルコンソール(Slack のトークンが未設定のため、Slack と同じ回答をここで表示します)
-質問をそのまま入力してください。例:
-  提案はいつまでに出せばいい?      ネーミングライツとは      和光市の事例
-コマンド:
-  calendar          予算スケジュールと、今提案すると間に合う年度
-  methods           公民連携の手法の一覧
-  cases [キーワード] 事例の一覧(例: cases 和光市 / cases PFI / cases 健康)
-  remind [on|off|status]  予算の節目のリマインダー(このコンソールに表示)
-  propose           提案フォーム(1項目ずつ入力して登録します。途中でやめるには cancel)
-  staff             直前の質問を担当職員に取り次ぐ
-  handoffs          未対応の取り次ぎ(職員向け)
-  idea [説明]       アイデアの説明から、合う連携の手法・近い事例・時期の目安
-  1, 2, …           表示された候補・関連項目を開く
-  lang en / lang ja 表示言語を切り替える(質問した言語に自動で合わせます)
-  help en           English help      quit  終了""",
-    "en": """Partnership desk bot — local console (no Slack tokens are set, so the Slack answers are shown here)
-Type a question as you would ask it, e.g.:
-  When is the deadline for proposals?      What are naming rights?      cases in Wako City
-Commands:
-  calendar          the budget calendar and which budget year a proposal made today can reach
-  methods           the partnership methods
-  cases [keyword]   precedents (e.g. cases Wako / cases PFI / cases health)
-  remind [on|off|status]  reminders before each budget milestone (shown in this console)
-  propose           the proposal form, one field at a time; it stores a real proposal (cancel stops)
-  staff             pass your last question to the desk staff
-  handoffs          open hand-offs (for staff)
-  idea [text]       describe an idea: fitting methods, nearest precedents, timing
-  1, 2, …           open a listed suggestion or related entry
-  lang ja / lang en switch the language (it follows the language you ask in)
-  help ja           日本語のヘルプ      quit  exit""",
-}
-
-S = {
-    "no_question": {"ja": "まだ質問がありません。", "en": "No question yet."},
-    "idea_prompt": {"ja": "アイデアを1行で入力してください(Describe your idea on one line):",
-                    "en": "Describe your idea on one line:"},
-    "handed": {"ja": "担当職員に取り次ぎました(取り次ぎ #{id})。職員が担当すると記録されます。",
-               "en": "Passed to the desk staff (hand-off #{id}); it is recorded when someone takes it."},
-    "handed_again": {"ja": "この質問はすでに取り次いであります(取り次ぎ #{id})。",
-                     "en": "This question was already passed on (hand-off #{id})."},
-    "handoffs_none": {"ja": "未対応の取り次ぎはありません。", "en": "No open hand-offs."},
-    "methods": {"ja": "公民連携の手法", "en": "Partnership methods"},
-    "cases": {"ja": "事例", "en": "Cases"},
-    "cases_none": {"ja": "「{q}」に当てはまる事例は見つかりませんでした。", "en": "No cases match “{q}”."},
-    "calendar": {"ja": "{fy}年度の予算スケジュール", "en": "Budget calendar, fiscal year {fy}"},
-    "today": {"ja": "今日", "en": "today"},
-    "form_intro": {"ja": "提案フォームです。1項目ずつ入力してください(やめるには cancel)。",
-                   "en": "The proposal form: one field at a time (type cancel to stop)."},
-    "form_cancel": {"ja": "提案フォームを中止しました。何も登録していません。", "en": "Form cancelled; nothing was stored."},
-    "form_done": {"ja": "提案を受け付けました。受付番号: {ref}", "en": "Proposal received. Reference: {ref}"},
-    "choose": {"ja": "番号で選んでください", "en": "Choose a number"},
-    "lang": {"ja": "表示言語: 日本語", "en": "Language: English"},
-}
-FIELDS = [("organisation", {"ja": "会社・団体名", "en": "Organisation"}),
-          ("contact_name", {"ja": "担当者名", "en": "Contact name"}),
-          ("email", {"ja": "メールアドレス", "en": "E-mail"}),
-          ("title", {"ja": "提案の件名", "en": "Title"}),
-          ("summary", {"ja": "提案の内容(課題・アイデア・効果)", "en": "Summary (issue, idea, effect)"}),
-          ("method", {"ja": "希望する連携の方法", "en": "Preferred way to partner"}),
-          ("needs_budget", {"ja": "市の予算は必要ですか", "en": "Does it need city budget?"})]
+FIELDS = ("organisation", "contact_name", "email", "title", "summary", "method", "needs_budget")  # console.field.*
 CANCEL = {"cancel", "やめる", "中止", "キャンセル", ":q"}
 
-
-def s(key: str, lang: str, **kw) -> str:
-    text = S[key]["en" if lang == "en" else "ja"]
-    return text.format(**kw) if kw else text
 
 
 def log_to_file(path: Path) -> None:
@@ -156,7 +93,7 @@ class Console:
 
     # ---- the loop ------------------------------------------------------------------------
     def run(self) -> int:
-        self.say(HELP[self.lang])
+        self.say(t("console.help", self.lang))
         while True:
             line = self.read("\n> ")
             if line is None:
@@ -173,10 +110,10 @@ class Console:
         word, _, rest = q.partition(" ")
         cmd, rest = word.lower(), rest.strip()
         if cmd in ("help", "?", "ヘルプ"):
-            self.say(HELP["en" if rest.lower().startswith("en") else "ja" if rest else self.lang])
+            self.say(t("console.help", "en" if rest.lower().startswith("en") else "ja" if rest else self.lang))
         elif cmd == "lang" and rest in ("ja", "en"):
             self.lang = rest
-            self.say(s("lang", rest))
+            self.say(t("console.lang", rest))
         elif cmd == "calendar" and not rest:
             self.say(self.calendar())
         elif cmd == "methods" and not rest:
@@ -203,9 +140,9 @@ class Console:
                 self.lang = self.last.lang           # the UI follows the language the user asks in
             self.say(self.render(self.last, console=True))
             if "propose" in self.last.actions:
-                self.say("→ propose" + ("(提案フォーム)" if self.lang == "ja" else " (the proposal form)"))
+                self.say("→ propose" + t("console.propose_hint", self.lang))
             if "remind" in self.last.actions:
-                self.say("→ remind on" + ("(リマインダー登録)" if self.lang == "ja" else " (subscribe to reminders)"))
+                self.say("→ remind on" + t("console.remind_hint", self.lang))
 
     def _links(self) -> tuple[Link, ...]:
         r = self.last
@@ -230,9 +167,9 @@ class Console:
 
         cal, on, lang = self._calendar(), self._on(), self.lang
         fy = fiscal_year_of(on)
-        lines = [f"■ {s('calendar', lang, fy=fy)}"]
+        lines = [f"■ {t('console.calendar', lang, fy=fy)}"]
         for m in cal.milestones_for(fy):
-            mark = f"  ← {s('today', lang)}" if m.contains(on) else ""
+            mark = f"  ← {t('console.today', lang)}" if m.contains(on) else ""
             lines.append(f"・{calendar_text.milestone_label(m, on, lang)} {m.name.get(lang)}{mark}")
         advice = timing("", lang, on, cal)
         lines += ["", advice.text.split("\n\n", 1)[-1]]
@@ -243,14 +180,14 @@ class Console:
 
         ms = methods(self.desk.kb)
         self.last = Reply("answer", "methods", self.lang, "", items=tuple(Link(m.id, m.title.get(self.lang)) for m in ms))
-        return "\n".join([f"■ {s('methods', self.lang)}"] + [
+        return "\n".join([f"■ {t('console.methods', self.lang)}"] + [
             f"  {i}. {m.title.get(self.lang)} — {T.first_sentence(m.answer.get(self.lang))[:80]}"
             for i, m in enumerate(ms, 1)])
 
     def cases(self, query: str) -> str:
         from bot.catalog import find_cases
 
-        lang = T.detect_lang(query) if query else self.lang
+        lang = detect_lang(query) if query else self.lang
         if query:                              # the same list the cases intent gives
             from bot.conversation import cases
 
@@ -261,11 +198,11 @@ class Console:
                                  [f"  {i}. {it.title}" for i, it in enumerate(reply.items, 1)])
             _, found = find_cases(self.desk.kb, query)
             if not found:
-                return s("cases_none", lang, q=query)
+                return t("console.cases_none", lang, q=query)
         else:
             _, found = find_cases(self.desk.kb, None)
         self.last = Reply("answer", query or "cases", lang, "", items=tuple(Link(c.id, c.title.get(lang)) for c in found))
-        return "\n".join([f"■ {s('cases', lang)}"] + [
+        return "\n".join([f"■ {t('console.cases', lang)}"] + [
             f"  {i}. {c.title.get(lang)}({c.municipality.get(lang) if c.municipality else ''})"
             for i, c in enumerate(found, 1)])
 
@@ -281,26 +218,26 @@ class Console:
 
         rows = H.list_open(self.desk.engine, limit=100) if self.desk.engine is not None else []
         if not rows:
-            return s("handoffs_none", self.lang)
+            return t("console.handoffs_none", self.lang)
         return "\n".join(H.summary_line(h, self.lang) for h in rows)
 
     def staff(self) -> str:
         from bot import handoffs as H
 
         if self.asked is None:
-            return s("no_question", self.lang)
+            return t("console.no_question", self.lang)
         r = self.asked
         if self.desk.engine is None:
-            return s("handed", self.lang, id="-")
+            return t("console.handed", self.lang, id="-")
         done = H.hand_off(self.desk.engine, question=r.question, requested_by=CONSOLE_USER, place="console",
                           surface="console", lang=r.lang,
                           answer_seen=r.text if r.kind not in ("decline", "invalid") else "", log_id=r.log_id)
-        return s("handed" if done.created else "handed_again", self.lang, id=done.handoff.id)
+        return t("console.handed" if done.created else "console.handed_again", self.lang, id=done.handoff.id)
 
     def idea(self, text: str) -> None:
         """The idea advisor (`idea TEXT`, or `idea` alone and the idea on the next line)."""
         if not text:
-            self.say(s("idea_prompt", self.lang))
+            self.say(t("console.idea_prompt", self.lang))
             line = self.read("> ")
             text = (line or "").strip()
         self.say(_idea(self.desk, text))
@@ -315,16 +252,15 @@ class Console:
         from bot.proposals.validation import METHODS, NEEDS_BUDGET, ValidationFailed, validate_proposal
 
         lang = self.lang
-        self.say(s("form_intro", lang))
+        self.say(t("console.form_intro", lang))
         raw: dict = {}
-        todo = [name for name, _ in FIELDS]
-        labels = dict(FIELDS)
+        todo = list(FIELDS)
         while todo:
             for name in todo:
-                value = self._ask_field(name, labels[name][lang], lang, METHODS if name == "method" else
+                value = self._ask_field(name, t(f"console.field.{name}", lang), lang, METHODS if name == "method" else
                                         NEEDS_BUDGET if name == "needs_budget" else None)
                 if value is None:
-                    self.say(s("form_cancel", lang))
+                    self.say(t("console.form_cancel", lang))
                     return
                 raw[name] = value
             try:
@@ -332,14 +268,15 @@ class Console:
                 todo = []
             except ValidationFailed as e:
                 for name, problem in e.errors.items():
-                    self.say(f"  ! {labels.get(name, {lang: name})[lang]}: {problem}")
-                todo = [name for name, _ in FIELDS if name in e.errors]
+                    label = t(f"console.field.{name}", lang) if name in FIELDS else name
+                    self.say(f"  ! {label}: {problem}")
+                todo = [name for name in FIELDS if name in e.errors]
         if self.desk.engine is None:
-            self.say(s("form_cancel", lang))
+            self.say(t("console.form_cancel", lang))
             return
         got = receive(self.desk.engine, raw, submitter=CONSOLE_USER, idempotency_key=f"console:{uuid.uuid4().hex}",
                       lang=lang)      # no staff sender here: the staff post waits in the outbox
-        self.say(s("form_done", lang, ref=got.proposal.ref))
+        self.say(t("console.form_done", lang, ref=got.proposal.ref))
         try:
             self.say(timing_advice(self._on(), raw["needs_budget"], lang, calendar=self._calendar()).text)
         except Exception as e:  # noqa: BLE001 — the proposal is stored; advice is a courtesy
@@ -356,7 +293,7 @@ class Console:
         for i, k in enumerate(keys, 1):
             self.say(f"  {i}. {choices[k].label(lang)}")
         while True:
-            line = self.read(f"{s('choose', lang)} (1–{len(keys)}): ")
+            line = self.read(f"{t('console.choose', lang)} (1–{len(keys)}): ")
             if line is None or line.strip().lower() in CANCEL:
                 return None
             v = line.strip()
@@ -376,8 +313,8 @@ def _save_history(readline, path: Path) -> None:
 def ui_lang_from_env() -> str:
     import os
 
-    loc = (os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or "").lower()
-    return "en" if loc.startswith("en") else "ja"
+    return lang_from_locale(os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG"),
+                            default="ja")
 
 
 def run_console(desk: Desk, render: Callable[..., str], *, with_scheduler: bool = False,

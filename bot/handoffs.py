@@ -23,13 +23,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
+from bot.i18n import t
 from bot.proposals.staff import Actor
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("open", "taken", "done")
-LABELS = {"open": {"ja": "未対応", "en": "open"}, "taken": {"ja": "対応中", "en": "taken"},
-          "done": {"ja": "対応済み", "en": "done"}}
+
+
+def state_label(status: str, lang: str = "ja") -> str:
+    """未対応 / open, 対応中 / taken, 対応済み / done (bot/messages `handoff.state.*`)."""
+    return t(f"handoff.state.{status}", lang)
 
 
 def utcnow() -> datetime:
@@ -215,12 +219,12 @@ def age(h: Handoff, now: datetime | None = None, lang: str = "ja") -> str:
     """How long ago it was handed off: 5分 / 3時間 / 2日 (5 min / 3 h / 2 days)."""
     secs = max(0, int(((now or utcnow()) - _aware(h.created_at)).total_seconds()))
     if secs < 3600:
-        n, ja, en = max(1, secs // 60), "分", "min"
+        n, key = max(1, secs // 60), "handoff.age.minutes"
     elif secs < 86400:
-        n, ja, en = secs // 3600, "時間", "h"
+        n, key = secs // 3600, "handoff.age.hours"
     else:
-        n, ja, en = secs // 86400, "日", "days" if secs // 86400 != 1 else "day"
-    return f"{n}{ja}" if lang == "ja" else f"{n} {en}"
+        n, key = secs // 86400, "handoff.age.days" if secs // 86400 != 1 else "handoff.age.day"
+    return t(key, lang, n=n)
 
 
 def summary_line(h: Handoff, lang: str = "ja", now: datetime | None = None) -> str:
@@ -228,7 +232,5 @@ def summary_line(h: Handoff, lang: str = "ja", now: datetime | None = None) -> s
     q = " ".join(h.question.split())
     q = q if len(q) <= 60 else q[:59] + "…"
     who = h.asker or "?"
-    state = LABELS[h.status][lang] + (f" ({h.owner})" if h.owner else "")
-    if lang == "ja":
-        return f"#{h.id} [{state}] {age(h, now, 'ja')}前 {who}: {q}"
-    return f"#{h.id} [{state}] {age(h, now, 'en')} ago {who}: {q}"
+    state = state_label(h.status, lang) + (f" ({h.owner})" if h.owner else "")
+    return t("handoff.line", lang, id=h.id, state=state, age=age(h, now, lang), who=who, q=q)

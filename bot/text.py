@@ -70,12 +70,10 @@ def is_japanese(text: str) -> bool:
 
 
 def detect_lang(text: str) -> str:
-    """'ja' when the text has any kana or kanji; 'en' for English words (two or more, or an
-    English function word); else 'ja', the default — a bare acronym like "PFI" stays Japanese."""
-    if is_japanese(text):
-        return "ja"
-    words = re.findall(r"[A-Za-z]{2,}", text)
-    return "en" if len(words) >= 2 or any(w.lower() in EN_STOPWORDS for w in words) else "ja"
+    """The one language detector lives in bot.i18n (kept here as an alias for the engine)."""
+    from bot.i18n import detect_lang as detect
+
+    return detect(text)
 
 
 def has_words(folded: str) -> bool:

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.reply import Reply
-from handlers.text import t
+from bot.i18n import t
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks), with a little headroom.
 SECTION_CHARS = 3000
@@ -133,20 +133,20 @@ def open_button(entry_id: str, title: str, lang: str, i: int = 0, question: str 
 
 def propose_button(lang: str = "ja", challenge_id: int | None = None) -> ButtonElement:
     """The "propose" button (App Home, answers, challenges); it opens the proposal form."""
-    return button("📝 提案する" if lang != "en" else "📝 Make a proposal", A_PROPOSE, pack(l=lang, c=challenge_id),
+    return button(t("proposal.button", lang), A_PROPOSE, pack(l=lang, c=challenge_id),
                   style="primary")
 
 
 def remind_button(lang: str = "ja") -> ButtonElement:
     """Subscribe the clicker to reminders by DM (handlers/views/remind.py)."""
-    return button(t("remind_button", lang), A_REMIND, pack(on=1, l=lang))
+    return button(t("desk.remind_button", lang), A_REMIND, pack(on=1, l=lang))
 
 
 def handoff_button(reply: Reply) -> ButtonElement:
     """"Ask the desk staff": the question, its log id (whose question it was, where) and the
     start of the answer the asker saw travel in the value."""
     seen = clip(reply.text or "", SEEN_CHARS) if reply.kind not in ("decline", "invalid") else ""
-    return button(t("handoff_button", reply.lang), A_HANDOFF,
+    return button(t("desk.handoff_button", reply.lang), A_HANDOFF,
                   pack(q=reply.question, l=reply.lang, id=reply.log_id, s=seen or None), style="primary")
 
 
@@ -157,7 +157,7 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
     lang = reply.lang
     tail: list[Block] = []   # blocks after the text; always kept whole
     if reply.source:
-        tail.append(context(t("source", lang, source=escape(reply.source))))
+        tail.append(context(t("desk.source", lang, source=escape(reply.source))))
     if reply.items:
         tail.append(ActionsBlock(elements=[
             open_button(i.entry_id, i.title, lang, n) for n, i in enumerate(reply.items[:MAX_ITEMS])]))
@@ -166,7 +166,7 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
             open_button(s.entry_id, s.title, lang, i, reply.question)
             for i, s in enumerate(reply.suggestions[:MAX_SUGGESTIONS])]))
     if reply.kind == "answer" and reply.related:
-        tail.append(context(t("related", lang)))
+        tail.append(context(t("desk.related", lang)))
         tail.append(ActionsBlock(elements=[
             open_button(r.entry_id, r.title, lang, i) for i, r in enumerate(reply.related[:MAX_RELATED])]))
     offer: list[ButtonElement] = []
@@ -180,8 +180,8 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
         tail.append(ActionsBlock(elements=offer))
     if reply.kind == "answer" and reply.log_id is not None:
         tail.append(ActionsBlock(block_id=f"feedback:{reply.log_id}", elements=[
-            button(t("helpful_yes", lang), A_FEEDBACK_UP, pack(id=reply.log_id, e=reply.entry_id, l=lang)),
-            button(t("helpful_no", lang), A_FEEDBACK_DOWN,
+            button(t("desk.helpful_yes", lang), A_FEEDBACK_UP, pack(id=reply.log_id, e=reply.entry_id, l=lang)),
+            button(t("desk.helpful_no", lang), A_FEEDBACK_DOWN,
                    pack(id=reply.log_id, e=reply.entry_id, l=lang, q=reply.question)),
         ]))
 
@@ -190,11 +190,11 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
         head.append(header(reply.title))
     body = escape(reply.text or "")
     if reply.kind == "suggest" and reply.suggestions and not body:
-        body = t("did_you_mean", lang)
+        body = t("desk.did_you_mean", lang)
     chunks = split_text(body) if body else []
     room = max_blocks - len(head) - len(tail)
     if len(chunks) > room:                     # only a pathological answer gets here
-        chunks = chunks[: room - 1] + [t("trimmed", lang)]
+        chunks = chunks[: room - 1] + [t("desk.trimmed", lang)]
     return head + [section(c) for c in chunks] + tail
 
 
@@ -232,10 +232,10 @@ def feedback_done_blocks(original: list[dict], log_id: int, lang: str, helpful: 
         if b.get("block_id") != f"feedback:{log_id}":
             out.append(b)
             continue
-        out.append(context(t("thanks_up" if helpful else "thanks_down", lang)).to_dict())
+        out.append(context(t("desk.thanks_up" if helpful else "desk.thanks_down", lang)).to_dict())
         if not helpful and not has_handoff:
-            out.append(context(t("feedback_offer", lang)).to_dict())
+            out.append(context(t("desk.feedback_offer", lang)).to_dict())
             out.append(ActionsBlock(block_id=f"feedback_handoff:{log_id}", elements=[button(
-                t("handoff_button", lang), A_HANDOFF, pack(q=question or "", l=lang, id=log_id),
+                t("desk.handoff_button", lang), A_HANDOFF, pack(q=question or "", l=lang, id=log_id),
                 style="primary")]).to_dict())
     return out

@@ -19,7 +19,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.reply import Reply
 from handlers.blocks import message_payload
-from handlers.text import t
+from bot.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def post_reply(client: WebClient, reply: Reply | None, *, channel: str, thread_t
             if post(client, channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, what=reply.kind):
                 return True
         lang = reply.lang
-    return post(client, channel=channel, text=t("post_failed" if reply else "error", lang),
+    return post(client, channel=channel, text=t("desk.post_failed" if reply else "desk.error", lang),
                 thread_ts=thread_ts, what="error notice")
 
 

@@ -9,7 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.config import get_settings
-from bot.console import HELP, Console
+from bot.console import Console
+from bot.i18n import t
 from bot.engine import Desk
 from bot.knowledge import load_knowledge
 from bot.render import render_text
@@ -54,7 +55,7 @@ def test_cancelling_the_form_stores_nothing(kb, db_engine):
 def test_sub_commands_and_help_in_both_languages(kb, db_engine):
     out = console(kb, db_engine, ["help en", "calendar", "methods", "cases 和光市", "remind on", "remind status", "quit"],
                   today=date(2026, 6, 1))
-    assert HELP["ja"].splitlines()[0] in out and HELP["en"].splitlines()[2] in out
+    assert t("console.help", "ja").splitlines()[0] in out and t("console.help", "en").splitlines()[2] in out
     assert "2026年度の予算スケジュール" in out and "← 今日" in out and "2027年" in out
     assert "ネーミングライツ" in out and "和光市" in out
     assert "リマインダーを登録しました" in out and "/desk" not in out
@@ -62,7 +63,7 @@ def test_sub_commands_and_help_in_both_languages(kb, db_engine):
 
 def test_the_ui_follows_the_language_asked_in(kb):
     out = console(kb, None, ["What is PFI?", "help", "calendar", "quit"], today=date(2026, 6, 1))
-    assert HELP["en"].splitlines()[0] in out
+    assert t("console.help", "en").splitlines()[0] in out
     assert "Budget calendar, fiscal year 2026" in out
 
 

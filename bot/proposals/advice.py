@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.fiscal import BudgetCalendar, Milestone, fiscal_year_of
+from bot.i18n import t
 from bot.proposals.validation import METHODS, NO_BUDGET_ROUTES
 
 REQUEST_ID = "budget-request"
@@ -109,72 +110,37 @@ def timing_advice(d: date, needs_budget: str = "unsure", lang: str = "ja",
 def _budget_paragraph(d: date, state: str, window: Milestone, request: Milestone | None,
                       passage: Milestone | None, budget_year: int, lang: str,
                       cal: BudgetCalendar) -> str:
-    en = lang == "en"
     steps = ""
     if request and passage:
-        steps = (f"it can go into the department's budget request in {month_name(request.start, lang)}, "
-                 f"and the council decides the budget in {month_name(passage.start, lang)}; work can then start in "
-                 f"{fy_name(budget_year, lang)}." if en else
-                 f"{month_name(request.start, lang)}の予算要求に盛り込み、{month_name(passage.start, lang)}の"
-                 f"議会で予算が決まれば、{fy_name(budget_year, lang)}から事業を始められます。")
+        steps = t("advice.steps", lang, request_month=month_name(request.start, lang),
+                  passage_month=month_name(passage.start, lang), budget_fy=fy_name(budget_year, lang))
+    span = _span(window, lang)
     if state == "inside":
         left = (window.end - d).days + 1
         last_open = cal.business_day_on_or_before(window.end)
-        if en:
-            when = "today is its last day" if left == 1 else f"{left} days left including today"
-            closed = (f" The office's last open day in it is {day_name(last_open, lang)}."
-                      if last_open != window.end and last_open >= d else "")
-            return (f"Today ({day_name(d, lang)}) is inside the proposal window for new projects "
-                    f"({_span(window, lang)}; {when}).{closed} If the department takes up your proposal, {steps} "
-                    f"Give the department the issue, the expected effect and a rough cost early.")
-        when = "本日が最終日" if left == 1 else f"今日を含めてあと{left}日"
-        closed = (f"期間中の最後の開庁日は{day_name(last_open, lang)}です。"
+        when = t("advice.inside.last_day", lang) if left == 1 else t("advice.inside.days_left", lang, left=left)
+        closed = (t("advice.inside.closed", lang, day=day_name(last_open, lang))
                   if last_open != window.end and last_open >= d else "")
-        return (f"本日({day_name(d, lang)})は新規事業の提案時期({_span(window, lang)}、{when})の中です。{closed}"
-                f"担当課がこの提案を採り上げて{steps}"
-                f"要求の準備ができるよう、課題・効果・費用の見込みを早めに担当課へお伝えください。")
+        return t("advice.inside.text", lang, today=day_name(d, lang), span=span, when=when, closed=closed, steps=steps)
     until = (window.start - d).days
-    when = (("tomorrow" if until == 1 else f"in {until} days") if en else
-            ("明日から始まります" if until == 1 else f"あと{until}日で始まります"))
-    span = _span(window, lang)
-    if state == "before":
-        lead = (f"The proposal window for new projects runs {span} and opens {when}." if en else
-                f"新規事業の提案時期は{span}で、{when}。")
-    else:
-        lead = (f"This year's proposal window for new projects has closed, so a proposal that needs new city "
-                f"budget goes into the next cycle: the next window runs {span} and opens {when}." if en else
-                f"今年度の新規事業の提案時期は終わっているため、新たな予算が必要な提案は次のサイクルでの検討になります。"
-                f"次の提案時期は{span}で、{when}。")
+    when = t("advice.opens_tomorrow", lang) if until == 1 else t("advice.opens_in", lang, days=until)
+    lead = t("advice.before" if state == "before" else "advice.after", lang, span=span, when=when)
     if not steps:
         return lead
-    return lead + (f" In that cycle, {steps}" if en else f"そのサイクルでは、担当課が{steps}")
+    return lead + t("advice.in_cycle", lang, steps=steps)
 
 
 def _routes_paragraph(lang: str, *, after: bool) -> str:
-    names = route_names(lang)
-    if lang == "en":
-        return (("Meanwhile, you" if after else "You") + f" can start with routes that need no new city budget: {names}. "
-                "The desk can help you choose one.")
-    return (("それまでの間も、" if after else "") +
-            f"新たな予算を必要としない進め方({names})で始めることができます。どれが合うか、デスクが一緒に考えます。")
+    return t("advice.routes_after" if after else "advice.routes", lang, names=route_names(lang))
 
 
 def _no_budget_paragraph(lang: str) -> str:
-    names = route_names(lang)
-    if lang == "en":
-        return (f"A proposal that needs no new city budget does not have to wait for the budget cycle: the desk can "
-                f"take it up at any time of year, for example as {names}.")
-    return (f"市の新たな予算を必要としない提案は、予算の時期を待たずにいつでも検討できます"
-            f"(例: {names})。")
+    return t("advice.no_budget", lang, names=route_names(lang))
 
 
 def _if_budget_later(budget_para: str, lang: str) -> str:
-    return (f"If city budget turns out to be needed after all: {budget_para}" if lang == "en" else
-            f"検討の中で市の予算が必要になった場合: {budget_para}")
+    return t("advice.if_budget_later", lang, paragraph=budget_para)
 
 
 def _unsure_intro(lang: str) -> str:
-    return ("Whether your proposal needs city budget is something the desk will work out with you. "
-            "If it does, the budget calendar applies; if not, it can start at any time." if lang == "en" else
-            "市の予算が必要かどうかは、デスクの職員と一緒に整理します。予算が必要な場合は予算のスケジュールに沿って、"
-            "不要な場合はいつでも進められます。")
+    return t("advice.unsure", lang)

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from bot.i18n import t
+
 SUMMARY_MAX = 3000
 
 
@@ -48,21 +50,9 @@ NO_BUDGET_ROUTES = ("agreement", "pilot", "furusato", "naming_rights", "advertis
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
-_MSG = {
-    "required": ("入力してください", "Required"),
-    "too_long": ("{n}文字以内で入力してください(現在{len}文字)", "At most {n} characters (now {len})"),
-    "email": ("メールアドレスの形式になっていません(例: name@example.co.jp)",
-              "Not an e-mail address (e.g. name@example.com)"),
-    "choice": ("一覧から選んでください", "Choose one from the list"),
-    "challenge": ("この課題は見つからないか、募集を終了しています", "This challenge is not open (or not found)"),
-    "date": ("日付を選んでください", "Pick a date"),
-    "past": ("今日以降の日付にしてください", "Pick today or a later date"),
-}
-
-
 def msg(code: str, lang: str = "ja", **kw) -> str:
-    ja, en = _MSG[code]
-    return (en if lang == "en" else ja).format(**kw)
+    """The error message `code` (bot/messages/*.yaml `proposal.error.*`)."""
+    return t(f"proposal.error.{code}", lang, **kw)
 
 
 # What PostgreSQL refuses to store in text (NUL; lone surrogates, e.g. from invalid UTF-8 or a JSON

@@ -99,6 +99,7 @@ def _engine():
 def cmd_preview(args) -> int:
     from bot.config import get_settings
     from bot.fiscal import calendar_for, fiscal_year_of
+    from bot.i18n import t
     from bot.reminders.rules import occurrences_for, render, title, when
 
     cal = calendar_for(get_settings())
@@ -118,8 +119,8 @@ def cmd_preview(args) -> int:
     for o in occs:
         moved = ""
         if o.moved_because:
-            moved = (f"  (moved from {o.event_date:%m/%d}: {o.moved_because})" if args.lang == "en"
-                     else f"({o.event_date.month}/{o.event_date.day}は{o.moved_because}のため前倒し)")
+            day = f"{o.event_date:%m/%d}" if args.lang == "en" else f"{o.event_date.month}/{o.event_date.day}"
+            moved = t("reminder.preview.moved", args.lang, date=day, reason=o.moved_because)
         print(f"■ {when(o, args.lang)}  {o.reminder_id}  {title(o, args.lang)}{moved}")
         print("  " + render(o, args.lang).replace("\n", "\n  ") + "\n")
     return 0

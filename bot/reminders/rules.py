@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.fiscal import BudgetCalendar, Milestone, fiscal_year_of
+from bot.i18n import lang_of, t
 
 WEEKDAYS_JA = "月火水木金土日"
 
@@ -155,44 +156,43 @@ def _span(m: Milestone, lang: str) -> str:
     return f"{_md(m.start, lang)}{sep}{_md(m.end, lang)}"
 
 
+def _running(name: str, lang: str) -> str:
+    """A milestone name inside an English sentence is lower-cased ("the proposal window")."""
+    return name.lower() if lang == "en" else name
+
+
 def _open_headline(o: Occurrence, lang: str, today: date, early: bool) -> tuple[str, str]:
-    m, name, target_fy = o.milestone, o.milestone.name.get(lang), o.fiscal_year + 1
-    if lang == "en":
-        head = (f"📅 *The {name.lower()} opens on {_md(m.start, lang)}* ({_span(m, lang)})" if early
-                else f"📅 *The {name.lower()} is open* ({_span(m, lang)})")
-        return head, f"Proposals you want in the FY{target_fy} budget should reach the city by {_md(o.deadline or m.end, lang)}."
-    head = (f"📅 *{_md(m.start, lang)}から{name}が始まります*({_span(m, lang)})" if early
-            else f"📅 *{name}が始まりました*({_span(m, lang)})")
-    return head, f"{target_fy}年度の予算に乗せたい提案は、{_md(o.deadline or m.end, lang)}までに市の担当課へ。"
+    m, target_fy = o.milestone, o.fiscal_year + 1
+    name = _running(m.name.get(lang), lang)
+    head = t("reminder.open.head_early" if early else "reminder.open.head", lang,
+             start=_md(m.start, lang), name=name, span=_span(m, lang))
+    return head, t("reminder.open.lead", lang, fy=target_fy, deadline=_md(o.deadline or m.end, lang))
 
 
 def _close_headline(o: Occurrence, lang: str, today: date, early: bool) -> tuple[str, str]:
-    m, name, target_fy = o.milestone, o.milestone.name.get(lang), o.fiscal_year + 1
+    m, target_fy = o.milestone, o.fiscal_year + 1
     days = (o.deadline - today).days
     moved = o.deadline != m.end
+    when_ = {0: t("reminder.close.today", lang), 1: t("reminder.close.tomorrow", lang)}.get(days) or \
+        t("reminder.close.in_days", lang, days=days)
+    head = t("reminder.close.head", lang, name=_running(m.name.get(lang), lang), when=when_,
+             deadline=_md(o.deadline, lang))
+    # The moved deadline stays here: the Japanese names the reason (土曜日…), the English does not,
+    # and the catalogue holds the same placeholders in both languages.
     if lang == "en":
-        when_ = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
-        head = f"⏰ *The {name.lower()} closes {when_}* (deadline {_md(o.deadline, lang)})"
-        lead = (f"{_md(m.end, 'en')} is not a business day, so the last day to propose is "
-                f"{_md(o.deadline, 'en')}. " if moved else "") + \
-            f"To reach the FY{target_fy} budget, talk to the department in charge now."
-        return head, lead
-    when_ = {0: "今日が締め切りです", 1: "明日が締め切りです"}.get(days, f"締め切りまであと{days}日です")
-    head = f"⏰ *{name}の{when_}*(締め切り {_md(o.deadline, lang)})"
-    lead = (f"{_md(m.end, 'ja')}は{o.deadline_moved_because}のため、実質の締め切りは{_md(o.deadline, 'ja')}です。"
-            if moved else "") + f"{target_fy}年度予算に間に合わせたい提案は、今のうちに担当課へ相談してください。"
-    return head, lead
+        moved_text = (f"{_md(m.end, 'en')} is not a business day, so the last day to propose is "
+                      f"{_md(o.deadline, 'en')}. " if moved else "")
+    else:
+        moved_text = (f"{_md(m.end, 'ja')}は{o.deadline_moved_because}のため、実質の締め切りは{_md(o.deadline, 'ja')}です。"
+                      if moved else "")
+    return head, moved_text + t("reminder.close.lead", lang, fy=target_fy)
 
 
 def _start_headline(o: Occurrence, lang: str, today: date, early: bool) -> tuple[str, str]:
-    m, name, target_fy = o.milestone, o.milestone.name.get(lang), o.fiscal_year + 1
-    if lang == "en":
-        head = (f"📌 *{name} starts on {_md(m.start, lang)}* ({_span(m, lang)})" if early
-                else f"📌 *{name} has started* ({_span(m, lang)})")
-        return head, f"This is part of compiling the FY{target_fy} budget."
-    head = (f"📌 *{_md(m.start, lang)}から{name}の時期です*({_span(m, lang)})" if early
-            else f"📌 *{name}の時期になりました*({_span(m, lang)})")
-    return head, f"{target_fy}年度予算づくりの一段階です。"
+    m, target_fy = o.milestone, o.fiscal_year + 1
+    head = t("reminder.start.head_early" if early else "reminder.start.head", lang,
+             start=_md(m.start, lang), name=m.name.get(lang), span=_span(m, lang))
+    return head, t("reminder.start.lead", lang, fy=target_fy)
 
 
 def _days_before(o: Occurrence) -> str:
@@ -200,39 +200,34 @@ def _days_before(o: Occurrence) -> str:
 
 
 rule(Rule("open", _open_dates, _open_headline,
-          lambda o, lang: f"{o.milestone.name.get(lang)} opens" if lang == "en" else f"{o.milestone.name.get(lang)}の開始"))
+          lambda o, lang: t("reminder.open.title", lang, name=o.milestone.name.get(lang))))
 rule(Rule("close", _close_dates, _close_headline,
-          lambda o, lang: (f"{o.milestone.name.get(lang)} closes in {_days_before(o)} day(s)" if lang == "en"
-                           else f"{o.milestone.name.get(lang)}の締め切り{_days_before(o)}日前"),
+          lambda o, lang: t("reminder.close.title", lang, name=o.milestone.name.get(lang), days=_days_before(o)),
           # caught up after the window closed: a countdown would only mislead
           expired=lambda o, today: o.deadline is not None and today > o.deadline))
 rule(Rule("start", _start_dates, _start_headline,
-          lambda o, lang: f"{o.milestone.name.get(lang)} starts" if lang == "en" else f"{o.milestone.name.get(lang)}の開始"))
+          lambda o, lang: t("reminder.start.title", lang, name=o.milestone.name.get(lang))))
 
 
 def render(o: Occurrence, lang: str = "ja", today: date | None = None) -> str:
     """The reminder text (Slack mrkdwn, readable as plain text): what is happening and what to do now.
     `today` is the day it goes out (default: its scheduled day); a late delivery counts from it."""
-    lang = "en" if lang == "en" else "ja"
+    lang = lang_of(lang)
     m = o.milestone
     today = today or o.fire_date
     head, lead = RULES[o.kind].headline(o, lang, today, today < o.event_date)   # early: moved to the day before
-    if lang == "en":
-        lines = [head, lead, f"• For companies: {m.for_company.get('en')}",
-                 f"• For city staff: {m.for_staff.get('en')}",
-                 f"_More: ask `/desk {m.name.get('en')}` · stop these reminders: `/desk remind off`_"]
-    else:
-        lines = [head, lead, f"• 企業の方: {m.for_company.get('ja')}", f"• 職員の方: {m.for_staff.get('ja')}",
-                 f"_詳しくは `/desk {m.name.get('ja')}` ・配信停止は `/desk remind off`_"]
+    lines = [head, lead, t("reminder.text.for_company", lang, text=m.for_company.get(lang)),
+             t("reminder.text.for_staff", lang, text=m.for_staff.get(lang)),
+             t("reminder.text.more", lang, name=m.name.get(lang))]
     return "\n".join(lines)
 
 
 def title(o: Occurrence, lang: str = "ja") -> str:
     """A one-line name for listings: what the reminder is about."""
-    return RULES[o.kind].name(o, "en" if lang == "en" else "ja")
+    return RULES[o.kind].name(o, lang_of(lang))
 
 
 def when(o: Occurrence, lang: str = "ja") -> str:
     """The final date and time, e.g. 8/24(月) 9:00 / Mon 24 Aug 2026 09:00."""
-    d, t = o.fire_at.date(), o.fire_at.strftime("%H:%M")
-    return f"{d.year}/{_md(d, 'ja')} {t}" if lang != "en" else f"{d.strftime('%a %-d %b %Y')} {t}"
+    d, hm = o.fire_at.date(), o.fire_at.strftime("%H:%M")
+    return f"{d.year}/{_md(d, 'ja')} {hm}" if lang != "en" else f"{d.strftime('%a %-d %b %Y')} {hm}"

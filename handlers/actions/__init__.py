@@ -18,7 +18,7 @@ from handlers.blocks import (
 )
 from handlers.deps import deps_of
 from handlers.send import respond_to
-from handlers.text import t
+from bot.i18n import t
 from handlers.views.screens import SCREENS, as_message, entry_modal, modal, screen_blocks
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def open_entry(body, client, context):
     entry_id = data.get("e")
     if entry_id not in deps.desk.kb.entries:
         log.warning("open entry: unknown entry id %r (knowledge changed since the message?)", entry_id)
-        respond_to(body.get("response_url"), text=t("error", lang), what="open entry")
+        respond_to(body.get("response_url"), text=t("desk.error", lang), what="open entry")
         return
     reply = deps.desk.open_entry(entry_id, lang, question=data.get("q") or "", asker=body.get("user", {}).get("id"),
                                  place=(body.get("channel") or {}).get("id"), surface="slack-button")
@@ -59,9 +59,9 @@ def _feedback(body, context, helpful: bool):
         deps.desk.record_feedback(int(data["id"]), body["user"]["id"], helpful)
     except Exception as e:  # noqa: BLE001
         log.error("feedback not stored (question %r): %r", data.get("id"), e)
-        respond_to(body.get("response_url"), text=t("error", lang), what="feedback error")
+        respond_to(body.get("response_url"), text=t("desk.error", lang), what="feedback error")
         return
-    thanks = t("thanks_up" if helpful else "thanks_down", lang)
+    thanks = t("desk.thanks_up" if helpful else "desk.thanks_down", lang)
     original = (body.get("message") or {}).get("blocks")
     if original:      # the buttons replaced in place (👎: with the offer of a person)
         blocks = feedback_done_blocks(original, int(data["id"]), lang, helpful,
@@ -91,9 +91,9 @@ def show_screen(body, client, context):
         return
     if _in_view(body):
         blocks = screen_blocks(name, deps.settings, deps.desk.kb, lang, limit=100)
-        open_modal(client, body, modal(t(f"btn_{name}", lang).split(" ", 1)[-1], blocks, lang))
+        open_modal(client, body, modal(t(f"desk.btn_{name}", lang).split(" ", 1)[-1], blocks, lang))
     else:
-        text, blocks = as_message(screen_blocks(name, deps.settings, deps.desk.kb, lang), t(f"btn_{name}", lang))
+        text, blocks = as_message(screen_blocks(name, deps.settings, deps.desk.kb, lang), t(f"desk.btn_{name}", lang))
         respond_to(body.get("response_url"), text=text, blocks=blocks, what=f"screen {name}")
 
 

@@ -24,7 +24,7 @@ from handlers.actions.common import ack_now as _ack, first_action as _action
 from handlers.blocks import A_HANDOFF, button, clip, context, escape, pack, section, unpack
 from handlers.deps import deps_of
 from handlers.send import post, reason, respond_to
-from handlers.text import t
+from bot.i18n import t
 from handlers.proposals.staff import actor_of, not_staff_text
 
 log = logging.getLogger(__name__)
@@ -41,39 +41,39 @@ def _where(place: str | None, lang: str) -> str:
     if not place:
         return ""
     if place.startswith("D"):
-        return t("handoff_where_dm", lang)
-    return t("handoff_where", lang, channel=escape(place))
+        return t("desk.handoff_where_dm", lang)
+    return t("desk.handoff_where", lang, channel=escape(place))
 
 
 def card(h: H.Handoff, *, timezone_name: str = "Asia/Tokyo", link: str | None = None) -> list[dict]:
     """The staff card: Japanese for the staff, plus the asker's language when it is not Japanese;
     the question and the answer the asker had seen (escaped); status, owner and the buttons."""
     asker = escape(h.asker or "?")
-    blocks = [section(t("handoff_staff", "ja", user=asker, where=_where(h.place, "ja"), id=h.id))]
+    blocks = [section(t("desk.handoff_staff", "ja", user=asker, where=_where(h.place, "ja"), id=h.id))]
     if h.lang == "en":
-        blocks.append(context(t("handoff_staff", "en", user=asker, where=_where(h.place, "en"), id=h.id)))
+        blocks.append(context(t("desk.handoff_staff", "en", user=asker, where=_where(h.place, "en"), id=h.id)))
     if h.clicked_by and h.clicked_by != h.asker:
-        blocks.append(context(t("handoff_clicker", "ja", user=escape(h.clicked_by))))
+        blocks.append(context(t("desk.handoff_clicker", "ja", user=escape(h.clicked_by))))
     blocks.append(section(_quote(h.question, 2500)))
     if h.answer_seen:
-        blocks.append(section(f"*{t('handoff_seen', 'ja')}*\n{_quote(h.answer_seen, 1200)}"))
+        blocks.append(section(f"*{t('desk.handoff_seen', 'ja')}*\n{_quote(h.answer_seen, 1200)}"))
     at = h.created_at if h.created_at.tzinfo else h.created_at.replace(tzinfo=timezone.utc)
     notes = [at.astimezone(ZoneInfo(timezone_name)).strftime("%Y-%m-%d %H:%M"), f"surface {escape(h.surface)}",
              f"lang {h.lang}"]
     if h.question_log_id:
         notes.append(f"question log #{h.question_log_id}")
     if link:
-        notes.append(f"<{link}|{t('handoff_link', 'ja')}>")
+        notes.append(f"<{link}|{t('desk.handoff_link', 'ja')}>")
     blocks.append(context(" · ".join(notes)))
-    state = H.LABELS[h.status]["ja"]
+    state = H.state_label(h.status, "ja")
     if h.owner:
-        state += " — " + t("handoff_owner", "ja", user=escape(h.owner))
-    blocks.append(section(f"*{t('handoff_state', 'ja')}*: {state}"))
+        state += " — " + t("desk.handoff_owner", "ja", user=escape(h.owner))
+    blocks.append(section(f"*{t('desk.handoff_state', 'ja')}*: {state}"))
     elements = []
     if h.status == "open":
-        elements.append(button(t("handoff_take", "ja"), A_TAKE, pack(h=h.id), style="primary"))
+        elements.append(button(t("desk.handoff_take", "ja"), A_TAKE, pack(h=h.id), style="primary"))
     if h.status != "done":
-        elements.append(button(t("handoff_close", "ja"), A_DONE, pack(h=h.id)))
+        elements.append(button(t("desk.handoff_close", "ja"), A_DONE, pack(h=h.id)))
     if elements:
         blocks.append(ActionsBlock(block_id=f"handoff:{h.id}", elements=elements))
     return [b.to_dict() for b in blocks]
@@ -81,7 +81,7 @@ def card(h: H.Handoff, *, timezone_name: str = "Asia/Tokyo", link: str | None = 
 
 def card_text(h: H.Handoff) -> str:
     """The notification text beside the card (escaped: it is mrkdwn too)."""
-    return clip(f"{t('handoff_staff', 'ja', user=escape(h.asker or '?'), where=_where(h.place, 'ja'), id=h.id)}\n"
+    return clip(f"{t('desk.handoff_staff', 'ja', user=escape(h.asker or '?'), where=_where(h.place, 'ja'), id=h.id)}\n"
                 f"{escape(h.question)}", 2000)
 
 
@@ -105,7 +105,7 @@ def handoff(body, client, context):
     staff = deps.settings.desk_staff_channel
     if not staff:
         log.warning("hand-off requested but DESK_STAFF_CHANNEL is not set")
-        respond_to(url, text=t("handoff_unset", lang), what="hand-off")
+        respond_to(url, text=t("desk.handoff_unset", lang), what="hand-off")
         return
     def post_card(h: H.Handoff):          # only the request that claims the card posts it
         link = _permalink(client, channel, (body.get("container") or {}).get("message_ts"))
@@ -122,13 +122,13 @@ def handoff(body, client, context):
                           lang=lang, answer_seen=data.get("s") or "", log_id=data.get("id"), post=post_card)
     except Exception as e:  # noqa: BLE001
         log.error("hand-off not stored: %s", type(e).__name__)
-        respond_to(url, text=t("post_failed", lang), what="hand-off")
+        respond_to(url, text=t("desk.post_failed", lang), what="hand-off")
         return
     if done.card is None:
-        respond_to(url, text=t("handoff_again", lang), what="hand-off")
+        respond_to(url, text=t("desk.handoff_again", lang), what="hand-off")
         return
     delivered = done.card
-    respond_to(url, text=t("handoff_done" if delivered else "post_failed", lang), what="hand-off")
+    respond_to(url, text=t("desk.handoff_done" if delivered else "desk.post_failed", lang), what="hand-off")
 
 
 def _tell(body, text: str) -> None:
@@ -157,7 +157,7 @@ def _staff_change(body, client, context, fn):
         _tell(body, not_staff_text("ja"))
         return None
     except (H.NotFound, TypeError, ValueError):
-        _tell(body, t("handoff_missing", "ja"))
+        _tell(body, t("desk.handoff_missing", "ja"))
         return None
     _redraw(deps, client, change.handoff)
     return change
@@ -169,12 +169,12 @@ def take(body, client, context):
         return
     h = change.handoff
     if not change.changed:
-        _tell(body, t("handoff_already", "ja", id=h.id, state=H.LABELS[h.status]["ja"],
+        _tell(body, t("desk.handoff_already", "ja", id=h.id, state=H.state_label(h.status, "ja"),
                       user=escape(h.owner or "?")))
         return
-    _tell(body, t("handoff_taken_staff", "ja", id=h.id))
+    _tell(body, t("desk.handoff_taken_staff", "ja", id=h.id))
     if h.asker and not h.asker.startswith("cli:"):
-        post(client, channel=h.asker, text=t("handoff_taken_asker", h.lang, user=escape(h.owner or ""),
+        post(client, channel=h.asker, text=t("desk.handoff_taken_asker", h.lang, user=escape(h.owner or ""),
                                              q=escape(clip(" ".join(h.question.split()), 80))),
              what="hand-off taken notice")
 
@@ -184,8 +184,8 @@ def close(body, client, context):
     if change is None:
         return
     h = change.handoff
-    _tell(body, t("handoff_closed_staff", "ja", id=h.id) if change.changed else
-          t("handoff_already", "ja", id=h.id, state=H.LABELS[h.status]["ja"], user=escape(h.owner or "?")))
+    _tell(body, t("desk.handoff_closed_staff", "ja", id=h.id) if change.changed else
+          t("desk.handoff_already", "ja", id=h.id, state=H.state_label(h.status, "ja"), user=escape(h.owner or "?")))
 
 
 def register(app: App) -> None:

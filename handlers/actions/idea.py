@@ -20,8 +20,8 @@ from handlers.actions.common import ack_now as _ack, first_action as _action
 from handlers.blocks import unpack
 from handlers.deps import deps_of
 from handlers.send import reason, respond_to
-from handlers.views.idea import (A_IDEA, A_IDEA_PROPOSE, SHORTCUT, fallback_text, idea_blocks, open_idea_form,
-                                 s)
+from bot.i18n import t
+from handlers.views.idea import A_IDEA, A_IDEA_PROPOSE, SHORTCUT, fallback_text, idea_blocks, open_idea_form
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def propose_this(body, client, context):
     except Exception as e:  # noqa: BLE001
         log.error("opening the pre-filled proposal form failed: %s", reason(e))
         if body.get("response_url"):
-            respond_to(body["response_url"], text=s("open_failed", lang), what="propose this")
+            respond_to(body["response_url"], text=t("idea.open_failed", lang), what="propose this")
 
 
 def register(app: App) -> None:

@@ -12,6 +12,7 @@ import re
 
 from slack_bolt import App
 
+from bot.i18n import t
 from bot.proposals import status as st
 from bot.proposals.service import Conflict, NotFound, change_status, departments, get_proposal
 from handlers.actions.common import ack_now as _ack, first_action as _action, open_modal
@@ -35,7 +36,7 @@ def _tell(client, body: dict, text: str, lang: str = "ja") -> None:
     if body.get("response_url"):
         respond_to(body["response_url"], text=escape(text), what="proposal action")
         return
-    open_modal(client, body, _modal("公民連携デスク" if lang != "en" else "Partnership desk", [section(escape(text))], lang))
+    open_modal(client, body, _modal(t("proposal.desk_title", lang), [section(escape(text))], lang))
 
 
 def propose(body, client, context):
@@ -47,8 +48,7 @@ def propose(body, client, context):
                            push=(body.get("view") or {}).get("type") == "modal")
     except Exception as e:  # noqa: BLE001
         log.error("opening the proposal form failed: %s", reason(e))
-        _tell(client, body, "フォームを開けませんでした。もう一度お試しください。" if lang != "en" else
-              "Could not open the form; please try again.", lang)
+        _tell(client, body, t("proposal.form_open_failed", lang), lang)
 
 
 def _staff(body, client, context):

@@ -5,7 +5,7 @@ this package is imported by `handlers.commands.register`, so a new file is enoug
 
     from handlers.commands.desk import Call, Out, subcommand
 
-    @subcommand("remind", summary={"ja": "予算スケジュールのリマインダー", "en": "budget reminders"})
+    @subcommand("remind", summary="command.remind")      # a key in bot/messages/*.yaml
     def remind(call: Call) -> Out:
         ...
         return Out(text="…", blocks=[...])
@@ -34,7 +34,7 @@ from bot.db import quick
 from handlers.blocks import message_payload
 from handlers.deps import Deps, deps_of
 from handlers.send import respond_to
-from handlers.text import t, ui_lang
+from bot.i18n import detect_lang, t
 from handlers.views.screens import as_message, calendar_blocks, cases_blocks, help_blocks, methods_blocks
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class Out:
 class Subcommand:
     name: str
     run: Callable[[Call], Out]
-    summary: dict | None = None     # {"ja": …, "en": …} for the help's "more commands" list
+    summary: str | None = None      # a message key (bot/messages/*.yaml) for the help's "more commands" list
     slow: bool = False
 
 
@@ -77,8 +77,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {}
 BUILTIN = ("help", "calendar", "methods", "cases")   # described in the help text itself
 
 
-def subcommand(name: str, *, summary: dict | None = None, slow: bool = False):
-    """Register `fn(call) -> Out` as `/desk NAME`."""
+def subcommand(name: str, *, summary: str | None = None, slow: bool = False):
+    """Register `fn(call) -> Out` as `/desk NAME`; `summary` is a message key (a KeyError now if unknown)."""
+    if summary is not None:
+        t(summary, "ja")
+        t(summary, "en")
+
     def deco(fn: Callable[[Call], Out]) -> Callable[[Call], Out]:
         old = SUBCOMMANDS.get(name)
         if old is not None and old.run is not fn:
@@ -107,13 +111,13 @@ def parse(text: str | None) -> tuple[str | None, str, str]:
 
 
 def extra_help(lang: str) -> list[tuple[str, str]]:
-    return [(s.name, s.summary.get(lang) or s.summary.get("ja", ""))
+    return [(s.name, t(s.summary, lang))
             for s in SUBCOMMANDS.values() if s.summary and s.name not in BUILTIN]
 
 
 def help_out(call: Call, note: str | None = None) -> Out:
     return Out(*as_message(help_blocks(call.lang, call.bot_user_id, extra_help(call.lang), note),
-                           t("help_title", call.lang)))
+                           t("desk.help_title", call.lang)))
 
 
 # ---- the built-in sub-commands ----------------------------------------------------------------
@@ -126,18 +130,18 @@ def _help(call: Call) -> Out:
 @subcommand("calendar")
 def _calendar(call: Call) -> Out:
     blocks = calendar_blocks(call.deps.settings, call.lang)
-    return Out(*as_message(blocks, blocks[0].text.text if hasattr(blocks[0], "text") else t("cal_none", call.lang)))
+    return Out(*as_message(blocks, blocks[0].text.text if hasattr(blocks[0], "text") else t("desk.cal_none", call.lang)))
 
 
 @subcommand("methods")
 def _methods(call: Call) -> Out:
-    return Out(*as_message(methods_blocks(call.deps.desk.kb, call.lang), t("methods_title", call.lang)))
+    return Out(*as_message(methods_blocks(call.deps.desk.kb, call.lang), t("desk.methods_title", call.lang)))
 
 
 @subcommand("cases")
 def _cases(call: Call) -> Out:
     return Out(*as_message(cases_blocks(call.deps.desk.kb, call.args or None, call.lang),
-                           t("cases_title", call.lang)))
+                           t("desk.cases_title", call.lang)))
 
 
 def ask(call: Call) -> Out:
@@ -145,7 +149,7 @@ def ask(call: Call) -> Out:
     with quick():            # its database work (the question log) waits seconds at most
         reply = call.deps.desk.answer(call.args, asker=call.user_id, place=call.channel_id, surface="slack-command")
     if reply.kind in ("decline", "invalid") and re.fullmatch(r"[a-z][a-z-]*", call.args):
-        return help_out(call, note=t("unknown_sub", call.lang, name=call.args))   # a mistyped sub-command, most likely
+        return help_out(call, note=t("desk.unknown_sub", call.lang, name=call.args))   # a mistyped sub-command, most likely
     text, blocks = message_payload(reply)
     return Out(text, blocks)
 
@@ -154,7 +158,7 @@ def ask(call: Call) -> Out:
 
 def _call(command: dict, context, client) -> tuple[Call, Subcommand | None]:
     name, args, whole = parse(command.get("text"))
-    call = Call(name=name or "", args=args, lang=ui_lang(args if name else whole),
+    call = Call(name=name or "", args=args, lang=detect_lang(args if name else whole),
                 user_id=command.get("user_id", ""), channel_id=command.get("channel_id"),
                 deps=deps_of(context), client=client, trigger_id=command.get("trigger_id"),
                 bot_user_id=context.get("bot_user_id"), payload=command)
@@ -171,7 +175,7 @@ def ack_desk(ack, command, context, client):
         out = sub.run(call)
     except Exception:  # noqa: BLE001 — the user sees a short message, the log the traceback
         log.exception("/desk %s failed", call.name)
-        ack(text=t("error", call.lang))
+        ack(text=t("desk.error", call.lang))
         return
     ack(text=out.text, blocks=out.blocks, response_type="in_channel" if out.in_channel else "ephemeral")
 
@@ -185,11 +189,11 @@ def run_desk_later(command, context, client):
         out = ask(call) if sub is None else sub.run(call)
     except Exception:  # noqa: BLE001
         log.exception("/desk %s failed", call.name or "question")
-        out = Out(t("error", call.lang))
+        out = Out(t("desk.error", call.lang))
     if not respond_to(command.get("response_url"), text=out.text, blocks=out.blocks,
                       ephemeral=not out.in_channel, what=f"/desk {call.name or 'question'}"):
         # The answer could not be delivered; one short try so the user isn't left in silence.
-        respond_to(command.get("response_url"), text=t("post_failed", call.lang), what="error notice")
+        respond_to(command.get("response_url"), text=t("desk.post_failed", call.lang), what="error notice")
 
 
 def register(app: App) -> None:

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from handlers.blocks import context, header, section
 from handlers.commands.desk import Call, Out, subcommand
-from handlers.text import t
+from bot.i18n import t
 from handlers.proposals.staff import actor_of
 from handlers.views.screens import open_handoff_lines
 
 SHOWN = 30
 
 
-@subcommand("handoffs", slow=True, summary={"ja": "未対応の取り次ぎ(職員用)", "en": "open hand-offs (staff)"})
+@subcommand("handoffs", slow=True, summary="command.handoffs")
 def handoffs(call: Call) -> Out:
     if not actor_of(call.deps, call.client, call.user_id).is_staff:
-        return Out(t("handoffs_staff_only", call.lang))
+        return Out(t("desk.handoffs_staff_only", call.lang))
     lines = open_handoff_lines(call.deps.db, call.lang)
     if not lines:
-        return Out(t("handoffs_none", call.lang))
-    blocks = [header(t("handoffs_title", call.lang)), section("\n".join(lines))]
+        return Out(t("desk.handoffs_none", call.lang))
+    blocks = [header(t("desk.handoffs_title", call.lang)), section("\n".join(lines))]
     if len(lines) >= SHOWN:
         blocks.append(context("`deskbot handoffs list`"))
-    return Out(t("handoffs_title", call.lang), [b.to_dict() for b in blocks])
+    return Out(t("desk.handoffs_title", call.lang), [b.to_dict() for b in blocks])

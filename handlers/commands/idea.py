@@ -6,14 +6,14 @@ import logging
 
 from handlers.commands.desk import Call, Out, subcommand
 from handlers.send import reason
-from handlers.views.idea import open_idea_form, s
+from bot.i18n import t
+from handlers.views.idea import open_idea_form
 from handlers.proposals.ui import quick_client
 
 log = logging.getLogger(__name__)
 
 
-@subcommand("idea", summary={"ja": "アイデアを相談する(合う手法・近い事例・時期の目安)",
-                             "en": "ask about an idea (methods that fit, precedents, timing)"})
+@subcommand("idea", summary="command.idea")
 def idea(call: Call) -> Out:
     # Inside the ack: trigger_id lives 3 seconds, so a quick client (short timeout, no retries).
     try:
@@ -21,5 +21,5 @@ def idea(call: Call) -> Out:
                        channel=call.channel_id)
     except Exception as e:  # noqa: BLE001
         log.error("/desk idea: views.open failed: %s", reason(e))
-        return Out(s("open_failed", call.lang))
-    return Out(s("opened", call.lang))
+        return Out(t("idea.open_failed", call.lang))
+    return Out(t("idea.opened", call.lang))

@@ -21,52 +21,49 @@ from handlers.proposals.cards import detail_blocks, list_blocks
 from handlers.proposals.challenges import challenges_message
 from handlers.proposals.form import open_proposal_form
 from handlers.proposals.staff import actor_of, not_staff_text
-from handlers.proposals.ui import quick_client, s
+from bot.i18n import t
+from handlers.proposals.ui import quick_client
 
 log = logging.getLogger(__name__)
 
 
-@subcommand("propose", summary={"ja": "公民連携の提案を送る(フォームが開きます)", "en": "send the city a proposal (opens a form)"})
+@subcommand("propose", summary="command.propose")
 def propose(call: Call) -> Out:
     # Inside the ack: trigger_id lives 3 seconds, so a quick client (short timeout, no retries).
     try:
         open_proposal_form(call.deps, quick_client(call.client), call.trigger_id, call.lang)
     except Exception as e:  # noqa: BLE001
         log.error("/desk propose: views.open failed: %s", reason(e))
-        return Out("フォームを開けませんでした。もう一度 `/desk propose` をお試しください。" if call.lang != "en" else
-                   "Could not open the form; please try `/desk propose` again.")
-    return Out("📝 提案フォームを開きました。" if call.lang != "en" else "📝 The proposal form is open.")
+        return Out(t("proposal.open_failed", call.lang))
+    return Out(t("proposal.opened", call.lang))
 
 
-@subcommand("my-proposals", slow=True, summary={"ja": "自分の提案と状況", "en": "your proposals and their status"})
+@subcommand("my-proposals", slow=True, summary="command.my_proposals")
 def mine(call: Call) -> Out:
     views = my_proposals(call.deps.db, call.user_id)
-    title = "あなたの提案" if call.lang != "en" else "Your proposals"
+    title = t("proposal.mine_title", call.lang)
     if not views:
-        return Out("まだ提案はありません。`/desk propose` から送れます。" if call.lang != "en" else
-                   "You have no proposals yet. Send one with `/desk propose`.")
+        return Out(t("proposal.mine_none", call.lang))
     return Out(escape("\n".join(one_line(v, call.lang) for v in views)[:3000]), list_blocks(views, title, call.lang))
 
 
-@subcommand("proposal", slow=True, summary={"ja": "提案の詳細と経過(受付番号を指定)", "en": "one proposal with its history (give its number)"})
+@subcommand("proposal", slow=True, summary="command.proposal")
 def one(call: Call) -> Out:
     ref = call.args.split(" ")[0] if call.args else ""
     if not ref:
-        return Out("受付番号を指定してください(例: `/desk proposal P-2026-0001`)" if call.lang != "en" else
-                   "Give a reference number, e.g. `/desk proposal P-2026-0001`")
+        return Out(t("proposal.ref_missing", call.lang))
     # A bare reference number says nothing about language: Japanese, or the proposal's own.
     lang = call.lang if call.args.strip() != ref else "ja"
     actor = actor_of(call.deps, call.client, call.user_id)
     try:
         v = get_proposal(call.deps.db, ref, actor)
     except NotFound:
-        return Out(s("not_found", lang, ref=escape(ref)))
+        return Out(t("proposal.not_found", lang, ref=escape(ref)))
     lang = "ja" if actor.is_staff else (v.lang if call.args.strip() == ref else lang)
     return Out(escape(one_line(v, lang)), detail_blocks(v, lang, staff=actor.is_staff))
 
 
-@subcommand("proposals", slow=True, summary={"ja": "提案の一覧(職員のみ。状況名やキーワードで絞り込み)",
-                                             "en": "list proposals (staff only; filter by status or keyword)"})
+@subcommand("proposals", slow=True, summary="command.proposals")
 def listing(call: Call) -> Out:
     actor = actor_of(call.deps, call.client, call.user_id)
     status, keyword = parse_filter(call.args)
@@ -79,7 +76,7 @@ def listing(call: Call) -> Out:
     return Out(title, list_blocks(views, title, "ja"))
 
 
-@subcommand("challenges", slow=True, summary={"ja": "募集中の市の課題(テーマ型提案)", "en": "city challenges open for proposals"})
+@subcommand("challenges", slow=True, summary="command.challenges")
 def challenges(call: Call) -> Out:
     actor = actor_of(call.deps, call.client, call.user_id)
     text, blocks = challenges_message(list_challenges(call.deps.db), call.lang, staff=actor.is_staff)

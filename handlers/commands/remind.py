@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.fiscal import calendar_for
+from bot.i18n import detect_lang
 from bot.reminders.command import remind_command
 from handlers.commands.desk import Call, Out, subcommand
 
@@ -16,16 +17,9 @@ def is_dm(call: Call) -> bool:
     return (call.channel_id or "").startswith("D") or call.payload.get("channel_name") == "directmessage"
 
 
-def reply_lang(args: str) -> str:
-    """Japanese unless the user wrote English beyond the keywords (`on en` picks the language itself)."""
-    rest = _KEYWORDS.sub("", args or "").strip()
-    return "en" if rest and re.fullmatch(r"[A-Za-z\s]+", rest) and rest.lower() not in ("ja", "jp") else "ja"
-
-
-@subcommand("remind", slow=True, summary={"ja": "予算カレンダーのリマインダー(on / off / status)",
-                                          "en": "budget-calendar reminders (on / off / status)"})
+@subcommand("remind", slow=True, summary="command.remind")
 def remind(call: Call) -> Out:
     text = remind_command(call.args, channel_id=call.channel_id, user_id=call.user_id, is_dm=is_dm(call),
-                          lang=reply_lang(call.args), engine=call.deps.db,
+                          lang=detect_lang(_KEYWORDS.sub("", call.args or "")), engine=call.deps.db,  # `on en` → English
                           calendar=calendar_for(call.deps.settings))
     return Out(text)

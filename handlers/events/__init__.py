@@ -20,7 +20,7 @@ from bot.db import quick
 from bot.dedupe import claim_event, finish_event, release_event
 from handlers.deps import Deps, deps_of
 from handlers.send import post_reply
-from handlers.text import ui_lang
+from bot.i18n import detect_lang
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def answer_event(deps: Deps, body: dict, event: dict, client, *, surface: str, t
             reply = deps.desk.answer(question, asker=event.get("user"), place=channel, surface=surface)
     except Exception:  # noqa: BLE001 — the user still gets the error notice below
         log.exception("answering event %s failed", event_id)
-    delivered = post_reply(client, reply, channel=channel, thread_ts=thread_ts, lang=ui_lang(question))
+    delivered = post_reply(client, reply, channel=channel, thread_ts=thread_ts, lang=detect_lang(question))
     if claimed is not False:      # None: answered without a claim; recorded once the database is back
         (finish_event if delivered else release_event)(deps.db, event_id)
 

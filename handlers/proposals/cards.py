@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ConfirmObject
 
+from bot.i18n import t
 from bot.proposals import status as st
 from bot.proposals.service import ProposalView
 from bot.proposals.text import when
@@ -84,7 +85,7 @@ def detail_blocks(v: ProposalView, lang: str, *, staff: bool) -> list[dict]:
         what = st.label(e.new, lang) if e.field == "status" else f"担当課: {e.new}"
         lines.append(f"• {when(e.at)} {escape(what)}" + (f" (<@{e.by}>)" if staff and not e.by.startswith("cli:") else "")
                      + (f" — {escape(e.comment)}" if staff and e.comment else ""))
-    blocks.append(section(("*History*\n" if lang == "en" else "*経過*\n") + "\n".join(lines)))
+    blocks.append(section(t("proposal.history", lang) + "\n".join(lines)))
     if staff and v.notes:
         blocks.append(section("*メモ(職員のみ)*\n" + "\n".join(
             f"• {when(n.at)} <@{n.author}>: {escape(clip(n.text, 500))}" for n in v.notes[-10:])))
@@ -96,7 +97,7 @@ def detail_blocks(v: ProposalView, lang: str, *, staff: bool) -> list[dict]:
 def list_blocks(views: list[ProposalView], title: str, lang: str, *, limit: int = 40) -> list[dict]:
     blocks: list[Block] = [header(title)]
     if not views:
-        blocks.append(section("該当する提案はありません。" if lang != "en" else "No proposals."))
+        blocks.append(section(t("proposal.none", lang)))
     lines = [f"• *{v.ref}* [{st.label(v.status, lang)}{' / ' + escape(v.department) if v.department else ''}] "
              f"{escape(v.organisation)}: {escape(clip(v.title, 80))} ({when(v.submitted_at)[:10]})" for v in views[:limit]]
     for i in range(0, len(lines), 20):

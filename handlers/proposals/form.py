@@ -19,7 +19,8 @@ from bot.proposals.validation import METHODS, NEEDS_BUDGET, SUMMARY_MAX, Validat
 from handlers.blocks import clip, context, escape, header, section, unpack
 from handlers.deps import Deps, deps_of
 from handlers.proposals.sender import SlackOutboxSender
-from handlers.proposals.ui import CB_PROPOSAL, _modal, _options, _pt, form_values, quick_client, s
+from bot.i18n import t
+from handlers.proposals.ui import CB_PROPOSAL, _modal, _options, _pt, form_values, quick_client
 
 log = logging.getLogger(__name__)
 
@@ -33,32 +34,32 @@ def proposal_form(lang: str, challenges: list[ChallengeView], *, challenge_id: i
     initial = {"summary": clip(summary.strip(), SUMMARY_MAX) if summary and summary.strip() else None}
 
     def text_input(name: str, max_len: int, *, multiline: bool = False, hint: str | None = None) -> InputBlock:
-        return InputBlock(block_id=name, label=_pt(s(name, lang)),
+        return InputBlock(block_id=name, label=_pt(t(f"proposal.{name}", lang)),
                           element=PlainTextInputElement(action_id=name, max_length=max_len, multiline=multiline,
                                                         initial_value=initial.get(name)),
                           hint=_pt(hint) if hint else None)
 
-    blocks: list[Block] = [section(s("intro", lang)),
+    blocks: list[Block] = [section(t("proposal.intro", lang)),
                            text_input("organisation", 200), text_input("contact_name", 100),
-                           InputBlock(block_id="email", label=_pt(s("email", lang)),
+                           InputBlock(block_id="email", label=_pt(t("proposal.email", lang)),
                                       element=EmailInputElement(action_id="email")),
                            text_input("title", 200),
-                           text_input("summary", SUMMARY_MAX, multiline=True, hint=s("summary_hint", lang))]
+                           text_input("summary", SUMMARY_MAX, multiline=True, hint=t("proposal.summary_hint", lang))]
     if challenges:
         opts = _options([(str(c.id), c.title) for c in challenges[:100]])
         initial = next((o for o in opts if o.value == str(challenge_id)), None)
-        blocks.append(InputBlock(block_id="challenge_id", label=_pt(s("challenge_id", lang)), optional=True,
+        blocks.append(InputBlock(block_id="challenge_id", label=_pt(t("proposal.challenge_id", lang)), optional=True,
                                  element=StaticSelectElement(action_id="challenge_id", options=opts,
                                                              initial_option=initial)))
     m_opts = _options([(k, c.label(lang)) for k, c in METHODS.items()])
-    blocks.append(InputBlock(block_id="method", label=_pt(s("method", lang)), element=StaticSelectElement(
+    blocks.append(InputBlock(block_id="method", label=_pt(t("proposal.method", lang)), element=StaticSelectElement(
         action_id="method", options=m_opts, initial_option=next((o for o in m_opts if o.value == method), None))))
     nb_opts = _options([(k, c.label(lang)) for k, c in NEEDS_BUDGET.items()])
-    blocks.append(InputBlock(block_id="needs_budget", label=_pt(s("needs_budget", lang)), element=RadioButtonsElement(
+    blocks.append(InputBlock(block_id="needs_budget", label=_pt(t("proposal.needs_budget", lang)), element=RadioButtonsElement(
         action_id="needs_budget", options=nb_opts,
         initial_option=next((o for o in nb_opts if o.value == needs_budget), None))))
     meta = {"l": lang, **({"a": advice} if advice else {})}
-    return _modal(s("form_title", lang), blocks, lang, callback_id=CB_PROPOSAL, submit_label=s("submit", lang),
+    return _modal(t("proposal.form_title", lang), blocks, lang, callback_id=CB_PROPOSAL, submit_label=t("proposal.submit", lang),
                   private_metadata=meta)
 
 
@@ -76,7 +77,7 @@ def receipt_view(v: ProposalView, lang: str, *, staff_notified: bool, calendar) 
     head, _, rest = text.partition("\n")
     blocks: list[Block] = [header(head)] + [section(escape(p)) for p in rest.strip().split("\n\n") if p.strip()]
     blocks.append(context(f"`/desk my-proposals` — {'your proposals and their status' if lang == 'en' else 'ご提案の一覧と状況'}"))
-    return _modal(s("receipt_title", lang), blocks, lang)
+    return _modal(t("proposal.receipt_title", lang), blocks, lang)
 
 
 def submit_proposal(ack, body, client, context):
@@ -102,7 +103,7 @@ def submit_proposal(ack, body, client, context):
     except Exception:  # noqa: BLE001 — database away (or a bug): keep the form and what was typed
         log.exception("proposal from %s not stored; the form stays open with its input", user)
         ack(response_action="errors", errors={"title" if "title" in present else next(iter(present), "title"):
-                                              s("not_saved", lang)})
+                                              t("proposal.not_saved", lang)})
         return
     ack(response_action="update", view=receipt_view(got.proposal, lang, staff_notified=got.staff_notified,
                                                     calendar=calendar_for(deps.settings)))

@@ -7,6 +7,7 @@ import logging
 from slack_sdk import WebClient
 
 from bot.fiscal import BudgetCalendar
+from bot.i18n import t
 from bot.proposals.advice import timing_advice
 from bot.proposals.outbox import Outgoing, Posted
 from bot.proposals.text import receipt as receipt_text
@@ -57,7 +58,7 @@ class SlackOutboxSender:
             return None
         if msg.kind == "proposer_status" and v and msg.target:
             text = escape(status_notice(v, msg.payload.get("old", ""), msg.payload.get("new", v.status)))
-            more = ("Details: `/desk proposal {ref}`" if v.lang == "en" else "詳しくは `/desk proposal {ref}`").format(ref=v.ref)
+            more = t("proposal.details_hint", v.lang, ref=v.ref)
             self.client.chat_postMessage(channel=msg.target, text=text,
                                          blocks=[section(text).to_dict(), context(more).to_dict()])
             return None

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.proposals.staff import Actor, StaffDirectory
 from handlers.deps import Deps
-from handlers.proposals.ui import s
+from bot.i18n import t
 
 _directories: "weakref.WeakKeyDictionary[Deps, StaffDirectory]" = weakref.WeakKeyDictionary()
 _dir_lock = threading.Lock()
@@ -46,12 +46,12 @@ def actor_of(deps: Deps, client: WebClient, user_id: str) -> Actor:
 
 
 def not_staff_text(lang: str) -> str:
-    return s("not_staff", lang)
+    return t("proposal.not_staff", lang)
 
 
 def _staff_or_error(ack, deps, client, body, lang: str, block: str):
     actor = actor_of(deps, client, (body.get("user") or {}).get("id", ""))
     if not actor.is_staff:
-        ack(response_action="errors", errors={block: s("not_staff", lang)[:150]})
+        ack(response_action="errors", errors={block: t("proposal.not_staff", lang)[:150]})
         return None
     return actor

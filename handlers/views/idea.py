@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextIn
 from slack_sdk.models.views import View
 
 from bot.advisor import MAX_IDEA_CHARS, MESSAGES, IdeaResult, advisor_for
+from bot.i18n import t
 from handlers.blocks import (A_HANDOFF, MESSAGE_BLOCKS, VIEW_BLOCKS, button, clip, context, divider, escape,
                              header, open_button, pack, section, unpack)
 from handlers.deps import Deps, deps_of
@@ -32,44 +33,7 @@ A_IDEA_PROPOSE = "desk_idea_propose"    # on a result: the proposal form, pre-fi
 SHORTCUT = "desk_idea_message"          # message shortcut "デスクに相談 / Ask the desk" (manifest.yml)
 BLOCK = "idea"                          # the modal's text area (block_id = action_id)
 
-S = {
-    "form_title": ("アイデアを相談", "Ask the desk"),
-    "submit": ("相談する", "Ask"),
-    "cancel": ("キャンセル", "Cancel"),
-    "close": ("閉じる", "Close"),
-    "intro": ("会社として市と何をしたいのかを、1〜数段落でお書きください。合いそうな連携の手法、他の自治体の近い事例、"
-              "応えられそうな市の課題、予算の時期から見た進め方をお返しします。",
-              "Describe in a sentence or a few paragraphs what your company would like to do with the city. "
-              "You get the partnership methods that fit, the nearest precedents from other municipalities, city "
-              "challenges it could answer and the timing from the budget calendar."),
-    "label": ("アイデアの説明", "Your idea"),
-    "hint": ("例: 自社のAI乗合交通を、利用の少ないバス路線で試したい。費用は実証期間は自社負担を考えています。",
-             "e.g. We'd like to test our AI on-demand shuttles on an underused bus route, at our own cost during the trial."),
-    "title": ("💡 アイデアへのアドバイス", "💡 Advice on your idea"),
-    "your_idea": ("あなたのアイデア", "Your idea"),
-    "methods": ("合いそうな連携の手法", "Partnership methods that fit"),
-    "cases": ("近い事例", "Nearest precedents"),
-    "challenges": ("応えられそうな市の課題", "City challenges it could answer"),
-    "timing": ("時期の目安", "Timing"),
-    "steps": ("準備すること", "What to prepare"),
-    "used": ("手法", "method"),
-    "propose": ("📝 この内容で提案する", "📝 Propose this"),
-    "handoff": ("🙋 担当職員に相談する", "🙋 Ask the desk staff"),
-    "home": ("*アイデアを相談する*\nやりたいことを書くと、合う連携の手法・近い事例・時期の目安をお返しします。",
-             "*Ask the desk about an idea*\nDescribe what you'd like to do; get the methods that fit, the nearest "
-             "precedents and the timing."),
-    "home_button": ("💡 アイデアを相談", "💡 Ask about an idea"),
-    "opened": ("💡 相談フォームを開きました。", "💡 The idea form is open."),
-    "open_failed": ("フォームを開けませんでした。もう一度 `/desk idea` をお試しください。",
-                    "Could not open the form; please try `/desk idea` again."),
-    "error": ("申し訳ありません。アドバイスを用意できませんでした。しばらくしてからもう一度お試しください。",
-              "Sorry, the advice could not be prepared. Please try again in a moment."),
-}
 
-
-def s(key: str, lang: str = "ja", **kw) -> str:
-    ja, en = S[key]
-    return (en if lang == "en" else ja).format(**kw)
 
 
 def _pt(text: str) -> PlainTextObject:
@@ -83,13 +47,13 @@ def idea_form(lang: str, *, initial: str | None = None, channel: str | None = No
     result replaces the modal."""
     initial = clip(initial.strip(), MAX_IDEA_CHARS) if initial and initial.strip() else None
     blocks: list[Block] = [
-        section(s("intro", lang)),
-        InputBlock(block_id=BLOCK, label=_pt(s("label", lang)), hint=_pt(s("hint", lang)),
+        section(t("idea.intro", lang)),
+        InputBlock(block_id=BLOCK, label=_pt(t("idea.label", lang)), hint=_pt(t("idea.hint", lang)),
                    element=PlainTextInputElement(action_id=BLOCK, multiline=True, max_length=MAX_IDEA_CHARS,
                                                  initial_value=initial)),
     ]
-    view = View(type="modal", callback_id=CB_IDEA, title=_pt(s("form_title", lang)), submit=_pt(s("submit", lang)),
-                close=_pt(s("cancel", lang)), blocks=blocks,
+    view = View(type="modal", callback_id=CB_IDEA, title=_pt(t("idea.form_title", lang)), submit=_pt(t("idea.submit", lang)),
+                close=_pt(t("idea.cancel", lang)), blocks=blocks,
                 private_metadata=json.dumps({"l": lang, "ch": channel}, ensure_ascii=False))
     view.validate_json()
     return view.to_dict()
@@ -119,32 +83,32 @@ def idea_blocks(r: IdeaResult, *, max_blocks: int = MESSAGE_BLOCKS, in_modal: bo
         return [section(escape(r.message))]
     from bot.advisor import method_choice
 
-    blocks: list[Block] = [header(s("title", lang)),
-                           context(f"*{s('your_idea', lang)}*: {escape(clip(r.idea, 600))}"),
-                           section(f"*{s('methods', lang)}*\n" + "\n".join(
+    blocks: list[Block] = [header(t("idea.title", lang)),
+                           context(f"*{t('idea.your_idea', lang)}*: {escape(clip(r.idea, 600))}"),
+                           section(f"*{t('idea.methods', lang)}*\n" + "\n".join(
                                f"{i}. *{escape(m.title)}* — {escape(m.why)}" for i, m in enumerate(r.methods, 1)))]
     if r.cases:
         lines = []
         for i, c in enumerate(r.cases, 1):
-            used = f" [{s('used', lang)}: {escape(', '.join(c.methods[:3]))}]" if c.methods else ""
+            used = f" [{t('idea.used', lang)}: {escape(', '.join(c.methods[:3]))}]" if c.methods else ""
             lines.append(f"{i}. *{escape(c.municipality)}* — {escape(c.title)}{used}\n   {escape(clip(c.what, 300))}")
-        blocks.append(section(f"*{s('cases', lang)}*\n" + "\n".join(lines)))
+        blocks.append(section(f"*{t('idea.cases', lang)}*\n" + "\n".join(lines)))
         blocks.append(ActionsBlock(elements=[open_button(c.id, c.municipality or c.title, lang, i)
                                              for i, c in enumerate(r.cases)]))
     else:
-        blocks.append(section(f"*{s('cases', lang)}*\n{escape(MESSAGES['no_precedent'][lang])}"))
+        blocks.append(section(f"*{t('idea.cases', lang)}*\n{escape(MESSAGES['no_precedent'][lang])}"))
     if r.challenges:
-        blocks.append(section(f"*{s('challenges', lang)}*\n" + "\n".join(f"• {escape(c.title)}" for c in r.challenges)))
-    blocks.append(section(f"*{s('timing', lang)}*\n{escape(r.timing)}"))
+        blocks.append(section(f"*{t('idea.challenges', lang)}*\n" + "\n".join(f"• {escape(c.title)}" for c in r.challenges)))
+    blocks.append(section(f"*{t('idea.timing', lang)}*\n{escape(r.timing)}"))
     if r.next_steps:
-        blocks.append(section(f"*{s('steps', lang)}*\n" + "\n".join(f"• {escape(x)}" for x in r.next_steps)))
+        blocks.append(section(f"*{t('idea.steps', lang)}*\n" + "\n".join(f"• {escape(x)}" for x in r.next_steps)))
     blocks.append(divider())
     blocks.append(section(escape(r.handoff)))
-    actions = [button(s("propose", lang), A_IDEA_PROPOSE,
+    actions = [button(t("idea.propose", lang), A_IDEA_PROPOSE,
                       propose_value(r, method_choice([m.id for m in r.methods]),
                                     r.challenges[0].id if r.challenges else None), style="primary")]
     if not in_modal:      # a modal has no conversation to hand off from
-        actions.append(button(s("handoff", lang), A_HANDOFF, pack(q=r.idea, l=lang, id=r.log_id)))
+        actions.append(button(t("idea.handoff", lang), A_HANDOFF, pack(q=r.idea, l=lang, id=r.log_id)))
     blocks.append(ActionsBlock(block_id="idea_actions", elements=actions))
     return blocks[:max_blocks]
 
@@ -152,11 +116,11 @@ def idea_blocks(r: IdeaResult, *, max_blocks: int = MESSAGE_BLOCKS, in_modal: bo
 def fallback_text(r: IdeaResult) -> str:
     if not r.ok:
         return clip(r.message, 3000)
-    return clip(f"{s('title', r.lang)}: " + ", ".join(m.title for m in r.methods), 3000)
+    return clip(f"{t('idea.title', r.lang)}: " + ", ".join(m.title for m in r.methods), 3000)
 
 
 def result_modal(r: IdeaResult) -> dict:
-    view = View(type="modal", title=_pt(s("form_title", r.lang)), close=_pt(s("close", r.lang)),
+    view = View(type="modal", title=_pt(t("idea.form_title", r.lang)), close=_pt(t("idea.close", r.lang)),
                 blocks=idea_blocks(r, max_blocks=VIEW_BLOCKS, in_modal=True))
     view.validate_json()
     return view.to_dict()
@@ -208,7 +172,7 @@ def submit_idea(ack, body, client, context):
         ack(response_action="update", view=result_modal(r))
     except Exception:  # noqa: BLE001
         log.exception("idea advice failed")
-        ack(response_action="errors", errors={BLOCK: s("error", lang)[:150]})
+        ack(response_action="errors", errors={BLOCK: t("idea.error", lang)[:150]})
 
 
 def after_idea(body, client, context):
@@ -228,14 +192,14 @@ def after_idea(body, client, context):
         r = advisor.advise(text, asker=user, place=channel, surface="idea")
     except Exception:  # noqa: BLE001
         log.exception("idea advice failed")
-        r = IdeaResult("invalid", text[:200], meta.get("l") or "ja", s("error", meta.get("l") or "ja"))
+        r = IdeaResult("invalid", text[:200], meta.get("l") or "ja", t("idea.error", meta.get("l") or "ja"))
     send_result(client, r, user=user, channel=channel)
 
 
 @home_section
 def home_idea(deps: Deps, user_id: str, lang: str) -> list[Block]:
     """App Home: ask the desk about an idea."""
-    return [divider(), section(s("home", lang), accessory=button(s("home_button", lang), A_IDEA, pack(l=lang),
+    return [divider(), section(t("idea.home", lang), accessory=button(t("idea.home_button", lang), A_IDEA, pack(l=lang),
                                                                   style="primary"))]
 
 

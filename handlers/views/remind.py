@@ -7,7 +7,7 @@ from slack_bolt import App
 from slack_sdk.models.blocks import ActionsBlock
 
 from bot.db import quick
-from bot.reminders.command import TEXT as COMMAND_TEXT
+from bot.i18n import lang_of, t
 from bot.reminders.subscriptions import is_subscribed, subscribe, unsubscribe
 from handlers.actions.common import open_modal
 from handlers.blocks import A_REMIND, button, divider, pack, section, unpack
@@ -17,42 +17,23 @@ from handlers.views.screens import home_section, home_view, modal
 
 log = logging.getLogger(__name__)
 
-TEXT = {
-    "ja": {"title": "🔔 *予算カレンダーのリマインダー*",
-           "on": "提案時期の始まりと締め切り前({days}日前)、予算の節目ごとに、{time}にDMでお知らせしています。",
-           "off": "提案時期の始まりと締め切り前({days}日前)、予算の節目ごとに、{time}にDMでお知らせします。",
-           "btn_on": "DMで受け取る", "btn_off": "受け取りをやめる",
-           "done_on": "リマインダーをDMで受け取る設定にしました。止めるには /desk remind off。",
-           "done_off": "リマインダーの受け取りをやめました。"},
-    "en": {"title": "🔔 *Budget-calendar reminders*",
-           "on": "You get a DM at {time} when the proposal window opens, {days} days before it closes, "
-                 "and at each budget milestone.",
-           "off": "Get a DM at {time} when the proposal window opens, {days} days before it closes, "
-                  "and at each budget milestone.",
-           "btn_on": "Send me reminders", "btn_off": "Stop reminders",
-           "done_on": "You will get reminders by DM. /desk remind off stops them.",
-           "done_off": "Reminders stopped."},
-}
-
-
 def schedule_text(settings, lang: str, on: bool) -> str:
     """The reminders' schedule as the configured calendar has it (days before, time of day)."""
     from bot import calendar_text
     from bot.fiscal import calendar_for
 
     cal = calendar_for(settings)
-    lang = "en" if lang == "en" else "ja"
-    return TEXT[lang]["on" if on else "off"].format(days=calendar_text.close_days(cal, lang),
-                                                    time=calendar_text.reminder_time(cal, lang))
+    lang = lang_of(lang)
+    return t("reminder.home.on" if on else "reminder.home.off", lang, days=calendar_text.close_days(cal, lang),
+             time=calendar_text.reminder_time(cal, lang))
 
 
 @home_section
 def reminders_section(deps, user_id: str, lang: str) -> list:
-    t = TEXT["en" if lang == "en" else "ja"]
     on = is_subscribed(deps.db, user_id)
-    btn = button(t["btn_off"] if on else t["btn_on"], A_REMIND, pack(on=0 if on else 1, l=lang),
-                 style=None if on else "primary")
-    return [divider(), section(f"{t['title']}\n{schedule_text(deps.settings, lang, on)}"),
+    btn = button(t("reminder.home.btn_off" if on else "reminder.home.btn_on", lang), A_REMIND,
+                 pack(on=0 if on else 1, l=lang), style=None if on else "primary")
+    return [divider(), section(f"{t('reminder.home.title', lang)}\n{schedule_text(deps.settings, lang, on)}"),
             ActionsBlock(block_id="home_remind", elements=[btn])]
 
 
@@ -76,14 +57,14 @@ def toggle(body, client, context):
                 unsubscribe(deps.db, user, by=user)
     except Exception as e:  # noqa: BLE001 — database away: say so, in their language; nothing changed
         log.error("reminder toggle for %s not saved: %s", user, type(e).__name__)
-        t = "en" if lang == "en" else "ja"
-        open_modal(client, body, modal(TEXT[t]["title"].strip("*🔔 "), [section(COMMAND_TEXT[t]["db_away"])], lang))
+        open_modal(client, body, modal(t("reminder.home.title", lang).strip("*🔔 "),
+                                       [section(t("reminder.command.db_away", lang))], lang))
         return
     if body.get("response_url"):      # a button on a message (an answer's "get reminders")
         from handlers.send import respond_to
 
-        t = TEXT["en" if lang == "en" else "ja"]
-        respond_to(body["response_url"], text=t["done_on" if data.get("on") else "done_off"], what="reminder toggle")
+        respond_to(body["response_url"], text=t("reminder.home.done_on" if data.get("on") else "reminder.home.done_off", lang),
+                   what="reminder toggle")
     try:
         client.views_publish(user_id=user, view=home_view(deps, user, lang, client=client))
     except Exception as e:  # noqa: BLE001 — the change is saved; the tab redraws next time it opens

@@ -23,7 +23,7 @@ from handlers.blocks import (
     open_button, pack, render_reply, section,
 )
 from bot.catalog import find_cases, methods
-from handlers.text import t
+from bot.i18n import lang_from_locale, t
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +46,18 @@ def _title(e: Entry, lang: str) -> str:
 def show_buttons(lang: str) -> ActionsBlock:
     """Buttons to the calendar, methods and cases screens (App Home, help)."""
     return ActionsBlock(block_id="desk_show", elements=[
-        button(t(f"btn_{name}", lang), f"{A_SHOW}:{name}", pack(s=name, l=lang)) for name in SCREENS])
+        button(t(f"desk.btn_{name}", lang), f"{A_SHOW}:{name}", pack(s=name, l=lang)) for name in SCREENS])
 
 
 # ---- help -------------------------------------------------------------------------------------
 
 def help_blocks(lang: str, bot_user_id: str | None, extra: list[tuple[str, str]] = (), note: str | None = None) -> list[Block]:
-    blocks: list[Block] = [header(t("help_title", lang))]
+    blocks: list[Block] = [header(t("desk.help_title", lang))]
     if note:
         blocks.append(context(note))
-    blocks.append(section(t("help_body", lang, bot=bot_user_id or "deskbot")))
+    blocks.append(section(t("desk.help_body", lang, bot=bot_user_id or "deskbot")))
     if extra:
-        blocks.append(section(f"*{t('extra_commands', lang)}*\n" + "\n".join(
+        blocks.append(section(f"*{t('desk.extra_commands', lang)}*\n" + "\n".join(
             f"• `/desk {name}` — {summary}" for name, summary in extra)))
     blocks.append(show_buttons(lang))
     return blocks
@@ -81,51 +81,51 @@ def calendar_blocks(settings: Settings, lang: str, on: date | None = None) -> li
         cal = load_budget_calendar(settings)
     except CalendarError as e:
         log.error("budget calendar unavailable: %s", "; ".join(e.problems[:3]))
-        return [section(t("cal_none", lang))]
+        return [section(t("desk.cal_none", lang))]
     fy = fiscal_year_of(on)
     lines: list[str] = []
     marked = False
     for m in cal.milestones_for(fy):
         if not marked and on < m.start:
-            lines.append(f"▶ *{t('cal_today', lang)} ({_md(on)})*")
+            lines.append(f"▶ *{t('desk.cal_today', lang)} ({_md(on)})*")
             marked = True
         span = _md(m.start) if m.start == m.end else f"{_md(m.start)}〜{_md(m.end)}"
         line = f"• {span}  {escape(m.name.get(lang))}"
         if m.contains(on):
-            line = f"▶ *{span}  {escape(m.name.get(lang))}*  ← {t('cal_today', lang)} ({_md(on)})"
+            line = f"▶ *{span}  {escape(m.name.get(lang))}*  ← {t('desk.cal_today', lang)} ({_md(on)})"
             line += f"\n      {escape(m.for_company.get(lang))}"
             marked = True
         lines.append(line)
     if not marked:
-        lines.append(f"▶ *{t('cal_today', lang)} ({_md(on)})*")
-    return [header(t("cal_title", lang, fy=fy)),
+        lines.append(f"▶ *{t('desk.cal_today', lang)} ({_md(on)})*")
+    return [header(t("desk.cal_title", lang, fy=fy)),
             section("\n".join(lines)),
-            section(t("cal_reach", lang, fy=cal.budget_year_reachable(on)))]
+            section(t("desk.cal_reach", lang, fy=cal.budget_year_reachable(on)))]
 
 
 # ---- methods and cases ------------------------------------------------------------------------
 
 def methods_blocks(kb: Knowledge, lang: str) -> list[Block]:
-    blocks: list[Block] = [header(t("methods_title", lang))]
+    blocks: list[Block] = [header(t("desk.methods_title", lang))]
     for i, m in enumerate(methods(kb)[: MESSAGE_BLOCKS - 2]):
         first = m.answer.get(lang).strip().split("\n")[0]
         blocks.append(section(f"*{escape(_title(m, lang))}*\n{escape(clip(first, 140))}",
-                              accessory=open_button(m.id, t("open", lang), lang, i)))
+                              accessory=open_button(m.id, t("desk.open", lang), lang, i)))
     return blocks
 
 
 def cases_blocks(kb: Knowledge, query: str | None, lang: str, limit: int = MESSAGE_BLOCKS - 3) -> list[Block]:
     how, found = find_cases(kb, query)
-    title = t("cases_filtered", lang, q=clip(query, 60)) if query else t("cases_title", lang)
+    title = t("desk.cases_filtered", lang, q=clip(query, 60)) if query else t("desk.cases_title", lang)
     blocks: list[Block] = [header(title)]
     if not found:
-        return blocks + [section(t("cases_none", lang, q=escape(clip(query or "", 100))))]
+        return blocks + [section(t("desk.cases_none", lang, q=escape(clip(query or "", 100))))]
     for i, c in enumerate(found[:limit]):
         city = c.municipality.get(lang) if c.municipality else ""
         blocks.append(section(f"*{escape(_title(c, lang))}*\n{escape(city)}",
-                              accessory=open_button(c.id, t("open", lang), lang, i)))
+                              accessory=open_button(c.id, t("desk.open", lang), lang, i)))
     if len(found) > limit:
-        blocks.append(context(t("more", lang, n=len(found) - limit)))
+        blocks.append(context(t("desk.more", lang, n=len(found) - limit)))
     return blocks
 
 
@@ -148,7 +148,7 @@ def as_message(blocks: list[Block], fallback: str) -> tuple[str, list[dict]]:
 
 
 def modal(title: str, blocks: list[Block], lang: str) -> dict:
-    view = View(type="modal", title=clip(title, 24), close=t("close", lang), blocks=blocks[:VIEW_BLOCKS])
+    view = View(type="modal", title=clip(title, 24), close=t("desk.close", lang), blocks=blocks[:VIEW_BLOCKS])
     view.validate_json()
     return view.to_dict()
 
@@ -180,9 +180,8 @@ def user_lang(deps, client, user_id: str) -> str:
     if client is not None:
         try:
             user = client.users_info(user=user_id, include_locale=True).get("user") or {}
-            loc = (user.get("locale") or "").lower()
-            if loc:
-                return "ja" if loc.startswith("ja") else "en"
+            if user.get("locale"):
+                return lang_from_locale(user["locale"], default="en")
         except Exception as e:  # noqa: BLE001 — no scope, Slack away: fall back
             log.info("users.info for %s: %r", user_id, e)
     try:
@@ -219,8 +218,8 @@ def _contact_block(settings: Settings, lang: str) -> Block:
     desk = escape(desk_name(settings, lang))
     fields = contact_fields(settings)
     if not fields:
-        return section(t("home_contact_none", lang, desk=desk))
-    return section(t("home_contact", lang, desk=desk) + "\n" + "\n".join(
+        return section(t("desk.home_contact_none", lang, desk=desk))
+    return section(t("desk.home_contact", lang, desk=desk) + "\n" + "\n".join(
         f"• {CONTACT_LABELS[k][lang]}: {escape(v)}" for k, v in fields))
 
 
@@ -234,12 +233,12 @@ def home_view(deps, user_id: str, lang: str | None = None, client=None) -> dict:
     on = today(settings)
     try:
         cal = load_budget_calendar(settings)
-        steps = t("home_steps", lang, window=calendar_text.window(cal, lang), passage=calendar_text.passage(cal, lang))
+        steps = t("desk.home_steps", lang, window=calendar_text.window(cal, lang), passage=calendar_text.passage(cal, lang))
     except Exception as e:  # noqa: BLE001 — a broken calendar must not blank the whole Home tab
         log.error("App Home: budget calendar unavailable: %r", e)
-        cal, steps = None, t("home_steps", lang, window="—", passage="—")
-    blocks: list[Block] = [header(t("home_title", lang)), section(t("home_intro", lang)), divider(),
-                           section(f"*{t('home_steps_title', lang)}*\n{steps}")]
+        cal, steps = None, t("desk.home_steps", lang, window="—", passage="—")
+    blocks: list[Block] = [header(t("desk.home_title", lang)), section(t("desk.home_intro", lang)), divider(),
+                           section(f"*{t('desk.home_steps_title', lang)}*\n{steps}")]
     if PROPOSE_ENTRY in kb.entries:
         blocks.append(ActionsBlock(block_id="home_propose", elements=[
             open_button(PROPOSE_ENTRY, kb.entries[PROPOSE_ENTRY].title.get(lang), lang)]))
@@ -252,9 +251,9 @@ def home_view(deps, user_id: str, lang: str | None = None, client=None) -> dict:
             log.error("App Home: budget calendar unavailable: %r", e)
     if upcoming:
         lines = [f"• *{calendar_text.milestone_label(m, on, lang)}* {escape(m.name.get(lang))}" for m in upcoming]
-        blocks.append(section(f"*{t('home_next', lang)}*\n" + "\n".join(lines)))
+        blocks.append(section(f"*{t('desk.home_next', lang)}*\n" + "\n".join(lines)))
     else:
-        blocks.append(section(t("cal_none", lang)))
+        blocks.append(section(t("desk.cal_none", lang)))
     blocks.append(show_buttons(lang))
     blocks += [divider(), _contact_block(settings, lang)]
     if client is not None:
@@ -263,8 +262,8 @@ def home_view(deps, user_id: str, lang: str | None = None, client=None) -> dict:
 
             if actor_of(deps, client, user_id).is_staff:
                 lines = open_handoff_lines(deps.db, lang, limit=10)
-                blocks += [divider(), section(t("home_handoffs", lang) + "\n" + ("\n".join(lines) if lines else
-                                                                                  t("handoffs_none", lang)))]
+                blocks += [divider(), section(t("desk.home_handoffs", lang) + "\n" + ("\n".join(lines) if lines else
+                                                                                  t("desk.handoffs_none", lang)))]
         except Exception as e:  # noqa: BLE001
             log.error("App Home: open hand-offs unavailable: %r", e)
     for fn in HOME_SECTIONS:

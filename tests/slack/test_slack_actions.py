@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.models import Feedback
 from handlers.blocks import pack
-from handlers.text import t
+from bot.i18n import t
 
 
 def _answer_blocks(running, stub, question):
@@ -30,7 +30,7 @@ def test_feedback_is_stored_per_question_and_user_and_acknowledged(running, stub
 
     assert running.click(up["action_id"], up["value"], response_url=stub.response_url("fb1"), user="UFEED01")[0] == 200
     [ack] = stub.wait_for("response_url")
-    assert ack.args["text"] == t("thanks_up", "ja") and ack.args["response_type"] == "ephemeral"
+    assert ack.args["text"] == t("desk.thanks_up", "ja") and ack.args["response_type"] == "ephemeral"
     assert ack.args.get("replace_original") is False
     running.click(down["action_id"], down["value"], response_url=stub.response_url("fb2"), user="UFEED01")
     stub.wait_for("response_url", 2)
@@ -45,7 +45,7 @@ def test_feedback_is_stored_per_question_and_user_and_acknowledged(running, stub
 def test_feedback_for_an_unknown_question_gets_an_error_not_silence(running, stub):
     running.click("desk_feedback_up", pack(id=987654321, l="ja"), response_url=stub.response_url("x"))
     [msg] = stub.wait_for("response_url")
-    assert msg.args["text"] == t("error", "ja")
+    assert msg.args["text"] == t("desk.error", "ja")
 
 
 def test_related_button_opens_that_entry(running, stub, kb):
@@ -78,13 +78,13 @@ def test_handoff_posts_question_asker_and_channel_to_staff_once(running, stub):
     assert "明日の天気を教えて" in body and "<@UASKS0001>" in body and "<#CACTIONS1>" in body
     assert "https://test.slack.com/archives/CACTIONS1/p" in body            # link to the conversation
     [told] = stub.wait_for("response_url")
-    assert told.args["text"] == t("handoff_done", "ja")
+    assert told.args["text"] == t("desk.handoff_done", "ja")
     # a second click (or a second process) does not post twice
     running.click(btn["action_id"], btn["value"], response_url=stub.response_url("h2"), user="UASKS0001")
     stub.wait_for("response_url", 2)
     running.settle()
     assert len(stub.of("chat.postMessage")) == 1
-    assert stub.of("response_url")[1].args["text"] == t("handoff_again", "ja")
+    assert stub.of("response_url")[1].args["text"] == t("desk.handoff_again", "ja")
 
 
 def test_handoff_from_a_dm_without_permalink_still_goes_out(running, stub):
@@ -93,8 +93,8 @@ def test_handoff_from_a_dm_without_permalink_still_goes_out(running, stub):
                   user="UDMHAND01", channel="DHANDOFF1")
     [staff] = stub.wait_for("chat.postMessage")
     body = texts(valid_blocks(staff.blocks()))
-    assert "DMでの相談" in body and t("handoff_where_dm", "ja").strip() in body and "<#D" not in body
-    assert stub.wait_for("response_url")[0].args["text"] == t("handoff_done", "ja")
+    assert "DMでの相談" in body and t("desk.handoff_where_dm", "ja").strip() in body and "<#D" not in body
+    assert stub.wait_for("response_url")[0].args["text"] == t("desk.handoff_done", "ja")
 
 
 def test_handoff_failure_tells_the_asker_and_allows_a_retry(running, stub):
@@ -102,16 +102,16 @@ def test_handoff_failure_tells_the_asker_and_allows_a_retry(running, stub):
     stub.fail_next(3, status=500, method="chat.postMessage")
     running.click("desk_handoff", value, response_url=stub.response_url("hf"), user="UFAIL0001")
     [told] = stub.wait_for("response_url")
-    assert told.args["text"] == t("post_failed", "ja")
+    assert told.args["text"] == t("desk.post_failed", "ja")
     running.click("desk_handoff", value, response_url=stub.response_url("hf2"), user="UFAIL0001")
-    assert stub.wait_for("response_url", 2)[1].args["text"] == t("handoff_done", "ja")
+    assert stub.wait_for("response_url", 2)[1].args["text"] == t("desk.handoff_done", "ja")
 
 
 def test_handoff_without_a_staff_channel_says_so(make_running, stub):
     running = make_running(desk_staff_channel=None)
     running.click("desk_handoff", pack(q="質問", l="en"), response_url=stub.response_url("nostaff"))
     [msg] = stub.wait_for("response_url")
-    assert msg.args["text"] == t("handoff_unset", "en")
+    assert msg.args["text"] == t("desk.handoff_unset", "en")
     assert stub.of("chat.postMessage") == []
 
 
@@ -141,4 +141,4 @@ def test_home_buttons_open_modals_and_entries_push_onto_them(running, stub, kb):
 def test_help_buttons_answer_in_the_conversation(running, stub):
     running.click("desk_show:methods", pack(s="methods", l="en"), response_url=stub.response_url("help"))
     [msg] = stub.wait_for("response_url")
-    assert t("methods_title", "en") in texts(valid_blocks(msg.args["blocks"]))
+    assert t("desk.methods_title", "en") in texts(valid_blocks(msg.args["blocks"]))

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from bot.reply import Link, Reply
 from handlers.blocks import BUTTON_VALUE_CHARS, escape, message_payload, split_text
-from handlers.text import t
+from bot.i18n import t
 
 
 def _reply(**kw):
@@ -22,7 +22,7 @@ def _reply(**kw):
 def test_answer_has_title_text_source_three_related_and_feedback():
     blocks = valid_blocks(message_payload(_reply())[1])
     assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"] == "PFI"
-    assert "PFIは…" in texts(blocks) and t("source", "ja", source="文書 — 節") in texts(blocks)
+    assert "PFIは…" in texts(blocks) and t("desk.source", "ja", source="文書 — 節") in texts(blocks)
     related = [b for b in buttons(blocks) if b["action_id"].startswith("desk_open_entry")]
     assert [json.loads(b["value"])["e"] for b in related] == ["e0", "e1", "e2"]
     fb = [b for b in buttons(blocks) if b["action_id"].startswith("desk_feedback")]
@@ -47,8 +47,8 @@ def test_decline_has_only_the_handoff_button():
 
 def test_english_ui_strings():
     blocks = valid_blocks(message_payload(_reply(lang="en", text="PFI is…"))[1])
-    assert t("helpful_yes", "en") in texts(blocks) and t("related", "en") in texts(blocks)
-    assert t("helpful_yes", "ja") not in texts(blocks)
+    assert t("desk.helpful_yes", "en") in texts(blocks) and t("desk.related", "en") in texts(blocks)
+    assert t("desk.helpful_yes", "ja") not in texts(blocks)
 
 
 def test_long_answers_are_split_into_valid_sections_and_huge_ones_trimmed():
@@ -59,7 +59,7 @@ def test_long_answers_are_split_into_valid_sections_and_huge_ones_trimmed():
     assert "".join(b["text"]["text"] for b in sections).replace("\n", "") == long.replace("\n", "")
     huge = "あ" * 400_000
     blocks = valid_blocks(message_payload(_reply(text=huge))[1])
-    assert len(blocks) == 50 and t("trimmed", "ja") in texts(blocks)
+    assert len(blocks) == 50 and t("desk.trimmed", "ja") in texts(blocks)
     assert any(b["action_id"].startswith("desk_feedback") for b in buttons(blocks))   # the tail survives
 
 

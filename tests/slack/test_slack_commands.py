@@ -10,7 +10,7 @@ from conftest import buttons, texts, valid_blocks
 
 from bot.fiscal import fiscal_year_of, load_calendar
 from handlers.commands import desk as desk_cmd
-from handlers.text import t
+from bot.i18n import t
 
 
 def _ack(running, text, stub, key="r"):
@@ -29,7 +29,7 @@ def _later(stub, n=1):
 
 def test_help_in_english(running, stub):
     blocks = valid_blocks(_ack(running, "help en", stub)["blocks"])
-    assert blocks[0]["text"]["text"] == t("help_title", "en") and "/desk methods" in texts(blocks)
+    assert blocks[0]["text"]["text"] == t("desk.help_title", "en") and "/desk methods" in texts(blocks)
 
 
 @pytest.mark.parametrize("text", ["", "help", "  HELP  "])
@@ -57,7 +57,7 @@ def test_english_question(running, stub, kb):
     _ack(running, f"what are {e.title.en.lower()}", stub)
     msg = _later(stub)
     fb = [b for b in buttons(valid_blocks(msg["blocks"])) if b["action_id"] == "desk_feedback_up"]
-    assert fb and json.loads(fb[0]["value"])["l"] == "en" and fb[0]["text"]["text"] == t("helpful_yes", "en")
+    assert fb and json.loads(fb[0]["value"])["l"] == "en" and fb[0]["text"]["text"] == t("desk.helpful_yes", "en")
 
 
 @pytest.mark.parametrize("on", [date(2027, 6, 15), date(2027, 10, 20), date(2028, 2, 1)])
@@ -71,7 +71,7 @@ def test_calendar_marks_today_and_the_reachable_budget_year(running, stub, on):
     assert blocks[0]["type"] == "header" and str(fy) in blocks[0]["text"]["text"]
     for m in cal.milestones_for(fy):
         assert m.name.ja in all_text
-    assert f"{t('cal_today', 'ja')} ({on.month}/{on.day})" in all_text
+    assert f"{t('desk.cal_today', 'ja')} ({on.month}/{on.day})" in all_text
     assert f"*{cal.budget_year_reachable(on)}年度*" in all_text
     current = [m for m in cal.milestones_for(fy) if m.contains(on)]
     for m in current:                                        # the current milestone is highlighted
@@ -113,17 +113,21 @@ def test_typo_runs_the_intended_sub_command_and_an_unknown_word_shows_help(runni
     assert _ack(running, "xyzzyplugh", stub) is None
     msg = _later(stub)
     assert "/desk calendar" in texts(valid_blocks(msg["blocks"]))    # the help
-    assert t("unknown_sub", "en", name="xyzzyplugh") in texts(msg["blocks"])
+    # one Latin word that is not English: the default language, as bot.i18n.detect_lang decides for a question
+    assert t("desk.unknown_sub", "ja", name="xyzzyplugh") in texts(msg["blocks"])
 
 
 def test_registry_registers_a_name_once():
     reg = desk_cmd.SUBCOMMANDS
     try:
-        real = desk_cmd.subcommand("zz-test", summary={"ja": "テスト"})(lambda call: desk_cmd.Out("real"))
+        real = desk_cmd.subcommand("zz-test", summary="command.idea")(lambda call: desk_cmd.Out("real"))
         assert reg["zz-test"].run is real
         with pytest.raises(ValueError):
             desk_cmd.subcommand("zz-test")(lambda call: desk_cmd.Out("other"))
-        assert ("zz-test", "テスト") in desk_cmd.extra_help("ja")
+        assert ("zz-test", t("command.idea", "ja")) in desk_cmd.extra_help("ja")
+        assert ("zz-test", t("command.idea", "en")) in desk_cmd.extra_help("en")
+        with pytest.raises(KeyError):               # a summary must be a catalogue key
+            desk_cmd.subcommand("zz-test2", summary="command.no_such_key")
     finally:
         reg.pop("zz-test", None)
 
@@ -144,6 +148,6 @@ def test_a_failing_sub_command_gives_a_short_error(running, stub):
         @desk_cmd.subcommand("zz-boom")
         def _boom(call):
             raise RuntimeError("boom")
-        assert _ack(running, "zz-boom", stub)["text"] == t("error", "ja")
+        assert _ack(running, "zz-boom", stub)["text"] == t("desk.error", "ja")
     finally:
         desk_cmd.SUBCOMMANDS.pop("zz-boom", None)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.dedupe import ProcessedEvent
 from bot.models import QuestionLog
-from handlers.text import t
+from bot.i18n import t
 
 
 def _entry(kb, entry_id="naming-rights"):
@@ -59,8 +59,8 @@ def test_english_question_gets_english_ui(running, stub, kb):
     [call] = stub.wait_for("chat.postMessage")
     blocks = valid_blocks(call.blocks())
     if json.loads(buttons(blocks)[-1]["value"]).get("l") == "en":   # answered in English
-        assert t("helpful_yes", "en") in texts(blocks)
-        assert t("helpful_yes", "ja") not in texts(blocks)
+        assert t("desk.helpful_yes", "en") in texts(blocks)
+        assert t("desk.helpful_yes", "ja") not in texts(blocks)
 
 
 def test_out_of_scope_question_offers_the_desk_staff(running, stub):
@@ -143,7 +143,7 @@ def test_rejected_post_falls_back_to_a_short_error_message(running, stub, kb, ca
         running.event(mention(_entry(kb).title.ja))
         calls = stub.wait_for("chat.postMessage", 2)
     assert len(calls) == 2 and not calls[1].args.get("blocks")
-    assert calls[1].args["text"] == t("post_failed", "ja")
+    assert calls[1].args["text"] == t("desk.post_failed", "ja")
     assert "invalid_blocks" in caplog.text and "xoxb" not in caplog.text
 
 

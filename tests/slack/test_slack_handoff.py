@@ -11,7 +11,7 @@ from conftest import STAFF_CHANNEL, buttons, mention, texts, valid_blocks
 from sqlmodel import Session, select
 
 from bot import handoffs as H
-from handlers.text import t
+from bot.i18n import t
 
 STAFF = "USTAFF0001"
 
@@ -58,7 +58,7 @@ def test_created_once_under_double_clicks_on_two_processes_naming_asker_and_clic
     assert "<@UHASKER01>" in body and "<@UCLICKER1>" in body and "<#CHANDOFF1>" in body
     assert "&lt;script&gt;" in body and "<script>" not in body             # user text escaped
     assert "<script>" not in cards[0].args["text"]
-    assert sorted(c.args["text"] for c in told) == sorted([t("handoff_done", "ja")] + [t("handoff_again", "ja")] * 3)
+    assert sorted(c.args["text"] for c in told) == sorted([t("desk.handoff_done", "ja")] + [t("desk.handoff_again", "ja")] * 3)
 
 
 def test_staff_take_and_close_the_asker_is_told_non_staff_refused(make_running, stub, slack_db):
@@ -86,7 +86,7 @@ def test_staff_take_and_close_the_asker_is_told_non_staff_refused(make_running, 
     [ok] = stub.wait_for("response_url")
     [row] = _rows(slack_db, log_id)
     assert (row.status, row.owner) == ("taken", STAFF)
-    assert ok.args["text"] == t("handoff_taken_staff", "ja", id=row.id)
+    assert ok.args["text"] == t("desk.handoff_taken_staff", "ja", id=row.id)
     [update] = stub.wait_for("chat.update")
     updated = texts(valid_blocks(update.blocks()))
     assert f"<@{STAFF}>" in updated and "対応中" in updated
@@ -117,7 +117,7 @@ def test_desk_handoffs_lists_open_ones_for_staff_only(make_running, stub, slack_
     stub.reset()
     web.command("handoffs", response_url=stub.response_url("list2"), user="UNOTSTAFF")
     [refused] = stub.wait_for("response_url")
-    assert refused.args["text"] == t("handoffs_staff_only", "ja")
+    assert refused.args["text"] == t("desk.handoffs_staff_only", "ja")
 
 
 def test_thumbs_down_replaces_the_feedback_buttons_and_offers_a_person(running, stub, kb):
@@ -133,5 +133,5 @@ def test_thumbs_down_replaces_the_feedback_buttons_and_offers_a_person(running, 
     new = valid_blocks(msg.args["blocks"])
     ids = [b["action_id"] for b in buttons(new)]
     assert "desk_feedback_down" not in ids and "desk_feedback_up" not in ids and "desk_handoff" in ids
-    assert t("thanks_down", "ja") in texts(new)
+    assert t("desk.thanks_down", "ja") in texts(new)
     assert texts(blocks).split("\n")[0] in texts(new)                    # the answer itself is kept

@@ -7,7 +7,7 @@ import time_machine
 from conftest import buttons, texts, valid_view
 
 from bot.fiscal import fiscal_year_of, load_calendar
-from handlers.text import t
+from bot.i18n import t
 
 
 def _open_home(running, user="UHOME0001", tab="home"):
@@ -24,7 +24,7 @@ def test_home_tab_is_published_with_steps_milestones_and_buttons(running, stub, 
     view = valid_view(call.view())
     assert view["type"] == "home"
     body = texts(view["blocks"])
-    assert t("home_steps_title", "ja") in body and "5. " in body
+    assert t("desk.home_steps_title", "ja") in body and "5. " in body
     cal = load_calendar(running.settings.knowledge_dir)
     fy = fiscal_year_of(on)
     upcoming = [m for y in (fy, fy + 1) for m in cal.milestones_for(y) if m.end >= on][:3]
@@ -62,10 +62,10 @@ def test_home_is_in_english_for_an_english_user_with_march_in_its_own_year(runni
     stub.user_locales["UHOMEEN01"] = "en-US"
     view = _home(running, stub, "UHOMEEN01", date(2027, 2, 10))
     body = texts(view["blocks"])
-    assert t("home_steps_title", "en") in body and t("home_steps_title", "ja") not in body
+    assert t("desk.home_steps_title", "en") in body and t("desk.home_steps_title", "ja") not in body
     assert "new projects are proposed in April–August" in body
     assert "Budget passage" in body and "(2027)" in body          # March 2027, not labelled 2026
-    assert "(2026)" not in body.split(t("home_next", "en"))[1].split("\n\n")[0]
+    assert "(2026)" not in body.split(t("desk.home_next", "en"))[1].split("\n\n")[0]
     assert "not configured" in body                                # no contact set: says so
     reminders = next(b for b in view["blocks"] if "Budget-calendar reminders" in texts([b]))
     assert "09:00" in texts([reminders]) and "30/14/7/1" in texts([reminders])
@@ -77,7 +77,7 @@ def test_home_falls_back_to_the_language_the_user_last_wrote_in(running, stub, d
     desk.answer("What is PFI?", asker="UHOMELAST", surface="slack-dm")
     desk.flush_logs_quietly()
     body = texts(_home(running, stub, "UHOMELAST", date(2026, 6, 1))["blocks"])
-    assert t("home_steps_title", "en") in body
+    assert t("desk.home_steps_title", "en") in body
 
 
 def test_home_japanese_user_sees_japanese_and_staff_see_open_handoffs(make_running, stub, slack_db):
@@ -88,7 +88,7 @@ def test_home_japanese_user_sees_japanese_and_staff_see_open_handoffs(make_runni
     web = make_running(desk_staff_user_ids="UHOMESTAFF", desk_contact_phone="0538-11-2222")
     stub.user_locales["UHOMESTAFF"] = "ja-JP"
     body = texts(_home(web, stub, "UHOMESTAFF", date(2026, 6, 1))["blocks"])
-    assert t("home_steps_title", "ja") in body and "4〜8月" in body and "3月" in body
+    assert t("desk.home_steps_title", "ja") in body and "4〜8月" in body and "3月" in body
     assert "0538-11-2222" in body
     assert "ホームで見える取り次ぎ" in body and "<@UHOMEASK>" in body
     stub.reset()
