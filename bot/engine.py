@@ -29,6 +29,7 @@ from sqlmodel import select
 from bot import conversation as C
 from bot import facts
 from bot import text as T
+from bot.i18n import t
 from bot.config import Settings, get_settings
 from bot.db import ensure_database, get_engine, session_scope, with_retry
 from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, gate_vector, ranker_matrix
@@ -47,34 +48,7 @@ OOS_PREFIX = "oos:"
 NAMED = 0.9               # a name signal this strong: the message names the entry (bot/matching.py)
 INTENT_PREFIX = "intent:"
 
-MESSAGES = {
-    "empty": {"ja": "質問を入力してください。例:「提案はいつまでに出せばよいですか」「ネーミングライツとは」",
-              "en": "Please type a question, e.g. \"When can we submit a proposal?\" or \"What are naming rights?\""},
-    "too_long": {"ja": "質問が長すぎます({n:,}文字)。要点を{max:,}文字以内でお送りください。詳しいご相談は公民連携デスクの担当者におつなぎします。",
-                 "en": "That question is too long ({n:,} characters). Please send the key point in under {max:,} characters; for a detailed consultation we can put you in touch with the desk staff."},
-    "no_words": {"ja": "質問の言葉を読み取れませんでした。文章でお尋ねください(例:「PFIとは」)。",
-                 "en": "I could not find any words in that. Please ask in a sentence, e.g. \"What is PFI?\""},
-    "decline": {"ja": "申し訳ありません。このご質問に確かな答えを見つけられませんでした。公民連携デスクの担当職員におつなぎできます。",
-                "en": "Sorry, I could not find a reliable answer to that. I can pass your question to the partnership desk staff."},
-    "suggest": {"ja": "はっきりとは分かりませんでした。次のどれかについてのご質問でしょうか。どれでもなければ、担当職員におつなぎします。",
-                "en": "I'm not sure what you mean. Is it about one of these? If not, I can pass your question to the desk staff."},
-    "out_of_scope_tail": {"ja": "公民連携デスクでは、企業・団体と市の連携や提案についてのご相談をお受けしています。",
-                          "en": "The partnership desk handles questions about partnerships and proposals between companies and the city."},
-    "greeting": {"ja": "こんにちは。公民連携デスクのbotです。提案の時期、連携の方法(PFI・ネーミングライツ・連携協定など)、他の自治体の事例についてお尋ねください。",
-                 "en": "Hello! I'm the partnership desk bot. Ask me about when to propose, the ways to partner with the city (PFI, naming rights, partnership agreements …) or other municipalities' cases."},
-    "thanks": {"ja": "どういたしまして。ほかにも提案の時期や連携の方法など、いつでもお尋ねください。",
-               "en": "You're welcome. Ask me any time about proposal timing, ways to partner or other cities' cases."},
-    "also": {"ja": "あわせて「{title}」について:", "en": "Also, on \u201c{title}\u201d:"},
-    "background": {"ja": "(一般的な背景・資料外){text}", "en": "(General background, not from the documents) {text}"},
-    "partial": {"ja": "ただ、お尋ねの{what}は、このbotの知識(公開資料に基づく内容)には含まれていません。正確なところは公民連携デスクの担当職員におつなぎします。",
-                "en": "However, the {what} you ask about is not in my knowledge (which rests on published material). I can pass your question to the desk staff for the exact answer."},
-}
-FACT_NAMES = {"amount": {"ja": "金額・料金", "en": "amount or fee"},
-              "contact": {"ja": "連絡先", "en": "contact details"},
-              "date": {"ja": "具体的な日付", "en": "exact date"},
-              "month": {"ja": "具体的な時期(月)", "en": "month"},
-              "duration": {"ja": "期間・年数", "en": "length of time"},
-              "count": {"ja": "件数・人数", "en": "number"}}
+# The engine's texts are in the message catalogue (bot/messages/*.yaml, keys "answer.*").
 
 # Out-of-scope questions from our training data that fit no curated topic are scored as this one.
 OTHER_TOPIC = OutOfScopeTopic(
@@ -193,7 +167,7 @@ class Desk:
             log.exception("answering failed")
             lang = lang if lang in ("ja", "en") else T.detect_lang(T.clean(question) if isinstance(question, str) else "")
             reply, folded = Reply("decline", (question or "")[:4000] if isinstance(question, str) else "", lang,
-                                  MESSAGES["decline"][lang], handoff=True, intent="unknown"), ""
+                                  t("answer.decline", lang), handoff=True, intent="unknown"), ""
         if self.log_questions:
             reply = self._log(reply, folded, surface=surface, asker=asker, place=place)
         return reply
@@ -217,7 +191,7 @@ class Desk:
         core, pleasantry = T.strip_pleasantries(T.slack_plain(q))
         if not core:
             if pleasantry:
-                return Reply("greeting", q, lang, MESSAGES[pleasantry][lang], intent=pleasantry), folded
+                return Reply("greeting", q, lang, t("answer." + pleasantry, lang), intent=pleasantry), folded
             return self._message("no_words", q, lang), folded
         kana = T.romaji_as_kana(core)    # Japanese typed in romaji: matched (and answered) as Japanese
         if kana:
@@ -238,10 +212,10 @@ class Desk:
                 curated = next(((f, p) for f, p in a.ranked if f.kind == "oos" and f.key != best.key), None)
                 if curated is not None and curated[1] >= 0.5:
                     topic = self.topics[curated[0].key]
-            text = topic.reply.get(lang) + "\n" + MESSAGES["out_of_scope_tail"][lang]
+            text = topic.reply.get(lang) + "\n" + t("answer.out_of_scope_tail", lang)
             return Reply("decline", q, lang, text, score=a.p_right, handoff=True, intent="out_of_scope"), folded
         if a.top is None or a.p_right < self.model.suggest_at:
-            return Reply("decline", q, lang, MESSAGES["decline"][lang], score=a.p_right, handoff=True,
+            return Reply("decline", q, lang, t("answer.decline", lang), score=a.p_right, handoff=True,
                          intent="unknown"), folded
         if a.p_right >= self.model.answer_at:
             e = self.kb.entries[a.top.key]
@@ -255,7 +229,7 @@ class Desk:
             return reply, folded
         sugg = tuple(Link(f.key, self.kb.entries[f.key].title.get(lang), p)
                      for f, p in [(f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS][:3])
-        return Reply("suggest", q, lang, MESSAGES["suggest"][lang], score=a.p_right,
+        return Reply("suggest", q, lang, t("answer.suggest", lang), score=a.p_right,
                      suggestions=sugg, handoff=True), folded
 
     def _intent(self, intent: str, q: str, core: str, lang: str, a: Analysis, today: date | None) -> Reply:
@@ -286,7 +260,7 @@ class Desk:
         if second is None or second[1] < self.model.answer_at:
             return reply
         other = self.reply_for_entry(second[0].key, lang)
-        head = MESSAGES["also"][lang].format(title=other.title)
+        head = t("answer.also", lang, title=other.title)
         links = (Link(second[0].key, other.title, second[1]),) + tuple(r for r in reply.related if r.entry_id != second[0].key)
         return replace(reply, text=reply.text + "\n\n" + head + "\n" + other.text, related=links[:3])
 
@@ -303,15 +277,14 @@ class Desk:
         knowledge, and the offer of the desk staff."""
         lang_e = "en" if lang == "en" and e.answer.en else "ja"
         first = T.first_sentence(e.answer.get(lang_e))
-        what = "・".join(FACT_NAMES[m][lang] for m in missing) if lang == "ja" else \
-            " / ".join(FACT_NAMES[m][lang] for m in missing)
-        text = first + "\n" + MESSAGES["partial"][lang].format(what=what)
+        what = ("・" if lang == "ja" else " / ").join(t("answer.fact." + m, lang) for m in missing)
+        text = first + "\n" + t("answer.partial", lang, what=what)
         return Reply("partial", q, lang, text, title=e.title.get(lang_e), entry_id=e.id, entry_kind=e.kind,
                      score=score, source=self.kb.cite(e, lang_e),
                      suggestions=(Link(e.id, e.title.get(lang_e), score),), handoff=True)
 
     def _message(self, key: str, q: str, lang: str, **fmt) -> Reply:
-        return Reply("invalid", q[:200], lang, MESSAGES[key][lang].format(**fmt), intent="unknown")
+        return Reply("invalid", q[:200], lang, t("answer." + key, lang, **fmt), intent="unknown")
 
     def closest(self, text: str, kind: str, n: int = 3, exclude: set[str] | frozenset = frozenset()) -> list[Entry]:
         """The `n` entries of one kind closest in meaning to `text` (e.g. the cases nearest a method)."""
@@ -334,7 +307,7 @@ class Desk:
         related = tuple(Link(r, self.kb.entries[r].title.get(lang)) for r in e.related[:3])
         text = e.answer.get(lang).strip()
         if e.background:      # general knowledge the documents do not state, labelled as such
-            text += "\n" + MESSAGES["background"][lang].format(text=e.background.get(lang).strip())
+            text += "\n" + t("answer.background", lang, text=e.background.get(lang).strip())
         title = e.title.get(lang)
         if e.kind == "calendar":   # months as the configured calendar has them (CALENDAR_FILE)
             text, title = self._follow_calendar(text), self._follow_calendar(title)

@@ -82,10 +82,10 @@ def test_greetings_and_slack_markup_around_a_question_are_stripped(desk, wrapped
 @pytest.mark.parametrize("q,kind", [("ありがとうございました!", "thanks"), ("こんにちは", "greeting"),
                                     ("Thanks a lot!", "thanks"), ("Good morning", "greeting")])
 def test_a_message_that_is_only_a_greeting_or_thanks_is_answered_as_one(desk, q, kind):
-    from bot.engine import MESSAGES
+    from bot.i18n import t
 
     r = desk.answer(q)
-    assert r.kind == "greeting" and not r.answered and r.text == MESSAGES[kind][r.lang]
+    assert r.kind == "greeting" and not r.answered and r.text == t("answer." + kind, r.lang)
 
 
 @pytest.mark.parametrize("q", [
