@@ -21,6 +21,10 @@ from bot import text as T
 from bot.reply import Link, Reply
 
 CASES_SHOWN = 8
+# An entry the ranker gives at least this probability is what the message is about (on our training
+# messages, the cases that match a theme get 0.4 and more, the best of a theme with no case 0.1 and
+# less); a method described rather than named must reach it too before its cases are listed.
+THEME_MATCH = 0.2
 
 MSG = {
     "calendar_line": {"ja": "市の予算の流れ: {steps}。", "en": "The city's budget cycle: {steps}."},
@@ -28,7 +32,15 @@ MSG = {
                     "en": "These {n} cases from {place} are recorded:"},
     "cases_method": {"ja": "{method}を使った事例として記録しているのは次の{n}件です。",
                      "en": "These {n} recorded cases used {method}:"},
-    "cases_theme": {"ja": "お尋ねに近い事例は次のとおりです。", "en": "These recorded cases are closest to your question:"},
+    "cases_theme": {"ja": "お尋ねのテーマの事例として記録しているのは次の{n}件です。",
+                    "en": "These {n} recorded cases match your question:"},
+    "cases_none_theme": {"ja": "お尋ねのテーマに合う事例は、このbotの知識には記録されていません。近い事例は次のとおりです。",
+                         "en": "No case on that theme is recorded in my knowledge. The closest cases are:"},
+    "cases_place_one": {"ja": "{place}の事例として記録しているのは次の1件です。", "en": "This case from {place} is recorded:"},
+    "cases_method_one": {"ja": "{method}を使った事例として記録しているのは次の1件です。",
+                         "en": "This recorded case used {method}:"},
+    "cases_theme_one": {"ja": "お尋ねのテーマの事例として記録しているのは次の1件です。",
+                        "en": "This recorded case matches your question:"},
     "cases_none_method": {"ja": "{method}を使った事例は、このbotの知識には記録されていません。近い事例は次のとおりです。",
                           "en": "No case using {method} is recorded in my knowledge. The closest cases are:"},
     "cases_none": {"ja": "お尋ねに合う事例は記録されていません。", "en": "No matching case is recorded in my knowledge."},
@@ -89,7 +101,8 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
     - a method: the cases whose `methods` include the method entry the message names, or — when
       it names none — the best-ranked entry if that is a method with cases; a named method with
       no case gets an honest "none recorded", the method itself and the closest cases by meaning;
-    - else a theme: the best-ranked cases, topped up with the closest by meaning.
+    - else a theme: the cases the ranker finds about it (THEME_MATCH) and those whose curated
+      tags the message names; none → an honest "none recorded" and the closest by meaning.
     An answer either way (`answered`: the reply says what is recorded); nothing found at all is
     a hand-off."""
     kb = desk.kb
@@ -97,35 +110,112 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
     case_entries = [e for e in kb.entries.values() if e.kind == "case"]
     ranked_ids = [f.key for f, _ in analysis.ranked if f.kind not in ("oos", "intent")]
     rank = {k: n for n, k in enumerate(ranked_ids)}
-    by_place = [e for e in case_entries if e.municipality and _place_named(e.municipality.ja, folded, question)]
-    if by_place:
-        places = list(dict.fromkeys(e.municipality.get(lang) for e in by_place))
-        chosen = sorted(by_place, key=lambda e: (places.index(e.municipality.get(lang)), rank.get(e.id, 999)))
+    # The one case the answer engine would confidently answer with: shown in full at the top.
+    top = getattr(analysis, "top", None)
+    lead = top.key if top is not None and top.kind == "case" and analysis.p_right >= desk.model.answer_at else None
+    named_places = _places_named(case_entries, folded, question)
+    if named_places:
+        order = list(named_places)
+        by_place = [e for e in case_entries if any(p in named_places for p in _places_of(e))]
+        chosen = sorted(by_place, key=lambda e: (min(order.index(p) for p in _places_of(e) if p in named_places),
+                                                 rank.get(e.id, 999)))
         sep = "・" if lang == "ja" else ", "
-        head = MSG["cases_place"][lang].format(place=sep.join(places), n=len(chosen))
-        return _case_list(question, lang, head, chosen[:CASES_SHOWN], more=len(chosen) - CASES_SHOWN)
+        head = _head("cases_place", lang, len(chosen), place=sep.join(named_places[p][lang] for p in order))
+        return _case_list(question, lang, head, chosen[:CASES_SHOWN], more=len(chosen) - CASES_SHOWN, lead=lead)
     methods = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "method"]
     named = next((m for m in methods if _name_in(m, folded)), None)
     method = named
-    if method is None and ranked_ids and kb.entries[ranked_ids[0]].kind == "method":
-        method = kb.entries[ranked_ids[0]]          # described, not named: the best entry
+    probs = {f.key: p for f, p in analysis.ranked}
+    if method is None and ranked_ids and kb.entries[ranked_ids[0]].kind == "method" \
+            and probs.get(ranked_ids[0], 0.0) >= THEME_MATCH:
+        method = kb.entries[ranked_ids[0]]          # described, not named: the best entry, when sure
     if method is not None:
         used = sorted((e for e in case_entries if method.id in e.methods), key=lambda e: rank.get(e.id, 999))
         name = method.title.get(lang)
         if used:
-            return _case_list(question, lang, MSG["cases_method"][lang].format(method=name, n=len(used)),
-                              used[:CASES_SHOWN], more=len(used) - CASES_SHOWN)
+            return _case_list(question, lang, _head("cases_method", lang, len(used), method=name),
+                              used[:CASES_SHOWN], more=len(used) - CASES_SHOWN, lead=lead)
         if named is not None:
             near = desk.closest(f"{method.title.get('ja')} {question}", "case", 3)
             return _case_list(question, lang, MSG["cases_none_method"][lang].format(method=name), near,
                               first=method)
-    near = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "case"][:5]
+    # A theme: the cases the ranker finds about it, and those curated with a tag the message names.
+    strong = [e for e in case_entries if probs.get(e.id, 0.0) >= THEME_MATCH]
+    tags = _theme_tags_named(kb, case_entries, folded, question)
+    tagged = [e for e in case_entries if tags & set(e.tags)]
+    strong_ids = {e.id for e in strong}
+    chosen = sorted({e.id: e for e in strong + tagged}.values(),
+                    key=lambda e: (e.id not in strong_ids, rank.get(e.id, 999)))
+    if chosen:
+        return _case_list(question, lang, _head("cases_theme", lang, len(chosen)), chosen[:CASES_SHOWN],
+                          more=len(chosen) - CASES_SHOWN, lead=lead)
+    near = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "case"][:3]
     if len(near) < 3:
         near += desk.closest(question, "case", 3 - len(near), exclude={e.id for e in near})
     if not near:
         return Reply("handoff", question, lang, MSG["cases_none"][lang], intent="cases", handoff=True,
                      actions=("handoff",))
-    return _case_list(question, lang, MSG["cases_theme"][lang], near)
+    return _case_list(question, lang, MSG["cases_none_theme"][lang], near)
+
+
+def _head(key: str, lang: str, n: int, **fmt) -> str:
+    return MSG[key + "_one" if n == 1 else key][lang].format(n=n, **fmt)
+
+
+def _places_of(e) -> list[str]:
+    """The municipalities of a case, one by one (「愛媛県・鹿児島市など」 → 愛媛県, 鹿児島市)."""
+    import re
+
+    return [p for p in (x.strip() for x in re.split(r"[・、,/]|など|ほか|[(\uff08].*?[)\uff09]", e.municipality.ja)) if p]
+
+
+def _places_named(case_entries, folded: str, question: str) -> dict[str, dict[str, str]]:
+    """The municipalities of recorded cases that the message names (in Japanese, or in English
+    where a case gives the English name), in the order of the cases, each with its name in both
+    languages."""
+    out: dict[str, dict[str, str]] = {}
+    for e in case_entries:
+        if not e.municipality:
+            continue
+        parts = _places_of(e)
+        en = e.municipality.en if len(parts) == 1 and e.municipality.en else None
+        for p in parts:
+            if p in out:
+                if en:
+                    out[p]["en"] = en
+            elif _place_named(p, folded, question) or (en and _place_named(en, folded, question)):
+                out[p] = {"ja": p, "en": en or p}
+    return out
+
+
+def _theme_tags_named(kb, case_entries, folded: str, question: str) -> set[str]:
+    """The cases' curated tags that the message names, leaving out the words people use to ask
+    for cases at all (a tag found in a fifth or more of the `cases` intent's example sentences,
+    such as 事例, in the tag's own language) and municipality names (a place is its own list)."""
+    import re
+
+    examples = {True: [], False: []}          # English / Japanese example sentences
+    for it in kb.intents:
+        if it.id == "cases":
+            for x in it.examples:
+                examples[x.isascii()].append(T.text_form(T.fold(x)))
+    low = T.fold(question)
+    places = {p for e in case_entries if e.municipality for p in _places_of(e)}
+    out = set()
+    for tag in {t for e in case_entries for t in e.tags}:
+        form = T.text_form(T.fold(tag))
+        if len(form) < 2 or tag in places:
+            continue
+        same = examples[tag.isascii()]
+        if same and sum(form in x for x in same) >= 0.2 * len(same):
+            continue
+        if tag.isascii():
+            hit = re.search(rf"\b{re.escape(T.fold(tag))}", low) is not None
+        else:
+            hit = form in folded
+        if hit:
+            out.add(tag)
+    return out
 
 
 def _place_named(place: str, folded: str, question: str) -> bool:
@@ -140,18 +230,24 @@ def _name_in(entry, folded: str) -> bool:
     return any(len(T.text_form(T.fold(n))) >= 2 and T.text_form(T.fold(n)) in folded for n in names)
 
 
-def _case_list(question: str, lang: str, head: str, entries, *, first=None, more: int = 0) -> Reply:
+def _case_list(question: str, lang: str, head: str, entries, *, first=None, more: int = 0,
+               lead: str | None = None) -> Reply:
     """The list as text and as items (each an entry to open); `first`: an entry shown before the
-    cases (the method itself, when no case of it is recorded)."""
+    cases (the method itself, when no case of it is recorded); `lead`: the id of a case the
+    message is about for certain, shown first and in full."""
     bullet = "・" if lang == "ja" else "• "
     lines = [head]
     if first is not None:
         label = "手法" if lang == "ja" else "The method"
         lines.append(f"{bullet}{label}: {first.title.get(lang)}: {T.first_sentence(first.answer.get(lang))}")
+    entries = sorted(entries, key=lambda e: e.id != lead)
     for e in entries:
         place = e.municipality.get(lang)
-        lines.append(f"{bullet}{e.title.get(lang)}({place}): {T.first_sentence(e.answer.get(lang))}" if lang == "ja"
-                     else f"{bullet}{e.title.get(lang)} ({place}): {T.first_sentence(e.answer.get(lang))}")
+        name = f"{e.title.get(lang)}({place})" if lang == "ja" else f"{e.title.get(lang)} ({place})"
+        if e.id == lead:
+            lines.append(f"{bullet}{name}:\n{e.answer.get(lang).strip()}")
+        else:
+            lines.append(f"{bullet}{name}: {T.first_sentence(e.answer.get(lang))}")
     if more > 0:
         lines.append(MSG["cases_more"][lang].format(n=more))
     items = tuple(Link(e.id, e.title.get(lang)) for e in ([first] if first is not None else []) + list(entries))
@@ -203,6 +299,23 @@ def desk_name(settings, lang: str) -> str:
     if lang == "en":
         return f"the {city} partnership desk" if city else "the partnership desk"
     return f"{city}公民連携デスク" if city else "公民連携デスク"
+
+
+def desk_where(desk, question: str, lang: str, settings) -> Reply:
+    """Where / which the desk is: the knowledge entry about the desk, and its contact when one is
+    configured (none configured: the entry alone, which says where to turn)."""
+    from dataclasses import replace
+
+    if "partnership-desk" not in desk.kb.entries:
+        return contact(question, lang, settings)
+    r = desk.reply_for_entry("partnership-desk", lang, question=question)
+    fields = contact_fields(settings)
+    text = r.text
+    if fields:
+        name = desk_name(settings, r.lang)
+        text += "\n\n" + "\n".join([MSG["contact"][r.lang].format(desk=name)]
+                                     + [f"{CONTACT_LABELS[k][r.lang]}: {v}" for k, v in fields])
+    return replace(r, text=text, intent="contact")
 
 
 def handoff(question: str, lang: str) -> Reply:

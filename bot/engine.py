@@ -28,6 +28,7 @@ from sqlmodel import select
 
 from bot import conversation as C
 from bot import facts
+from bot import intent as I
 from bot import text as T
 from bot.i18n import t
 from bot.config import Settings, get_settings
@@ -199,11 +200,13 @@ class Desk:
         a = self.analyse(core)
         folded = a.folded or folded
         best = a.ranked[0][0] if a.ranked else None
-        # An intent the gate finds, unless the message names an entry and its wording asks for
-        # exactly that kind of entry (「PFIとは」, "What are naming rights?": a definition, not a list).
-        asks_named = a.top is not None and a.top.cued and a.top.alias >= NAMED
-        if a.gate_key is not None and a.gate_p >= self.model.gate_at and not asks_named:
-            return self._intent(a.gate_key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
+        # An intent the classifier is sure of (bot/intent.py: learned from how the message asks,
+        # so 「PFIとは」 stays a definition and 「PFIの事例は?」 is a list of cases).
+        # Unsure, it may still leave the ranker's best intent in (bot/intent.py RANKED_INTENTS).
+        taken, a = I.decide(self, core, a)
+        if taken is not None:
+            return self._intent(taken, q, core, lang, a, today), folded
+        best = a.ranked[0][0] if a.ranked else None
         if best is not None and best.kind == "intent" and a.ranked[0][1] >= self.model.intent_at:
             return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "oos":
@@ -248,6 +251,11 @@ class Desk:
             return C.remind(q, lang)
         if intent == "contact":
             return C.contact(q, lang, settings)
+        if intent == "desk":          # where / which the desk is: the entry about it, and its contact
+            return C.desk_where(self, q, lang, settings)
+        if intent == "pleasantry":    # a greeting or closing with words the stripping leaves
+            kind = T.pleasantry_kind(q)
+            return Reply("greeting", q, lang, MESSAGES[kind][lang], intent=kind)
         return C.handoff(q, lang)
 
     def _also(self, reply: Reply, a: Analysis, lang: str) -> Reply:

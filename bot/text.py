@@ -204,6 +204,11 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
     return "", first or ("thanks" if _ONLY_THANKS.match(text.strip()) else "greeting")
 
 
+def pleasantry_kind(text: str) -> str:
+    """"greeting" when the message opens with a greeting, else "thanks" (a closing)."""
+    return "greeting" if _ONLY_GREETING.match(clean(text)) else "thanks"
+
+
 def first_sentence(text: str) -> str:
     """The first sentence of an answer (Japanese 。 or English '. ')."""
     s = sentences(text.strip())

@@ -1,0 +1,294 @@
+"""What a message asks of the desk: a learned intent classifier, applied before the answer decision.
+
+    cleaned message (greetings and closings around it stripped)
+      → features: its sentence embedding (bot/semantic.py), the embedding of the same message with
+        the entry names it contains replaced by 〇 (so 「〇〇の事例はある?」 is judged by how it
+        asks, not by the topic it names), and a few similarity signals (how close each intent's
+        example sentences and the best knowledge entry come, how the retrieval scored it)
+      → a multinomial logistic regression over CLASSES
+      → the intent is taken when its probability is at least `take_at`, else the message goes on
+        to the knowledge answer (bot/engine.py).
+
+The coefficients and the threshold are fitted offline on our own labelled messages (training
+split only) by bench/fit_intent.py and stored in bot/intent.json; at run time this is numpy
+(two sentence encodings, one matrix product, a softmax). The threshold was chosen on
+cross-validated predictions for precision: a wrong intent costs more than an answer from
+knowledge, which is what the message gets when no intent is sure enough.
+
+Classes: `answer` (a knowledge question) and `out_of_scope` are never taken here (the answer
+engine handles them); `contact` asks for the desk's contact details proper (phone, e-mail, web
+page, hours); `desk` asks where or which the desk is (answered from the knowledge entry about the
+desk, plus the contact when configured; its reply's intent is `contact`); `pleasantry` is a
+greeting or a closing that the stripping of greetings (bot/text.py) leaves words of ("Great, bye.",
+「今日はこのへんで失礼します」): the reply is the greeting or the thanks.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot import text as T
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = Path(__file__).with_name("intent.json")
+CLASSES = ["answer", "out_of_scope", "handoff", "timing", "cases", "propose", "remind", "contact", "desk",
+           "pleasantry"]
+NOT_TAKEN = ("answer", "out_of_scope")
+INTENT_DOCS = ("handoff", "timing", "cases", "propose", "remind", "contact")   # knowledge/intents.yaml
+ENTRY_KINDS = ("calendar", "method", "case", "howto", "term", "context")
+EXTRA_FEATURES = ([f"i_sem:{k}" for k in INTENT_DOCS] + [f"i_masked:{k}" for k in INTENT_DOCS]
+                  + [f"i_lex:{k}" for k in INTENT_DOCS]
+                  + ["e_alias", "e_lex", "e_sem_q", "e_sem_b", "e_cued", "e_rank_p", "p_right", "asks_named"]
+                  + [f"top_is:{k}" for k in ENTRY_KINDS]
+                  + ["oos_sem", "place_named", "masked_changed", "english", "log_chars", "segments"]
+                  + [f"nn_max:{c}" for c in CLASSES] + [f"nn_top3:{c}" for c in CLASSES]
+                  + [f"nn_masked:{c}" for c in CLASSES])
+NN_TOP = 3
+NAMED = 0.9          # a name signal this strong: the message names the entry (bot/matching.py)
+
+
+@dataclass
+class IntentModel:
+    classes: list[str]
+    coef: np.ndarray          # (n_classes, n_features)
+    intercept: np.ndarray     # (n_classes,)
+    mean: np.ndarray
+    scale: np.ndarray
+    take_at: float            # take the best class (if an intent) at or above this probability
+    info: dict = field(default_factory=dict)
+    # Labelled messages of our training data (class, text): how close a message comes to each
+    # class's examples is part of its features (with knowledge/intents.yaml's examples).
+    neighbours: list[tuple[str, str]] = field(default_factory=list)
+
+    def probs(self, x: np.ndarray) -> np.ndarray:
+        z = ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.coef.T + self.intercept
+        z = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def to_json(self) -> dict:
+        r = lambda a: np.round(np.asarray(a, dtype=np.float64), 6).tolist()  # noqa: E731
+        return {"classes": self.classes, "extra_features": EXTRA_FEATURES, "embedding_dim": _dim(),
+                "coef": r(self.coef), "intercept": r(self.intercept), "mean": r(self.mean), "scale": r(self.scale),
+                "take_at": self.take_at, "info": self.info, "neighbours": [list(x) for x in self.neighbours]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "IntentModel":
+        if d.get("extra_features") != EXTRA_FEATURES or d.get("embedding_dim") != _dim():
+            raise ValueError("fitted for other features; rerun bench/fit_intent.py")
+        m = cls(list(d["classes"]), np.asarray(d["coef"]), np.asarray(d["intercept"]), np.asarray(d["mean"]),
+                np.asarray(d["scale"]), float(d["take_at"]), d.get("info", {}),
+                [(c, t) for c, t in d.get("neighbours", [])])
+        if m.coef.shape != (len(m.classes), len(m.mean)):
+            raise ValueError("coefficients of the wrong shape")
+        return m
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> "IntentModel":
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _dim() -> int:
+    from bot.semantic import DIM
+
+    return DIM
+
+
+_model: IntentModel | None = None
+_model_missing = False
+_model_lock = threading.Lock()
+
+
+def get_model() -> IntentModel | None:
+    """The fitted classifier (bot/intent.json), loaded once; None when there is none (then the
+    engine falls back to its older intent gate)."""
+    global _model, _model_missing
+    if _model is None and not _model_missing:
+        with _model_lock:
+            if _model is None and not _model_missing:
+                try:
+                    _model = IntentModel.load()
+                except (OSError, ValueError, KeyError) as e:
+                    log.warning("no fitted intent classifier (%s); using the intent gate", e)
+                    _model_missing = True
+    return _model
+
+
+@dataclass
+class Neighbours:
+    """Example messages as vectors, each with its class."""
+
+    vectors: np.ndarray       # (n, DIM)
+    labels: np.ndarray        # (n,) indices into CLASSES
+
+    @classmethod
+    def build(cls, desk, labelled: list[tuple[str, str]]) -> "Neighbours":
+        """`labelled` (class, text) plus the intents' example sentences of the knowledge base."""
+        from bot.config import get_settings
+        from bot.semantic import cached_vectors
+
+        pairs = [(c, t) for c, t in labelled if c in CLASSES]
+        pairs += [(it.id, x) for it in desk.kb.intents if it.id in CLASSES for x in it.examples]
+        texts = [t[: T.MATCH_CHARS] for _, t in pairs]
+        vecs = cached_vectors(desk.retriever.encoder, texts, get_settings().cache_dir) if texts else \
+            np.zeros((0, _dim()), dtype=np.float32)
+        return cls(np.asarray(vecs, dtype=np.float32), np.asarray([CLASSES.index(c) for c, _ in pairs], dtype=np.int64))
+
+    def features(self, v: np.ndarray, vm: np.ndarray, exclude_self: bool) -> list[float]:
+        s, sm = self.vectors @ v, self.vectors @ vm
+        if exclude_self:
+            own = s > 0.999
+            s, sm = np.where(own, -1.0, s), np.where(own, -1.0, sm)
+        best, top3, masked = [], [], []
+        for c in range(len(CLASSES)):
+            sc, smc = s[self.labels == c], sm[self.labels == c]
+            sc, smc = sc[sc > -1.0], smc[smc > -1.0]
+            best.append(float(sc.max()) if len(sc) else 0.0)
+            top3.append(float(np.sort(sc)[-NN_TOP:].mean()) if len(sc) else 0.0)
+            masked.append(float(smc.max()) if len(smc) else 0.0)
+        return best + top3 + masked
+
+
+_neighbours: dict[tuple[int, int], Neighbours] = {}
+
+
+def neighbours_for(desk, model: IntentModel) -> Neighbours:
+    """The model's example messages encoded once per process and knowledge base."""
+    key = (id(desk.retriever), id(model))
+    nb = _neighbours.get(key)
+    if nb is None:
+        with _model_lock:
+            nb = _neighbours.get(key)
+            if nb is None:
+                nb = _neighbours[key] = Neighbours.build(desk, model.neighbours)
+    return nb
+
+
+def masked_text(retriever, message: str, cands) -> str | None:
+    """The message with the names of the entries it names replaced by 〇 (as the retrieval's
+    masked intent signal does); None when it names none."""
+    low = unicodedata.normalize("NFKC", message).lower()
+    masked = low
+    named = sorted((f for f in cands if f.alias >= 0.3 and f.kind not in ("intent", "oos")), key=lambda f: -f.alias)
+    for f in named[:5]:
+        for name in sorted(retriever.docs[f.i].names, key=len, reverse=True):
+            n = unicodedata.normalize("NFKC", name).lower()
+            if len(n) >= 2 and n in masked:
+                masked = masked.replace(n, "〇")
+    if masked == low or not T.has_words(T.fold(masked.replace("〇", ""))):
+        return None
+    return masked
+
+
+def features(desk, core: str, analysis, neighbours: Neighbours, exclude_self: bool = False) -> np.ndarray:
+    """The classifier's input for a cleaned message and the engine's analysis of it.
+    `exclude_self` (fitting only): example rows identical to the message do not count, so a
+    training sentence is not scored against itself."""
+    r = desk.retriever
+    cands = [f for f, _ in analysis.ranked]
+    message = core[: T.MATCH_CHARS]
+    masked = masked_text(r, message, cands)
+    vecs = r.encoder.encode([message] if masked is None else [message, masked]).astype(np.float32)
+    v, vm = vecs[0], vecs[-1]
+    changed = float(len(vecs) > 1)
+    i_sem, i_masked, i_lex = [], [], []
+    by_key = {f.key: f for f in cands}
+    for k in INTENT_DOCS:
+        idx = _doc_index(r, "intent:" + k)
+        if idx is None:
+            i_sem.append(0.0), i_masked.append(0.0), i_lex.append(0.0)
+            continue
+        rows = r.vectors[int(r.name_start[idx]):int(r.body_start[idx])]
+        s, sm = rows @ v, rows @ vm
+        if exclude_self:
+            s = np.where(s > 0.999, -1.0, s)
+            sm = np.where(rows @ v > 0.999, -1.0, sm)
+        i_sem.append(float(s.max()) if len(s) else 0.0)
+        i_masked.append(float(sm.max()) if len(sm) else 0.0)
+        f = by_key.get("intent:" + k)
+        i_lex.append(f.lex if f is not None else 0.0)
+    top = analysis.top
+    entries = [(f, p) for f, p in analysis.ranked if f.kind not in ("intent", "oos")]
+    e_alias = max((f.alias for f, _ in entries), default=0.0)
+    e_lex = max((f.lex for f, _ in entries), default=0.0)
+    e_sem_q = max((f.sem_q for f, _ in entries), default=0.0)
+    e_sem_b = max((f.sem_b for f, _ in entries), default=0.0)
+    e_rank_p = entries[0][1] if entries else 0.0
+    asks_named = float(top is not None and top.cued and top.alias >= NAMED)
+    top_is = [float(top is not None and top.kind == k) for k in ENTRY_KINDS]
+    oos_sem = max((f.sem_q for f, _ in analysis.ranked if f.kind == "oos"), default=0.0)
+    place = float(_names_a_place(desk, message))
+    extra = (i_sem + i_masked + i_lex
+             + [e_alias, e_lex, e_sem_q, e_sem_b, float(top.cued) if top else 0.0, e_rank_p, analysis.p_right, asks_named]
+             + top_is + [oos_sem, place, changed, float(T.detect_lang(message) == "en"),
+                         math.log1p(len(message)), math.log(max(1, analysis.segments))]
+             + neighbours.features(v, vm, exclude_self))
+    return np.concatenate([v.astype(np.float64), vm.astype(np.float64), np.asarray(extra, dtype=np.float64)])
+
+
+def _doc_index(retriever, key: str) -> int | None:
+    cache = retriever.__dict__.setdefault("_intent_doc_index", {d.key: i for i, d in enumerate(retriever.docs)})
+    return cache.get(key)
+
+
+def _names_a_place(desk, message: str) -> bool:
+    """Whether the message names the municipality of a recorded case."""
+    from bot.conversation import _place_named
+
+    folded = T.text_form(T.fold(message))
+    return any(e.kind == "case" and e.municipality and _place_named(e.municipality.ja, folded, message)
+               for e in desk.kb.entries.values())
+
+
+def classify(desk, core: str, analysis, model: IntentModel | None = None) -> tuple[str, float, dict[str, float]]:
+    """(the most probable class, its probability, every class's probability)."""
+    model = model or get_model()
+    p = model.probs(features(desk, core, analysis, neighbours_for(desk, model))[None, :])[0]
+    k = int(np.argmax(p))
+    return model.classes[k], float(p[k]), dict(zip(model.classes, map(float, p)))
+
+
+# When no intent is sure enough, whether the ranker may still route the message to an intent whose
+# example sentences match it best (bot/engine.py): "agree" — only to the intent the classifier ranks
+# first; "keep" — always; "drop" — never (chosen by bench/fit_intent.py's cross-validation).
+RANKED_INTENTS = "agree"
+
+
+def decide(desk, core: str, analysis):
+    """(the intent to take for this message or None, the analysis the knowledge answer goes on
+    with). Without a fitted classifier: the engine's older gate (bot/decision.py `gate_vector`)."""
+    model = get_model()
+    if model is None:
+        asks_named = analysis.top is not None and analysis.top.cued and analysis.top.alias >= NAMED
+        if analysis.gate_key is not None and analysis.gate_p >= desk.model.gate_at and not asks_named:
+            return analysis.gate_key.split(":", 1)[1], analysis
+        return None, analysis
+    if not analysis.ranked:
+        return None, analysis
+    name, p, _ = classify(desk, core, analysis, model)
+    if name not in NOT_TAKEN and p >= model.take_at:
+        return name, analysis
+    policy = model.info.get("ranked_intents", RANKED_INTENTS)
+    if policy == "keep":
+        return None, analysis
+    from dataclasses import replace
+
+    ranked = [(f, q) for f, q in analysis.ranked
+              if f.kind != "intent" or (policy == "agree" and f.key == "intent:" + name)]
+    return None, replace(analysis, ranked=ranked)
+
+
+def choose(desk, core: str, analysis) -> str | None:
+    """The intent to take for this message, or None."""
+    return decide(desk, core, analysis)[0]
