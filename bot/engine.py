@@ -255,7 +255,7 @@ class Desk:
             return C.desk_where(self, q, lang, settings)
         if intent == "pleasantry":    # a greeting or closing with words the stripping leaves
             kind = T.pleasantry_kind(q)
-            return Reply("greeting", q, lang, MESSAGES[kind][lang], intent=kind)
+            return Reply("greeting", q, lang, t("answer." + kind, lang), intent=kind)
         return C.handoff(q, lang)
 
     def _also(self, reply: Reply, a: Analysis, lang: str) -> Reply:
