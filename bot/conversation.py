@@ -251,8 +251,10 @@ def _case_list(question: str, lang: str, head: str, entries, *, first=None, more
     if more > 0:
         lines.append(MSG["cases_more"][lang].format(n=more))
     items = tuple(Link(e.id, e.title.get(lang)) for e in ([first] if first is not None else []) + list(entries))
+    # The case shown in full is the entry the reply answers from; a plain list answers from none.
     return Reply("answer", question, lang, "\n".join(lines), intent="cases", items=items, score=1.0,
-                 title="事例" if lang == "ja" else "Cases")
+                 title="事例" if lang == "ja" else "Cases", entry_id=lead if any(e.id == lead for e in entries) else None,
+                 entry_kind="case" if any(e.id == lead for e in entries) else None)
 
 
 def propose(desk, question: str, lang: str) -> Reply:
