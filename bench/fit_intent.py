@@ -6,8 +6,8 @@ with cross-validation; report training (cross-validated) and validation figures 
 
 Needs scikit-learn (the `train` extra); the bot applies the coefficients with numpy.
 
-Training examples (training split only; the validation fifth of every set is never read here,
-except for the last report, after everything is chosen):
+Training examples (training split only; the validation fifth of every set is not read unless
+--validate asks for a last report, after everything is chosen):
 - tests/data/conversation.jsonl: each message's labelled intent (a contact message labelled with
   the entry partnership-desk asks where / which the desk is: class `desk`); greetings and thanks
   that are nothing else never reach the classifier (bot/text.py strips them) and are left out;
@@ -20,10 +20,21 @@ except for the last report, after everything is chosen):
 Every example is scored by the engine as at run time, except that example rows identical to the
 message itself (its own row in an entry, an intent or the learned exemplars) are left out.
 
-The threshold: on out-of-fold probabilities, `take_at` maximises (right takes − COST × wrong takes),
-averaged over bootstrap resamples; a take that serves the message another way (propose for a
-question about how to propose, timing for a calendar question, `desk` for a question about the
-desk) counts neither way.
+An answer-set question that a list of cases, the proposal form or the desk-where reply answers
+right too (as bench/eval_answers.py judges it, with one of its entries shown) is no evidence
+against that intent: it is left out of fitting, or labelled with the intent when only the intent's
+reply serves it (`resolve_conflicts`).
+
+Choices, all on cross-validated (out-of-fold) predictions of the training part: the
+regularisation C (classifier-level utility: right takes − COST × wrong takes, bootstrap-averaged);
+then, end to end (the whole reply judged as bench/eval_conversation.py and bench/eval_answers.py
+judge it), the threshold `take_at` and the policy for the ranker's intents (bot/intent.py
+RANKED_INTENTS), maximising messages right − COST × answer-set questions made wrong that the
+knowledge answer got right.
+
+    --cache DIR   keep features, conflicts and end-to-end outcomes between runs
+    --show        print the training messages that fail end to end
+    --validate    also report the classifier on the validation part (nothing is chosen on it)
 """
 from __future__ import annotations
 
@@ -40,8 +51,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import evalsets  # noqa: E402
-
-DATA_FILE = evalsets.DATA / evalsets.CONVERSATION
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
@@ -54,11 +63,12 @@ from bot.knowledge import load_knowledge  # noqa: E402
 COST = 3.0        # a wrong intent costs this many right ones
 FOLDS = 5
 C_GRID = (0.03, 0.1, 0.3, 1.0)
-BULK_WEIGHT = 0.5
+BULK_WEIGHT = 0.5   # weight of an `answer` / `out_of_scope` example (there are many more of them)
 # The entries' own example questions are left out by default: they are part of the index itself
 # (its lexical side too, which no leave-one-out undoes), and cross-validation is better without.
 SOURCES = ("conversation", "intents", "oos", "answers")
-SHOW = False        # --show: print the messages the end-to-end figures count as failing   # weight of an `answer` / `out_of_scope` example (there are many more of them)
+SHOW = False        # --show: print the messages the end-to-end figures count as failing
+DATA_FILE = evalsets.DATA / evalsets.CONVERSATION
 
 
 def core_of(q: str) -> str:
@@ -464,8 +474,7 @@ def end_to_end_report(rows, exs, take_at: float, policy: str, title: str) -> dic
             by[label][0] += ok
             by[label][1] += 1
             if SHOW and not ok:
-                print(f"   fail [{label}] {ex['q'][:70]!r} first={I.CLASSES[int(np.argmax(ex.get('_p', [0])))] if False else ''}"
-                      f"p={p:.2f} taken={taken}")
+                print(f"   fail [{label}] {ex['q'][:70]!r} p={p:.2f} taken={taken}")
         elif (ut if taken else un) < 0:
             lost += 1
             if SHOW:

@@ -44,13 +44,17 @@ CLASSES = ["answer", "out_of_scope", "handoff", "timing", "cases", "propose", "r
 NOT_TAKEN = ("answer", "out_of_scope")
 INTENT_DOCS = ("handoff", "timing", "cases", "propose", "remind", "contact")   # knowledge/intents.yaml
 ENTRY_KINDS = ("calendar", "method", "case", "howto", "term", "context")
+# Kinds of specific fact a message can ask for (bot/facts.py): a question for a figure or a date
+# the knowledge lacks is answered in part by the engine, not by an intent's general reply.
+FACT_KINDS = ("amount", "contact", "date", "month", "duration", "count")
 EXTRA_FEATURES = ([f"i_sem:{k}" for k in INTENT_DOCS] + [f"i_masked:{k}" for k in INTENT_DOCS]
                   + [f"i_lex:{k}" for k in INTENT_DOCS]
                   + ["e_alias", "e_lex", "e_sem_q", "e_sem_b", "e_cued", "e_rank_p", "p_right", "asks_named"]
                   + [f"top_is:{k}" for k in ENTRY_KINDS]
                   + ["oos_sem", "place_named", "masked_changed", "english", "log_chars", "segments"]
                   + [f"nn_max:{c}" for c in CLASSES] + [f"nn_top3:{c}" for c in CLASSES]
-                  + [f"nn_masked:{c}" for c in CLASSES])
+                  + [f"nn_masked:{c}" for c in CLASSES]
+                  + [f"asks:{k}" for k in FACT_KINDS] + [f"top_lacks:{k}" for k in FACT_KINDS])
 NN_TOP = 3
 NAMED = 0.9          # a name signal this strong: the message names the entry (bot/matching.py)
 
@@ -233,8 +237,19 @@ def features(desk, core: str, analysis, neighbours: Neighbours, exclude_self: bo
              + [e_alias, e_lex, e_sem_q, e_sem_b, float(top.cued) if top else 0.0, e_rank_p, analysis.p_right, asks_named]
              + top_is + [oos_sem, place, changed, float(T.detect_lang(message) == "en"),
                          math.log1p(len(message)), math.log(max(1, analysis.segments))]
-             + neighbours.features(v, vm, exclude_self))
+             + neighbours.features(v, vm, exclude_self) + _fact_features(desk, message, top))
     return np.concatenate([v.astype(np.float64), vm.astype(np.float64), np.asarray(extra, dtype=np.float64)])
+
+
+def _fact_features(desk, message: str, top) -> list[float]:
+    """Which kinds of specific fact the message asks for, and which of them its best entry lacks."""
+    from bot import facts
+    from bot.engine import entry_text
+
+    folded = T.fold(message)
+    asked = set(facts.asked(folded))
+    lacks = set(facts.missing(folded, entry_text(desk.kb.entries[top.key]))) if top is not None and asked else set()
+    return [float(k in asked) for k in FACT_KINDS] + [float(k in lacks) for k in FACT_KINDS]
 
 
 def _doc_index(retriever, key: str) -> int | None:
@@ -277,7 +292,7 @@ def decide(desk, core: str, analysis):
     if not analysis.ranked:
         return None, analysis
     name, p, _ = classify(desk, core, analysis, model)
-    if name not in NOT_TAKEN and p >= model.take_at:
+    if name not in NOT_TAKEN and p >= model.take_at and not _partial_first(desk, core, analysis, name):
         return name, analysis
     policy = model.info.get("ranked_intents", RANKED_INTENTS)
     if policy == "keep":
@@ -287,6 +302,22 @@ def decide(desk, core: str, analysis):
     ranked = [(f, q) for f, q in analysis.ranked
               if f.kind != "intent" or (policy == "agree" and f.key == "intent:" + name)]
     return None, replace(analysis, ranked=ranked)
+
+
+GENERAL_REPLIES = ("timing", "cases")   # intents whose reply is general information, not a specific
+
+
+def _partial_first(desk, core: str, analysis, name: str) -> bool:
+    """A message the answer engine knows the topic of for sure but whose specific (a date, an
+    amount, a count …, bot/facts.py) its knowledge lacks gets the engine's honest partial answer
+    rather than an intent's general reply (「今年度の査定は12月の何日から?」 is not answered by
+    the budget cycle)."""
+    if name not in GENERAL_REPLIES or analysis.top is None or analysis.p_right < desk.model.answer_at:
+        return False
+    from bot import facts
+    from bot.engine import entry_text
+
+    return bool(facts.missing(T.fold(core), entry_text(desk.kb.entries[analysis.top.key])))
 
 
 def choose(desk, core: str, analysis) -> str | None:
