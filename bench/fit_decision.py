@@ -44,8 +44,7 @@ C = 1.0
 
 
 def core_of(q: str) -> str:
-    core, _ = T.strip_pleasantries(T.slack_plain(T.clean(q)))
-    return T.romaji_as_kana(core) or core     # as Desk._decide sees it
+    return T.message_core(T.clean(q))[0]      # as Desk._decide sees it
 
 
 def gold_of(it: dict) -> set[str]:

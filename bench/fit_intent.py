@@ -72,8 +72,7 @@ DATA_FILE = evalsets.DATA / evalsets.CONVERSATION
 
 
 def core_of(q: str) -> str:
-    core, _ = T.strip_pleasantries(T.slack_plain(T.clean(q)))
-    return core
+    return T.message_core(T.clean(q))[0]      # as Desk._decide sees it
 
 
 def conversation_class(it: dict) -> str | None:

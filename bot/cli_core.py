@@ -221,8 +221,7 @@ def explain(desk, question: str) -> str:
     from bot.engine import entry_text
 
     q = T.clean(question)[: T.MAX_QUERY_CHARS]
-    core, pleasantry = T.strip_pleasantries(T.slack_plain(q))
-    core = T.romaji_as_kana(core) or core
+    core, pleasantry, _ = T.message_core(q)
     lines = [f"  [message] {core[:120]!r}" + (f" (stripped: {pleasantry})" if pleasantry else "")]
     if not core:
         return "\n".join(lines)

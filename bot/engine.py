@@ -189,14 +189,13 @@ class Desk:
         folded = T.fold(q[: T.MATCH_CHARS])
         if not T.has_words(folded):
             return self._message("no_words", q, lang), folded
-        core, pleasantry = T.strip_pleasantries(T.slack_plain(q))
+        core, pleasantry, romaji = T.message_core(q)
         if not core:
             if pleasantry:
                 return Reply("greeting", q, lang, t("answer." + pleasantry, lang), intent=pleasantry), folded
             return self._message("no_words", q, lang), folded
-        kana = T.romaji_as_kana(core)    # Japanese typed in romaji: matched (and answered) as Japanese
-        if kana:
-            core, lang = kana, asked_lang or "ja"
+        if romaji:                       # Japanese typed in romaji: matched (and answered) as Japanese
+            lang = asked_lang or "ja"
         a = self.analyse(core)
         folded = a.folded or folded
         best = a.ranked[0][0] if a.ranked else None

@@ -243,3 +243,12 @@ def romaji_as_kana(text: str) -> str | None:
             return None
         out.append(k)
     return jaconv.alphabet2kana(text.lower())
+
+
+def message_core(text: str) -> tuple[str, str | None, bool]:
+    """What the engine matches of a cleaned message: (core, pleasantry stripped, read from romaji).
+    Slack markup and greetings/closings are taken off; Japanese typed in romaji becomes kana.
+    The one definition shared by Desk._decide, `ask --explain` and the fitting scripts."""
+    core, pleasantry = strip_pleasantries(slack_plain(text))
+    kana = romaji_as_kana(core) if core else None
+    return (kana or core), pleasantry, bool(kana)
