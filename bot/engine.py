@@ -97,6 +97,8 @@ class Analysis:
     segments: int = 1
     gate_key: str | None = None    # the best intent and the gate's P(the message asks for it)
     gate_p: float = 0.0
+    qvec: np.ndarray | None = None        # the retrieval's vectors of the message, and of it with
+    masked_vec: np.ndarray | None = None  # the entry names masked (reused by bot/intent.py)
 
 
 class Desk:
@@ -476,7 +478,7 @@ def analysis_of(kb: Knowledge, r, core: str, ranker, decider, gate=None) -> Anal
     message asks for its best intent (shared with bench/fit_decision.py, which passes the models
     of its cross-validation folds)."""
     if not r.candidates:
-        return Analysis(core, r.folded, [], 0.0, None, None, [], len(r.segments))
+        return Analysis(core, r.folded, [], 0.0, None, None, [], len(r.segments), qvec=r.qvec, masked_vec=r.masked_vec)
     gate_key, gate_p = None, 0.0
     if gate is not None:
         gate_key, gx = gate_vector(r.candidates)
@@ -487,7 +489,8 @@ def analysis_of(kb: Knowledge, r, core: str, ranker, decider, gate=None) -> Anal
     entries = [(f, p) for f, p in ranked if f.kind not in PSEUDO_KINDS]
     oos = next((f for f, _ in ranked if f.kind == "oos"), None)
     if not entries:
-        return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments), gate_key, gate_p)
+        return Analysis(core, r.folded, ranked, 0.0, None, oos, [], len(r.segments), gate_key, gate_p,
+                        r.qvec, r.masked_vec)
     top, p_top = entries[0]
     related = set(kb.entries[top.key].related)
     runner = next((p for f, p in entries[1:] if f.key not in related
@@ -497,7 +500,8 @@ def analysis_of(kb: Knowledge, r, core: str, ranker, decider, gate=None) -> Anal
     x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
                        len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key)
     p_right = float(decider.prob([x])[0]) if decider is not None else 0.0
-    return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments), gate_key, gate_p)
+    return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments), gate_key, gate_p,
+                    r.qvec, r.masked_vec)
 
 
 def entry_text(e: Entry) -> str:

@@ -28,13 +28,13 @@ import json
 import logging
 import math
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from bot import text as T
+from bot.retrieval import mask_names
 
 log = logging.getLogger(__name__)
 
@@ -179,22 +179,6 @@ def neighbours_for(desk, model: IntentModel) -> Neighbours:
     return nb
 
 
-def masked_text(retriever, message: str, cands) -> str | None:
-    """The message with the names of the entries it names replaced by 〇 (as the retrieval's
-    masked intent signal does); None when it names none."""
-    low = unicodedata.normalize("NFKC", message).lower()
-    masked = low
-    named = sorted((f for f in cands if f.alias >= 0.3 and f.kind not in ("intent", "oos")), key=lambda f: -f.alias)
-    for f in named[:5]:
-        for name in sorted(retriever.docs[f.i].names, key=len, reverse=True):
-            n = unicodedata.normalize("NFKC", name).lower()
-            if len(n) >= 2 and n in masked:
-                masked = masked.replace(n, "〇")
-    if masked == low or not T.has_words(T.fold(masked.replace("〇", ""))):
-        return None
-    return masked
-
-
 def features(desk, core: str, analysis, neighbours: Neighbours, exclude_self: bool = False) -> np.ndarray:
     """The classifier's input for a cleaned message and the engine's analysis of it.
     `exclude_self` (fitting only): example rows identical to the message do not count, so a
@@ -202,10 +186,15 @@ def features(desk, core: str, analysis, neighbours: Neighbours, exclude_self: bo
     r = desk.retriever
     cands = [f for f, _ in analysis.ranked]
     message = core[: T.MATCH_CHARS]
-    masked = masked_text(r, message, cands)
-    vecs = r.encoder.encode([message] if masked is None else [message, masked]).astype(np.float32)
-    v, vm = vecs[0], vecs[-1]
-    changed = float(len(vecs) > 1)
+    if getattr(analysis, "qvec", None) is not None:     # the retrieval's own vectors: no re-encoding
+        v = analysis.qvec
+        vm = analysis.masked_vec if analysis.masked_vec is not None else v
+        changed = float(analysis.masked_vec is not None)
+    else:
+        masked = mask_names(r.docs, message, cands)
+        vecs = r.encoder.encode([message] if masked is None else [message, masked]).astype(np.float32)
+        v, vm = vecs[0], vecs[-1]
+        changed = float(len(vecs) > 1)
     i_sem, i_masked, i_lex = [], [], []
     by_key = {f.key: f for f in cands}
     for k in INTENT_DOCS:

@@ -82,6 +82,8 @@ class Retrieval:
     folded: str
     candidates: list[Features]
     segments: list[str] = field(default_factory=list)
+    qvec: np.ndarray | None = None          # the whole message's vector
+    masked_vec: np.ndarray | None = None    # the message with the entry names it names masked (None: none)
 
 
 class Retriever:
@@ -162,24 +164,17 @@ class Retriever:
         sem_q, sem_b, _ = self._sem_for(qvecs, None)
         return np.maximum(sem_q, sem_b)
 
-    def _masked_intents(self, message: str, cands: list[Features]) -> None:
+    def _masked_intents(self, message: str, cands: list[Features]) -> np.ndarray | None:
         """Fill `sem_masked` of the intent candidates: the names of the entries the message names
         (the lexical signal's name hits) replaced by 〇, the rest encoded once more."""
         intents = [f for f in cands if f.kind == "intent"]
         if not intents:
-            return
+            return None
         for f in intents:
             f.sem_masked = f.sem_q
-        low = unicodedata.normalize("NFKC", message).lower()
-        masked = low
-        named = sorted((f for f in cands if f.alias >= 0.3 and f.kind not in ("intent", "oos")), key=lambda f: -f.alias)
-        for f in named[:5]:
-            for name in sorted(self.docs[f.i].names, key=len, reverse=True):
-                n = unicodedata.normalize("NFKC", name).lower()
-                if len(n) >= 2 and n in masked:
-                    masked = masked.replace(n, "〇")
-        if masked == low or not T.has_words(T.fold(masked.replace("〇", ""))):
-            return
+        masked = mask_names(self.docs, message, cands)
+        if masked is None:
+            return None
         qvec = self.encoder.encode([masked]).astype(np.float32)[0]
         for f in intents:
             a, b = int(self.name_start[f.i]), int(self.body_start[f.i])
@@ -187,6 +182,7 @@ class Retriever:
             if self.leave_out is not None:
                 sims[self.tags[a:b] == self.leave_out] = -1.0
             f.sem_masked = max(f.sem_q, float(sims.max()))
+        return qvec
 
     def retrieve(self, question: str) -> Retrieval:
         segments = _segments(question)
@@ -237,7 +233,7 @@ class Retriever:
                 own = rows[base[k]:base[k] + n_names[k]]
                 ft.sem_k = float(np.sort(own)[-KNN:].mean()) if len(own) else 0.0
         cands = list(feats.values())
-        self._masked_intents(segments[0], cands)
+        masked_vec = self._masked_intents(segments[0], cands)
         cued = cued_kinds(folded)
         for f in cands:
             f.cued = float(f.kind in cued)
@@ -248,7 +244,23 @@ class Retriever:
                 f.lex_gap, f.lex_rank = f.lex - best_lex, 1.0 / (1 + r)
             for r, f in enumerate(sorted(cands, key=lambda f: -f.sem)):
                 f.sem_gap, f.sem_rank = f.sem - best_sem, 1.0 / (1 + r)
-        return Retrieval(folded, cands, segments)
+        return Retrieval(folded, cands, segments, qvecs[0], masked_vec)
+
+
+def mask_names(docs: list[IndexDoc], message: str, cands: list[Features]) -> str | None:
+    """The message with the names of the entries it names (the lexical name hits) replaced by 〇,
+    so that 「〇〇の事例はある?」 is judged by how it asks; None when it names none."""
+    low = unicodedata.normalize("NFKC", message).lower()
+    masked = low
+    named = sorted((f for f in cands if f.alias >= 0.3 and f.kind not in ("intent", "oos")), key=lambda f: -f.alias)
+    for f in named[:5]:
+        for name in sorted(docs[f.i].names, key=len, reverse=True):
+            n = unicodedata.normalize("NFKC", name).lower()
+            if len(n) >= 2 and n in masked:
+                masked = masked.replace(n, "〇")
+    if masked == low or not T.has_words(T.fold(masked.replace("〇", ""))):
+        return None
+    return masked
 
 
 def _rows(sd: SemDoc, key: str) -> tuple[list[str], list[str]]:
