@@ -192,12 +192,14 @@ class Prepared:
         return rows
 
 
-def bootstrap_utility(p: np.ndarray, right: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_utility(p: np.ndarray, right: np.ndarray, seed: int,
+                      gain: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(thresholds, mean utility of taking p ≥ t over 200 bootstrap resamples), utility = right
-    ones − COST × wrong ones. The utility is flat near its top, so its argmax on one set of
-    cross-validated predictions jumps with small changes; the mean over resamples does not."""
+    ones − COST × wrong ones (or the given per-item `gain`). The utility is flat near its top, so
+    its argmax on one set of cross-validated predictions jumps with small changes; the mean over
+    resamples does not."""
     ts = np.unique(np.round(p, 3))
-    gain = np.where(right, 1.0, -COST)
+    gain = np.where(right, 1.0, -COST) if gain is None else gain
     rng = np.random.default_rng(seed)
     mean_u = np.zeros(len(ts))
     for _ in range(200):

@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import evalsets  # noqa: E402
+from fit_decision import bootstrap_utility  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
@@ -301,13 +302,7 @@ def gains(P: np.ndarray, exs: list[dict]) -> tuple[np.ndarray, np.ndarray, np.nd
 def choose_take_at(P: np.ndarray, exs: list[dict], seed: int = 2) -> float:
     pb, g, takeable = gains(P, exs)
     p, g = pb[takeable], g[takeable]
-    ts = np.unique(np.round(p, 3))
-    rng = np.random.default_rng(seed)
-    mean_u = np.zeros(len(ts))
-    for _ in range(200):
-        s = rng.integers(0, len(p), len(p))
-        ps, gs = p[s], g[s]
-        mean_u += np.array([gs[ps >= t].sum() for t in ts])
+    ts, mean_u = bootstrap_utility(p, g > 0, seed, gain=g)
     return float(ts[int(np.argmax(mean_u))])
 
 

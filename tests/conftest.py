@@ -265,3 +265,21 @@ def cli(capsys, tmp_path):
         return CliResult(code, out.out, out.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def kb():
+    """The shipped knowledge base, loaded once per test process."""
+    from bot.config import get_settings
+    from bot.knowledge import load_knowledge
+
+    return load_knowledge(get_settings().knowledge_dir)
+
+
+@pytest.fixture(scope="session")
+def desk(kb):
+    """Matching only (no database), shared by the answer, conversation and intent tests; tests
+    that need other settings copy it (see test_conversation._desk_with)."""
+    from bot.engine import Desk
+
+    return Desk(kb, engine=None)

@@ -12,13 +12,7 @@ from bot.config import get_settings
 from bot.console import Console
 from bot.i18n import t
 from bot.engine import Desk
-from bot.knowledge import load_knowledge
 from bot.render import render_text
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(get_settings().knowledge_dir)
 
 
 def console(kb, engine, lines: list[str], **kw) -> str:

@@ -11,22 +11,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from bot.config import get_settings
 from bot.reply import ReplyKind
 from bot.engine import Desk
-from bot.knowledge import load_knowledge
 from bot.models import Feedback, QuestionLog
 from sqlmodel import Session, select
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(get_settings().knowledge_dir)
-
-
-@pytest.fixture(scope="module")
-def desk(kb):
-    """Matching only: no database."""
-    return Desk(kb, engine=None)
 
 
 def test_every_entry_is_found_by_its_own_title(desk, kb):

@@ -11,19 +11,8 @@ import pytest
 
 from bot import conversation as C
 from bot import intent as I
-from bot.config import Settings, get_settings
+from bot.config import Settings
 from bot.engine import Desk
-from bot.knowledge import load_knowledge
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(get_settings().knowledge_dir)
-
-
-@pytest.fixture(scope="module")
-def desk(kb):
-    return Desk(kb, engine=None)
 
 
 def _with(desk, **settings) -> Desk:

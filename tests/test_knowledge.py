@@ -13,11 +13,6 @@ from bot.knowledge import KINDS, KnowledgeError, load_knowledge
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(get_settings().knowledge_dir)
-
-
 def test_coverage_of_the_shipped_base(kb):
     by_kind = {k: [e for e in kb.entries.values() if e.kind == k] for k in KINDS}
     assert len(kb.entries) >= 80
