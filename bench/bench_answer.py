@@ -108,7 +108,7 @@ def main() -> int:
         # matching and decision only; no question log
         desk = Desk(k, engine=None, stand_in_vectors=k is not kb)
         build = time.perf_counter() - t
-        desk.answer("warm up")
+        desk.warm()             # as `deskbot serve` does before its workers answer
         ours = time_calls(desk.answer, qs, args.rounds if len(k.entries) < 50_000 else 1)
         texts = [f"{e.title.ja} {e.title.en or ''} {' '.join(e.aliases)} {e.answer.ja}" for e in k.entries.values()]
         sample = qs if len(texts) < 1000 else qs[: max(5, 3000 * 20 // len(texts))]

@@ -14,6 +14,9 @@ this module builds the plain `Reply` for it, the same for every surface:
 """
 from __future__ import annotations
 
+import functools
+import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -107,16 +110,17 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
     a hand-off."""
     kb = desk.kb
     folded = T.text_form(T.fold(question))
-    case_entries = [e for e in kb.entries.values() if e.kind == "case"]
+    ci = _case_index(kb)
+    case_entries = ci.cases
     ranked_ids = [f.key for f, _ in analysis.ranked if f.kind not in ("oos", "intent")]
     rank = {k: n for n, k in enumerate(ranked_ids)}
     # The one case the answer engine would confidently answer with: shown in full at the top.
     top = getattr(analysis, "top", None)
     lead = top.key if top is not None and top.kind == "case" and analysis.p_right >= desk.model.answer_at else None
-    named_places = _places_named(case_entries, folded, question)
+    named_places = _places_named(ci.municipalities, folded, question)
     if named_places:
         order = list(named_places)
-        by_place = [e for e in case_entries if any(p in named_places for p in _places_of(e))]
+        by_place = ci.select(k for p in named_places for k in ci.by_place.get(p, ()))
         chosen = sorted(by_place, key=lambda e: (min(order.index(p) for p in _places_of(e) if p in named_places),
                                                  rank.get(e.id, 999)))
         sep = "・" if lang == "ja" else ", "
@@ -130,7 +134,7 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
             and probs.get(ranked_ids[0], 0.0) >= THEME_MATCH:
         method = kb.entries[ranked_ids[0]]          # described, not named: the best entry, when sure
     if method is not None:
-        used = sorted((e for e in case_entries if method.id in e.methods), key=lambda e: rank.get(e.id, 999))
+        used = sorted(ci.select(ci.by_method.get(method.id, ())), key=lambda e: rank.get(e.id, 999))
         name = method.title.get(lang)
         if used:
             return _case_list(question, lang, _head("cases_method", lang, len(used), method=name),
@@ -140,9 +144,9 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
             return _case_list(question, lang, MSG["cases_none_method"][lang].format(method=name), near,
                               first=method)
     # A theme: the cases the ranker finds about it, and those curated with a tag the message names.
-    strong = [e for e in case_entries if probs.get(e.id, 0.0) >= THEME_MATCH]
+    strong = ci.select(k for k, p in probs.items() if p >= THEME_MATCH and k in ci.position)
     tags = _theme_tags_named(kb, case_entries, folded, question)
-    tagged = [e for e in case_entries if tags & set(e.tags)]
+    tagged = ci.select(k for t in tags for k in ci.by_tag.get(t, ()))
     strong_ids = {e.id for e in strong}
     chosen = sorted({e.id: e for e in strong + tagged}.values(),
                     key=lambda e: (e.id not in strong_ids, rank.get(e.id, 999)))
@@ -162,23 +166,24 @@ def _head(key: str, lang: str, n: int, **fmt) -> str:
     return MSG[key + "_one" if n == 1 else key][lang].format(n=n, **fmt)
 
 
-def _places_of(e) -> list[str]:
+def _places_of(e) -> tuple[str, ...]:
     """The municipalities of a case, one by one (「愛媛県・鹿児島市など」 → 愛媛県, 鹿児島市)."""
-    import re
-
-    return [p for p in (x.strip() for x in re.split(r"[・、,/]|など|ほか|[(\uff08].*?[)\uff09]", e.municipality.ja)) if p]
+    return _split_places(e.municipality.ja)
 
 
-def _places_named(case_entries, folded: str, question: str) -> dict[str, dict[str, str]]:
+@functools.lru_cache(maxsize=4096)
+def _split_places(municipality: str) -> tuple[str, ...]:
+    return tuple(p for p in (x.strip() for x in re.split(r"[・、,/]|など|ほか|[(\uff08].*?[)\uff09]", municipality)) if p)
+
+
+def _places_named(municipalities, folded: str, question: str) -> dict[str, dict[str, str]]:
     """The municipalities of recorded cases that the message names (in Japanese, or in English
     where a case gives the English name), in the order of the cases, each with its name in both
-    languages."""
+    languages. `municipalities`: the cases' distinct (ja, en) names, in the cases' order."""
     out: dict[str, dict[str, str]] = {}
-    for e in case_entries:
-        if not e.municipality:
-            continue
-        parts = _places_of(e)
-        en = e.municipality.en if len(parts) == 1 and e.municipality.en else None
+    for ja, en_name in municipalities:
+        parts = _split_places(ja)
+        en = en_name if len(parts) == 1 and en_name else None
         for p in parts:
             if p in out:
                 if en:
@@ -188,33 +193,75 @@ def _places_named(case_entries, folded: str, question: str) -> dict[str, dict[st
     return out
 
 
-def _theme_tags_named(kb, case_entries, folded: str, question: str) -> set[str]:
-    """The cases' curated tags that the message names, leaving out the words people use to ask
-    for cases at all (a tag found in a fifth or more of the `cases` intent's example sentences,
-    such as 事例, in the tag's own language) and municipality names (a place is its own list)."""
-    import re
+@dataclass
+class _CaseIndex:
+    """The recorded cases of a knowledge base, looked up by place, method and tag (built once
+    per knowledge base: a list of cases must not scan every entry)."""
 
+    cases: list
+    position: dict[str, int]                     # case id → its place in `cases`
+    municipalities: list[tuple[str, str | None]]  # distinct (ja, en), in the cases' order
+    by_place: dict[str, list[str]]
+    by_method: dict[str, list[str]]
+    by_tag: dict[str, list[str]]
+
+    def select(self, ids) -> list:
+        """The cases with these ids, once each, in the cases' order."""
+        return [self.cases[i] for i in sorted({self.position[k] for k in ids})]
+
+
+def _case_index(kb) -> _CaseIndex:
+    ci = kb.__dict__.get("_case_index")
+    if ci is None:
+        cases = [e for e in kb.entries.values() if e.kind == "case"]
+        by_place, by_method, by_tag = {}, {}, {}
+        for e in cases:
+            for p in (_places_of(e) if e.municipality else ()):
+                by_place.setdefault(p, []).append(e.id)
+            for m in e.methods:
+                by_method.setdefault(m, []).append(e.id)
+            for t in e.tags:
+                by_tag.setdefault(t, []).append(e.id)
+        munis = list(dict.fromkeys((e.municipality.ja, e.municipality.en) for e in cases if e.municipality))
+        ci = kb.__dict__["_case_index"] = _CaseIndex(cases, {e.id: n for n, e in enumerate(cases)}, munis,
+                                                     by_place, by_method, by_tag)
+    return ci
+
+
+def _theme_tags_named(kb, case_entries, folded: str, question: str) -> set[str]:
+    """The cases' curated tags that the message names (`_theme_tags`)."""
+    low = T.fold(question)
+    out = set()
+    for tag, form, pattern in _theme_tags(kb, case_entries):
+        if (pattern.search(low) is not None) if pattern is not None else form in folded:
+            out.add(tag)
+    return out
+
+
+def _theme_tags(kb, case_entries) -> list:
+    """(tag, its katakana form, a word pattern for a Latin tag) for the tags a message may name
+    to ask for a theme: not the words people use to ask for cases at all (a tag found in a fifth
+    or more of the `cases` intent's example sentences, such as 事例, in the tag's own language)
+    and not municipality names (a place is its own list). Once per knowledge base (kept on it)."""
+    cached = kb.__dict__.get("_theme_tags")
+    if cached is not None:
+        return cached
     examples = {True: [], False: []}          # English / Japanese example sentences
     for it in kb.intents:
         if it.id == "cases":
             for x in it.examples:
                 examples[x.isascii()].append(T.text_form(T.fold(x)))
-    low = T.fold(question)
     places = {p for e in case_entries if e.municipality for p in _places_of(e)}
-    out = set()
-    for tag in {t for e in case_entries for t in e.tags}:
+    out = []
+    for tag in sorted({t for e in case_entries for t in e.tags}):
         form = T.text_form(T.fold(tag))
         if len(form) < 2 or tag in places:
             continue
         same = examples[tag.isascii()]
         if same and sum(form in x for x in same) >= 0.2 * len(same):
             continue
-        if tag.isascii():
-            hit = re.search(rf"\b{re.escape(T.fold(tag))}", low) is not None
-        else:
-            hit = form in folded
-        if hit:
-            out.add(tag)
+        out.append((tag, form, re.compile(rf"\b{re.escape(T.fold(tag))}") if tag.isascii() else None))
+    kb.__dict__["_theme_tags"] = out
     return out
 
 

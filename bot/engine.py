@@ -175,6 +175,17 @@ class Desk:
             reply = self._log(reply, folded, surface=surface, asker=asker, place=place)
         return reply
 
+    # Messages that reach each lazily built part once (the intent classifier and its examples,
+    # the budget calendar, the case index, a long message's segments).
+    WARM_UP = ("予算要求は何月ですか", "和光市の事例を教えて", "担当の方と話したい",
+               "We would like to propose an idea. What should we prepare, and when is the deadline?")
+
+    def warm(self) -> None:
+        """Build what answering builds on first use, so that no asker's first question pays for
+        it (long-running processes call this once, before forking their workers)."""
+        for q in self.WARM_UP:
+            self._decide(q, None)
+
     def analyse(self, core: str) -> Analysis:
         """Retrieve, rank and score a cleaned message (no greeting, no Slack markup)."""
         r = self.retriever.retrieve(core)

@@ -150,18 +150,34 @@ class Neighbours:
         return cls(np.asarray(vecs, dtype=np.float32), np.asarray([CLASSES.index(c) for c, _ in pairs], dtype=np.int64))
 
     def features(self, v: np.ndarray, vm: np.ndarray, exclude_self: bool) -> list[float]:
-        s, sm = self.vectors @ v, self.vectors @ vm
+        """Per class: the best cosine of the message to its examples, the mean of its NN_TOP best,
+        and the best of the masked message (rows identical to the message left out when fitting)."""
+        both = self.vectors @ np.stack([v, vm]).T          # (n, 2): one product for both vectors
+        s, sm = both[:, 0], both[:, 1]
         if exclude_self:
             own = s > 0.999
             s, sm = np.where(own, -1.0, s), np.where(own, -1.0, sm)
         best, top3, masked = [], [], []
         for c in range(len(CLASSES)):
-            sc, smc = s[self.labels == c], sm[self.labels == c]
-            sc, smc = sc[sc > -1.0], smc[smc > -1.0]
-            best.append(float(sc.max()) if len(sc) else 0.0)
-            top3.append(float(np.sort(sc)[-NN_TOP:].mean()) if len(sc) else 0.0)
+            rows = self._rows_of(c)
+            sc, smc = s[rows], sm[rows]
+            if exclude_self:
+                sc, smc = sc[sc > -1.0], smc[smc > -1.0]
+            if not len(sc):
+                best.append(0.0), top3.append(0.0), masked.append(0.0)
+                continue
+            k = min(NN_TOP, len(sc))
+            top = np.partition(sc, len(sc) - k)[len(sc) - k:]
+            best.append(float(top.max()))
+            top3.append(float(top.mean()))
             masked.append(float(smc.max()) if len(smc) else 0.0)
         return best + top3 + masked
+
+    def _rows_of(self, c: int) -> np.ndarray:
+        groups = self.__dict__.get("_groups")
+        if groups is None:
+            groups = self.__dict__["_groups"] = [np.flatnonzero(self.labels == k) for k in range(len(CLASSES))]
+        return groups[c]
 
 
 _neighbours: dict[tuple[int, int], Neighbours] = {}
@@ -195,22 +211,9 @@ def features(desk, core: str, analysis, neighbours: Neighbours, exclude_self: bo
         vecs = r.encoder.encode([message] if masked is None else [message, masked]).astype(np.float32)
         v, vm = vecs[0], vecs[-1]
         changed = float(len(vecs) > 1)
-    i_sem, i_masked, i_lex = [], [], []
     by_key = {f.key: f for f in cands}
-    for k in INTENT_DOCS:
-        idx = _doc_index(r, "intent:" + k)
-        if idx is None:
-            i_sem.append(0.0), i_masked.append(0.0), i_lex.append(0.0)
-            continue
-        rows = r.vectors[int(r.name_start[idx]):int(r.body_start[idx])]
-        s, sm = rows @ v, rows @ vm
-        if exclude_self:
-            s = np.where(s > 0.999, -1.0, s)
-            sm = np.where(rows @ v > 0.999, -1.0, sm)
-        i_sem.append(float(s.max()) if len(s) else 0.0)
-        i_masked.append(float(sm.max()) if len(sm) else 0.0)
-        f = by_key.get("intent:" + k)
-        i_lex.append(f.lex if f is not None else 0.0)
+    i_sem, i_masked = _intent_doc_sims(r, v, vm, exclude_self)
+    i_lex = [by_key["intent:" + k].lex if "intent:" + k in by_key else 0.0 for k in INTENT_DOCS]
     top = analysis.top
     entries = [(f, p) for f, p in analysis.ranked if f.kind not in ("intent", "oos")]
     e_alias = max((f.alias for f, _ in entries), default=0.0)
@@ -241,9 +244,32 @@ def _fact_features(desk, message: str, top) -> list[float]:
     return [float(k in asked) for k in FACT_KINDS] + [float(k in lacks) for k in FACT_KINDS]
 
 
-def _doc_index(retriever, key: str) -> int | None:
-    cache = retriever.__dict__.setdefault("_intent_doc_index", {d.key: i for i, d in enumerate(retriever.docs)})
-    return cache.get(key)
+def _intent_doc_sims(r, v: np.ndarray, vm: np.ndarray, exclude_self: bool) -> tuple[list[float], list[float]]:
+    """Per intent of INTENT_DOCS: the best cosine of the message (v) and of its masked form (vm)
+    to the intent's example sentences in the knowledge base; 0 for an intent it lacks."""
+    layout = r.__dict__.get("_intent_rows")
+    if layout is None:        # once per retriever: the intents' rows side by side
+        at = {d.key: i for i, d in enumerate(r.docs)}
+        spans = [(int(r.name_start[at[k]]), int(r.body_start[at[k]])) if k in at else None
+                 for k in ("intent:" + x for x in INTENT_DOCS)]
+        rows = np.concatenate([np.arange(a, b) for a, b in (sp for sp in spans if sp)] or [np.zeros(0, int)])
+        starts, n = [], 0
+        for sp in spans:
+            starts.append(n if sp else None)
+            n += (sp[1] - sp[0]) if sp else 0
+        layout = r.__dict__["_intent_rows"] = (r.vectors[rows], starts, [sp[1] - sp[0] if sp else 0 for sp in spans])
+    mat, starts, lens = layout
+    both = mat @ np.stack([v, vm]).T
+    if exclude_self:
+        own = both[:, 0] > 0.999
+        both = np.where(own[:, None], -1.0, both)
+    sem, masked = [], []
+    for a, n in zip(starts, lens):
+        if a is None or n == 0:
+            sem.append(0.0), masked.append(0.0)
+        else:
+            sem.append(float(both[a:a + n, 0].max())), masked.append(float(both[a:a + n, 1].max()))
+    return sem, masked
 
 
 def _names_a_place(desk, message: str) -> bool:
@@ -251,8 +277,7 @@ def _names_a_place(desk, message: str) -> bool:
     from bot.conversation import _place_named
 
     folded = T.text_form(T.fold(message))
-    return any(e.kind == "case" and e.municipality and _place_named(e.municipality.ja, folded, message)
-               for e in desk.kb.entries.values())
+    return any(_place_named(p, folded, message) for p in desk.kb.case_places)
 
 
 def classify(desk, core: str, analysis, model: IntentModel | None = None) -> tuple[str, float, dict[str, float]]:

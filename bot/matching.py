@@ -17,6 +17,7 @@ The final score is a probabilistic OR of the two plus a small prior from the que
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -46,8 +47,10 @@ _PLACE_SUFFIX = re.compile(r"(?:市|町|村|県|区|都)$")
 _PLACE_WORDS = re.compile(r"\b(?:city|town|village|prefecture|pref|ward|and|also|others?|named|municipalit\w*|etc)\b")
 
 
-def _place_forms(place: str) -> set[str]:
-    """磐田市 → {磐田市, 磐田}; "Fuchu City (Tokyo)" → {fuchu}; lists (愛媛県・鹿児島市など) split."""
+@functools.lru_cache(maxsize=4096)
+def _place_forms(place: str) -> frozenset[str]:
+    """磐田市 → {磐田市, 磐田}; "Fuchu City (Tokyo)" → {fuchu}; lists (愛媛県・鹿児島市など) split.
+    Cached: a knowledge base names a few dozen places, asked about on every message."""
     forms = set()
     place = re.sub(r"\(.*?\)", " ", fold(place))        # "(Tokyo)", "(府中市ほか)": asides
     for part in re.split(r"[・、,/]|など|ほか", place):
@@ -65,7 +68,7 @@ def _place_forms(place: str) -> set[str]:
                 short = _PLACE_SUFFIX.sub("", t)
                 if len(short) >= 2:
                     forms.add(short)
-    return forms
+    return frozenset(forms)
 CANDIDATES = 24                # entries re-ranked with the alias signal
 
 # Question scaffolding removed before tokenising (folded forms; long marks are already gone).
@@ -119,6 +122,27 @@ class Candidate:
     coverage: float
     alias: float
     i: int = -1               # the doc's position in the index
+    rank_score: float = 0.0   # the unclipped score the candidates are ordered by
+
+
+@dataclass
+class LexQuery:
+    """A question prepared for lexical scoring (`Index.query`); `matched` False: no known word."""
+
+    folded: str
+    matched: bool = False
+    scores: np.ndarray | None = None
+    coverage: np.ndarray | None = None
+    ids: list[int] = field(default_factory=list)       # the lexical candidates (coverage best)
+    named: list[str] = field(default_factory=list)     # place forms the question names
+    place_mask: np.ndarray | None = None
+    mentions_mask: np.ndarray | None = None
+    prior: dict[str, float] = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)
+    qform: str = ""
+    qform_full: str = ""
+    qread: str = ""
+    beyond: dict[int, Candidate] = field(default_factory=dict)   # scored, but not among the best
 
 
 @dataclass
@@ -241,14 +265,34 @@ class Index:
 
         `extra`: positions of docs to score as well (candidates found by another signal); they are
         returned beside the best `k` whatever their lexical score."""
+        q = self.query(question)
+        extra = [int(i) for i in extra]
+        return self.merge(self.best(q, k), self.score_ids(q, extra, after_best=True), k), q.folded
+
+    @staticmethod
+    def merge(best: list[Candidate], others: list[Candidate], k: int) -> list[Candidate]:
+        """The best `k` of both lists, then the rest of `others` (another signal's candidates stay
+        whatever their lexical score; a lexical candidate they outrank drops out)."""
+        if not others:
+            return best
+        out = sorted(best + others, key=lambda c: (-c.rank_score, -c.alias, c.key))
+        keep = {c.i for c in others}
+        return out[:k] + [c for c in out[k:] if c.i in keep]
+
+    def query(self, question: str) -> "LexQuery":
+        """Everything about the question that does not depend on the candidate: its tokens'
+        coverage of every doc, the places it names, its name forms. Scoring candidates from it
+        (`best`, `score_ids`) may come in several steps (the retrieval asks for the lexical best
+        first and for the semantic signal's candidates later)."""
         folded = fold(question)
+        q = LexQuery(folded)
         core = _SCAFFOLDING.sub(" ", folded)
         expanded = self.synonyms.expand(core)
         qtoks: dict[str, float] = {}
         for t, script in tokens_with_script(expanded):
             qtoks[t] = max(qtoks.get(t, 0.0), SCRIPT_WEIGHTS[script])
         if not qtoks or not self.docs:
-            return [Candidate(self.docs[i].key, self.docs[i].kind, 0.0, 0.0, 0.0, i) for i in extra], folded
+            return q
         # Places named in the question: their tokens leave the match (unless nothing else is left).
         words = set(re.findall(r"[a-z0-9]+", folded))
         qform_full = text_form(folded + " " + expanded)
@@ -281,55 +325,77 @@ class Index:
             ids, ws = self.postings[t]
             scores[ids] += ws * (qw * idf)
         if denom <= 0:
-            return [Candidate(self.docs[i].key, self.docs[i].kind, 0.0, 0.0, 0.0, i) for i in extra], folded
+            return q
         coverage = scores / denom
         m = min(CANDIDATES, n)
         top = np.argpartition(-coverage, m - 1)[:m] if n > m else np.arange(n)
         top = top[coverage[top] > 0]
-
-        # Names are looked for in the question plus its synonym expansion (何から始め → 提案の進め方).
-        qform = text_form(expanded)
-        qread = text_form(reading(core)) if _HAS_KANJI.search(core) else ""
         prior = {}
         for pat, kinds, bonus in INTENTS:
             if pat.search(folded):
                 for kd in kinds:
                     prior[kd] = max(prior.get(kd, 0.0), bonus)
-
-        # Names are checked on the candidates only: a name in the question contributes its own
-        # tokens, so its entry is already among them.
-        out: list[Candidate] = []
         ids = top.tolist()
         if named:    # a named place's best entries always compete
             pd = np.flatnonzero(place_mask)
             if len(pd) > m:
                 pd = pd[np.argpartition(-coverage[pd], m - 1)[:m]]
             ids = list(dict.fromkeys(ids + pd.tolist()))
-        fuzzy_ids = set(ids)         # candidates of another signal get exact name checks only
-        ids = list(dict.fromkeys(ids + [int(i) for i in extra]))
-        alias = self._alias_signals(ids, qform, qform_full, qread, words, fuzzy_ids)
+        q.matched = True
+        q.scores, q.coverage, q.ids = scores, coverage, ids
+        q.named, q.place_mask, q.mentions_mask, q.prior, q.words = named, place_mask, mentions_mask, prior, words
+        # Names are looked for in the question plus its synonym expansion (何から始め → 提案の進め方).
+        q.qform, q.qform_full = text_form(expanded), qform_full
+        q.qread = text_form(reading(core)) if _HAS_KANJI.search(core) else ""
+        return q
+
+    def best(self, q: "LexQuery", k: int) -> list[Candidate]:
+        """The query's `k` best candidates by the lexical score."""
+        if not q.matched:
+            return []
+        out = self._scored(q, q.ids)
+        for c in out[k:]:
+            q.beyond[c.i] = c
+        return out[:k]
+
+    def score_ids(self, q: "LexQuery", ids: list[int], after_best: bool = False) -> list[Candidate]:
+        """Candidates for the docs at `ids` (found by another signal), whatever their score;
+        after `best(q, k)`, the ones already among its best are left out."""
+        if not q.matched:
+            return [Candidate(self.docs[i].key, self.docs[i].kind, 0.0, 0.0, 0.0, i) for i in dict.fromkeys(ids)]
+        if after_best:
+            shown = set(q.ids) - set(q.beyond)
+            ids = [i for i in dict.fromkeys(ids) if i not in shown]
+        known = [q.beyond[i] for i in ids if i in q.beyond]
+        return known + self._scored(q, [i for i in ids if i not in q.beyond])
+
+    def _scored(self, q: "LexQuery", ids: list[int]) -> list[Candidate]:
+        """Score docs: coverage OR'ed with the name signal, best first. Names are checked on the
+        candidates only (a name in the question contributes its own tokens, so its entry is
+        already among the lexical best); other signals' candidates get exact name checks only."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        fuzzy_ids = set(q.ids)
+        alias = self._alias_signals(ids, q.qform, q.qform_full, q.qread, q.words, fuzzy_ids)
+        out: list[Candidate] = []
+        named, coverage, scores = q.named, q.coverage, q.scores
         for i in ids:
             a = alias[i]
             cov = float(coverage[i])
             # OR of the two signals, discounted when the matched evidence is thin (one common word).
             s = (1.0 - (1.0 - cov) * (1.0 - 0.85 * a)) * min(1.0, float(scores[i]) / MATCHED_MASS_FULL)
-            if named and not mentions_mask[i]:
+            if named and not q.mentions_mask[i]:
                 s *= PLACE_MISMATCH      # the question is about a place this entry never mentions
             elif not named and self.docs[i].places:
                 s *= CASE_WITHOUT_PLACE
-            bonus = prior.get(self.docs[i].kind, 0.0) + (PLACE_BONUS if named and place_mask[i] else 0.0)
-            out.append(Candidate(self.docs[i].key, self.docs[i].kind, s + bonus * (0.7 + 0.3 * max(cov, a)), cov, a, i))
-        # Rank on the unclipped score (so a bonus still separates two saturated candidates),
-        # report it clipped to [0, 1].
-        out.sort(key=lambda c: (-c.score, -c.alias, c.key))
-        if extra:
-            keep = set(int(i) for i in extra)
-            out = out[:k] + [c for c in out[k:] if c.i in keep]
-        else:
-            out = out[:k]
-        for c in out:
-            c.score = min(1.0, c.score)
-        return out, folded
+            bonus = q.prior.get(self.docs[i].kind, 0.0) + (PLACE_BONUS if named and q.place_mask[i] else 0.0)
+            raw = s + bonus * (0.7 + 0.3 * max(cov, a))
+            out.append(Candidate(self.docs[i].key, self.docs[i].kind, min(1.0, raw), cov, a, i, raw))
+        # Ranked on the unclipped score (so a bonus still separates two saturated candidates),
+        # reported clipped to [0, 1].
+        out.sort(key=lambda c: (-c.rank_score, -c.alias, c.key))
+        return out
 
     def _alias_signals(self, ids: list[int], qform: str, qform_full: str, qread: str,
                        words: set[str], fuzzy_ids: set[int] | None = None) -> dict[int, float]:

@@ -28,6 +28,7 @@ def cmd_serve(args) -> int:
         from bot.engine import Desk
 
         desk = Desk.load(settings)   # refuse to start on a broken knowledge base
+        desk.warm()                  # before forking: the workers share what it builds
     except KnowledgeError as e:
         print(e, file=sys.stderr)
         return 1

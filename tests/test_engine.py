@@ -300,3 +300,41 @@ def test_a_long_message_asking_two_things_gets_both_answers(desk, kb):
     assert r.answered and "山梨市" in r.text and "伊那市" in r.text
     one = desk.answer("スマート農業に取り組んでいる自治体はありますか")
     assert one.answered and "あわせて「" not in one.text
+
+
+def test_a_large_bases_shortlist_finds_the_entries_the_exact_search_ranks_first(kb, monkeypatch):
+    """Above EXACT_DOCS documents, semantic search first shortlists documents by a low-dimensional
+    projection of their centroids. Forced on the shipped base (real vectors), the best entry by
+    meaning is still found for every kind of question."""
+    import numpy as np
+
+    from bot.engine import Desk
+    from bot.retrieval import Retriever
+
+    exact = Desk(kb, engine=None).retriever
+    monkeypatch.setattr(Retriever, "EXACT_DOCS", 20)
+    monkeypatch.setattr(Retriever, "SHORTLIST", 16)
+    monkeypatch.setattr(Retriever, "LOW_DIMS", 32)
+    short = Desk(kb, engine=None).retriever
+    assert short.centroids is not None and short.projection.shape == (512, 32)
+    qs = ["市の体育館に会社の名前を付けたい", "What is a designated manager?", "予算要求は何月ですか",
+          "和光市のわぴあについて", "実証実験を市内でやりたい", "How do I propose an idea to the city?"]
+    for q in qs:
+        v = exact.encoder.encode([q])
+        sq, sb, _ = exact._sem_for(v, None)
+        best = int(np.argmax(np.maximum(sq, sb)))
+        assert best in short._shortlist(v).tolist(), q
+        assert short.retrieve(q).candidates, q
+
+
+def test_top_mean_per_group_matches_a_direct_computation():
+    import numpy as np
+
+    from bot.retrieval import _top_mean
+
+    rng = np.random.default_rng(3)
+    values = rng.random(50)
+    starts, lens = np.array([0, 5, 5, 9, 30]), np.array([5, 0, 4, 2, 20])
+    got = _top_mean(values, starts, lens, 3)
+    want = [np.sort(values[s:s + n])[-3:].mean() if n else 0.0 for s, n in zip(starts, lens)]
+    assert np.allclose(got, want)
