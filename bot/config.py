@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     desk_contact_url: str = ""
     desk_contact_hours: str = ""
 
+    # Database limits (seconds), so that a database that is away costs seconds, not minutes
+    # (bot/db.py; PostgreSQL unless noted).
+    db_connect_timeout: int = 3        # libpq connect_timeout (TCP connect, start-up, authentication); ≥ 2
+    db_statement_timeout: float = 5    # the server gives up on a statement
+    db_wait_timeout: float = 6         # the client gives up waiting for any answer (a stalled network)
+    db_pool_timeout: float = 3         # waiting for a free pooled connection
+    db_answer_timeout: float = 2       # the answer path's own database work (event claim, question log)
+    db_stall_pause: float = 5          # after a timeout, answer-path calls fail at once for this long
+    db_sqlite_busy: float = 30         # SQLite: waiting for another process's write lock
+
     log_level: str = "INFO"
 
     @field_validator("log_level")
@@ -58,6 +68,21 @@ class Settings(BaseSettings):
     def _backoff_range(cls, v: float) -> float:
         if not 0 <= v <= 60:
             raise ValueError("expected seconds from 0 to 60")
+        return v
+
+    @field_validator("db_connect_timeout")
+    @classmethod
+    def _connect_range(cls, v: int) -> int:
+        if not 2 <= v <= 600:
+            raise ValueError("expected whole seconds from 2 to 600 (libpq's least is 2)")
+        return v
+
+    @field_validator("db_statement_timeout", "db_wait_timeout", "db_pool_timeout", "db_answer_timeout",
+                     "db_stall_pause", "db_sqlite_busy")
+    @classmethod
+    def _seconds_range(cls, v: float) -> float:
+        if not 0.1 <= v <= 3600:
+            raise ValueError("expected seconds from 0.1 to 3600")
         return v
 
     @field_validator("port")

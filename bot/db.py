@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,43 +38,57 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-# Limits, so that a database that is away costs seconds, not minutes (PostgreSQL unless noted).
-CONNECT_TIMEOUT = 3      # s: libpq connect_timeout (TCP connect, start-up, authentication)
-STATEMENT_TIMEOUT = 5    # s: statement_timeout: the server gives up on a statement
-WAIT_TIMEOUT = 6         # s: the client gives up waiting for any answer (a stalled network, where the
-                         #    server's timeout never reaches us and TCP would wait for minutes)
-POOL_TIMEOUT = 3         # s: waiting for a free pooled connection
-SQLITE_BUSY = 30         # s: SQLite: waiting for another process's write lock
-QUICK = 2.0              # s: inside `quick()`: the answer path (see there)
+@dataclass(frozen=True)
+class Limits:
+    """So that a database that is away costs seconds, not minutes (PostgreSQL unless noted);
+    from the settings (DB_CONNECT_TIMEOUT, … in bot/config.py), seconds."""
+
+    connect: int             # libpq connect_timeout (TCP connect, start-up, authentication)
+    statement: float         # statement_timeout: the server gives up on a statement
+    wait: float              # the client gives up waiting for any answer (a stalled network, where the
+                             # server's timeout never reaches us and TCP would wait for minutes)
+    pool: float              # waiting for a free pooled connection
+    answer: float            # inside `quick()`: the answer path (see there)
+    stall_pause: float       # after a timeout, `quick()` calls fail at once for this long (then one probes)
+    sqlite_busy: float       # SQLite: waiting for another process's write lock
+
+    @classmethod
+    def from_settings(cls, settings=None) -> "Limits":
+        if settings is None:
+            from bot.config import get_settings
+
+            settings = get_settings()
+        return cls(settings.db_connect_timeout, settings.db_statement_timeout, settings.db_wait_timeout,
+                   settings.db_pool_timeout, settings.db_answer_timeout, settings.db_stall_pause,
+                   settings.db_sqlite_busy)
+
 
 _quick: ContextVar[float | None] = ContextVar("deskbot_db_quick", default=None)
 
 
 @contextmanager
-def quick(seconds: float = QUICK) -> Iterator[None]:
-    """Database calls in this block wait at most `seconds` for the database (per round trip on
-    PostgreSQL; for the write lock on SQLite), instead of WAIT_TIMEOUT / SQLITE_BUSY: for work an
-    answer waits on (the event claim), where a late answer is worse than going on without it."""
-    token = _quick.set(seconds)
+def quick(seconds: float | None = None) -> Iterator[None]:
+    """Database calls in this block wait at most `seconds` (default: the answer limit,
+    DB_ANSWER_TIMEOUT) for the database (per round trip on PostgreSQL; for the write lock on
+    SQLite), instead of the wait / busy limits: for work an answer waits on (the event claim),
+    where a late answer is worse than going on without it."""
+    token = _quick.set(seconds if seconds is not None else Limits.from_settings().answer)
     try:
         yield
     finally:
         _quick.reset(token)
 
 
-STALL_PAUSE = 5.0        # s: after a timeout, `quick()` calls fail at once for this long (then one probes)
-
-
-def _timed_connection_class():
+def _timed_connection_class(limits: Limits):
     """A psycopg connection class for one engine (its class attribute is the engine's stall memory)."""
     import psycopg
 
     class TimedConnection(psycopg.Connection):
         """psycopg's connection whose every wait for the server (statements, commit, rollback,
-        the pool's ping) ends after WAIT_TIMEOUT (or the `quick()` limit): the connection is then
+        the pool's ping) ends after the wait limit (or the `quick()` one): the connection is then
         closed (its state is unknown) and OperationalError raised, so the pool discards it.
 
-        After such a timeout (or a connect timeout) the engine is *stalled* for STALL_PAUSE:
+        After such a timeout (or a connect timeout) the engine is *stalled* for the stall pause:
         calls inside `quick()` fail at once instead of each waiting out its limit, until one of
         them, after the pause, gets through (a probe)."""
 
@@ -85,13 +100,13 @@ def _timed_connection_class():
             if _quick.get() is not None and now < cls.stalled_until:
                 raise psycopg.OperationalError("the database did not answer a moment ago; not waiting")
             if cls.stalled_until and now >= cls.stalled_until:
-                cls.stalled_until = now + STALL_PAUSE    # this call probes; the others keep failing fast
+                cls.stalled_until = now + limits.stall_pause   # this call probes; the others keep failing fast
 
         @classmethod
         def stalled(cls, stalled: bool) -> None:
             if stalled:
-                cls.stalled_until = time.monotonic() + STALL_PAUSE
-                log.warning("database: no answer (timeout); answer-path calls fail fast for %gs", STALL_PAUSE)
+                cls.stalled_until = time.monotonic() + limits.stall_pause
+                log.warning("database: no answer (timeout); answer-path calls fail fast for %gs", limits.stall_pause)
             elif cls.stalled_until:
                 cls.stalled_until = 0.0
                 log.info("database: answering again")
@@ -100,7 +115,7 @@ def _timed_connection_class():
         def connect(cls, *args, **kwargs):
             cls.check_stalled()
             if _quick.get() is not None:            # libpq's minimum is 2 s
-                kwargs["connect_timeout"] = max(2, min(CONNECT_TIMEOUT, round(_quick.get())))
+                kwargs["connect_timeout"] = max(2, min(limits.connect, round(_quick.get())))
             try:
                 conn = super().connect(*args, **kwargs)
             except psycopg.errors.ConnectionTimeout:
@@ -110,7 +125,7 @@ def _timed_connection_class():
             return conn
 
         def wait(self, gen, interval=0.1, timeout=None):
-            limit = timeout if timeout is not None else (_quick.get() or WAIT_TIMEOUT)
+            limit = timeout if timeout is not None else (_quick.get() or limits.wait)
             try:
                 type(self).check_stalled()
             except psycopg.OperationalError:
@@ -130,41 +145,44 @@ def _timed_connection_class():
     return TimedConnection
 
 
-def make_engine(url: str, **pool) -> Engine:
-    """An engine with the limits above. `pool`: SQLAlchemy pool arguments (PostgreSQL)."""
+def make_engine(url: str, limits: Limits | None = None, **pool) -> Engine:
+    """An engine with the database limits (default: from the settings). `pool`: SQLAlchemy pool
+    arguments (PostgreSQL)."""
+    limits = limits or Limits.from_settings()
+    busy = limits.sqlite_busy
     url = normalise_url(url)
     if url.startswith("sqlite"):
         db_path = make_url(url).database
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers don't block the writer
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY * 1000}")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.execute("PRAGMA synchronous=NORMAL")   # with WAL: safe on app crash, far fewer fsyncs
             cur.close()
 
         @event.listens_for(engine, "before_cursor_execute")
         def _sqlite_busy(conn, cursor, *_):            # the `quick()` limit, or back to the default
-            ms = int((_quick.get() or SQLITE_BUSY) * 1000)
+            ms = int((_quick.get() or busy) * 1000)
             info = conn.connection.info
-            if info.get("busy_ms", SQLITE_BUSY * 1000) != ms:
+            if info.get("busy_ms", int(busy * 1000)) != ms:
                 conn.connection.driver_connection.execute(f"PRAGMA busy_timeout={ms}")
                 info["busy_ms"] = ms
         return engine
     u = make_url(url)
-    options = " ".join(filter(None, [u.query.get("options"), f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}"]))
-    connect_args = {"connect_timeout": CONNECT_TIMEOUT, "options": options,
+    options = " ".join(filter(None, [u.query.get("options"), f"-c statement_timeout={int(limits.statement * 1000)}"]))
+    connect_args = {"connect_timeout": limits.connect, "options": options,
                     # a peer that vanished (network partition): noticed by TCP within seconds
                     "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
-                    "tcp_user_timeout": WAIT_TIMEOUT * 1000}
+                    "tcp_user_timeout": int(limits.wait * 1000)}
     pool = {"pool_size": 5, "max_overflow": 10, **pool}
-    engine = create_engine(u.difference_update_query(["options"]), pool_pre_ping=True, pool_timeout=POOL_TIMEOUT,
+    engine = create_engine(u.difference_update_query(["options"]), pool_pre_ping=True, pool_timeout=limits.pool,
                            connect_args=connect_args, **pool)
-    timed = _timed_connection_class()
+    timed = _timed_connection_class(limits)
 
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect, _record, cargs, cparams):

@@ -17,15 +17,26 @@ The final score is a probabilistic OR of the two plus a small prior from the que
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
+import json
+import logging
 import math
+import os
+import pickle
 import re
+import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.text import fold, reading, stem, text_form, tokens, tokens_with_script
+
+log = logging.getLogger(__name__)
 
 # Field weights for a token found in that field of an entry.
 FIELD_WEIGHTS = {"name": 1.0, "tag": 0.7, "question": 0.6, "body": 0.45}
@@ -125,6 +136,20 @@ class Candidate:
     rank_score: float = 0.0   # the unclipped score the candidates are ordered by
 
 
+def _index_key(docs: list[IndexDoc], synonyms: Synonyms | None) -> str:
+    """What an index is built from: the documents, the synonyms, and the code and library
+    versions that build it (this module, bot/text.py, pykakasi, Python)."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    for module in (__file__, Path(__file__).with_name("text.py")):
+        h.update(Path(module).read_bytes())
+    h.update(f"{sys.version_info[:2]} {version('pykakasi')} {version('jaconv')}".encode())
+    h.update(json.dumps([dataclasses.asdict(d) for d in docs], ensure_ascii=False, sort_keys=True).encode())
+    h.update(json.dumps(sorted((synonyms or Synonyms()).canonical.items()), ensure_ascii=False).encode())
+    return h.hexdigest()[:20]
+
+
 @dataclass
 class LexQuery:
     """A question prepared for lexical scoring (`Index.query`); `matched` False: no known word."""
@@ -173,6 +198,36 @@ class Synonyms:
 
 
 class Index:
+    @classmethod
+    def cached(cls, docs: list[IndexDoc], synonyms: Synonyms | None, cache_dir: Path | None) -> "Index":
+        """The index of these documents, from `cache_dir` when the same documents were indexed
+        by the same code before (a restart skips tokenising and the kana readings, ~1.5 s);
+        built, and saved there, otherwise."""
+        if cache_dir is None:
+            return cls(docs, synonyms)
+        path = Path(cache_dir) / f"lexical-{_index_key(docs, synonyms)}.pickle"
+        try:
+            with open(path, "rb") as f:
+                index = pickle.load(f)      # our own cache folder, written below
+            if isinstance(index, cls) and len(index.docs) == len(docs):
+                return index
+        except FileNotFoundError:
+            pass
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as e:
+            log.warning("lexical index cache %s unreadable (%s); rebuilding", path, e)
+        index = cls(docs, synonyms)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+            for old in sorted(path.parent.glob("lexical-*.pickle"), key=lambda p: p.stat().st_mtime)[:-4]:
+                old.unlink(missing_ok=True)          # keep the few newest
+        except OSError as e:
+            log.warning("cannot cache the lexical index under %s (%s)", path.parent, e)
+        return index
+
     def __init__(self, docs: list[IndexDoc], synonyms: Synonyms | None = None):
         self.docs = docs
         self.synonyms = synonyms or Synonyms()

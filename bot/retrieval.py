@@ -103,7 +103,7 @@ class Retriever:
                  encoder: Encoder, *, cache_dir: Path | None = None, vectors: np.ndarray | None = None):
         """`vectors`: precomputed rows in `rows_of(sem_docs)` order (benchmarks use stand-ins)."""
         self.docs = docs
-        self.lex = Index(docs, synonyms)
+        self.lex = Index.cached(docs, synonyms, cache_dir)
         self.encoder = encoder
         texts, name_start, body_start, tags = [], [], [], []
         for i, sd in enumerate(sem_docs):

@@ -31,6 +31,16 @@ from sqlmodel import create_engine
 
 from bot.db import init_db, make_engine, normalise_url
 
+# Database limits for tests (bot/config.py DB_*): an outage a test stages costs a second or two,
+# not the production limits' five. Subprocesses inherit them.
+for _name, _seconds in {"DB_STATEMENT_TIMEOUT": "2", "DB_WAIT_TIMEOUT": "2", "DB_POOL_TIMEOUT": "2",
+                        "DB_ANSWER_TIMEOUT": "0.8", "DB_STALL_PAUSE": "3", "DB_CONNECT_TIMEOUT": "2"}.items():
+    os.environ.setdefault(_name, _seconds)
+
+# One OpenMP thread per test process (scikit-learn's fitting in the ranker's export test): the
+# suite runs a process per core, and OpenMP threads spinning against each other cost tenfold.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 DB_BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

