@@ -90,6 +90,8 @@ def test_the_default_var_folder_is_created(tmp_path, monkeypatch):
     ({"LOG_LEVEL": "verbose"}, ["LOG_LEVEL='verbose'", "DEBUG, INFO"]),
     ({"PORT": "abc"}, ["PORT='abc'", "integer"]),
     ({"PORT": "70000"}, ["PORT='70000'", "65535"]),
+    ({"DB_ANSWER_TIMEOUT": "2s"}, ["DB_ANSWER_TIMEOUT='2s'", "number"]),
+    ({"DB_CONNECT_TIMEOUT": "1"}, ["DB_CONNECT_TIMEOUT='1'", "from 2 to 600"]),
 ])
 def test_bad_settings_are_one_line(cli, env, expected):
     one_line(cli("kb", "list", **env), *expected)
