@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from bot.fiscal import BudgetCalendar, Milestone
+from bot.i18n import fmt_date, fmt_list, fmt_range, t
 
 _MONTH_EN = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September",
              "October", "November", "December"]
@@ -63,7 +64,7 @@ def reminder_time(cal: BudgetCalendar, lang: str) -> str:
 def close_days(cal: BudgetCalendar, lang: str) -> str:
     """30・14・7・1 / 30/14/7/1 (days before the window closes)."""
     days = sorted(cal.spec.reminders.window_close_days_before, reverse=True)
-    return ("・" if lang == "ja" else "/").join(str(d) for d in days)
+    return fmt_list(days, lang, numbers=True)
 
 
 def follow(text: str, lang: str, shipped: BudgetCalendar, configured: BudgetCalendar) -> str:
@@ -99,10 +100,7 @@ def follow(text: str, lang: str, shipped: BudgetCalendar, configured: BudgetCale
 def milestone_label(m: Milestone, today: date, lang: str) -> str:
     """A milestone's dates with their own years: 3/1〜3/31 (2027) — a March date belongs to the
     calendar year after the fiscal year starts, and is labelled with that year."""
-    def one(d: date) -> str:
-        return f"{d.month}/{d.day}" if lang == "ja" else f"{d:%-d %b}"
-    years = {m.start.year, m.end.year}
-    dates = one(m.start) if m.start == m.end else f"{one(m.start)}〜{one(m.end)}" if lang == "ja" \
-        else f"{one(m.start)}–{one(m.end)}"
-    yr = "/".join(str(y) for y in sorted(years))
-    return f"{dates} ({yr})" if lang == "en" else f"{dates}({yr}年)"
+    years = "/".join(str(y) for y in sorted({m.start.year, m.end.year}))
+    first = fmt_date(m.start, lang, "day")
+    dates = first if m.start == m.end else fmt_range(first, fmt_date(m.end, lang, "day"), lang)
+    return t("fmt.with_years", lang, dates=dates, years=years)

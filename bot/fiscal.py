@@ -28,6 +28,7 @@ import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.i18n import t, weekday_name
 from bot.knowledge import KnowledgeError, Localized, Source, load_yaml, validation_problems, yaml_problem
 
 CALENDAR_FILE = "calendar.yaml"
@@ -99,7 +100,7 @@ def non_business_reason(d: date, lang: str = "ja") -> str | None:
     if name:
         return name
     if d.weekday() >= 5:
-        return ("土曜日", "日曜日")[d.weekday() - 5] if lang == "ja" else ("Saturday", "Sunday")[d.weekday() - 5]
+        return weekday_name(d, lang)
     return None
 
 
@@ -285,7 +286,7 @@ class BudgetCalendar:
     def non_business_reason(self, d: date, lang: str = "ja") -> str | None:
         reason = non_business_reason(d, lang)
         if reason is None and self.is_office_closed(d):
-            return "閉庁日" if lang == "ja" else "office closed"
+            return t("fmt.office_closed", lang)
         return reason
 
 

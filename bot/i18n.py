@@ -129,6 +129,40 @@ def has(key: str) -> bool:
     return key in catalogue()["ja"]
 
 
+# -- dates and lists, in the catalogue's formats (fmt.*) -------------------------------------------
+
+# style → (format key, month names key, weekday names key)
+_DATE_STYLES = {"day": ("fmt.day", "fmt.months", "fmt.weekdays"),
+                "day_wd": ("fmt.day_wd", "fmt.months", "fmt.weekdays"),
+                "day_wd_year": ("fmt.day_wd_year", "fmt.months", "fmt.weekdays"),
+                "date": ("fmt.date", "fmt.months_long", "fmt.weekdays"),
+                "month": ("fmt.month", "fmt.months_long", "fmt.weekdays")}
+
+
+def fmt_date(d, lang: str | None, style: str = "day_wd") -> str:
+    """A date as the language writes it: day 8/24 · 24 Aug; day_wd 8/24(月) · Mon 24 Aug;
+    day_wd_year 2026/8/24(月) · Mon 24 Aug 2026; date 2026年8月24日(月) · Mon 24 August 2026;
+    month 2026年8月 · August 2026. The Japanese month "names" are the numbers."""
+    key, months, weekdays = _DATE_STYLES[style]
+    mon = t(months, lang).split(",")[d.month - 1]
+    return t(key, lang, year=d.year, mon=mon, day=d.day, wd=t(weekdays, lang).split(",")[d.weekday()])
+
+
+def weekday_name(d, lang: str | None) -> str:
+    """月曜日 · Monday."""
+    return t("fmt.weekdays_long", lang).split(",")[d.weekday()]
+
+
+def fmt_range(a: str, b: str, lang: str | None) -> str:
+    """8/24(月)〜8/31(月) · Mon 24 Aug – Mon 31 Aug."""
+    return t("fmt.range", lang, a=a, b=b)
+
+
+def fmt_list(items, lang: str | None, *, numbers: bool = False) -> str:
+    """A、B、C · A, B, C (numbers: 30・14・7 · 30/14/7)."""
+    return t("fmt.numbers" if numbers else "fmt.list", lang).join(str(x) for x in items)
+
+
 # -- the one language detector ------------------------------------------------------------------
 
 _CODES: dict[str, Lang] = {"en": "en", "english": "en", "ja": "ja", "jp": "ja", "日本語": "ja"}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.fiscal import BudgetCalendar, Milestone, fiscal_year_of
-from bot.i18n import t
+from bot.i18n import fmt_date, fmt_list, fmt_range, t
 from bot.proposals.validation import METHODS, NO_BUDGET_ROUTES
 
 REQUEST_ID = "budget-request"
@@ -50,27 +50,22 @@ def fy_name(fy: int, lang: str) -> str:
 
 
 def day_name(d: date, lang: str) -> str:
-    if lang == "en":
-        return f"{d.day} {d:%B} {d.year}"
-    wd = "月火水木金土日"[d.weekday()]
-    return f"{d.year}年{d.month}月{d.day}日({wd})"
+    return fmt_date(d, lang, "date")
 
 
 def month_name(d: date, lang: str) -> str:
-    return f"{d:%B} {d.year}" if lang == "en" else f"{d.year}年{d.month}月"
+    return fmt_date(d, lang, "month")
 
 
 def _span(m: Milestone, lang: str) -> str:
-    if lang == "en":
-        return f"{day_name(m.start, lang)} – {day_name(m.end, lang)}"
-    return f"{day_name(m.start, lang)}〜{day_name(m.end, lang)}"
+    return fmt_range(day_name(m.start, lang), day_name(m.end, lang), lang)
 
 
 def route_names(lang: str, routes: tuple[str, ...] = NO_BUDGET_ROUTES) -> str:
     names = [METHODS[k].label(lang) for k in routes]
     if lang == "en":   # in running text: "partnership agreement", but "PFI/PPP"
         names = [n if n[:2].isupper() else n[0].lower() + n[1:] for n in names]
-    return ", ".join(names) if lang == "en" else "、".join(names)
+    return fmt_list(names, lang)
 
 
 # ------------------------------------------------------------------ the advice

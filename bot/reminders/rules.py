@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.fiscal import BudgetCalendar, Milestone, fiscal_year_of
-from bot.i18n import lang_of, t
+from bot.i18n import fmt_date, fmt_range, lang_of, t
 
-WEEKDAYS_JA = "月火水木金土日"
 
 
 @dataclass(frozen=True)
@@ -148,12 +147,11 @@ def next_reminders(calendar: BudgetCalendar, now: datetime, n: int = 3) -> list[
 # ---------------------------------------------------------------- text
 
 def _md(d: date, lang: str) -> str:
-    return f"{d.month}/{d.day}({WEEKDAYS_JA[d.weekday()]})" if lang == "ja" else d.strftime("%a %-d %b")
+    return fmt_date(d, lang, "day_wd")
 
 
 def _span(m: Milestone, lang: str) -> str:
-    sep = "〜" if lang == "ja" else "–"
-    return f"{_md(m.start, lang)}{sep}{_md(m.end, lang)}"
+    return fmt_range(_md(m.start, lang), _md(m.end, lang), lang)
 
 
 def _running(name: str, lang: str) -> str:
@@ -229,5 +227,4 @@ def title(o: Occurrence, lang: str = "ja") -> str:
 
 def when(o: Occurrence, lang: str = "ja") -> str:
     """The final date and time, e.g. 8/24(月) 9:00 / Mon 24 Aug 2026 09:00."""
-    d, hm = o.fire_at.date(), o.fire_at.strftime("%H:%M")
-    return f"{d.year}/{_md(d, 'ja')} {hm}" if lang != "en" else f"{d.strftime('%a %-d %b %Y')} {hm}"
+    return f"{fmt_date(o.fire_at.date(), lang, 'day_wd_year')} {o.fire_at:%H:%M}"
