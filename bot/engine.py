@@ -140,7 +140,9 @@ class Desk:
             vectors = rng.standard_normal((rows_of(sem_docs, [d.key for d in docs]), DIM), dtype=np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         self.retriever = Retriever(docs, sem_docs, Synonyms.build(kb.synonyms),
-                                   encoder or shared_encoder(cache_dir), cache_dir=cache_dir, vectors=vectors)
+                                   encoder or shared_encoder(cache_dir),
+                                   # a benchmark's stand-in base is built each time, never cached
+                                   cache_dir=None if stand_in_vectors else cache_dir, vectors=vectors)
         self.index = self.retriever.lex
         self.model = model or _load_model()
         self._pending: list[dict] = []     # question-log rows not yet written (database away)
