@@ -19,7 +19,7 @@ ASKS: dict[str, re.Pattern] = {
     "amount": re.compile(
         r"いくら|幾ら|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
         r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用は(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
-        r"|how much(?! of\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
+        r"|how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
         r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
         r"|\bfees?\b|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
         r"|\bprice of\b|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|\brates?\b for"
@@ -32,7 +32,8 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:postal|mailing|street|office|e-?mail|web(?:site)?) address|\baddress of\b|\byour address\b|\burl\b"
         r"|where is the (?:desk|office)|who is the (?:named |right )?(?:contact|person in charge)"),
     "date": re.compile(
-        r"何日|なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|何年何月|具体的な日|正確な日|曜日|開催日|実施日"
+        # 「あと何日」「締め切りまで何日」 ask for a countdown (days left), not for a date.
+        r"(?<!あと)(?<!残り)(?<!まで)何日(?!残)|(?<!あと)(?<!残り)(?<!まで)なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|何年何月|具体的な日|正確な日|曜日|開催日|実施日"
         r"|exact (?:date|day|deadline)|what date|which date|which day|(?:what|which)(?:'s| is)? the date"
         r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.

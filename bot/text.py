@@ -141,25 +141,41 @@ def text_form(folded: str) -> str:
 # Phrases people wrap a question in. They are stripped where they open or close a sentence, so
 # 「お疲れ様です。PFIについて教えてください。よろしくお願いします」 is answered as the PFI question;
 # a message that is nothing but these is answered as a greeting or thanks (`pleasantry_kind`).
-_GREET_JA = (r"お疲れ様です|お疲れさまです|おつかれさまです|お疲れ様でございます|お世話になっております|お世話になります"
+_GREET_JA = (r"(?:いつも|平素より|平素は|大変)?(?:お疲れ様です|お疲れさまです|おつかれさまです|お疲れ様でございます|お疲れさまでございます"
+             r"|お世話になっております|お世話になっています|お世話になります|お世話様です)"
              r"|おはようございます|おはよう|こんにちは|こんばんは|はじめまして|初めまして|失礼いたします|失礼します|どうもー*|どーも"
              r"|突然のご連絡失礼いたします|突然のご連絡失礼します|突然すみません|すみません|すいません|恐れ入ります"
-             r"|ご担当者様|ご担当者さま|担当者様|公民連携デスク(?:御中|様|さま)|デスクの皆様|皆様|みなさま|お忙しいところ")
-_THANKS_JA = (r"ありがとうございました|ありがとうございます|ありがとう|助かりました|助かります|感謝します|感謝いたします"
-              r"|了解しました|了解です|承知しました|わかりました|分かりました|以上です|以上、?よろしくお願いします"
-              r"|(?:大変|とても)?参考になりました|ではまた|それではまた|またお願いします|さようなら|さよなら")
-_CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き)?よろしく(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?"
+             r"|ご担当者様|ご担当者さま|担当者様|公民連携デスク(?:御中|様|さま)|デスクの皆様|皆様|みなさま|お忙しいところ"
+             r"|[^。!?！？]{1,40}と申します")      # a self-introduction (〇〇社の田中と申します)
+# A word of degree (とても助かりました, 本当にありがとう) and what the thanks is for (ご丁寧な回答
+# ありがとうございます, 早速のご返信ありがとう) belong to the thanks.
+_DEGREE_JA = r"(?:とても|大変|たいへん|本当に|ほんとうに|ほんとに|本当|すごく|非常に|誠に|まことに|心より|おかげさまで|おかげで)?"
+_FOR_JA = (r"(?:(?:ご丁寧に|丁寧に|早速|さっそく|ご丁寧な|丁寧な|迅速な|素早い|わかりやすい|分かりやすい|詳しい|早速の|さっそくの)?"
+           r"(?:ご回答|回答|ご説明|説明|ご対応|対応|ご返信|返信|お返事|返事|ご案内|案内|ご教示|情報)?(?:を|の)?"
+           r"(?:いただき|頂き|していただき|して頂き|くださり|下さり)?[、,]?\s*)")
+_THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}(?:ありがとうございました|ありがとうございます|ありがとう)|助かりました|助かります|感謝します"
+              r"|感謝いたします|感謝申し上げます|感謝です)"
+              r"|了解しました|了解です|了解いたしました|承知しました|承知いたしました|わかりました|分かりました|よく分かりました|よくわかりました"
+              r"|以上です|以上、?よろしくお願いします"
+              r"|(?:大変|とても|非常に)?参考になりました|ではまた|それではまた|またお願いします|さようなら|さよなら")
+_CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?"
              r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
-_GREET_EN = (r"(?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day))(?: (?:team|all|there|everyone|folks|desk))?"
+_GREET_EN = (r"(?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
              r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|sorry to bother you|excuse me")
-_THANKS_EN = (r"thanks(?: a lot| so much| again| in advance)?(?: for [^.!?]{0,60})?|thank you(?: so much| very much| again| in advance)?"
-              r"(?: for [^.!?]{0,60})?|much appreciated|appreciate it|cheers|bye|goodbye|see you|ok(?:ay)?,? got it|got it"
-              r"|that(?:'s| is| was) (?:really |very |super )?(?:helpful|useful|great)|that helps")
+_THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|nice|cool|understood|noted|all right|alright)"
+              r"[,.! ]+)*(?:(?:many |big )?thanks(?: a lot| a bunch| so much| very much| again| in advance)?(?: for [^.!?]{0,60})?"
+              r"|thank you(?: so much| very much| kindly| again| in advance)?(?: for [^.!?]{0,60})?|thanks?|ty|thx"
+              r"|much appreciated|(?:i |really )?appreciate (?:it|that|your help)|cheers(?: for that)?|bye|goodbye|see you"
+              r"|ok(?:ay)?,? got it|got it|understood|noted"
+              r"|(?:that|this)(?:'s| is| was) (?:really |very |super |so |extremely )?(?:helpful|useful|great|clear|perfect)"
+              r"|(?:that|this) (?:really )?helps(?: a lot)?|(?:that'?s|this is) exactly what i needed"
+              r"|that'?s (?:all|it)(?: for now| for today)?|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)"
+              r"|(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|cool|understood|noted|all right|alright)(?=[,.!]|$)")
 _CLOSE_EN = r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
 _PLEASANTRY = re.compile(
-    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:{_GREET_EN}|{_THANKS_EN}|{_CLOSE_EN}))\s*[、,。.!！?？~〜ー…\s]*)+")
-_ONLY_GREETING = re.compile(rf"^(?:{_GREET_JA}|(?i:{_GREET_EN}))")
-_ONLY_THANKS = re.compile(rf"^(?:{_THANKS_JA}|(?i:{_THANKS_EN}))")
+    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_THANKS_EN}|{_CLOSE_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;\s]*)+")
+_ONLY_GREETING = re.compile(rf"^(?:{_GREET_JA}|(?i:(?:{_GREET_EN})(?![a-z])))")
+_ONLY_THANKS = re.compile(rf"^(?:{_THANKS_JA}|(?i:(?:{_THANKS_EN})(?![a-z])))")
 _SENTENCE = re.compile(r"[^。．！？!?\n]+[。．！？!?]*|[^。．！？!?\n]*[。．！？!?]+")
 _EN_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]\"'])\.\s+(?=[A-Z(\"'])")
 _SLACK_MARKUP = re.compile(r"<(?:[@#!][^<>|]*|https?://[^<>|]*)(?:\|([^<>]*))?>")

@@ -75,7 +75,9 @@ def test_contact_with_settings_shows_them(desk):
 
 
 @pytest.mark.parametrize("msg,kind", [("ありがとう", "thanks"), ("了解です、失礼します", "thanks"),
-                                      ("Thank you, that's really helpful.", "thanks"), ("どうもー", "greeting")])
+                                      ("Thank you, that's really helpful.", "thanks"), ("どうもー", "greeting"),
+                                      ("ありがとうございます、とても助かりました", "thanks"), ("助かります", "thanks"),
+                                      ("Thanks a lot, that helps", "thanks"), ("いつもお世話になっております", "greeting")])
 def test_pure_pleasantries(desk, msg, kind):
     r = desk.answer(msg)
     assert r.kind == "greeting" and r.intent == kind and not r.answered

@@ -34,6 +34,8 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "How can staff address the vendor's pricing?",     # address as a verb
     "Could we advertise on the city's website?",       # a website as a medium
     "民間出身の職員が何人かいます。採用の条件は?",      # 何人か = some people
+    "How much time do we have left to send it?",       # time left, not money
+    "締め切りまであと何日ですか",                        # a countdown, not a date
 ])
 def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
     assert facts.asked(fold(q)) == []

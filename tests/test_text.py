@@ -72,3 +72,37 @@ def test_romaji_is_read_as_kana(q, kana):
 def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
     assert T.romaji_as_kana(q) is None
 
+
+
+@pytest.mark.parametrize("msg", ["ありがとうございます、とても助かりました", "助かります", "Thanks a lot, that helps",
+                                 "本当にありがとうございました。大変助かりました。", "ご丁寧にありがとうございます",
+                                 "早速のご回答ありがとうございます", "Perfect, thank you so much", "Thanks a lot — that helps.",
+                                 "承知いたしました。ありがとうございます。", "Brilliant, cheers for that!",
+                                 "OK, that's all. Thanks!"])
+def test_thanks_alone_are_thanks(msg):
+    assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
+
+
+@pytest.mark.parametrize("msg", ["いつもお世話になっております", "Good evening, everyone!", "お疲れ様でございます"])
+def test_greetings_alone_are_greetings(msg):
+    assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
+
+
+@pytest.mark.parametrize("msg,core", [
+    ("お疲れ様です。PFIについて教えてください。よろしくお願いします。", "PFIについて教えてください。"),
+    ("いつもお世話になっております。連絡先を教えてください。何卒よろしくお願い申し上げます。", "連絡先を教えてください。"),
+    ("お世話になります。提案書の様式はありますか。宜しくお願い致します。", "提案書の様式はありますか。"),
+    ("ご回答ありがとうございます。もう一つ、PFIとは?", "もう一つ、PFIとは?"),
+    ("Great! What is PFI?", "What is PFI?"),
+    ("はじめまして。株式会社サンプルの佐藤と申します。PFIについて教えてください。", "PFIについて教えてください。"),
+    ("Good afternoon. How does PFI relate to PPP? Kind regards,", "How does PFI relate to PPP?"),
+    ("Hi team, what is the designated manager system? Thanks!", "what is the designated manager system?"),
+])
+def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
+    assert T.message_core(T.clean(msg))[:2] == (core, None)
+
+
+@pytest.mark.parametrize("msg", ["hiring at city hall?", "Typhoon warnings?", "本当に提案できますか", "説明してください",
+                                 "Nice city hall, where is it?", "Great work on the MaaS project in Wako, what did it cost?"])
+def test_words_that_only_begin_like_a_pleasantry_are_kept(msg):
+    assert T.message_core(T.clean(msg))[0] == T.clean(msg)
