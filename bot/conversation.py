@@ -21,6 +21,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot import text as T
+from bot.i18n import t
 from bot.reply import Link, Reply
 
 CASES_SHOWN = 8
@@ -29,44 +30,9 @@ CASES_SHOWN = 8
 # less); a method described rather than named must reach it too before its cases are listed.
 THEME_MATCH = 0.2
 
-MSG = {
-    "calendar_line": {"ja": "市の予算の流れ: {steps}。", "en": "The city's budget cycle: {steps}."},
-    "cases_place": {"ja": "{place}の事例として記録しているのは次の{n}件です。",
-                    "en": "These {n} cases from {place} are recorded:"},
-    "cases_method": {"ja": "{method}を使った事例として記録しているのは次の{n}件です。",
-                     "en": "These {n} recorded cases used {method}:"},
-    "cases_theme": {"ja": "お尋ねのテーマの事例として記録しているのは次の{n}件です。",
-                    "en": "These {n} recorded cases match your question:"},
-    "cases_none_theme": {"ja": "お尋ねのテーマに合う事例は、このbotの知識には記録されていません。近い事例は次のとおりです。",
-                         "en": "No case on that theme is recorded in my knowledge. The closest cases are:"},
-    "cases_place_one": {"ja": "{place}の事例として記録しているのは次の1件です。", "en": "This case from {place} is recorded:"},
-    "cases_method_one": {"ja": "{method}を使った事例として記録しているのは次の1件です。",
-                         "en": "This recorded case used {method}:"},
-    "cases_theme_one": {"ja": "お尋ねのテーマの事例として記録しているのは次の1件です。",
-                        "en": "This recorded case matches your question:"},
-    "cases_none_method": {"ja": "{method}を使った事例は、このbotの知識には記録されていません。近い事例は次のとおりです。",
-                          "en": "No case using {method} is recorded in my knowledge. The closest cases are:"},
-    "cases_none": {"ja": "お尋ねに合う事例は記録されていません。", "en": "No matching case is recorded in my knowledge."},
-    "cases_more": {"ja": "…ほか{n}件(/desk cases で一覧)。", "en": "…and {n} more (/desk cases lists them)."},
-    "propose": {"ja": "提案は公民連携デスクで受け付けています。提案フォームから、課題・内容・希望する連携方法をお送りください。",
-                "en": "The partnership desk takes proposals. Send the issue, your idea and the way you would like to "
-                      "partner through the proposal form."},
-    "propose_how": {"ja": "Slackでは「提案する」ボタンか /desk propose、コンソールでは propose と入力するとフォームが開きます。",
-                    "en": "In Slack use the \"Make a proposal\" button or /desk propose; in the console type propose."},
-    "remind": {"ja": "予算の節目(提案受付の開始・締切前、予算編成、予算要求、査定、成立)の前にお知らせを受け取れます。",
-               "en": "You can get reminders before each budget milestone (the proposal window opening and closing, "
-                     "compilation, requests, assessment, passage)."},
-    "remind_how": {"ja": "Slackでは「リマインダーを受け取る」ボタンか /desk remind on(止めるには /desk remind off、確認は /desk remind status)。",
-                   "en": "In Slack use the reminder button or /desk remind on (/desk remind off to stop, /desk remind status to check)."},
-    "contact": {"ja": "{desk}の連絡先です。", "en": "How to reach {desk}:"},
-    "contact_none": {"ja": "{desk}の連絡先(電話・メール・ウェブページ)は、このbotにはまだ設定されていません。担当職員におつなぎできます。",
-                     "en": "The contact details of {desk} (phone, e-mail, web page) have not been configured in this bot yet. "
-                           "I can pass your message to the desk staff."},
-    "handoff": {"ja": "担当職員におつなぎします。下のボタンから、このご相談をデスクの職員に引き継げます。",
-                "en": "I'll put you in touch with the desk staff: the button below passes your message to them."},
-}
-CONTACT_LABELS = {"phone": {"ja": "電話", "en": "Phone"}, "email": {"ja": "メール", "en": "E-mail"},
-                  "url": {"ja": "ウェブページ", "en": "Web page"}, "hours": {"ja": "受付時間", "en": "Hours"}}
+def contact_label(field: str, lang: str) -> str:
+    """電話 / Phone, メール / E-mail, ウェブページ / Web page, 受付時間 / Hours."""
+    return t("conversation.contact_label." + field, lang)
 
 
 def today_in(tz: str) -> date:
@@ -77,12 +43,10 @@ def calendar_steps(cal, fy: int, lang: str) -> str:
     """The cycle as the configured calendar has it: 4〜8月 新規事業の提案 → 9月 … (never hard-coded)."""
     parts = []
     for m in cal.milestones_for(fy):
-        if m.start.month == m.end.month:
-            span = f"{m.start:%B}" if lang == "en" else f"{m.start.month}月"
-        else:
-            span = f"{m.start:%B}–{m.end:%B}" if lang == "en" else f"{m.start.month}〜{m.end.month}月"
-        parts.append(f"{span} {m.name.get(lang)}" if lang == "en" else f"{span} {m.name.get(lang)}")
-    return (" → " if lang == "en" else " → ").join(parts)
+        a, b = (t("fmt.months_long", lang).split(",")[d.month - 1] for d in (m.start, m.end))
+        span = t("conversation.step_month", lang, m=a) if a == b else t("conversation.step_months", lang, a=a, b=b)
+        parts.append(t("conversation.step", lang, span=span, name=m.name.get(lang)))
+    return " → ".join(parts)
 
 
 def timing(question: str, lang: str, today: date, calendar) -> Reply:
@@ -90,9 +54,9 @@ def timing(question: str, lang: str, today: date, calendar) -> Reply:
     from bot.proposals.advice import timing_advice
 
     advice = timing_advice(today, "unsure", lang, calendar)
-    line = MSG["calendar_line"][lang].format(steps=calendar_steps(calendar, fiscal_year_of(today), lang))
+    line = t("conversation.calendar_line", lang, steps=calendar_steps(calendar, fiscal_year_of(today), lang))
     text = line + "\n\n" + "\n\n".join(advice.paragraphs[1:] if advice.needs_budget == "unsure" else advice.paragraphs)
-    title = "提案の時期(今日の日付から)" if lang == "ja" else "Proposal timing, as of today"
+    title = t("conversation.timing_title", lang)
     return Reply("answer", question, lang, text, title=title, entry_kind="calendar", intent="timing",
                  actions=("propose", "remind"), score=1.0)
 
@@ -123,7 +87,7 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
         by_place = ci.select(k for p in named_places for k in ci.by_place.get(p, ()))
         chosen = sorted(by_place, key=lambda e: (min(order.index(p) for p in _places_of(e) if p in named_places),
                                                  rank.get(e.id, 999)))
-        sep = "・" if lang == "ja" else ", "
+        sep = t("conversation.place_sep", lang)
         head = _head("cases_place", lang, len(chosen), place=sep.join(named_places[p][lang] for p in order))
         return _case_list(question, lang, head, chosen[:CASES_SHOWN], more=len(chosen) - CASES_SHOWN, lead=lead)
     methods = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "method"]
@@ -141,12 +105,12 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
                               used[:CASES_SHOWN], more=len(used) - CASES_SHOWN, lead=lead)
         if named is not None:
             near = desk.closest(f"{method.title.get('ja')} {question}", "case", 3)
-            return _case_list(question, lang, MSG["cases_none_method"][lang].format(method=name), near,
+            return _case_list(question, lang, t("conversation.cases_none_method", lang, method=name), near,
                               first=method)
     # A theme: the cases the ranker finds about it, and those curated with a tag the message names.
     strong = ci.select(k for k, p in probs.items() if p >= THEME_MATCH and k in ci.position)
     tags = _theme_tags_named(kb, case_entries, folded, question)
-    tagged = ci.select(k for t in tags for k in ci.by_tag.get(t, ()))
+    tagged = ci.select(k for tag in tags for k in ci.by_tag.get(tag, ()))
     strong_ids = {e.id for e in strong}
     chosen = sorted({e.id: e for e in strong + tagged}.values(),
                     key=lambda e: (e.id not in strong_ids, rank.get(e.id, 999)))
@@ -157,13 +121,13 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
     if len(near) < 3:
         near += desk.closest(question, "case", 3 - len(near), exclude={e.id for e in near})
     if not near:
-        return Reply("handoff", question, lang, MSG["cases_none"][lang], intent="cases", handoff=True,
+        return Reply("handoff", question, lang, t("conversation.cases_none", lang), intent="cases", handoff=True,
                      actions=("handoff",))
-    return _case_list(question, lang, MSG["cases_none_theme"][lang], near)
+    return _case_list(question, lang, t("conversation.cases_none_theme", lang), near)
 
 
 def _head(key: str, lang: str, n: int, **fmt) -> str:
-    return MSG[key + "_one" if n == 1 else key][lang].format(n=n, **fmt)
+    return t("conversation." + (key + "_one" if n == 1 else key), lang, n=n, **fmt)
 
 
 def _places_of(e) -> tuple[str, ...]:
@@ -220,8 +184,8 @@ def _case_index(kb) -> _CaseIndex:
                 by_place.setdefault(p, []).append(e.id)
             for m in e.methods:
                 by_method.setdefault(m, []).append(e.id)
-            for t in e.tags:
-                by_tag.setdefault(t, []).append(e.id)
+            for tag in e.tags:
+                by_tag.setdefault(tag, []).append(e.id)
         munis = list(dict.fromkeys((e.municipality.ja, e.municipality.en) for e in cases if e.municipality))
         ci = kb.__dict__["_case_index"] = _CaseIndex(cases, {e.id: n for n, e in enumerate(cases)}, munis,
                                                      by_place, by_method, by_tag)
@@ -282,42 +246,42 @@ def _case_list(question: str, lang: str, head: str, entries, *, first=None, more
     """The list as text and as items (each an entry to open); `first`: an entry shown before the
     cases (the method itself, when no case of it is recorded); `lead`: the id of a case the
     message is about for certain, shown first and in full."""
-    bullet = "・" if lang == "ja" else "• "
+    bullet = t("conversation.bullet", lang)
     lines = [head]
     if first is not None:
-        label = "手法" if lang == "ja" else "The method"
+        label = t("conversation.the_method", lang)
         lines.append(f"{bullet}{label}: {first.title.get(lang)}: {T.first_sentence(first.answer.get(lang))}")
     entries = sorted(entries, key=lambda e: e.id != lead)
     for e in entries:
         place = e.municipality.get(lang)
-        name = f"{e.title.get(lang)}({place})" if lang == "ja" else f"{e.title.get(lang)} ({place})"
+        name = t("conversation.case_with_place", lang, title=e.title.get(lang), place=place)
         if e.id == lead:
             lines.append(f"{bullet}{name}:\n{e.answer.get(lang).strip()}")
         else:
             lines.append(f"{bullet}{name}: {T.first_sentence(e.answer.get(lang))}")
     if more > 0:
-        lines.append(MSG["cases_more"][lang].format(n=more))
+        lines.append(t("conversation.cases_more", lang, n=more))
     items = tuple(Link(e.id, e.title.get(lang)) for e in ([first] if first is not None else []) + list(entries))
     # The case shown in full is the entry the reply answers from; a plain list answers from none.
     return Reply("answer", question, lang, "\n".join(lines), intent="cases", items=items, score=1.0,
-                 title="事例" if lang == "ja" else "Cases", entry_id=lead if any(e.id == lead for e in entries) else None,
+                 title=t("conversation.cases_title", lang), entry_id=lead if any(e.id == lead for e in entries) else None,
                  entry_kind="case" if any(e.id == lead for e in entries) else None)
 
 
 def propose(desk, question: str, lang: str) -> Reply:
     how = desk.kb.entries.get("how-to-propose")
-    text = MSG["propose"][lang]
+    text = t("conversation.propose", lang)
     if how is not None:
         text += "\n" + T.first_sentence(how.answer.get(lang if how.answer.en else "ja"))
-    text += "\n" + MSG["propose_how"][lang]
-    return Reply("answer", question, lang, text, title="提案する" if lang == "ja" else "Making a proposal",
+    text += "\n" + t("conversation.propose_how", lang)
+    return Reply("answer", question, lang, text, title=t("conversation.propose_title", lang),
                  entry_id=how.id if how else None, entry_kind="howto", intent="propose", actions=("propose",),
                  score=1.0)
 
 
 def remind(question: str, lang: str) -> Reply:
-    text = MSG["remind"][lang] + "\n" + MSG["remind_how"][lang]
-    return Reply("answer", question, lang, text, title="リマインダー" if lang == "ja" else "Reminders",
+    text = t("conversation.remind", lang) + "\n" + t("conversation.remind_how", lang)
+    return Reply("answer", question, lang, text, title=t("conversation.remind_title", lang),
                  intent="remind", actions=("remind",), score=1.0)
 
 
@@ -325,9 +289,9 @@ def contact(question: str, lang: str, settings) -> Reply:
     desk = desk_name(settings, lang)
     fields = contact_fields(settings)
     if not fields:
-        return Reply("handoff", question, lang, MSG["contact_none"][lang].format(desk=desk), intent="contact",
+        return Reply("handoff", question, lang, t("conversation.contact_none", lang, desk=desk), intent="contact",
                      handoff=True, actions=("handoff",))
-    lines = [MSG["contact"][lang].format(desk=desk)] + [f"{CONTACT_LABELS[k][lang]}: {v}" for k, v in fields]
+    lines = [t("conversation.contact", lang, desk=desk)] + [f"{contact_label(k, lang)}: {v}" for k, v in fields]
     return Reply("answer", question, lang, "\n".join(lines), title=desk, intent="contact", score=1.0)
 
 
@@ -362,11 +326,11 @@ def desk_where(desk, question: str, lang: str, settings) -> Reply:
     text = r.text
     if fields:
         name = desk_name(settings, r.lang)
-        text += "\n\n" + "\n".join([MSG["contact"][r.lang].format(desk=name)]
-                                     + [f"{CONTACT_LABELS[k][r.lang]}: {v}" for k, v in fields])
+        text += "\n\n" + "\n".join([t("conversation.contact", r.lang, desk=name)]
+                                     + [f"{contact_label(k, r.lang)}: {v}" for k, v in fields])
     return replace(r, text=text, intent="contact")
 
 
 def handoff(question: str, lang: str) -> Reply:
-    return Reply("handoff", question, lang, MSG["handoff"][lang], intent="handoff", handoff=True,
+    return Reply("handoff", question, lang, t("conversation.handoff", lang), intent="handoff", handoff=True,
                  actions=("handoff",))

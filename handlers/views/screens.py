@@ -213,14 +213,14 @@ def open_handoff_lines(db, lang: str, limit: int = 30) -> list[str]:
 
 
 def _contact_block(settings: Settings, lang: str) -> Block:
-    from bot.conversation import CONTACT_LABELS, contact_fields, desk_name
+    from bot.conversation import contact_fields, contact_label, desk_name
 
     desk = escape(desk_name(settings, lang))
     fields = contact_fields(settings)
     if not fields:
         return section(t("desk.home_contact_none", lang, desk=desk))
     return section(t("desk.home_contact", lang, desk=desk) + "\n" + "\n".join(
-        f"• {CONTACT_LABELS[k][lang]}: {escape(v)}" for k, v in fields))
+        f"• {contact_label(k, lang)}: {escape(v)}" for k, v in fields))
 
 
 def home_view(deps, user_id: str, lang: str | None = None, client=None) -> dict:
