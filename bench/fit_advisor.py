@@ -5,7 +5,7 @@ cross-validation; the held-back fifth of the ideas is never used here.
     .venv/bin/python bench/fit_advisor.py            # fit, save bot/advisor.json, report
     .venv/bin/python bench/fit_advisor.py --dry-run  # fit and report, save nothing
     .venv/bin/python bench/fit_advisor.py --nested   # also the whole procedure by nested CV
-    .venv/bin/python bench/fit_advisor.py --by-writer  # also: fit on one writer's ideas, judge the other's
+    .venv/bin/python bench/fit_advisor.py --by-writer  # also: fit on the other writers' ideas, judge each one's
 
 Logistic regressions over the features of bot/advisor_features.py:
 - method: P(a desk officer would name this method for the idea), per (idea, method entry), with
@@ -13,9 +13,14 @@ Logistic regressions over the features of bot/advisor_features.py:
 - case:   P(this precedent fits the idea), per (idea, case entry), given the out-of-fold method
   probabilities (does the precedent's own method fit the idea);
 - near:   P(any recorded precedent fits the idea), per idea, from the out-of-fold case and method
-  scores (bot/advisor.near_vector); its threshold is chosen on leave-one-out predictions to
-  maximise the share of ideas judged right (a fitting precedent among the first five, or "no
-  close precedent" when none fits);
+  scores and how often desk officers recorded no precedent for ideas with the idea's likeliest
+  methods (bot/advisor.near_vector); two thresholds on leave-one-out predictions: `near_at`, from
+  which the nearest precedents are shown, maximises the share of ideas judged right (a fitting
+  precedent among the first five, or none shown when none fits); `close_at` (≥ near_at), from
+  which they are called close, maximises the balanced accuracy of that flag (with a precedent:
+  called close with a fitting one shown; without: not called close). In between the advisor says
+  "no close precedent recorded" and shows the nearest ones for reference. The case and near
+  scorers' standardised features are clipped to ±CLIP_Z;
 - challenge: P(the idea could answer this city challenge), per (idea, challenge), from the
   challenge's own features (CHALLENGE_FEATURES); folds grouped by challenge, so the threshold is
   the one that works for challenges the fit has not seen (staff write new ones).
@@ -50,28 +55,37 @@ from bot.retrieval import _segments  # noqa: E402
 
 FOLDS = 5
 CS = (0.1, 0.3, 1.0, 3.0)
+CLIP_Z = 4.0                  # the case and near scorers' standardised features clipped to ±4 (fit_lr);
+                              # chosen by nested CV and by writer (unclipped and ±3, ±5 did worse)
+NONE_SMOOTHING = 2.0          # a method's share of "no precedent" ideas, pulled toward the overall share
 CHALLENGES = ROOT / "tests" / "data" / "idea_challenges.jsonl"
 SHOWN_CHALLENGES = 3          # = bot.advisor.N_CHALLENGES
 
 
-def fit_lr(X, y, C: float, raw: int = 0) -> Logistic:
+def fit_lr(X, y, C: float, raw: int = 0, clip: float | None = None) -> Logistic:
     """A logistic regression on standardised features; the last `raw` columns (one-hot method
-    identities) are left as they are, so that their weights are plain logits per method."""
+    identities) are left as they are, so that their weights are plain logits per method. `clip`:
+    standardised features are clipped to ±clip, in the fit and when scoring (a lexical coverage
+    of 1.0 on a one-line idea is twenty standard deviations out; unclipped, one such feature
+    decides the case scorer's logit and with it the "near" decision)."""
     X = np.asarray(X, dtype=np.float64)
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     if raw:
         mean[-raw:], scale[-raw:] = 0.0, 1.0
+    Z = (X - mean) / scale
+    if clip is not None:
+        Z = np.clip(Z, -clip, clip)
     lr = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
-    lr.fit((X - mean) / scale, y)
-    return Logistic(lr.coef_[0], float(lr.intercept_[0]), mean, scale)
+    lr.fit(Z, y)
+    return Logistic(lr.coef_[0], float(lr.intercept_[0]), mean, scale, clip)
 
 
-def loo(X, y, C: float) -> np.ndarray:
+def loo(X, y, C: float, clip: float | None = None) -> np.ndarray:
     p = np.zeros(len(y))
     for i in range(len(y)):
         tr = np.arange(len(y)) != i
-        p[i] = fit_lr(X[tr], y[tr], C).prob(X[i:i + 1])[0]
+        p[i] = fit_lr(X[tr], y[tr], C, clip=clip).prob(X[i:i + 1])[0]
     return p
 
 
@@ -137,10 +151,10 @@ def _folds(tr: list[int]):
         yield list(tr[np.arange(len(tr)) % FOLDS != k]), list(tr[np.arange(len(tr)) % FOLDS == k])
 
 
-def _oof(tr, make_X, y_of, C, raw=0) -> dict:
+def _oof(tr, make_X, y_of, C, raw=0, clip=None) -> dict:
     out = {}
     for a, b in _folds(tr):
-        m = fit_lr(np.vstack([make_X(i) for i in a]), np.concatenate([y_of(i) for i in a]), C, raw)
+        m = fit_lr(np.vstack([make_X(i) for i in a]), np.concatenate([y_of(i) for i in a]), C, raw, clip)
         for i in b:
             out[i] = m.prob(make_X(i))
     return out
@@ -148,6 +162,27 @@ def _oof(tr, make_X, y_of, C, raw=0) -> dict:
 
 def _top(p, ids, k):
     return [ids[j] for j in np.argsort(-p, kind="stable")[:k]]
+
+
+def method_none_rates(d: Data, tr: list[int]) -> np.ndarray:
+    """Per method: the share of the training ideas a desk officer gave it for which no precedent
+    was recorded (smoothed toward the share over all ideas) — the near decision's third feature."""
+    none = np.asarray([not d.items[i]["cases"] for i in tr], dtype=float)
+    prior = float(none.mean()) if len(none) else 0.0
+    out = np.zeros(len(d.m_ids))
+    for k, m in enumerate(d.m_ids):
+        sel = np.asarray([m in d.items[i]["methods"] for i in tr], dtype=bool)
+        out[k] = (none[sel].sum() + NONE_SMOOTHING * prior) / (sel.sum() + NONE_SMOOTHING)
+    return out
+
+
+def balanced_flag(items: list[dict], found: list[bool], p: list[float], t: float) -> float:
+    """The flag "a close precedent is recorded" at threshold t, judged per class and averaged (so
+    that it does not depend on how many of our ideas have no precedent): ideas with one are right
+    when called close with a fitting one among the first five, ideas without when not called close."""
+    w = [f and q >= t for it, f, q in zip(items, found, p) if it["cases"]]
+    n = [q < t for it, q in zip(items, p) if not it["cases"]]
+    return (float(np.mean(w)) if w else 0.0) / 2 + (float(np.mean(n)) if n else 0.0) / 2
 
 
 @dataclass
@@ -158,14 +193,17 @@ class Fitted:
     near_at: float
     pool: list[int]
     info: dict
+    none_rate: np.ndarray = None   # per method (method_none_rates)
+    close_at: float = 0.5          # ≥ near_at: from here the shown precedents are called close
 
     def predict(self, d: Data, i: int, vote=None):
+        """(method probabilities, case probabilities, precedents shown?, called close?)"""
         mv, cv = vote if vote is not None else votes(d, self.pool, [i])[i]
         nm = len(d.m_ids)
         pm = self.method.prob(np.hstack([d.index.method_features(d.mf0[i], mv), np.eye(nm)]))
         pc = self.case.prob(d.index.case_features(d.cf0[i], pm, cv))
-        pn = float(self.near.prob([near_vector(pm, pc, d.index.without_precedent)])[0])
-        return pm, pc, pn >= self.near_at
+        pn = float(self.near.prob([near_vector(pm, pc, d.index.without_precedent, self.none_rate)])[0])
+        return pm, pc, pn >= self.near_at, pn >= max(self.near_at, self.close_at)
 
 
 def fit_ideas(d: Data, tr: list[int]) -> Fitted:
@@ -183,53 +221,71 @@ def fit_ideas(d: Data, tr: list[int]) -> Fitted:
     with_case = [i for i in tr if d.items[i]["cases"]]
     c_cv = {}
     for C in CS:
-        o = _oof(tr, cX, d.yc, C)
+        o = _oof(tr, cX, d.yc, C, clip=CLIP_Z)
         found = [bool(set(d.items[i]["cases"]) & set(_top(o[i], d.c_ids, 5))) for i in with_case]
         c_cv[C] = (float(np.mean(found)) if found else 0.0, o)
     Cc = max(CS, key=lambda C: (c_cv[C][0], -C))
     pc = c_cv[Cc][1]
     # "Is any precedent near" from out-of-fold scores, so it sees them as they are on new ideas.
-    Xn = np.asarray([near_vector(pm[i], pc[i], d.index.without_precedent) for i in tr])
+    # (The method shares of "no precedent" come from all of `tr`: one number per method, each
+    # from a dozen ideas or more.)
+    none_rate = method_none_rates(d, tr)
+    Xn = np.asarray([near_vector(pm[i], pc[i], d.index.without_precedent, none_rate) for i in tr])
     yn = np.asarray([int(bool(d.items[i]["cases"])) for i in tr])
+    found = [bool(set(d.items[i]["cases"]) & set(_top(pc[i], d.c_ids, 5))) for i in tr]
+    items = [d.items[i] for i in tr]
     n_cv = {}
     for C in CS:
-        p = loo(Xn, yn, C)
+        p = loo(Xn, yn, C, clip=CLIP_Z)
         cands = thresholds(p)
         scores = [float(np.mean([ideas.case_hit(d.items[i], _top(pc[i], d.c_ids, 5) if q >= t else [])
                                  for i, q in zip(tr, p)])) for t in cands]
-        n_cv[C] = (max(scores), middle_of_best(cands, scores))
+        at = middle_of_best(cands, scores)
+        # Called close from close_at (≥ at): the flag's balanced accuracy over the same predictions.
+        up = [t for t in cands if t >= at]
+        close_at = middle_of_best(up, [balanced_flag(items, found, list(p), t) for t in up])
+        n_cv[C] = (max(scores), at, close_at)
     Cn = max(CS, key=lambda C: (n_cv[C][0], -C))
-    info = {"method_C": Cm, "case_C": Cc, "near_C": Cn,
+    info = {"method_C": Cm, "case_C": Cc, "near_C": Cn, "close_at": round(n_cv[Cn][2], 4),
             "cv_method_top3": round(m_cv[Cm][0], 4), "cv_case_found": round(c_cv[Cc][0], 4),
             "cv_precedent_right": round(n_cv[Cn][0], 4),
             "cv_by_C": {"method": {str(C): round(v[0], 4) for C, v in m_cv.items()},
                         "case_found": {str(C): round(v[0], 4) for C, v in c_cv.items()},
                         "precedent_right": {str(C): round(v[0], 4) for C, v in n_cv.items()}}}
     return Fitted(fit_lr(np.vstack([mX(i) for i in tr]), np.concatenate([d.ym(i) for i in tr]), Cm, nm),
-                  fit_lr(np.vstack([cX(i) for i in tr]), np.concatenate([d.yc(i) for i in tr]), Cc),
-                  fit_lr(Xn, yn, Cn), n_cv[Cn][1], list(tr), info)
+                  fit_lr(np.vstack([cX(i) for i in tr]), np.concatenate([d.yc(i) for i in tr]), Cc, clip=CLIP_Z),
+                  fit_lr(Xn, yn, Cn, clip=CLIP_Z), n_cv[Cn][1], list(tr), info, none_rate, n_cv[Cn][2])
 
 
 def judge(d: Data, f: "Fitted", te: list[int]) -> list[tuple]:
+    """Per idea: (method hit, precedent judged right — a fitting one among the five shown, or none
+    shown when none fits —, has a recorded precedent, a fitting one among the five best whether
+    shown or not, shown, called close)."""
     rows = []
     for i in te:
-        pm, pc, show = f.predict(d, i)
+        pm, pc, show, close = f.predict(d, i)
         it = d.items[i]
-        rows.append((ideas.method_hit(it, _top(pm, d.m_ids, 3)),
-                     ideas.case_hit(it, _top(pc, d.c_ids, 5) if show else []), bool(it["cases"])))
+        top5 = _top(pc, d.c_ids, 5)
+        rows.append((ideas.method_hit(it, _top(pm, d.m_ids, 3)), ideas.case_hit(it, top5 if show else []),
+                     bool(it["cases"]), bool(set(it["cases"]) & set(top5)), show, close))
     return rows
 
 
 def summary(rows: list[tuple]) -> dict:
     a = np.asarray(rows, dtype=float)
+    w, n = a[:, 2] == 1, a[:, 2] == 0
     return {"ideas": len(a), "method": float(a[:, 0].mean()), "precedent": float(a[:, 1].mean()),
-            "with_precedent": float(a[a[:, 2] == 1, 1].mean()), "without": float(a[a[:, 2] == 0, 1].mean())}
+            "with_precedent": float(a[w, 1].mean()), "without": float(a[n, 1].mean()),
+            # the flag no_precedent: ideas with one called close (with a fitting one shown), ideas without
+            # not called close (nothing shown, or the nearest shown for reference)
+            "with_close": float((a[w, 1] * a[w, 5]).mean()), "without_flag": float(1 - a[n, 5].mean()),
+            "ranked": float(a[w, 3].mean())}
 
 
 def by_writer(d: Data, ids: list[int]) -> dict:
-    """Fit on one writer's development ideas, judge the other writer's (both ways)."""
+    """Fit on the other writers' development ideas, judge one writer's (each writer in turn)."""
     out = {}
-    for w in ("first", "second"):
+    for w in ideas.WRITERS:
         tr = [i for i in ids if ideas.writer(d.items[i]) != w]
         te = [i for i in ids if ideas.writer(d.items[i]) == w]
         out[w] = summary(judge(d, fit_ideas(d, tr), te))
@@ -306,7 +362,7 @@ def main() -> int:
     ap.add_argument("--nested", action="store_true",
                     help="also estimate the whole procedure (choices included) by nested cross-validation")
     ap.add_argument("--by-writer", action="store_true",
-                    help="also fit on one writer's development ideas and judge the other's (bench/ideas.writer)")
+                    help="also fit on the other writers' development ideas and judge each one's (bench/ideas.writer)")
     args = ap.parse_args()
     from bot.advisor import MODEL_FILE, Advisor, AdvisorModel, default_model
     from bot.engine import Desk
@@ -317,14 +373,16 @@ def main() -> int:
     ids = list(range(len(dev)))
     f = fit_ideas(d, ids)
     chs = load_challenges()
-    ch_model, ch_at, ch_info = fit_challenges(challenge_features(advisor, d, chs), challenge_labels(dev, chs))
+    ch_ids = [i for i, it in enumerate(dev) if ideas.challenge_labelled(it)]
+    ch_model, ch_at, ch_info = fit_challenges(challenge_features(advisor, d, chs)[ch_ids],
+                                              challenge_labels([dev[i] for i in ch_ids], chs))
     # Proposals "alike" (the staff card, bot/proposals/connections.py): more similar than 99% of the
     # pairs of different ideas in our set (their whole-text vectors).
     cross = (d.W @ d.W.T)[np.triu_indices(len(dev), 1)]
     similar_at = round(float(np.quantile(cross, 0.99)), 4)
 
     print(f"development ideas: {len(dev)} (held back, not used: {len(ideas.load('held'))}); "
-          f"city challenges: {len(chs)}")
+          f"city challenges: {len(chs)}, fitted on the {len(ch_ids)} development ideas labelled for them")
     cv = f.info["cv_by_C"]
     print("method C → cross-validated top-3 hit: " + ", ".join(f"{C}: {v:.1%}" for C, v in cv["method"].items()))
     print("case   C → cross-validated fitting precedent in the first five (ideas with one): "
@@ -337,7 +395,8 @@ def main() -> int:
     info = {"dev_ideas": len(dev), "neighbours_k": NEIGHBOURS, **{k: v for k, v in f.info.items() if k != "cv_by_C"},
             **ch_info, "similar_at": similar_at, "challenges": len(chs)}
     line = lambda n: (f"method top-3 {n['method']:.1%}, precedent judged right {n['precedent']:.1%} "  # noqa: E731
-                      f"(ideas with one {n['with_precedent']:.1%}, without {n['without']:.1%})")
+                      f"(ideas with one {n['with_precedent']:.1%}, without {n['without']:.1%}; "
+                      f"flag: with one called close {n['with_close']:.1%}, without said so {n['without_flag']:.1%})")
     if args.nested:
         n = nested(d, ids)
         print(f"nested cross-validation ({n['repeats']} × {FOLDS} folds, every choice made inside the training "
@@ -345,9 +404,9 @@ def main() -> int:
         info.update({"nested_method_top3": round(n["method"], 4), "nested_precedent_right": round(n["precedent"], 4)})
     if args.by_writer:
         for w, n in by_writer(d, ids).items():
-            print(f"fitted on the other writer's ideas, judged on the {w} writer's {n['ideas']}: {line(n)}")
+            print(f"fitted on the other writers' ideas, judged on the {w} writer's {n['ideas']}: {line(n)}")
     print(f"chosen: method C={f.info['method_C']}, case C={f.info['case_C']}, near C={f.info['near_C']}, "
-          f"near_at={f.near_at:.3f}, challenge_at={ch_at:.3f}, similar_at={similar_at:.3f}")
+          f"near_at={f.near_at:.3f}, close_at={f.close_at:.3f}, challenge_at={ch_at:.3f}, similar_at={similar_at:.3f}")
 
     k = len(METHOD_FEATURES)
     # The one-hot columns are raw (mean 0, scale 1): their weights are logits added per method.
@@ -355,7 +414,9 @@ def main() -> int:
     prior = {i: round(float(c), 4) for i, c in zip(d.m_ids, f.method.coef[k:])}
     labelled = [{"id": it["id"], "text": t, "methods": it["methods"], "cases": it["cases"]}
                 for it, t in zip(dev, d.texts)]
-    model = AdvisorModel(method, prior, f.case, f.near, f.near_at, ch_model, ch_at, labelled, info)
+    method_none = {i: round(float(r), 4) for i, r in zip(d.m_ids, f.none_rate)}
+    model = AdvisorModel(method, prior, f.case, f.near, f.near_at, ch_model, ch_at, labelled, info,
+                         close_at=f.close_at, method_none=method_none)
     for name, names, lr in (("method", METHOD_FEATURES, model.method), ("case", CASE_FEATURES, model.case),
                             ("near", NEAR_FEATURES, model.near), ("challenge", CHALLENGE_FEATURES, model.challenge)):
         print(f"{name} weights: " + ", ".join(f"{n}={c:+.2f}" for n, c in zip(names, lr.coef)))

@@ -28,10 +28,23 @@ def load(split: str | None = None, path: Path = IDEAS) -> list[dict]:
 
 
 def writer(item: dict) -> str:
-    """Who wrote the idea: "first" (i0001–i0073, the session that built the advisor) or "second"
-    (i0074 on, written later from the issue and the knowledge base). Training on one writer's
-    ideas and judging the other's is the nearest we have to an idea set written by someone else."""
-    return "first" if int(item["id"].lstrip("i")) <= 73 else "second"
+    """Who wrote the idea: "first" (i0001–i0073, the session that built the advisor), "second"
+    (i0074–i0150, written later from the issue and the knowledge base) or "third" (i0151 on: terse
+    one-liners, long multi-paragraph pitches, English from foreign companies, ideas that name money
+    or a place). Training on the other writers' ideas and judging one writer's is the nearest we
+    have to an idea set written by someone else."""
+    n = int(item["id"].lstrip("i"))
+    return "first" if n <= 73 else "second" if n <= 150 else "third"
+
+
+WRITERS = ("first", "second", "third")
+CHALLENGES_LABELLED_UPTO = 150     # tests/data/idea_challenges.jsonl labels ideas i0001–i0150 only
+
+
+def challenge_labelled(item: dict) -> bool:
+    """Whether the idea was labelled against the city challenges (the third writer's were not:
+    counting them as answering none would teach the challenge scorer false negatives)."""
+    return int(item["id"].lstrip("i")) <= CHALLENGES_LABELLED_UPTO
 
 
 def method_hit(item: dict, method_ids: list[str], k: int = 3) -> bool:

@@ -8,8 +8,10 @@ answer, the timing from the budget calendar, what to prepare, and the desk staff
       → similarity features per method / case entry, and the votes of the nearest labelled ideas
         (bot/advisor_features.py)
       → fitted scorers (bot/advisor.json, bench/fit_advisor.py): the 3 best methods; the 5 nearest
-        precedents if the best is "near" (a threshold fitted on our labelled ideas), else an
-        honest "no close precedent recorded"; open city challenges by their own scorer, fitted
+        precedents if one is "close" (P(near) ≥ close_at); if the advisor is unsure (near_at ≤
+        P(near) < close_at), an honest "no close precedent recorded" with the 5 nearest shown for
+        reference; below near_at, "no close precedent recorded" alone (both thresholds fitted on
+        our labelled ideas); open city challenges by their own scorer, fitted
         on labelled challenges (tests/data/idea_challenges.jsonl) with a cross-validated threshold
       → timing from the budget calendar (bot/fiscal.py) and whether the top methods need new budget
       → next steps from the how-to entries' `prepare` lines; the desk staff hand-off
@@ -63,6 +65,8 @@ MESSAGES = {
                     "and the timing."},
     "no_precedent": {"ja": "近い事例は記録されていません(このbotの知識にある他の自治体の事例のどれとも近くありません)。",
                      "en": "No close precedent recorded (none of the precedents in my knowledge is near this idea)."},
+    "reference": {"ja": "近い事例は記録されていません。参考までに、記録のうち比較的近いものを挙げます。",
+                  "en": "No close precedent recorded; the nearest recorded ones, for reference:"},
     "handoff": {"ja": "詳しい整理や担当課へのつなぎは、公民連携デスクの担当職員がお手伝いします。",
                 "en": "The partnership desk staff can help you work this out further and connect you with the "
                       "department in charge."},
@@ -119,8 +123,8 @@ class IdeaResult:
     lang: str
     message: str                 # the intro line, or what was wrong with the input
     methods: tuple[MethodAdvice, ...] = ()
-    cases: tuple[CaseAdvice, ...] = ()
-    no_precedent: bool = False
+    cases: tuple[CaseAdvice, ...] = ()   # the precedents shown: close ones, or the nearest "for reference"
+    no_precedent: bool = False            # no close precedent recorded (cases empty, or shown for reference)
     challenges: tuple[ChallengeAdvice, ...] = ()
     timing: str = ""
     next_steps: tuple[str, ...] = ()
@@ -134,10 +138,17 @@ class IdeaResult:
     def ok(self) -> bool:
         return self.kind == "advice"
 
+    @property
+    def precedents(self) -> str:
+        """How the shown precedents stand: "close", "reference" (none is close; the nearest shown
+        for reference) or "none" (none shown)."""
+        return "reference" if self.no_precedent and self.cases else "none" if not self.cases else "close"
+
     def record(self) -> dict:
         """What a proposal keeps of the advice it was given (bot/proposals: `advice` column)."""
         return {"on": self.on.isoformat() if self.on else None, "lang": self.lang,
                 "methods": [m.id for m in self.methods], "cases": [c.id for c in self.cases],
+                "precedents": self.precedents,
                 "challenges": [c.id for c in self.challenges], "needs_budget": self.needs_budget,
                 "budget_year": self.budget_year}
 
@@ -151,12 +162,15 @@ class IdeaResult:
                 "challenges": [{"id": c.id, "title": c.title} for c in self.challenges],
                 "timing": self.timing, "next_steps": list(self.next_steps), "text": render_idea(self),
                 "kind": self.kind, "lang": self.lang, "idea": self.idea, "no_precedent": self.no_precedent,
+                "precedents": self.precedents if self.ok else "none",
                 "budget_year": self.budget_year, "handoff": self.ok}
 
 
 # ---- the scorers --------------------------------------------------------------------------------
 
-NEAR_FEATURES = ["best_case_logit", "no_precedent_method_gap"]
+NEAR_FEATURES = ["best_case_logit", "no_precedent_method_gap", "method_none_share"]
+BEST_LOGIT_CLIP = 6.0      # the best precedent's logit counts up to ±6: a word of a case's title repeated in a
+                           # one-line idea gives logits of 10 and more that say nothing more about "near"
 
 
 def _logit(p):
@@ -164,17 +178,24 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
-def near_vector(pm: np.ndarray, pc: np.ndarray, without_precedent: np.ndarray) -> list[float]:
+def near_vector(pm: np.ndarray, pc: np.ndarray, without_precedent: np.ndarray,
+                none_rate: np.ndarray | None = None) -> list[float]:
     """The idea-level features of "is any recorded precedent near": how sure the best precedent
-    is (the case scorer already sees the labelled neighbours' vote), and whether the leading
-    method is one no precedent is linked to (its logit minus the best linked method's). Only
-    two: the decision is made from about a hundred ideas, and the best precedent's margin, raw
-    cosines and the neighbours' share of "none" did not carry over between idea writers."""
-    best = _logit(pc.max())
+    is (the case scorer already sees the labelled neighbours' vote; clipped to ±BEST_LOGIT_CLIP),
+    whether the leading method is one no precedent is linked to (its logit minus the best linked
+    method's), and how often desk officers recorded no precedent for ideas they gave the idea's
+    three likeliest methods (`none_rate` per method, from the labelled ideas, weighted by the
+    methods' probabilities). The best precedent's margin, raw cosines, the second-best logit and
+    the neighbours' share of "none" were tried and did not carry over between idea writers."""
+    best = float(np.clip(_logit(pc.max()), -BEST_LOGIT_CLIP, BEST_LOGIT_CLIP))
     gap = 0.0
     if without_precedent.any() and (~without_precedent).any():
         gap = float(_logit(pm[without_precedent].max()) - _logit(pm[~without_precedent].max()))
-    return [float(best), gap]
+    share = 0.0
+    if none_rate is not None and len(pm):
+        top = np.argsort(-pm, kind="stable")[:3]
+        share = float(pm[top] @ np.asarray(none_rate)[top] / max(float(pm[top].sum()), 1e-9))
+    return [best, gap, share]
 
 
 @dataclass
@@ -188,6 +209,13 @@ class AdvisorModel:
     challenge_at: float          # … and the probability from which a challenge is shown
     neighbours: list = field(default_factory=list)   # labelled ideas: {"id", "text", "methods", "cases"}
     info: dict = field(default_factory=dict)
+    close_at: float | None = None  # P(near) from which the shown precedents are called close (≥ near_at);
+                                   # between the two they are shown "for reference" (None: = near_at)
+    method_none: dict = field(default_factory=dict)  # method id → share of labelled ideas with it and no precedent
+
+    @property
+    def close_from(self) -> float:
+        return max(self.near_at, self.close_at if self.close_at is not None else self.near_at)
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AdvisorModel":
@@ -197,13 +225,15 @@ class AdvisorModel:
             raise ValueError(f"{path} was fitted for other features; rerun bench/fit_advisor.py")
         return cls(Logistic.from_json(d["method"]), dict(d.get("method_prior", {})), Logistic.from_json(d["case"]),
                    Logistic.from_json(d["near"]), float(d["near_at"]), Logistic.from_json(d["challenge"]),
-                   float(d["challenge_at"]), list(d.get("neighbours", [])), d.get("info", {}))
+                   float(d["challenge_at"]), list(d.get("neighbours", [])), d.get("info", {}),
+                   float(d["close_at"]) if d.get("close_at") is not None else None, dict(d.get("method_none", {})))
 
     def to_json(self) -> dict:
         return {"method_features": METHOD_FEATURES, "case_features": CASE_FEATURES, "near_features": NEAR_FEATURES,
                 "challenge_features": CHALLENGE_FEATURES,
                 "method": self.method.to_json(), "method_prior": self.method_prior, "case": self.case.to_json(),
-                "near": self.near.to_json(), "near_at": self.near_at, "challenge": self.challenge.to_json(),
+                "near": self.near.to_json(), "near_at": self.near_at, "close_at": self.close_at,
+                "method_none": self.method_none, "challenge": self.challenge.to_json(),
                 "challenge_at": self.challenge_at, "info": self.info, "neighbours": self.neighbours}
 
 
@@ -257,6 +287,9 @@ class Advisor:
                                          [e.id for e in self.index.methods], [e.id for e in self.index.cases],
                                          int(self.model.info.get("neighbours_k", NEIGHBOURS)))
         self._neighbour_at = {n.get("id"): k for k, n in enumerate(labelled) if n.get("id")}
+        rates = self.model.method_none
+        self.none_rate = (np.asarray([float(rates.get(e.id, np.mean(list(rates.values())))) for e in self.index.methods])
+                          if rates else None)
         # each method's `fits` lines by language, for the reason shown
         self._fits = [{"ja": list(e.fits.ja), "en": list(e.fits.en)} if e.fits else {"ja": [], "en": []}
                       for e in self.index.methods]
@@ -345,7 +378,7 @@ class Advisor:
         pm = 1.0 / (1.0 + np.exp(-(m.method.logit(self.index.method_features(mf0, mv)) + prior)))
         cf = self.index.case_features(cf0, pm, cv)
         pc = m.case.prob(cf)
-        p_near = float(m.near.prob([near_vector(pm, pc, self.index.without_precedent)])[0]) \
+        p_near = float(m.near.prob([near_vector(pm, pc, self.index.without_precedent, self.none_rate)])[0]) \
             if len(pc) else 0.0
         return pm, pc, p_near, iv
 
@@ -354,14 +387,18 @@ class Advisor:
         m_order = np.argsort(-pm, kind="stable")
         methods = tuple(self._method(int(i), float(pm[i]), iv, lang) for i in m_order[:N_METHODS])
         c_order = np.argsort(-pc, kind="stable")
-        near = len(pc) > 0 and p_near >= self.model.near_at
-        cases = tuple(self._case(int(i), float(pc[i]), lang) for i in c_order[:N_CASES]) if near else ()
+        # From near_at the nearest precedents are shown; from close_at they are called close. In
+        # between the advisor is unsure: it says no close precedent is recorded (no_precedent) and
+        # shows the nearest ones for reference.
+        shown = len(pc) > 0 and p_near >= self.model.near_at
+        close = shown and p_near >= self.model.close_from
+        cases = tuple(self._case(int(i), float(pc[i]), lang) for i in c_order[:N_CASES]) if shown else ()
         chs = self._challenges(iv, challenges)
         no_budget = [self._method(int(i), float(pm[i]), iv, lang) for i in m_order
                      if self.index.methods[int(i)].needs_budget == "no"]
         timing, budget_year, nb = self._timing(on, methods, no_budget, lang)
         return IdeaResult("advice", idea, lang, MESSAGES["intro"][lang], methods=methods, cases=cases,
-                          no_precedent=not near, challenges=chs, timing=timing,
+                          no_precedent=not close, challenges=chs, timing=timing,
                           next_steps=self._next_steps(iv, lang), handoff=MESSAGES["handoff"][lang],
                           on=on, budget_year=budget_year, needs_budget=nb)
 

@@ -50,7 +50,7 @@ CASE_FEATURES = ENTRY_FEATURES + ["method_support", "whole_z", "method_agree", "
 CHALLENGE_FEATURES = ["whole", "top", "cover", "whole_z"]
 N_BASE_METHOD = len(METHOD_FEATURES) - 1        # what IdeaIndex.base gives, before the vote
 N_BASE_CASE = len(ENTRY_FEATURES) + 1
-NEIGHBOURS = 7                                 # labelled ideas that vote
+NEIGHBOURS = 10                                # labelled ideas that vote (5, 7, 10, 15 compared by nested CV)
 # Methods that are not routes of their own (an overview of the routes) are never advised.
 NOT_A_ROUTE = frozenset({"methods-overview"})
 

@@ -92,21 +92,29 @@ class Logistic:
     intercept: float
     mean: np.ndarray
     scale: np.ndarray
+    clip: float | None = None      # standardised features clipped to ±clip (as when fitted), if set
 
     def logit(self, x) -> np.ndarray:
         x = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
+        if self.clip is not None:
+            x = np.clip(x, -self.clip, self.clip)
         return x @ self.coef + self.intercept
 
     def prob(self, x) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logit(x)))
 
     def to_json(self) -> dict:
-        return {"coef": self.coef.tolist(), "intercept": float(self.intercept),
-                "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+        d = {"coef": self.coef.tolist(), "intercept": float(self.intercept),
+             "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+        if self.clip is not None:
+            d["clip"] = float(self.clip)
+        return d
 
     @classmethod
     def from_json(cls, d: dict) -> "Logistic":
-        return cls(np.asarray(d["coef"]), float(d["intercept"]), np.asarray(d["mean"]), np.asarray(d["scale"]))
+        clip = d.get("clip")
+        return cls(np.asarray(d["coef"]), float(d["intercept"]), np.asarray(d["mean"]), np.asarray(d["scale"]),
+                   float(clip) if clip is not None else None)
 
 
 @dataclass

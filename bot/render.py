@@ -58,6 +58,10 @@ def render_idea(r: "IdeaResult", *, console: bool = False) -> str:
     lines += [f"  {i}. {m.title} — {m.why}" for i, m in enumerate(r.methods, 1)]
     lines += ["", f"■ {L['cases']}"]
     if r.cases:
+        if r.no_precedent:                       # unsure: the nearest ones, under an honest heading
+            from bot.advisor import MESSAGES
+
+            lines.append("  " + MESSAGES["reference"][r.lang])
         for i, c in enumerate(r.cases, 1):
             used = f" [{L['used']}{sep}{', '.join(c.methods[:3])}]" if c.methods else ""
             lines.append(f"  {i}. {c.municipality} — {c.title}{used}")

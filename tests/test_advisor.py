@@ -41,24 +41,26 @@ def advisor(kb):
 # ---- quality on the held-back ideas ------------------------------------------------------------------
 
 def test_held_back_ideas_stay_above_the_floor(advisor):
-    """The held-back fifth (never fitted or tuned on); measured 24/26 methods, 19/26 precedents."""
+    """The held-back fifth (never fitted or tuned on); measured 42/46 methods, 37/46 precedents
+    (before the third writer's ideas and the near decision's changes: 24/26, 19/26 of the first 26)."""
     held = idea_set.load("held")
     assert len(held) >= 20
     rs = [advisor.advise(it["text"], on=date(2026, 6, 1), challenges=[], log=False) for it in held]
     method = sum(idea_set.method_hit(it, [m.id for m in r.methods]) for it, r in zip(held, rs)) / len(held)
     case = sum(idea_set.case_hit(it, [c.id for c in r.cases]) for it, r in zip(held, rs)) / len(held)
     assert method >= 0.88, method
-    assert case >= 0.69, case
+    assert case >= 0.76, case
     assert all(r.timing for r in rs)
 
 
 def test_development_ideas_stay_above_the_floor(advisor):
     """In-sample, each idea left out of the labelled neighbours that vote (as when the weights were
-    fitted); measured 96.8% methods, 96.0% precedents (bench/eval_ideas.py)."""
+    fitted); measured 99.0% methods, 89.7% precedents on 194 ideas (bench/eval_ideas.py; 96.8% / 96.0%
+    on the first 124, before the third writer's ideas were added)."""
     dev = idea_set.load("dev")
     rs = [advisor.advise(it["text"], on=date(2026, 6, 1), challenges=[], log=False, leave_out=it["id"]) for it in dev]
     assert sum(idea_set.method_hit(it, [m.id for m in r.methods]) for it, r in zip(dev, rs)) / len(dev) >= 0.93
-    assert sum(idea_set.case_hit(it, [c.id for c in r.cases]) for it, r in zip(dev, rs)) / len(dev) >= 0.92
+    assert sum(idea_set.case_hit(it, [c.id for c in r.cases]) for it, r in zip(dev, rs)) / len(dev) >= 0.87
 
 
 def test_the_shipped_neighbours_are_development_ideas_only(advisor):
@@ -145,6 +147,79 @@ def test_an_idea_with_no_recorded_precedent_says_so(advisor):
     assert "近い事例は記録されていません" in render_idea(r)
 
 
+def test_unsure_shows_the_nearest_precedents_for_reference_under_an_honest_heading(advisor, kb):
+    """Between near_at and close_at the advisor is unsure: it says no close precedent is recorded
+    (no_precedent) and still shows the nearest ones, saying they are for reference; below near_at
+    it shows none; from close_at they are the nearest precedents. The JSON's `cases` is always
+    what is shown."""
+    from dataclasses import replace
+
+    from handlers.views.idea import idea_blocks
+
+    from bot.advisor import MESSAGES, Advisor
+    from bot.engine import Desk
+    from bot.render import render_idea
+
+    def with_thresholds(near_at, close_at):
+        return Advisor(Desk(kb, engine=None), model=replace(advisor.model, near_at=near_at, close_at=close_at))
+
+    on = date(2026, 6, 1)
+    ref = with_thresholds(0.0, 1.01).advise(IDEA, on=on, challenges=[], log=False)
+    assert ref.no_precedent and len(ref.cases) == 5 and ref.precedents == "reference"
+    text = render_idea(ref)
+    assert MESSAGES["reference"]["ja"] in text and MESSAGES["no_precedent"]["ja"] not in text
+    assert ref.cases[0].title in text
+    j = ref.to_json()
+    assert j["no_precedent"] is True and j["precedents"] == "reference" and len(j["cases"]) == 5
+    assert ref.record()["precedents"] == "reference"
+    blocks = json.dumps([b.to_dict() for b in idea_blocks(ref)], ensure_ascii=False)
+    assert MESSAGES["reference"]["ja"] in blocks
+
+    close = with_thresholds(0.0, 0.0).advise(IDEA, on=on, challenges=[], log=False)
+    assert not close.no_precedent and close.precedents == "close"
+    assert [c.id for c in close.cases] == [c.id for c in ref.cases]
+    assert MESSAGES["reference"]["ja"] not in render_idea(close)
+
+    none = with_thresholds(1.01, 1.01).advise(IDEA, on=on, challenges=[], log=False)
+    assert none.no_precedent and none.cases == () and none.precedents == "none"
+    assert MESSAGES["no_precedent"]["ja"] in render_idea(none) and none.to_json()["cases"] == []
+
+
+def test_the_shipped_thresholds_are_ordered(advisor):
+    m = advisor.model
+    assert 0.0 < m.near_at <= m.close_from < 1.0
+    assert set(m.method_none) == {e.id for e in advisor.index.methods}
+    assert all(0.0 <= r <= 1.0 for r in m.method_none.values())
+
+
+def test_near_features_clip_the_best_logit_and_weigh_the_methods_none_share():
+    import numpy as np
+
+    from bot.advisor import BEST_LOGIT_CLIP, near_vector
+
+    wp = np.asarray([True, False, False])
+    pm = np.asarray([0.9, 0.6, 0.1])
+    rate = np.asarray([1.0, 0.0, 0.5])
+    best, gap, share = near_vector(pm, np.asarray([1 - 1e-9, 0.2]), wp, rate)
+    assert best == BEST_LOGIT_CLIP and gap > 0
+    assert share == pytest.approx((0.9 * 1.0 + 0.6 * 0.0 + 0.1 * 0.5) / 1.6)
+    assert near_vector(pm, np.asarray([0.5]), wp)[2] == 0.0       # no rates: no share
+
+
+def test_a_clipped_logistic_scores_as_it_was_fitted_and_round_trips():
+    import numpy as np
+
+    from bot.decision import Logistic
+
+    lr = Logistic(np.asarray([1.0, -2.0]), 0.5, np.zeros(2), np.ones(2), 4.0)
+    assert lr.logit([[10.0, 0.0]])[0] == pytest.approx(4.5)          # 10 → 4 standard deviations
+    assert lr.logit([[1.0, 1.0]])[0] == pytest.approx(-0.5)          # inside: unchanged
+    back = Logistic.from_json(json.loads(json.dumps(lr.to_json())))
+    assert back.clip == 4.0 and back.logit([[-9.0, 9.0]])[0] == pytest.approx(lr.logit([[-9.0, 9.0]])[0])
+    plain = Logistic.from_json({"coef": [1.0], "intercept": 0.0, "mean": [0.0], "scale": [1.0]})
+    assert plain.clip is None and plain.logit([[10.0]])[0] == pytest.approx(10.0)
+
+
 @pytest.mark.parametrize("on, state, budget_year", [(date(2026, 3, 20), "before", 2027), (date(2026, 6, 1), "inside", 2027),
                                                     (date(2026, 9, 15), "after", 2028)])
 def test_timing_follows_the_calendar_and_the_date(advisor, on, state, budget_year):
@@ -214,7 +289,7 @@ def test_labelled_city_challenges_stay_above_the_floor(advisor):
     ids = {json.loads(line)["id"] for line in (ROOT / "tests/data/ideas.jsonl").read_text(encoding="utf-8").splitlines()
            if line.strip()}
     assert all(set(c["ideas"]) <= ids for c in chs) and len({c["title"] for c in chs}) == len(chs)
-    held = idea_set.load("held")
+    held = [it for it in idea_set.load("held") if idea_set.challenge_labelled(it)]
     views = _views(chs)
     P = np.asarray([advisor.challenge_probs(advisor.index.encode(advisor.clean(it["text"])), views) for it in held])
     j = challenge_judge(P, challenge_labels(held, chs), advisor.model.challenge_at)

@@ -92,7 +92,8 @@ def idea_blocks(r: IdeaResult, *, max_blocks: int = MESSAGE_BLOCKS, in_modal: bo
         for i, c in enumerate(r.cases, 1):
             used = f" [{t('idea.used', lang)}: {escape(', '.join(c.methods[:3]))}]" if c.methods else ""
             lines.append(f"{i}. *{escape(c.municipality)}* — {escape(c.title)}{used}\n   {escape(clip(c.what, 300))}")
-        blocks.append(section(f"*{t('idea.cases', lang)}*\n" + "\n".join(lines)))
+        head = f"*{t('idea.cases', lang)}*\n" + (f"{escape(MESSAGES['reference'][lang])}\n" if r.no_precedent else "")
+        blocks.append(section(head + "\n".join(lines)))
         blocks.append(ActionsBlock(elements=[open_button(c.id, c.municipality or c.title, lang, i)
                                              for i, c in enumerate(r.cases)]))
     else:
