@@ -38,6 +38,7 @@ from bot.advisor_features import (CASE_FEATURES, CHALLENGE_FEATURES, METHOD_FEAT
                                   IdeaNeighbours)
 from bot.decision import Logistic
 from bot.fiscal import BudgetCalendar
+from bot.i18n import t
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -47,34 +48,6 @@ MAX_IDEA_CHARS = 3000      # = the proposal summary's limit (bot/proposals/valid
 N_METHODS, N_CASES, N_CHALLENGES, N_STEPS = 3, 5, 3, 3
 STEP_ENTRIES = ("prepare-proposal", "how-to-propose")    # how-to entries with `prepare` lines
 SURFACE = "idea"
-
-MESSAGES = {
-    "empty": {"ja": "アイデアを文章で入力してください。例:「高齢者の見守りに使えるセンサーを市営住宅で試したい」",
-              "en": "Please describe your idea in a sentence or two, e.g. \"We'd like to test sensors that "
-                    "help watch over elderly residents in city housing.\""},
-    "too_long": {"ja": "長すぎます({n:,}文字)。アイデアの要点を{max:,}文字以内でお送りください。詳しい資料は公民連携デスクの担当職員が伺います。",
-                 "en": "That is too long ({n:,} characters). Please send the gist of your idea in under {max:,} "
-                       "characters; the desk staff can take the full material."},
-    "no_words": {"ja": "アイデアの言葉を読み取れませんでした。何をしたいのかを文章でお書きください。",
-                 "en": "I could not find any words in that. Please describe what you would like to do, in a sentence."},
-    "greeting": {"ja": "こんにちは。どんなアイデアをお持ちですか。会社として市と何をしたいのかを、1〜数段落でお書きください。",
-                 "en": "Hello! What is your idea? Describe in a few sentences what your company would like to do "
-                       "with the city."},
-    "intro": {"ja": "アイデアを拝見しました。合いそうな連携の手法、近い事例、時期の目安です。",
-              "en": "Thank you for your idea. Here are the partnership methods that fit, the nearest precedents "
-                    "and the timing."},
-    "no_precedent": {"ja": "近い事例は記録されていません(このbotの知識にある他の自治体の事例のどれとも近くありません)。",
-                     "en": "No close precedent recorded (none of the precedents in my knowledge is near this idea)."},
-    "reference": {"ja": "近い事例は記録されていません。参考までに、記録のうち比較的近いものを挙げます。",
-                  "en": "No close precedent recorded; the nearest recorded ones, for reference:"},
-    "handoff": {"ja": "詳しい整理や担当課へのつなぎは、公民連携デスクの担当職員がお手伝いします。",
-                "en": "The partnership desk staff can help you work this out further and connect you with the "
-                      "department in charge."},
-}
-BUDGET_WORDS = {"no": {"ja": "市の新たな予算は不要", "en": "needs no new city budget"},
-                "depends": {"ja": "市の予算が要るかは内容しだい", "en": "city budget depends on the scheme"},
-                "yes": {"ja": "市の新たな予算が必要", "en": "needs new city budget"}}
-
 
 _EMOJI_CODE = __import__("re").compile(r":[a-z0-9_+'-]+:", __import__("re").I)
 
@@ -321,12 +294,12 @@ class Advisor:
         import re
         import unicodedata
 
-        t = unicodedata.normalize("NFKC", text if isinstance(text, str) else "").replace("\r\n", "\n")
-        t = re.sub(r"[\ud800-\udfff]", "\ufffd", t)
-        return re.sub(r"[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]", " ", t).strip()
+        s = unicodedata.normalize("NFKC", text if isinstance(text, str) else "").replace("\r\n", "\n")
+        s = re.sub(r"[\ud800-\udfff]", "\ufffd", s)
+        return re.sub(r"[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]", " ", s).strip()
 
     def _invalid(self, key: str, idea: str, lang: str, **fmt) -> IdeaResult:
-        return IdeaResult("invalid", idea[:200], lang, MESSAGES[key][lang].format(**fmt))
+        return IdeaResult("invalid", idea[:200], lang, t("idea_advice." + key, lang, **fmt))
 
     def check(self, text: str, lang: str | None = None) -> IdeaResult | str:
         """The cleaned idea, or an `invalid` result saying what is wrong with the input."""
@@ -397,9 +370,9 @@ class Advisor:
         no_budget = [self._method(int(i), float(pm[i]), iv, lang) for i in m_order
                      if self.index.methods[int(i)].needs_budget == "no"]
         timing, budget_year, nb = self._timing(on, methods, no_budget, lang)
-        return IdeaResult("advice", idea, lang, MESSAGES["intro"][lang], methods=methods, cases=cases,
+        return IdeaResult("advice", idea, lang, t("idea_advice.intro", lang), methods=methods, cases=cases,
                           no_precedent=not close, challenges=chs, timing=timing,
-                          next_steps=self._next_steps(iv, lang), handoff=MESSAGES["handoff"][lang],
+                          next_steps=self._next_steps(iv, lang), handoff=t("idea_advice.handoff", lang),
                           on=on, budget_year=budget_year, needs_budget=nb)
 
     def _method(self, i: int, p: float, iv, lang: str) -> MethodAdvice:
@@ -412,7 +385,7 @@ class Advisor:
             start = self.index.fits.starts[i] + (len(f["ja"]) if use == "en" else 0)
             sims = self.index.fits.V[start:start + len(f[use])] @ iv.q[0]
             fit = f[use][int(np.argmax(sims))]
-        nb = BUDGET_WORDS.get(e.needs_budget or "depends", BUDGET_WORDS["depends"])[lang]
+        nb = t("idea_advice.budget." + (e.needs_budget if e.needs_budget in ("yes", "no", "depends") else "depends"), lang)
         brings = e.brings.get(lang) if e.brings else ""
         if lang == "en":
             why = (f"Suits {fit}; " if fit else "") + nb + (f"; you bring {brings}." if brings else ".")

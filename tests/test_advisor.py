@@ -156,7 +156,8 @@ def test_unsure_shows_the_nearest_precedents_for_reference_under_an_honest_headi
 
     from handlers.views.idea import idea_blocks
 
-    from bot.advisor import MESSAGES, Advisor
+    from bot.advisor import Advisor
+    from bot.i18n import t
     from bot.engine import Desk
     from bot.render import render_idea
 
@@ -167,22 +168,22 @@ def test_unsure_shows_the_nearest_precedents_for_reference_under_an_honest_headi
     ref = with_thresholds(0.0, 1.01).advise(IDEA, on=on, challenges=[], log=False)
     assert ref.no_precedent and len(ref.cases) == 5 and ref.precedents == "reference"
     text = render_idea(ref)
-    assert MESSAGES["reference"]["ja"] in text and MESSAGES["no_precedent"]["ja"] not in text
+    assert t("idea_advice.reference", "ja") in text and t("idea_advice.no_precedent", "ja") not in text
     assert ref.cases[0].title in text
     j = ref.to_json()
     assert j["no_precedent"] is True and j["precedents"] == "reference" and len(j["cases"]) == 5
     assert ref.record()["precedents"] == "reference"
     blocks = json.dumps([b.to_dict() for b in idea_blocks(ref)], ensure_ascii=False)
-    assert MESSAGES["reference"]["ja"] in blocks
+    assert t("idea_advice.reference", "ja") in blocks
 
     close = with_thresholds(0.0, 0.0).advise(IDEA, on=on, challenges=[], log=False)
     assert not close.no_precedent and close.precedents == "close"
     assert [c.id for c in close.cases] == [c.id for c in ref.cases]
-    assert MESSAGES["reference"]["ja"] not in render_idea(close)
+    assert t("idea_advice.reference", "ja") not in render_idea(close)
 
     none = with_thresholds(1.01, 1.01).advise(IDEA, on=on, challenges=[], log=False)
     assert none.no_precedent and none.cases == () and none.precedents == "none"
-    assert MESSAGES["no_precedent"]["ja"] in render_idea(none) and none.to_json()["cases"] == []
+    assert t("idea_advice.no_precedent", "ja") in render_idea(none) and none.to_json()["cases"] == []
 
 
 def test_the_shipped_thresholds_are_ordered(advisor):
@@ -302,11 +303,11 @@ def test_labelled_city_challenges_stay_above_the_floor(advisor):
                                        ("あ" * 50_000, "too_long"), ("お疲れ様です。よろしくお願いします。", "greeting"),
                                        ("\x00\x01\x02", "empty"), (None, "empty")])
 def test_bad_input_gets_a_clear_message(advisor, text, key):
-    from bot.advisor import MESSAGES
+    from bot.i18n import t
 
     r = advisor.advise(text, on=date(2026, 6, 1), challenges=[], log=False)
     assert r.kind == "invalid" and not r.methods and not r.timing
-    assert r.message[:5] == MESSAGES[key][r.lang][:5]
+    assert r.message[:5] == t("idea_advice." + key, r.lang)[:5]
     j = r.to_json()
     assert j["methods"] == [] and j["text"] == r.message
 

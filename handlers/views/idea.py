@@ -17,7 +17,7 @@ from slack_bolt import App
 from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextInputElement, PlainTextObject
 from slack_sdk.models.views import View
 
-from bot.advisor import MAX_IDEA_CHARS, MESSAGES, IdeaResult, advisor_for
+from bot.advisor import MAX_IDEA_CHARS, IdeaResult, advisor_for
 from bot.i18n import t
 from handlers.blocks import (A_HANDOFF, MESSAGE_BLOCKS, VIEW_BLOCKS, button, clip, context, divider, escape,
                              header, open_button, pack, section, unpack)
@@ -92,12 +92,12 @@ def idea_blocks(r: IdeaResult, *, max_blocks: int = MESSAGE_BLOCKS, in_modal: bo
         for i, c in enumerate(r.cases, 1):
             used = f" [{t('idea.used', lang)}: {escape(', '.join(c.methods[:3]))}]" if c.methods else ""
             lines.append(f"{i}. *{escape(c.municipality)}* — {escape(c.title)}{used}\n   {escape(clip(c.what, 300))}")
-        head = f"*{t('idea.cases', lang)}*\n" + (f"{escape(MESSAGES['reference'][lang])}\n" if r.no_precedent else "")
+        head = f"*{t('idea.cases', lang)}*\n" + (f"{escape(t('idea_advice.reference', lang))}\n" if r.no_precedent else "")
         blocks.append(section(head + "\n".join(lines)))
         blocks.append(ActionsBlock(elements=[open_button(c.id, c.municipality or c.title, lang, i)
                                              for i, c in enumerate(r.cases)]))
     else:
-        blocks.append(section(f"*{t('idea.cases', lang)}*\n{escape(MESSAGES['no_precedent'][lang])}"))
+        blocks.append(section(f"*{t('idea.cases', lang)}*\n{escape(t('idea_advice.no_precedent', lang))}"))
     if r.challenges:
         blocks.append(section(f"*{t('idea.challenges', lang)}*\n" + "\n".join(f"• {escape(c.title)}" for c in r.challenges)))
     blocks.append(section(f"*{t('idea.timing', lang)}*\n{escape(r.timing)}"))
