@@ -277,6 +277,23 @@ def cli(capsys, tmp_path):
     return run
 
 
+def pytest_sessionstart(session):
+    """Before the xdist workers start (in the controller only): build the caches under var/cache/
+    once (the model's unpacked weights, the entry and example vectors, the lexical index), so that
+    the workers and the `deskbot` processes the tests start load them instead of each building
+    them at the same time (~8 s of CPU each on a fresh checkout)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from bot.advisor import Advisor
+    from bot.config import get_settings
+    from bot.engine import Desk
+    from bot.knowledge import load_knowledge
+
+    desk = Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
+    desk.warm()
+    Advisor(desk)
+
+
 @pytest.fixture(scope="session")
 def kb():
     """The shipped knowledge base, loaded once per test process."""
