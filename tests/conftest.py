@@ -289,9 +289,12 @@ def pytest_sessionstart(session):
     from bot.engine import Desk
     from bot.knowledge import load_knowledge
 
-    desk = Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
-    desk.warm()
-    Advisor(desk)
+    try:
+        desk = Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
+        desk.warm()
+        Advisor(desk)
+    except Exception as e:  # noqa: BLE001 — only a head start: the tests that need it will say what is wrong
+        print(f"conftest: caches not built before the run ({e})", file=sys.stderr)
 
 
 @pytest.fixture(scope="session")
