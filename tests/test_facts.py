@@ -11,6 +11,7 @@ from bot.text import fold
     ("めぶくグラウンドの資本金の額を教えて", "amount"),
     ("What would a naming-rights deal cost?", "amount"),
     ("How much money did the city put in?", "amount"),
+    ("寄附すると法人税はどれくらい安くなりますか", "amount"),     # how much less tax: a figure
     ("デスクの電話番号は?", "contact"),
     ("Who is the contact person for the pitch?", "contact"),
     ("説明会の開催日はいつですか", "date"),
