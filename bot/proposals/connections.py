@@ -6,6 +6,7 @@ and kept in the proposal's `advice` JSON column:
 
     {"given":      the idea advisor's record, when the proposal came from "Propose this",
      "given_methods": [titles of the methods advised then],
+     "precedents_reference": bool  (true: none of them is close; listed for reference only),
      "precedents": [{"id", "municipality", "title"}]  (the advisor's nearest precedents for the
                    title + summary; [] = none near),
      "similar":    [{"ref", "organisation", "title", "same_company", "score"}],
@@ -76,7 +77,9 @@ def enricher(advisor):
                 precedents.append({"id": c.id, "municipality": c.municipality.ja if c.municipality else "",
                                    "title": c.title.ja})
         similar_at = float(advisor.model.info.get("similar_at", DEFAULT_SIMILAR_AT))
-        out = {"precedents": precedents, "similar": similar_earlier(s, vec, submitter, data.organisation, similar_at),
+        # Shown but none is close (the advisor's "for reference" state): the card says so.
+        reference = bool(precedents) and p_near < advisor.model.close_from
+        out = {"precedents": precedents, "precedents_reference": reference, "similar": similar_earlier(s, vec, submitter, data.organisation, similar_at),
                "vec": pack_vector(vec)}
         given = [m for m in (advice or {}).get("m") or [] if m in advisor.kb.entries]
         if given:

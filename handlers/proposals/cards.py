@@ -51,7 +51,8 @@ def connection_blocks(v: ProposalView) -> list[Block]:
     if a.get("given_methods"):
         lines.append("*アイデア相談でのアドバイス*: " + "、".join(escape(m) for m in a["given_methods"]))
     if "precedents" in a:
-        lines.append("*近い事例*: " + ("、".join(name(c) for c in a["precedents"] if isinstance(c, dict))
+        head = "*参考: 比較的近い記録(近い事例はなし)*" if a.get("precedents_reference") else "*近い事例*"
+        lines.append(head + ": " + ("、".join(name(c) for c in a["precedents"] if isinstance(c, dict))
                                        if a["precedents"] else "記録された事例に近いものはありません"))
     if a.get("similar"):
         lines.append("*似た過去の提案*:\n" + "\n".join(

@@ -45,6 +45,7 @@ def test_advice_precedents_and_similar_proposals_are_kept(db_engine, advisor):
     assert kept["given"] == given and first.advice["given"] == given
     assert kept["given_methods"][0] == advisor.kb.entries["designated-manager"].title.ja
     assert "wako-wapia" in [c["id"] for c in kept["precedents"]]
+    assert kept["precedents_reference"] in (True, False)       # whether none of them is close
     assert kept["similar"] == [] and kept["vec"]
     # the same idea from another company
     second, kept2 = _submit(db_engine, advisor, COMPANY_B, organisation="スイム合同会社", title="プールの指定管理",
@@ -90,3 +91,18 @@ def test_an_older_database_gains_the_advice_column(db_engine):
     sub = submit(db_engine, proposal_form(), submitter=COMPANY_A.user_id, idempotency_key="k-old", advice={"m": []})
     with Session(db_engine) as s:
         assert s.exec(select(Proposal.advice).where(Proposal.id == sub.proposal.id)).one() == '{"given": {"m": []}}'
+
+
+def test_the_staff_card_marks_precedents_listed_only_for_reference():
+    """When the advisor is unsure whether any precedent is near, the card lists the nearest ones
+    under a heading that says none is close."""
+    from types import SimpleNamespace
+
+    from handlers.proposals.cards import connection_blocks
+
+    prec = [{"id": "wako-wapia", "municipality": "和光市", "title": "わぴあ"}]
+    text = lambda advice: json.dumps([b.to_dict() for b in connection_blocks(SimpleNamespace(advice=advice))],
+                                     ensure_ascii=False)
+    assert "近い事例はなし" in text({"precedents": prec, "precedents_reference": True})
+    close = text({"precedents": prec, "precedents_reference": False})
+    assert "*近い事例*" in close and "近い事例はなし" not in close and "和光市「わぴあ」" in close
