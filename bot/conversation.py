@@ -109,7 +109,7 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
                               first=method)
     # A theme: the cases the ranker finds about it, and those curated with a tag the message names.
     strong = ci.select(k for k, p in probs.items() if p >= THEME_MATCH and k in ci.position)
-    tags = _theme_tags_named(kb, case_entries, folded, question)
+    tags = _theme_tags_named(ci, folded, question)
     tagged = ci.select(k for tag in tags for k in ci.by_tag.get(tag, ()))
     strong_ids = {e.id for e in strong}
     chosen = sorted({e.id: e for e in strong + tagged}.values(),
@@ -168,6 +168,7 @@ class _CaseIndex:
     by_place: dict[str, list[str]]
     by_method: dict[str, list[str]]
     by_tag: dict[str, list[str]]
+    theme_tags: list                             # `_theme_tags`
 
     def select(self, ids) -> list:
         """The cases with these ids, once each, in the cases' order."""
@@ -188,15 +189,15 @@ def _case_index(kb) -> _CaseIndex:
                 by_tag.setdefault(tag, []).append(e.id)
         munis = list(dict.fromkeys((e.municipality.ja, e.municipality.en) for e in cases if e.municipality))
         ci = kb.__dict__["_case_index"] = _CaseIndex(cases, {e.id: n for n, e in enumerate(cases)}, munis,
-                                                     by_place, by_method, by_tag)
+                                                     by_place, by_method, by_tag, _theme_tags(kb, cases))
     return ci
 
 
-def _theme_tags_named(kb, case_entries, folded: str, question: str) -> set[str]:
+def _theme_tags_named(ci: "_CaseIndex", folded: str, question: str) -> set[str]:
     """The cases' curated tags that the message names (`_theme_tags`)."""
     low = T.fold(question)
     out = set()
-    for tag, form, pattern in _theme_tags(kb, case_entries):
+    for tag, form, pattern in ci.theme_tags:
         if (pattern.search(low) is not None) if pattern is not None else form in folded:
             out.add(tag)
     return out
@@ -206,10 +207,7 @@ def _theme_tags(kb, case_entries) -> list:
     """(tag, its katakana form, a word pattern for a Latin tag) for the tags a message may name
     to ask for a theme: not the words people use to ask for cases at all (a tag found in a fifth
     or more of the `cases` intent's example sentences, such as 事例, in the tag's own language)
-    and not municipality names (a place is its own list). Once per knowledge base (kept on it)."""
-    cached = kb.__dict__.get("_theme_tags")
-    if cached is not None:
-        return cached
+    and not municipality names (a place is its own list). Built with the case index."""
     examples = {True: [], False: []}          # English / Japanese example sentences
     for it in kb.intents:
         if it.id == "cases":
@@ -225,7 +223,6 @@ def _theme_tags(kb, case_entries) -> list:
         if same and sum(form in x for x in same) >= 0.2 * len(same):
             continue
         out.append((tag, form, re.compile(rf"\b{re.escape(T.fold(tag))}") if tag.isascii() else None))
-    kb.__dict__["_theme_tags"] = out
     return out
 
 

@@ -136,6 +136,9 @@ class Neighbours:
     vectors: np.ndarray       # (n, DIM)
     labels: np.ndarray        # (n,) indices into CLASSES
 
+    def __post_init__(self):
+        self.groups = [np.flatnonzero(self.labels == k) for k in range(len(CLASSES))]   # rows per class
+
     @classmethod
     def build(cls, desk, labelled: list[tuple[str, str]]) -> "Neighbours":
         """`labelled` (class, text) plus the intents' example sentences of the knowledge base."""
@@ -159,7 +162,7 @@ class Neighbours:
             s, sm = np.where(own, -1.0, s), np.where(own, -1.0, sm)
         best, top3, masked = [], [], []
         for c in range(len(CLASSES)):
-            rows = self._rows_of(c)
+            rows = self.groups[c]
             sc, smc = s[rows], sm[rows]
             if exclude_self:
                 sc, smc = sc[sc > -1.0], smc[smc > -1.0]
@@ -172,12 +175,6 @@ class Neighbours:
             top3.append(float(top.mean()))
             masked.append(float(smc.max()) if len(smc) else 0.0)
         return best + top3 + masked
-
-    def _rows_of(self, c: int) -> np.ndarray:
-        groups = self.__dict__.get("_groups")
-        if groups is None:
-            groups = self.__dict__["_groups"] = [np.flatnonzero(self.labels == k) for k in range(len(CLASSES))]
-        return groups[c]
 
 
 _neighbours: dict[tuple[int, int], Neighbours] = {}
@@ -274,10 +271,10 @@ def _intent_doc_sims(r, v: np.ndarray, vm: np.ndarray, exclude_self: bool) -> tu
 
 def _names_a_place(desk, message: str) -> bool:
     """Whether the message names the municipality of a recorded case."""
-    from bot.conversation import _place_named
+    from bot.conversation import _case_index, _place_named
 
     folded = T.text_form(T.fold(message))
-    return any(_place_named(p, folded, message) for p in desk.kb.case_places)
+    return any(_place_named(ja, folded, message) for ja, _ in _case_index(desk.kb).municipalities)
 
 
 def classify(desk, core: str, analysis, model: IntentModel | None = None) -> tuple[str, float, dict[str, float]]:

@@ -6,8 +6,6 @@ start on it.
 """
 from __future__ import annotations
 
-import functools
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -129,11 +127,6 @@ class Knowledge:
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     out_of_scope: list[OutOfScopeTopic] = field(default_factory=list)
     intents: list[Intent] = field(default_factory=list)
-
-    @functools.cached_property
-    def case_places(self) -> tuple[str, ...]:
-        """The distinct municipalities of the recorded cases, as written (「愛媛県・鹿児島市など」)."""
-        return tuple(sorted({e.municipality.ja for e in self.entries.values() if e.kind == "case" and e.municipality}))
 
     def cite(self, entry: Entry, lang: str = "ja") -> str:
         parts = []
