@@ -52,6 +52,8 @@ SPECIFIC_IDF = 2.0             # a token rarer than this says something beyond t
 PLACE_BONUS = 0.15             # entries about a place the question names
 PLACE_MISMATCH = 0.6           # factor for entries that never mention a place the question names
 CASE_WITHOUT_PLACE = 0.97      # no place named: on a tie, the general entry beats a city's case
+FUZZY_CUTOFF_LATIN, FUZZY_CUTOFF = 88, 80   # partial_ratio a fuzzy name hit needs (Latin / other names)
+FUZZY_MIN_CUTOFF = min(FUZZY_CUTOFF_LATIN, FUZZY_CUTOFF)
 
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff]")
 _PLACE_SUFFIX = re.compile(r"(?:市|町|村|県|区|都)$")
@@ -472,7 +474,7 @@ class Index:
                     elif name in qform_full:
                         v = min(1.0, 0.8 + 0.2 * len(name) / qlen)
                     elif len(name) >= 8 and (fuzzy_ids is None or i in fuzzy_ids):
-                        fuzzy.append((i, name, is_title, spec, 88))
+                        fuzzy.append((i, name, is_title, spec, FUZZY_CUTOFF_LATIN))
                 elif name in qform_full:
                     # A two-character name (協定) is a weak hint alone; longer names tell more,
                     # and a name covering most of the question is best.
@@ -480,12 +482,14 @@ class Index:
                 elif qread and len(name) >= 4 and name in qread:
                     v = 0.8
                 elif len(name) >= 4 and (fuzzy_ids is None or i in fuzzy_ids):
-                    fuzzy.append((i, name, is_title, spec, 80))
+                    fuzzy.append((i, name, is_title, spec, FUZZY_CUTOFF))
                 if v:
                     best[i] = max(best[i], v * spec * (1.0 if is_title else 0.95))
         if fuzzy and qform:
+            # score_cutoff one below the lowest cutoff: rapidfuzz prunes hopeless names early,
+            # and every score that could pass a cutoff (after uint8 rounding) is kept as is.
             ratios = process.cdist([qform], [f[1] for f in fuzzy], scorer=fuzz.partial_ratio,
-                                   dtype=np.uint8)[0]
+                                   dtype=np.uint8, score_cutoff=FUZZY_MIN_CUTOFF - 1)[0]
             for (i, name, is_title, spec, cutoff), r in zip(fuzzy, ratios.tolist()):
                 if r >= cutoff:
                     v = (r - (cutoff - 10)) / (110 - cutoff) * 0.8
