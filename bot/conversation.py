@@ -78,9 +78,11 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
     case_entries = ci.cases
     ranked_ids = [f.key for f, _ in analysis.ranked if f.kind not in ("oos", "intent")]
     rank = {k: n for n, k in enumerate(ranked_ids)}
-    # The one case the answer engine would confidently answer with: shown in full at the top.
+    # The one case the message names and the answer engine would confidently answer with: shown in
+    # full at the top (「わぴあの事例」); a place or a method alone is a list, every case one line.
     top = getattr(analysis, "top", None)
-    lead = top.key if top is not None and top.kind == "case" and analysis.p_right >= desk.model.answer_at else None
+    lead = top.key if top is not None and top.kind == "case" and analysis.p_right >= desk.model.answer_at \
+        and _names_the_case(kb.entries[top.key], folded) else None
     named_places = _places_named(ci.municipalities, folded, question)
     if named_places:
         order = list(named_places)
@@ -231,6 +233,23 @@ def _place_named(place: str, folded: str, question: str) -> bool:
 
     q = T.fold(question)
     return any((f in q.split() or f in q) if f.isascii() else f in folded for f in _place_forms(place))
+
+
+def _names_the_case(entry, folded: str) -> bool:
+    """Whether the message names the case itself, not only its municipality (a case's aliases
+    include its city's name, 和光市 / Wako, which every case of the city shares)."""
+    from bot.matching import _PLACE_WORDS, _place_forms
+
+    places = sorted({f for p in (*_places_of(entry), *_split_places(entry.municipality.en or ""))
+                     for f in _place_forms(p)}, key=len, reverse=True)
+    for n in (entry.title.ja, entry.title.en or "", *entry.aliases):
+        name = T.fold(n)
+        rest = _PLACE_WORDS.sub(" ", name)
+        for p in places:
+            rest = rest.replace(p, " ")
+        if len(T.text_form(rest)) >= 2 and T.text_form(name) in folded:
+            return True
+    return False
 
 
 def _name_in(entry, folded: str) -> bool:

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from bot.config import Settings
+from bot import text as T
 from bot.engine import Desk
 
 
@@ -27,6 +28,20 @@ def test_cases_by_place_lists_every_case_of_that_municipality(desk, kb):
     assert len(wako) >= 2
     assert r.intent == "cases" and r.answered
     assert {i.entry_id for i in r.items} == wako
+
+
+def test_a_list_gives_each_case_one_line_unless_the_message_names_one(desk, kb):
+    """A place alone is a list (no case shown in full above the others); a named case leads in full."""
+    from bot import conversation as C
+
+    for q in ("和光市の事例", "cases in Wako"):
+        r = C.cases(desk, q, T.detect_lang(q), desk.analyse(q))
+        assert len(r.items) >= 2 and r.entry_id is None
+        assert r.text.count("\n") <= len(r.items) + 1          # the head and one line per case
+    q = "わぴあの事例を教えて"
+    r = C.cases(desk, q, "ja", desk.analyse(q))
+    wapia = kb.entries["wako-wapia"]
+    assert r.entry_id == "wako-wapia" and wapia.answer.ja.strip() in r.text
 
 
 def test_cases_by_method_are_the_cases_that_used_it(desk, kb):
