@@ -207,6 +207,10 @@ class Desk:
         core, pleasantry, romaji = T.message_core(q)
         if not core:
             if pleasantry:
+                # Nothing but a greeting or thanks: one in Latin script is English even as one
+                # word ("thanks!", "Hello"), which detect_lang leaves to the Japanese default.
+                if asked_lang is None and not T.is_japanese(q) and any("a" <= ch.lower() <= "z" for ch in q):
+                    lang = "en"
                 return Reply("greeting", q, lang, t("answer." + pleasantry, lang), intent=pleasantry), folded
             return self._message("no_words", q, lang), folded
         if romaji:                       # Japanese typed in romaji: matched (and answered) as Japanese

@@ -25,7 +25,8 @@ def render_text(reply: Reply, *, console: bool = False) -> str:
         items = [f"{i}. {r.title}" if console else r.title for i, r in enumerate(reply.related, start)]
         lines.append(f"{L('related')}: " + " / ".join(items))
     if reply.suggestions:
-        lines.append(f"{L('suggest')}:")
+        # A partial answer links the one entry it is about; a did-you-mean offers candidates.
+        lines.append(f"{L('entry' if reply.kind == 'partial' else 'suggest')}:")
         lines += [f"  {i}. {s.title}" for i, s in enumerate(reply.suggestions, 1)]
     if reply.handoff and console:
         lines.append(L("handoff"))

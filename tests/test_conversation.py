@@ -98,6 +98,13 @@ def test_pure_pleasantries(desk, msg, kind):
     assert r.kind == "greeting" and r.intent == kind and not r.answered
 
 
+@pytest.mark.parametrize("msg,lang", [("thanks!", "en"), ("Hello", "en"), ("hi", "en"), ("ありがとう", "ja"),
+                                      ("どうもー", "ja")])
+def test_a_one_word_pleasantry_is_answered_in_its_language(desk, msg, lang):
+    r = desk.answer(msg)
+    assert r.kind == "greeting" and r.lang == lang
+
+
 def test_a_question_after_a_closing_word_is_still_answered(desk):
     r = desk.answer("どうも。PFIとは何ですか")
     assert r.answered and r.entry_id == "pfi"

@@ -94,6 +94,11 @@ def test_a_specific_the_knowledge_does_not_hold_gets_an_honest_partial_answer(de
     j = r.to_json()
     assert r.kind == "partial" and j["answered"] is False and j["handoff"] is True
     assert fact in r.text and r.suggestions and r.suggestions[0].entry_id == r.entry_id
+    from bot.i18n import t
+    from bot.render import render_text
+
+    shown = render_text(r, console=True)      # the entry it is about, not a "did you mean"
+    assert t("render.entry", r.lang) in shown and t("render.suggest", r.lang) not in shown
 
 
 def test_the_desks_phone_number_without_settings_is_honest_and_offers_staff(desk):
