@@ -78,17 +78,19 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
     case_entries = ci.cases
     ranked_ids = [f.key for f, _ in analysis.ranked if f.kind not in ("oos", "intent")]
     rank = {k: n for n, k in enumerate(ranked_ids)}
-    # The one case the message names and the answer engine would confidently answer with: shown in
-    # full at the top (「わぴあの事例」); a place or a method alone is a list, every case one line.
+    # The one case the answer engine would confidently answer with: shown in full at the top
+    # (「ラグビーチームと協定を結んだ例は?」). A list by place leads with a case only when the
+    # message names that case, not just its city (「和光市の事例」 lists every case one line each).
     top = getattr(analysis, "top", None)
-    lead = top.key if top is not None and top.kind == "case" and analysis.p_right >= desk.model.answer_at \
-        and _names_the_case(kb.entries[top.key], folded) else None
+    lead = top.key if top is not None and top.kind == "case" and analysis.p_right >= desk.model.answer_at else None
     named_places = _places_named(ci.municipalities, folded, question)
     if named_places:
         order = list(named_places)
         by_place = ci.select(k for p in named_places for k in ci.by_place.get(p, ()))
         chosen = sorted(by_place, key=lambda e: (min(order.index(p) for p in _places_of(e) if p in named_places),
                                                  rank.get(e.id, 999)))
+        if lead is not None and len(chosen) > 1 and not _names_the_case(kb.entries[lead], folded):
+            lead = None
         sep = t("conversation.place_sep", lang)
         head = _head("cases_place", lang, len(chosen), place=sep.join(named_places[p][lang] for p in order))
         return _case_list(question, lang, head, chosen[:CASES_SHOWN], more=len(chosen) - CASES_SHOWN, lead=lead)
@@ -238,16 +240,19 @@ def _place_named(place: str, folded: str, question: str) -> bool:
 def _names_the_case(entry, folded: str) -> bool:
     """Whether the message names the case itself, not only its municipality (a case's aliases
     include its city's name, 和光市 / Wako, which every case of the city shares)."""
-    from bot.matching import _PLACE_WORDS, _place_forms
+    from rapidfuzz import fuzz
+
+    from bot.matching import _PLACE_WORDS, FUZZY_CUTOFF, _place_forms
 
     places = sorted({f for p in (*_places_of(entry), *_split_places(entry.municipality.en or ""))
                      for f in _place_forms(p)}, key=len, reverse=True)
     for n in (entry.title.ja, entry.title.en or "", *entry.aliases):
-        name = T.fold(n)
-        rest = _PLACE_WORDS.sub(" ", name)
+        rest = _PLACE_WORDS.sub(" ", T.fold(n))
         for p in places:
             rest = rest.replace(p, " ")
-        if len(T.text_form(rest)) >= 2 and T.text_form(name) in folded:
+        rest = T.text_form(rest)
+        # The rest of the name in the message, exactly or (as the matcher allows) with a typo.
+        if len(rest) >= 2 and rest in folded or len(rest) >= 4 and fuzz.partial_ratio(rest, folded) >= FUZZY_CUTOFF:
             return True
     return False
 

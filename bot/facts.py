@@ -40,6 +40,12 @@ ASKS: dict[str, re.Pattern] = {
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
     "month": re.compile(r"何月(?!何日)|\b(?:in )?(?:which|what) month\b"),
     "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|\?)|how long (?:is|are|does|do|will)|how many years|in years\b"),
+    # "When" in general (いつ, "when is …"): answered by any statement of time, a month, a year,
+    # a fiscal year or a season (HOLDS below); not いつも / いつでも / いつか, not らいつ in
+    # ねーみんぐらいつ, not a clause ("what happens when a city …").
+    "when": re.compile(
+        r"(?<!ら)いつ(?!も|でも|か(?!ら)|の間に|の日か)"
+        r"|\bwhen (?:is|are|does|do|did|will|was|were|should|can|could|would|might|must|shall)\b|\bwhen\?"),
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
         r"|者数(?:は|を)|数を教え"
@@ -57,6 +63,9 @@ HOLDS: dict[str, re.Pattern] = {
     "date": re.compile(rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}/\d{{1,2}}\b|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"),
     "month": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b"),
     "duration": re.compile(r"\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
+    "when": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b|\d+\s*(?:年|か月|カ月|ヶ月)|令和|平成|\b(?:19|20)\d\d\b"
+                       r"|年度|来年|翌年|今年|昨年|去年|毎年|\b(?:next|last|this|every) year\b|\bfiscal\b|\bannual"
+                       r"|春|夏|秋|冬|\b(?:spring|summer|autumn|fall|winter)\b|\b\d+\s*(?:years?|months?)\b"),
     "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割)"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
                         r"|people|persons|staff|services|items|percent|%)"),

@@ -330,7 +330,9 @@ def _partial_first(desk, core: str, analysis, name: str) -> bool:
     from bot import facts
     from bot.engine import entry_text
 
-    return bool(facts.missing(T.fold(core), entry_text(desk.kb.entries[analysis.top.key])))
+    lacking = facts.missing(T.fold(core), entry_text(desk.kb.entries[analysis.top.key]))
+    # "When" is what the timing reply answers itself, from the calendar.
+    return bool([k for k in lacking if not (name == "timing" and k == "when")])
 
 
 def choose(desk, core: str, analysis) -> str | None:

@@ -20,6 +20,8 @@ from bot.text import fold
     ("指定期間は何年ですか", "duration"),
     ("参加した企業は何社ですか", "count"),
     ("What percentage of the work could be automated?", "count"),
+    ("図書館の指定管理者の公募はいつありますか", "when"),
+    ("When is the next government pitch held?", "when"),
 ])
 def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     assert kind in facts.asked(fold(q))
@@ -37,6 +39,9 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "民間出身の職員が何人かいます。採用の条件は?",      # 何人か = some people
     "How much time do we have left to send it?",       # time left, not money
     "締め切りまであと何日ですか",                        # a countdown, not a date
+    "いつもお世話になっております。PFIとは何ですか",      # いつも is not "when"
+    "ねーみんぐらいつの制度はありますか",                 # naming rights typed in hiragana
+    "What changes when a city adopts a PFI?",          # a clause, not a question of time
 ])
 def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
     assert facts.asked(fold(q)) == []
@@ -45,3 +50,9 @@ def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
 def test_a_month_the_entry_states_is_held():
     assert facts.missing(fold("予算要求は何月?"), "各部署は10月に予算を要求します。") == []
     assert facts.missing(fold("実用化は何月の予定?"), "来年度の実用化を目指しています。") == ["month"]
+
+
+def test_when_is_held_by_any_statement_of_time():
+    assert facts.missing(fold("提案はいつまで?"), "新規事業の提案は4〜8月に受け付けます。") == []
+    assert facts.missing(fold("実用化はいつ?"), "来年度の実用化を目指しています。") == []
+    assert facts.missing(fold("公募はいつありますか"), "指定管理者制度は公の施設の管理を任せる仕組みです。") == ["when"]
