@@ -29,7 +29,9 @@ Choices, all on cross-validated (out-of-fold) predictions of the training part: 
 regularisation C and the weight of the sentence-embedding features against the similarity signals
 (EMB_GRID; classifier-level utility: right takes − COST × wrong takes, bootstrap-averaged);
 then, end to end (the whole reply judged as bench/eval_conversation.py and bench/eval_answers.py
-judge it), the threshold `take_at` and the policy for the ranker's intents (bot/intent.py
+judge it), the threshold `take_at`, jointly with it the lower `lean_at` (bot/intent.py
+`lean_allowed`: taken there only where the knowledge answer is unsure or is the entry the intent's
+reply contains; lean_at = take_at is off), and the policy for the ranker's intents (bot/intent.py
 RANKED_INTENTS), maximising messages right − ANSWER_COST × answer-set questions made wrong that
 the knowledge answer got right.
 
