@@ -29,7 +29,9 @@ Choices, all on cross-validated (out-of-fold) predictions of the training part: 
 regularisation C and the weight of the sentence-embedding features against the similarity signals
 (EMB_GRID; classifier-level utility: right takes − COST × wrong takes, bootstrap-averaged);
 then, end to end (the whole reply judged as bench/eval_conversation.py and bench/eval_answers.py
-judge it), the threshold `take_at` and the policy for the ranker's intents (bot/intent.py
+judge it), the threshold `take_at`, jointly with it the lower `lean_at` (bot/intent.py
+`lean_allowed`: taken there only where the knowledge answer is unsure or is the entry the intent's
+reply contains; lean_at = take_at is off), and the policy for the ranker's intents (bot/intent.py
 RANKED_INTENTS), maximising messages right − ANSWER_COST × answer-set questions made wrong that
 the knowledge answer got right.
 
@@ -429,10 +431,21 @@ class Outcomes:
             self.desk.settings = None
         return bool(self.EC.passes(it, rep) if conv else answer_ok(it, rep))
 
+    def lean(self, ex: dict, c: str) -> bool:
+        """Whether intent c may be taken below take_at at lean_at (bot/intent.py `lean_allowed`),
+        as the engine would see the message (its own rows left out)."""
+        key = f"{ex['id']}|lean|{c}"
+        if key not in self.memo:
+            with SelfExcluded(self.desk, ex["core"]):
+                a = self.desk.analyse(ex["core"])
+                self.memo[key] = bool(a.ranked) and I.lean_allowed(self.desk, ex["core"], a, c)
+        return self.memo[key]
+
 
 def end_to_end_table(out: Outcomes, exs: list[dict], P: np.ndarray, policy: str):
     """Per message of the conversation and answer sets: (index, probability of its first class,
-    whether that class can be taken, utility when taken, utility when not). A message asking for
+    whether that class can be taken, utility when taken, utility when not, right when taken, right
+    when not, whether it may be taken at lean_at: bot/intent.py `lean_allowed`). A message asking for
     an intent counts 1 when right; any other counts 1 when right, and −ANSWER_COST when it was
     right with no intent at all but is not."""
     rows = []
@@ -451,33 +464,59 @@ def end_to_end_table(out: Outcomes, exs: list[dict], P: np.ndarray, policy: str)
             base = out.ok(ex, "base")
             u_take = float(ok_take) - ANSWER_COST * (base and not ok_take)
             u_not = float(ok_not) - ANSWER_COST * (base and not ok_not)
-        rows.append((k, float(P[k, b]), takeable, u_take, u_not, ok_take, ok_not))
+        lean = takeable and out.lean(ex, c)
+        rows.append((k, float(P[k, b]), takeable, u_take, u_not, ok_take, ok_not, lean))
     return rows
 
 
-def choose_end_to_end(rows, seed: int = 3) -> tuple[float, float]:
-    """The take_at maximising the end-to-end utility (averaged over bootstrap resamples)."""
+def taken_at(r, take_at: float, lean_at: float) -> bool:
+    """Whether the row's first class is taken at these thresholds (as bot/intent.py `decide`)."""
+    return bool(r[2] and (r[1] >= take_at or (r[1] >= lean_at and r[7])))
+
+
+def choose_end_to_end(rows, seed: int = 3, lean: bool = True) -> tuple[float, float, float]:
+    """(take_at, lean_at, utility): the pair (lean_at ≤ take_at) maximising the end-to-end utility,
+    averaged over bootstrap resamples; lean_at = take_at is off (`lean` False: off only). A lower
+    lean_at is kept only when it does strictly better than off."""
     p = np.array([r[1] for r in rows])
     tk = np.array([r[2] for r in rows])
     ut = np.array([r[3] for r in rows])
     un = np.array([r[4] for r in rows])
+    ln = np.array([r[7] for r in rows])
     ts = np.unique(np.round(p[tk], 3))
+    d = ut - un
+    A = (tk[:, None] & (p[:, None] >= ts[None, :])).astype(np.float64)      # taken at take_at
+    B = ((tk & ln)[:, None] & (p[:, None] >= ts[None, :])).astype(np.float64)  # may lean at lean_at
     rng = np.random.default_rng(seed)
-    mean_u = np.zeros(len(ts))
+    mean_u = np.zeros((len(ts), len(ts)))        # [take_at, lean_at]
     for _ in range(200):
-        s = rng.integers(0, len(p), len(p))
-        ps, tks, uts, uns = p[s], tk[s], ut[s], un[s]
-        mean_u += np.array([np.where(tks & (ps >= t), uts, uns).sum() for t in ts])
-    j = int(np.argmax(mean_u))
-    return float(ts[j]), float(mean_u[j] / 200)
+        w = np.bincount(rng.integers(0, len(p), len(p)), minlength=len(p)).astype(np.float64)
+        wd = w * d
+        sa, sb = wd @ A, wd @ B
+        # taken = A(t) ∪ B(l); with l ≤ t, A(t) ∩ B(l) = B(t)
+        mean_u += (w @ un) + sa[:, None] + sb[None, :] - sb[:, None]
+    mean_u /= 200
+    valid = np.tril(np.ones_like(mean_u, dtype=bool))     # lean_at ≤ take_at
+    if not lean:
+        valid = np.eye(len(ts), dtype=bool)
+    off = np.where(np.eye(len(ts), dtype=bool), mean_u, -np.inf)
+    j = int(np.argmax(off.max(axis=1)))
+    best = (float(ts[j]), float(ts[j]), float(mean_u[j, j]))
+    lean_u = np.where(valid, mean_u, -np.inf)
+    jt, jl = np.unravel_index(int(np.argmax(lean_u)), lean_u.shape)
+    if lean_u[jt, jl] > best[2]:
+        best = (float(ts[jt]), float(ts[jl]), float(lean_u[jt, jl]))
+    return best
 
 
-def end_to_end_report(rows, exs, take_at: float, policy: str, title: str) -> dict:
+def end_to_end_report(rows, exs, take_at: float, policy: str, title: str, lean_at: float | None = None) -> dict:
+    lean_at = take_at if lean_at is None else lean_at
     by = defaultdict(lambda: [0, 0])
     gained = lost = 0
-    for k, p, takeable, ut, un, ok_take, ok_not in rows:
+    for r in rows:
+        k, p, takeable, ut, un, ok_take, ok_not, _ln = r
         ex = exs[k]
-        taken = takeable and p >= take_at
+        taken = taken_at(r, take_at, lean_at)
         ok = ok_take if taken else ok_not
         if ex["src"] == "conversation":
             label = ex["y"]
@@ -492,11 +531,11 @@ def end_to_end_report(rows, exs, take_at: float, policy: str, title: str) -> dic
         elif ok and (ut if taken else un) > 0 and not (ok_take and ok_not):
             gained += 1
     n_ok, n = sum(v[0] for v in by.values()), sum(v[1] for v in by.values())
-    util = sum((ut if (tk and p >= take_at) else un) for _, p, tk, ut, un, _a, _b in rows)
-    print(f"== {title}: take_at={take_at:.3f}; conversation messages passing {n_ok}/{n} = {100 * n_ok / max(1, n):.1f}%;"
+    util = sum((r[3] if taken_at(r, take_at, lean_at) else r[4]) for r in rows)
+    print(f"== {title}: take_at={take_at:.3f} lean_at={lean_at:.3f}; conversation messages passing {n_ok}/{n} = {100 * n_ok / max(1, n):.1f}%;"
           f" answer-set questions wrong that the knowledge answer got right: {lost}; utility {util:.0f}")
     print("   " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(by.items())))
-    return {"ranked_intents": policy, "take_at": take_at, "conversation_pass": round(n_ok / max(1, n), 4),
+    return {"ranked_intents": policy, "take_at": take_at, "lean_at": lean_at, "conversation_pass": round(n_ok / max(1, n), 4),
             "answers_lost": lost, "utility": round(util, 1)}
 
 
@@ -551,19 +590,23 @@ def main() -> int:
     runs = []
     for pol in ([args.ranked_intents] if args.ranked_intents else ["agree", "keep", "drop"]):
         rows = end_to_end_table(out, exs, P, pol)
-        t, _ = choose_end_to_end(rows)
+        t0, _, _ = choose_end_to_end(rows, lean=False)
+        end_to_end_report(rows, exs, t0, pol, f"training, cross-validated, end to end, ranked intents: {pol}, lean_at off")
+        t, lean_at, _ = choose_end_to_end(rows)
         if SHOW:
             for tt in (0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
                 conv_ok = sum((r[5] if (r[2] and r[1] >= tt) else r[6]) for r in rows if exs[r[0]]["src"] == "conversation")
                 neg = sum(1 for r in rows if (r[3] if (r[2] and r[1] >= tt) else r[4]) < 0)
                 util = sum((r[3] if (r[2] and r[1] >= tt) else r[4]) for r in rows)
                 print(f"   at {tt}: conversation passing {conv_ok}, wrong where the knowledge answer was right {neg}, utility {util:.0f}")
-        runs.append(end_to_end_report(rows, exs, t, pol, f"training, cross-validated, end to end, ranked intents: {pol}"))
+        runs.append(end_to_end_report(rows, exs, t, pol, f"training, cross-validated, end to end, ranked intents: {pol}",
+                                      lean_at))
         out.save()
     info["cv_end_to_end"] = max(runs, key=lambda r: r["utility"])
     info["ranked_intents"] = info["cv_end_to_end"]["ranked_intents"]
     take_at = info["take_at"] = info["cv_end_to_end"]["take_at"]
-    print("chosen: ranked intents", info["ranked_intents"], "take_at", take_at)
+    info["lean_at"] = info["cv_end_to_end"]["lean_at"]
+    print("chosen: ranked intents", info["ranked_intents"], "take_at", take_at, "lean_at", info["lean_at"])
     model = fit_model(X, y, weights(exs), C, ew)
     model.take_at = take_at
     model.info = info

@@ -289,15 +289,38 @@ def _case_list(question: str, lang: str, head: str, entries, *, first=None, more
                  entry_kind="case" if any(e.id == lead for e in entries) else None)
 
 
-def propose(desk, question: str, lang: str) -> Reply:
+def propose(desk, question: str, lang: str, analysis=None) -> Reply:
+    """The how-to in short and the way to the form; when the message names a knowledge entry for
+    sure (「ネーミングライツを提案したい。どこに送れば?」: the analysis's best entry with a name signal
+    of NAMED), one line about that entry (its first sentence, and the entry to open) comes first,
+    so the reply serves the message read as a question about it too."""
     how = desk.kb.entries.get("how-to-propose")
+    lines, related = [], ()
+    named = named_entry(desk, analysis, exclude=("how-to-propose",))
+    if named is not None:
+        e_lang = lang if lang == "ja" or named.answer.en else "ja"
+        title = named.title.get(e_lang)
+        lines.append(t("conversation.propose_about", lang, title=title, first=T.first_sentence(named.answer.get(e_lang))))
+        related = (Link(named.id, title),)
     text = t("conversation.propose", lang)
     if how is not None:
         text += "\n" + T.first_sentence(how.answer.get(lang if how.answer.en else "ja"))
-    text += "\n" + t("conversation.propose_how", lang)
-    return Reply("answer", question, lang, text, title=t("conversation.propose_title", lang),
+    lines.append(text + "\n" + t("conversation.propose_how", lang))
+    return Reply("answer", question, lang, "\n".join(lines), title=t("conversation.propose_title", lang),
                  entry_id=how.id if how else None, entry_kind="howto", intent="propose", actions=("propose",),
-                 score=1.0)
+                 score=1.0, related=related)
+
+
+NAMED = 0.9          # a name signal this strong: the message names the entry (bot/matching.py)
+
+
+def named_entry(desk, analysis, exclude=()):
+    """The knowledge entry the message names for sure: the analysis's best in-scope entry when its
+    name signal is at least NAMED; else None."""
+    top = getattr(analysis, "top", None)
+    if top is None or top.alias < NAMED or top.key in exclude or top.key not in desk.kb.entries:
+        return None
+    return desk.kb.entries[top.key]
 
 
 def remind(question: str, lang: str) -> Reply:

@@ -241,6 +241,9 @@ class Desk:
         if a.p_right >= self.model.answer_at:
             e = self.kb.entries[a.top.key]
             missing = facts.missing(a.folded, entry_text(e))
+            desk_contact = self._desk_contact(e, missing, a.folded, q, lang)
+            if desk_contact is not None:
+                return desk_contact, folded
             if missing:
                 return self._partial(e, missing, q, lang, a.p_right), folded
             reply = self.reply_for_entry(a.top.key, lang, question=q, score=a.p_right)
@@ -264,7 +267,7 @@ class Desk:
         if intent == "cases":
             return C.cases(self, core, lang, a)
         if intent == "propose":
-            return C.propose(self, q, lang)
+            return C.propose(self, q, lang, a)
         if intent == "remind":
             return C.remind(q, lang)
         if intent == "contact":
@@ -297,6 +300,22 @@ class Desk:
         t = C.timing(reply.question, lang, today or C.today_in(cal.spec.timezone), cal)
         today_part = t.text.split("\n\n", 1)[1] if "\n\n" in t.text else t.text
         return replace(reply, text=reply.text + "\n\n" + today_part, intent="timing", actions=("propose", "remind"))
+
+    DESK_ENTRY = "partnership-desk"
+
+    def _desk_contact(self, e: Entry, missing: list[str], folded: str, q: str, lang: str) -> Reply | None:
+        """A question about the desk itself that asks for its contact details or its hours (「デスクの
+        電話番号は?」「デスクは土日も開いていますか」): the entry about the desk holds neither, but
+        the contact configured in the settings is knowledge we hold, so the reply is the contact.
+        None configured (or another entry, or nothing of the kind asked): None, the answer as before
+        (the honest partial answer for a phone number, e-mail …)."""
+        if e.id != self.DESK_ENTRY:
+            return None
+        settings = self.settings or get_settings()
+        held = dict(C.contact_fields(settings))
+        if not (("contact" in missing and held) or (facts.asks_hours(folded) and "hours" in held)):
+            return None
+        return C.contact(q, lang, settings)
 
     def _partial(self, e: Entry, missing: list[str], q: str, lang: str, score: float) -> Reply:
         """What the bot knows of the topic in one line, that the specific asked for is not in its

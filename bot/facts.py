@@ -72,6 +72,20 @@ HOLDS: dict[str, re.Pattern] = {
 }
 
 
+# A question for the desk's opening hours or days (「受付時間は?」「土日も開いていますか」): not a
+# kind of ASKS (no entry states hours; the intent classifier's features stay as they are), but the
+# desk's own hours are part of its configured contact (bot/engine.py `_desk_contact`).
+HOURS = re.compile(
+    r"受付時間|営業時間|開庁時間|対応時間|窓口の時間|業務時間|何時(?:から|まで|に|ごろ|頃)|何曜|土日|土曜|日曜|週末|祝日|平日"
+    r"|昼休み|お昼|ランチ|夜間|夕方"
+    r"|\b(?:office|opening|business|working) hours\b|\bhours\b|\bopen(?:ing)? times?\b|\bwhat time\b"
+    r"|\bwhich days\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\blunch|\bholidays?\b|\bclosed\b|\bopen on\b")
+
+
+def asks_hours(folded_question: str) -> bool:
+    return HOURS.search(folded_question) is not None
+
+
 def asked(folded_question: str) -> list[str]:
     """The kinds of specific fact the question asks for (usually none)."""
     return [k for k, pat in ASKS.items() if pat.search(folded_question)]

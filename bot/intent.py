@@ -6,8 +6,10 @@
         asks, not by the topic it names), and a few similarity signals (how close each intent's
         example sentences and the best knowledge entry come, how the retrieval scored it)
       → a multinomial logistic regression over CLASSES
-      → the intent is taken when its probability is at least `take_at`, else the message goes on
-        to the knowledge answer (bot/engine.py).
+      → the intent is taken when its probability is at least `take_at`, or at least the lower
+        `lean_at` when the knowledge answer would not be confident or is the entry the intent's
+        reply already contains (`lean_allowed`); else the message goes on to the knowledge
+        answer (bot/engine.py).
 
 The coefficients and the threshold are fitted offline on our own labelled messages (training
 split only) by bench/fit_intent.py and stored in bot/intent.json; at run time this is numpy
@@ -71,6 +73,12 @@ class IntentModel:
     # Labelled messages of our training data (class, text): how close a message comes to each
     # class's examples is part of its features (with knowledge/intents.yaml's examples).
     neighbours: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def lean_at(self) -> float:
+        """A second, lower threshold (`lean_allowed`), chosen with take_at by bench/fit_intent.py
+        and stored in info; lean_at = take_at (or none stored) is off."""
+        return min(float(self.info.get("lean_at", self.take_at)), self.take_at)
 
     def probs(self, x: np.ndarray) -> np.ndarray:
         z = ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.coef.T + self.intercept
@@ -305,7 +313,8 @@ def decide(desk, core: str, analysis):
     if not analysis.ranked:
         return None, analysis
     name, p, _ = classify(desk, core, analysis, model)
-    if name not in NOT_TAKEN and p >= model.take_at and not _partial_first(desk, core, analysis, name):
+    if name not in NOT_TAKEN and not _partial_first(desk, core, analysis, name) and (
+            p >= model.take_at or (p >= model.lean_at and lean_allowed(desk, core, analysis, name))):
         return name, analysis
     policy = model.info.get("ranked_intents", RANKED_INTENTS)
     if policy == "keep":
@@ -315,6 +324,26 @@ def decide(desk, core: str, analysis):
     ranked = [(f, q) for f, q in analysis.ranked
               if f.kind != "intent" or (policy == "agree" and f.key == "intent:" + name)]
     return None, replace(analysis, ranked=ranked)
+
+
+# The knowledge entry an intent's reply already contains (bot/conversation.py): the desk-where
+# reply is the entry about the desk, the proposal reply carries the how-to's first sentence.
+REPLY_ENTRY = {"desk": "partnership-desk", "propose": "how-to-propose"}
+
+
+def lean_allowed(desk, core: str, analysis, name: str) -> bool:
+    """Whether an intent below `take_at` but at least `lean_at` may be taken: the knowledge answer
+    is not confident (it would be a did-you-mean or a decline), or its best entry is the one the
+    intent's reply already contains (and holds what the message asks for), so that taking the
+    intent loses nothing of the knowledge answer."""
+    if analysis.top is None or analysis.p_right < desk.model.answer_at:
+        return True
+    if REPLY_ENTRY.get(name) != analysis.top.key:
+        return False
+    from bot import facts
+    from bot.engine import entry_text
+
+    return not facts.missing(T.fold(core), entry_text(desk.kb.entries[analysis.top.key]))
 
 
 GENERAL_REPLIES = ("timing", "cases")   # intents whose reply is general information, not a specific

@@ -118,3 +118,105 @@ def test_a_model_fitted_for_other_features_is_refused(tmp_path):
     p.write_text(json.dumps(d), encoding="utf-8")
     with pytest.raises(ValueError):
         I.IntentModel.load(p)
+
+
+# ---- lean_at: a second, lower threshold where taking the intent loses nothing of the knowledge answer
+
+def _model_with(take_at: float, lean_at: float | None) -> I.IntentModel:
+    import copy
+
+    m = copy.copy(I.get_model())
+    m.take_at = take_at
+    m.info = {k: v for k, v in m.info.items() if k != "lean_at"}
+    if lean_at is not None:
+        m.info["lean_at"] = lean_at
+    return m
+
+
+def test_lean_at_is_stored_in_info_and_never_above_take_at():
+    assert _model_with(0.6, None).lean_at == 0.6            # none stored: off
+    assert _model_with(0.6, 0.45).lean_at == 0.45
+    assert _model_with(0.6, 0.9).lean_at == 0.6             # clamped: lean_at = take_at is off
+    shipped = I.get_model()
+    assert shipped.lean_at <= shipped.take_at and "lean_at" in shipped.info
+
+
+def test_lean_allowed_only_where_the_knowledge_answer_is_unsure_or_is_the_replys_own_entry(desk):
+    core = "Where is the partnership desk?"
+    a = desk.analyse(core)
+    assert a.top.key == "partnership-desk" and a.p_right >= desk.model.answer_at
+    assert I.lean_allowed(desk, core, a, "desk")              # the desk-where reply is that entry
+    assert not I.lean_allowed(desk, core, a, "propose")       # the proposal reply is not
+    weak = "うちの会社でも何かできることはあるでしょうか"
+    aw = desk.analyse(weak)
+    assert aw.p_right < desk.model.answer_at and I.lean_allowed(desk, weak, aw, "propose")
+    # the desk's entry holds no phone number: the reply that has it is not the entry's
+    phone = "公民連携デスクの電話番号は?"
+    assert not I.lean_allowed(desk, phone, desk.analyse(phone), "desk")
+
+
+def test_decide_takes_the_first_class_at_lean_at_only_where_lean_is_allowed(desk, monkeypatch):
+    core = "Where is the partnership desk?"
+    a = desk.analyse(core)
+    first, p, _ = I.classify(desk, core, a)
+    assert first == "desk"
+    monkeypatch.setattr(I, "_model", _model_with(1.01, None))          # take_at never reached, lean off
+    assert I.decide(desk, core, a)[0] is None
+    monkeypatch.setattr(I, "_model", _model_with(1.01, p - 0.01))      # lean_at just below its probability
+    assert I.decide(desk, core, a)[0] == "desk"
+    monkeypatch.setattr(I, "_model", _model_with(1.01, p + 0.01))      # just above
+    assert I.decide(desk, core, a)[0] is None
+
+
+def test_lean_at_is_chosen_with_take_at_by_the_end_to_end_utility():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import fit_intent as F
+
+    # (index, p, takeable, utility taken, utility not, right taken, right not, lean allowed)
+    sure = [(0, 0.9, True, 1.0, 0.0, True, False, False)] * 20
+    wrong_high = [(0, 0.5, True, -10.0, 0.0, False, True, False)] * 5      # below 0.9, lean not allowed
+    lean_good = [(0, 0.5, True, 1.0, 0.0, True, False, True)] * 10        # the same p, lean allowed and right
+    t, lean_at, _ = F.choose_end_to_end(sure + wrong_high + lean_good)
+    assert t == 0.9 and lean_at == 0.5
+    lean_bad = [(0, 0.5, True, -10.0, 0.0, False, True, True)] * 10
+    t, lean_at, _ = F.choose_end_to_end(sure + wrong_high + lean_bad)
+    assert t == 0.9 and lean_at == t                                        # off
+
+
+# ---- replies that serve both readings
+
+def test_a_proposal_naming_a_method_says_one_line_about_it_before_the_how_to(desk, kb):
+    q = "ネーミングライツを提案したいのですが、どこに送ればいいですか"
+    r = C.propose(desk, q, "ja", desk.analyse(q))
+    first = r.text.splitlines()[0]
+    assert "ネーミングライツ" in first and kb.entries["naming-rights"].answer.ja.strip().split("。")[0] in first
+    assert [l.entry_id for l in r.related] == ["naming-rights"]
+    assert r.intent == "propose" and r.answered and "propose" in r.actions and "/desk propose" in r.text
+    plain = C.propose(desk, "提案したい", "ja", desk.analyse("提案したい"))
+    assert not plain.related and plain.text.splitlines()[0] == C.t("conversation.propose", "ja")
+
+
+def test_the_desks_phone_or_hours_get_the_configured_contact(desk, kb):
+    e = kb.entries["partnership-desk"]
+    full = _with(desk, desk_contact_phone="0538-00-0000", desk_contact_hours="平日9時〜17時")
+    q = "公民連携デスクの電話番号は?"
+    r = full._desk_contact(e, ["contact"], "公民連携デスクの電話番号は?", q, "ja")
+    assert r is not None and r.intent == "contact" and r.answered and "0538-00-0000" in r.text
+    hours = "公民連携デスクは土日も開いていますか"
+    assert full._desk_contact(e, [], hours, hours, "ja") is not None
+    phone_only = _with(desk, desk_contact_phone="0538-00-0000")
+    assert phone_only._desk_contact(e, [], hours, hours, "ja") is None          # no hours configured
+    assert _with(desk)._desk_contact(e, ["contact"], q, q, "ja") is None        # none configured
+    assert full._desk_contact(kb.entries["naming-rights"], ["contact"], q, q, "ja") is None
+    assert full._desk_contact(e, [], "デスクは何をしてくれるの", "デスクは何をしてくれるの", "ja") is None
+
+
+def test_the_desks_hours_through_answer(desk):
+    q = "Is the partnership desk open on Saturdays?"
+    r = _with(desk, desk_contact_hours="Weekdays 9:00–17:00").answer(q)
+    assert r.intent == "contact" and r.answered and "Weekdays 9:00–17:00" in r.text
+    honest = _with(desk).answer(q)
+    assert "Weekdays 9:00–17:00" not in honest.text and not (honest.intent == "contact" and honest.answered)
