@@ -1,6 +1,10 @@
 """Score the engine on our own labelled questions, training and validation parts apart.
 
     .venv/bin/python bench/eval_answers.py [--split val|train|all] [--show-fail] [--by style|lang|set]
+    .venv/bin/python bench/eval_answers.py --file eval_g.jsonl [--by lang] [--show-fail]
+
+`--file NAME` scores one file under tests/data/ whole (no split), e.g. a held-out set nothing is
+fitted on; without it the fitting sets are scored by split, as before.
 
 Judged as ../shared/eval/score.py judges: an in-scope question is right when it is answered and
 the answer holds every expected fact (`right`); `entry` also asks for one of the labelled
@@ -75,17 +79,23 @@ def main() -> int:
     ap.add_argument("--split", default="val", choices=["val", "train", "all"])
     ap.add_argument("--by", default="style")
     ap.add_argument("--show-fail", action="store_true")
+    ap.add_argument("--file", help="score only this file under tests/data/ (all of it, no split), e.g. eval_g.jsonl")
     ap.add_argument("--cmd", help="score another bot instead: a command reading questions on stdin and "
                                   "printing `ask --json` lines (e.g. an older checkout's .venv/bin/deskbot ask --json -)")
     args = ap.parse_args()
+    if args.file and not (evalsets.DATA / args.file).is_file():
+        ap.error(f"no such file under {evalsets.DATA}: {args.file}")
     desk = None if args.cmd else Desk(load_knowledge(get_settings().knowledge_dir), engine=None)
-    splits = ["train", "val"] if args.split == "all" else [args.split]
-    for sp in splits:
-        items = evalsets.load(sp)
+    if args.file:
+        runs = [(f"{args.file}, all items", evalsets.load(None, files=(args.file,)))]
+    else:
+        splits = ["train", "val"] if args.split == "all" else [args.split]
+        runs = [(f"{sp} split", evalsets.load(sp)) for sp in splits]
+    for name, items in runs:
         res = run(desk, items) if desk else run_cmd(args.cmd, items)
-        report(res, args.by, f"{sp} split, by {args.by}")
+        report(res, args.by, f"{name}, by {args.by}")
         if args.by != "lang":
-            report(res, "lang", f"{sp} split, by lang")
+            report(res, "lang", f"{name}, by lang")
         if args.show_fail:
             for it, rep in res:
                 ok = evalsets.judge(it, rep) if it["fallback"] else (rep.get("answered") is True and evalsets.facts_present(it, rep.get("answer")))
