@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-ANSWER_SETS = ("eval_a.jsonl", "eval_b.jsonl", "eval_c.jsonl", "eval_d.jsonl", "eval_e.jsonl", "eval_f.jsonl",
+ANSWER_SETS = ("eval_a.jsonl", "eval_b.jsonl", "eval_c.jsonl", "eval_d.jsonl", "eval_e.jsonl", "eval_f.jsonl", "eval_g.jsonl",
                "paraphrases.jsonl")
 CONVERSATION = "conversation.jsonl"
 INTENT_DOCS = ("handoff", "timing", "cases", "propose", "remind", "contact")

@@ -25,7 +25,12 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bfees?\b|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
         r"|\bprice of\b|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|\brates?\b for"
         r"|budget (?:size|amount)|what(?:'s| is| was) the budget (?:for|of)\b|size of [a-z' ]*budget|how big is [\w' ]{0,40}budget|budget in yen"
-        r"|\b(?:starting|initial|share) capital\b|spend [\w' ]{0,20}subsidy on"),
+        r"|\b(?:starting|initial|share) capital\b|spend [\w' ]{0,20}subsidy on"
+        # a named charge: 参加費, 利用料, 運賃 …, fares, the annual budget of something
+        # (asked for, not who bears it: 「受講料をどちらが負担」「参加費は誰が持つ」 are not)
+        r"|(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)(?:は|って|を教|を知|も教|と|\?|？|$)(?!誰|どちら|どっち|どう|なぜ)"
+        r"|(?:運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
+        r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"),
     "contact": re.compile(
         r"電話|でんわ|メール|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"
         r"|窓口の場所|fax|ファックス|担当者の(?:お)?名前|担当の方の(?:お)?名前|担当者(?:は|って)(?:誰|どなた)"

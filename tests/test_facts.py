@@ -22,6 +22,9 @@ from bot.text import fold
     ("What percentage of the work could be automated?", "count"),
     ("図書館の指定管理者の公募はいつありますか", "when"),
     ("When is the next government pitch held?", "when"),
+    ("RIDCの参加費を教えてください", "amount"),
+    ("和光版MaaSの運賃は?", "amount"),
+    ("What is the annual budget of the venture company?", "amount"),
 ])
 def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     assert kind in facts.asked(fold(q))
@@ -42,6 +45,8 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "いつもお世話になっております。PFIとは何ですか",      # いつも is not "when"
     "ねーみんぐらいつの制度はありますか",                 # naming rights typed in hiragana
     "What changes when a city adopts a PFI?",          # a clause, not a question of time
+    "受講料をどちらが負担するかで形が変わりますか",      # who bears the fee, not how much
+    "Could you explain the city's annual budget flow?", # the cycle, not a figure
 ])
 def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
     assert facts.asked(fold(q)) == []
