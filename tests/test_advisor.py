@@ -201,10 +201,29 @@ def test_near_features_clip_the_best_logit_and_weigh_the_methods_none_share():
     wp = np.asarray([True, False, False])
     pm = np.asarray([0.9, 0.6, 0.1])
     rate = np.asarray([1.0, 0.0, 0.5])
-    best, gap, share = near_vector(pm, np.asarray([1 - 1e-9, 0.2]), wp, rate)
+    best, gap, share, vote = near_vector(pm, np.asarray([1 - 1e-9, 0.2]), wp, rate, np.asarray([0.25, 0.5]))
     assert best == BEST_LOGIT_CLIP and gap > 0
     assert share == pytest.approx((0.9 * 1.0 + 0.6 * 0.0 + 0.1 * 0.5) / 1.6)
-    assert near_vector(pm, np.asarray([0.5]), wp)[2] == 0.0       # no rates: no share
+    assert vote == pytest.approx(0.75)                             # the neighbours' votes for precedents, summed
+    assert near_vector(pm, np.asarray([0.5]), wp)[2:] == [0.0, 0.0]  # no rates, no votes: no share, no vote
+
+
+def test_the_neighbours_votes_for_precedents_raise_the_near_decision(advisor, monkeypatch):
+    """The near scorer weighs how much the nearest labelled ideas vote for precedents at all
+    (fitted positive): with the same idea's precedent votes taken away, P(a precedent is near)
+    drops — the wiring from IdeaNeighbours.vote through near_vector to the shipped weights."""
+    import numpy as np
+
+    from bot.advisor import NEAR_FEATURES
+
+    k = NEAR_FEATURES.index("neighbour_precedent_vote")
+    assert advisor.model.near.coef[k] > 0
+    it = next(i for i in idea_set.load("dev") if i["cases"] and i["lang"] == "ja")
+    core = advisor.clean(it["text"])
+    p_near = advisor.scores(core, leave_out=it["id"])[2]
+    real = advisor.neighbours.vote
+    monkeypatch.setattr(advisor.neighbours, "vote", lambda q, exclude=None: (real(q, exclude)[0], np.zeros(len(advisor.index.cases))))
+    assert advisor.scores(core, leave_out=it["id"])[2] < p_near
 
 
 def test_a_clipped_logistic_scores_as_it_was_fitted_and_round_trips():
