@@ -13,8 +13,9 @@ Logistic regressions over the features of bot/advisor_features.py:
 - case:   P(this precedent fits the idea), per (idea, case entry), given the out-of-fold method
   probabilities (does the precedent's own method fit the idea);
 - near:   P(any recorded precedent fits the idea), per idea, from the out-of-fold case and method
-  scores and how often desk officers recorded no precedent for ideas with the idea's likeliest
-  methods (bot/advisor.near_vector); two thresholds on leave-one-out predictions: `near_at`, from
+  scores, how often desk officers recorded no precedent for ideas with the idea's likeliest
+  methods, and how much the nearest labelled ideas vote for precedents at all
+  (bot/advisor.near_vector); two thresholds on leave-one-out predictions: `near_at`, from
   which the nearest precedents are shown, maximises the share of ideas judged right (a fitting
   precedent among the first five, or none shown when none fits); `close_at` (≥ near_at), from
   which they are called close, maximises the balanced accuracy of that flag (with a precedent:
@@ -202,7 +203,7 @@ class Fitted:
         nm = len(d.m_ids)
         pm = self.method.prob(np.hstack([d.index.method_features(d.mf0[i], mv), np.eye(nm)]))
         pc = self.case.prob(d.index.case_features(d.cf0[i], pm, cv))
-        pn = float(self.near.prob([near_vector(pm, pc, d.index.without_precedent, self.none_rate)])[0])
+        pn = float(self.near.prob([near_vector(pm, pc, d.index.without_precedent, self.none_rate, cv)])[0])
         return pm, pc, pn >= self.near_at, pn >= max(self.near_at, self.close_at)
 
 
@@ -230,7 +231,7 @@ def fit_ideas(d: Data, tr: list[int]) -> Fitted:
     # (The method shares of "no precedent" come from all of `tr`: one number per method, each
     # from a dozen ideas or more.)
     none_rate = method_none_rates(d, tr)
-    Xn = np.asarray([near_vector(pm[i], pc[i], d.index.without_precedent, none_rate) for i in tr])
+    Xn = np.asarray([near_vector(pm[i], pc[i], d.index.without_precedent, none_rate, V[i][1]) for i in tr])
     yn = np.asarray([int(bool(d.items[i]["cases"])) for i in tr])
     found = [bool(set(d.items[i]["cases"]) & set(_top(pc[i], d.c_ids, 5))) for i in tr]
     items = [d.items[i] for i in tr]
@@ -288,6 +289,8 @@ def by_writer(d: Data, ids: list[int]) -> dict:
     for w in ideas.WRITERS:
         tr = [i for i in ids if ideas.writer(d.items[i]) != w]
         te = [i for i in ids if ideas.writer(d.items[i]) == w]
+        if not te:
+            continue
         out[w] = summary(judge(d, fit_ideas(d, tr), te))
     return out
 

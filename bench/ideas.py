@@ -4,16 +4,18 @@ Each line: {"id", "text", "lang", "methods": [method entry ids a desk officer wo
 "cases": [precedent entry ids; empty when no recorded precedent fits]}.
 
 The split is decided by a hash of the id (bench/evalsets.split_of: one fifth is held back), never
-chosen; nothing is fitted or tuned on the held-back part.
+chosen; nothing is fitted or tuned on the held-back part. DESKBOT_IDEAS=path scores another
+file of the same form instead (e.g. a subset while a newer writer's ideas are kept unseen).
 """
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from evalsets import split_of
 
-IDEAS = Path(__file__).resolve().parent.parent / "tests" / "data" / "ideas.jsonl"
+IDEAS = Path(os.environ.get("DESKBOT_IDEAS") or Path(__file__).resolve().parent.parent / "tests" / "data" / "ideas.jsonl")
 
 
 def load(split: str | None = None, path: Path = IDEAS) -> list[dict]:
@@ -31,13 +33,16 @@ def writer(item: dict) -> str:
     """Who wrote the idea: "first" (i0001–i0073, the session that built the advisor), "second"
     (i0074–i0150, written later from the issue and the knowledge base) or "third" (i0151 on: terse
     one-liners, long multi-paragraph pitches, English from foreign companies, ideas that name money
-    or a place). Training on the other writers' ideas and judging one writer's is the nearest we
-    have to an idea set written by someone else."""
+    or a place), "fourth" (i0241 on: written after the advisor's precedent scorer was last
+    changed, before its scores on them were looked at; short e-mail-like requests, health,
+    welfare, schools, energy, disaster prevention, tourism, advertising, and more ideas with no
+    recorded precedent). Training on the other writers' ideas and judging one writer's is the
+    nearest we have to an idea set written by someone else."""
     n = int(item["id"].lstrip("i"))
-    return "first" if n <= 73 else "second" if n <= 150 else "third"
+    return "first" if n <= 73 else "second" if n <= 150 else "third" if n <= 240 else "fourth"
 
 
-WRITERS = ("first", "second", "third")
+WRITERS = ("first", "second", "third", "fourth")
 CHALLENGES_LABELLED_UPTO = 150     # tests/data/idea_challenges.jsonl labels ideas i0001–i0150 only
 
 

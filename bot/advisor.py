@@ -141,7 +141,7 @@ class IdeaResult:
 
 # ---- the scorers --------------------------------------------------------------------------------
 
-NEAR_FEATURES = ["best_case_logit", "no_precedent_method_gap", "method_none_share"]
+NEAR_FEATURES = ["best_case_logit", "no_precedent_method_gap", "method_none_share", "neighbour_precedent_vote"]
 BEST_LOGIT_CLIP = 6.0      # the best precedent's logit counts up to ±6: a word of a case's title repeated in a
                            # one-line idea gives logits of 10 and more that say nothing more about "near"
 
@@ -152,14 +152,21 @@ def _logit(p):
 
 
 def near_vector(pm: np.ndarray, pc: np.ndarray, without_precedent: np.ndarray,
-                none_rate: np.ndarray | None = None) -> list[float]:
+                none_rate: np.ndarray | None = None, case_vote: np.ndarray | None = None) -> list[float]:
     """The idea-level features of "is any recorded precedent near": how sure the best precedent
     is (the case scorer already sees the labelled neighbours' vote; clipped to ±BEST_LOGIT_CLIP),
     whether the leading method is one no precedent is linked to (its logit minus the best linked
-    method's), and how often desk officers recorded no precedent for ideas they gave the idea's
+    method's), how often desk officers recorded no precedent for ideas they gave the idea's
     three likeliest methods (`none_rate` per method, from the labelled ideas, weighted by the
-    methods' probabilities). The best precedent's margin, raw cosines, the second-best logit and
-    the neighbours' share of "none" were tried and did not carry over between idea writers."""
+    methods' probabilities), and how much the nearest labelled ideas vote for precedents at all
+    (the sum of `case_vote`, IdeaNeighbours.vote: each neighbour's cosine² / k times the number of
+    precedents a desk officer gave it — low when the nearest labelled ideas had none, or are all
+    far from this one). Their weight on "any precedent" (not counting how many) did a little
+    worse by nested CV. The best precedent's margin, raw cosines, the second-best
+    logit, the neighbours' share of "none", the best precedent's whole-text z-score and method
+    agreement, the precedents' theme tags (cosines and z-scores) and how often the first-ranked
+    precedent came first for ideas with none were tried and did not carry over between idea
+    writers (nested CV and by writer, bench/fit_advisor.py)."""
     best = float(np.clip(_logit(pc.max()), -BEST_LOGIT_CLIP, BEST_LOGIT_CLIP))
     gap = 0.0
     if without_precedent.any() and (~without_precedent).any():
@@ -168,7 +175,8 @@ def near_vector(pm: np.ndarray, pc: np.ndarray, without_precedent: np.ndarray,
     if none_rate is not None and len(pm):
         top = np.argsort(-pm, kind="stable")[:3]
         share = float(pm[top] @ np.asarray(none_rate)[top] / max(float(pm[top].sum()), 1e-9))
-    return [best, gap, share]
+    vote = float(np.sum(case_vote)) if case_vote is not None else 0.0
+    return [best, gap, share, vote]
 
 
 @dataclass
@@ -351,7 +359,7 @@ class Advisor:
         pm = 1.0 / (1.0 + np.exp(-(m.method.logit(self.index.method_features(mf0, mv)) + prior)))
         cf = self.index.case_features(cf0, pm, cv)
         pc = m.case.prob(cf)
-        p_near = float(m.near.prob([near_vector(pm, pc, self.index.without_precedent, self.none_rate)])[0]) \
+        p_near = float(m.near.prob([near_vector(pm, pc, self.index.without_precedent, self.none_rate, cv)])[0]) \
             if len(pc) else 0.0
         return pm, pc, p_near, iv
 
