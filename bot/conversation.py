@@ -24,6 +24,11 @@ from bot import text as T
 from bot.i18n import t
 from bot.reply import Link, Reply
 
+# The knowledge entries the replies are built on: the desk-where reply is the entry about the desk,
+# the proposal reply carries the how-to's first sentence (bot/intent.py REPLY_ENTRY, bot/engine.py).
+DESK_ENTRY = "partnership-desk"
+HOWTO_ENTRY = "how-to-propose"
+
 CASES_SHOWN = 8
 # An entry the ranker gives at least this probability is what the message is about (on our training
 # messages, the cases that match a theme get 0.4 and more, the best of a theme with no case 0.1 and
@@ -294,9 +299,9 @@ def propose(desk, question: str, lang: str, analysis=None) -> Reply:
     sure (「ネーミングライツを提案したい。どこに送れば?」: the analysis's best entry with a name signal
     of NAMED), one line about that entry (its first sentence, and the entry to open) comes first,
     so the reply serves the message read as a question about it too."""
-    how = desk.kb.entries.get("how-to-propose")
+    how = desk.kb.entries.get(HOWTO_ENTRY)
     lines, related = [], ()
-    named = named_entry(desk, analysis, exclude=("how-to-propose",))
+    named = named_entry(desk, analysis, exclude=(HOWTO_ENTRY,))
     if named is not None:
         e_lang = lang if lang == "ja" or named.answer.en else "ja"
         title = named.title.get(e_lang)
@@ -311,12 +316,11 @@ def propose(desk, question: str, lang: str, analysis=None) -> Reply:
                  score=1.0, related=related)
 
 
-NAMED = 0.9          # a name signal this strong: the message names the entry (bot/matching.py)
-
-
 def named_entry(desk, analysis, exclude=()):
     """The knowledge entry the message names for sure: the analysis's best in-scope entry when its
-    name signal is at least NAMED; else None."""
+    name signal is at least bot/intent.py's NAMED; else None."""
+    from bot.intent import NAMED
+
     top = getattr(analysis, "top", None)
     if top is None or top.alias < NAMED or top.key in exclude or top.key not in desk.kb.entries:
         return None
@@ -363,9 +367,9 @@ def desk_where(desk, question: str, lang: str, settings) -> Reply:
     configured (none configured: the entry alone, which says where to turn)."""
     from dataclasses import replace
 
-    if "partnership-desk" not in desk.kb.entries:
+    if DESK_ENTRY not in desk.kb.entries:
         return contact(question, lang, settings)
-    r = desk.reply_for_entry("partnership-desk", lang, question=question)
+    r = desk.reply_for_entry(DESK_ENTRY, lang, question=question)
     fields = contact_fields(settings)
     text = r.text
     if fields:

@@ -301,15 +301,13 @@ class Desk:
         today_part = t.text.split("\n\n", 1)[1] if "\n\n" in t.text else t.text
         return replace(reply, text=reply.text + "\n\n" + today_part, intent="timing", actions=("propose", "remind"))
 
-    DESK_ENTRY = "partnership-desk"
-
     def _desk_contact(self, e: Entry, missing: list[str], folded: str, q: str, lang: str) -> Reply | None:
         """A question about the desk itself that asks for its contact details or its hours (「デスクの
         電話番号は?」「デスクは土日も開いていますか」): the entry about the desk holds neither, but
         the contact configured in the settings is knowledge we hold, so the reply is the contact.
         None configured (or another entry, or nothing of the kind asked): None, the answer as before
         (the honest partial answer for a phone number, e-mail …)."""
-        if e.id != self.DESK_ENTRY:
+        if e.id != C.DESK_ENTRY:
             return None
         settings = self.settings or get_settings()
         held = dict(C.contact_fields(settings))

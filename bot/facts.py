@@ -28,8 +28,8 @@ ASKS: dict[str, re.Pattern] = {
         r"|\b(?:starting|initial|share) capital\b|spend [\w' ]{0,20}subsidy on"
         # a named charge: 参加費, 利用料, 運賃 …, fares, the annual budget of something
         # (asked for, not who bears it: 「受講料をどちらが負担」「参加費は誰が持つ」 are not)
-        r"|(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)(?:は|って|を教|を知|も教|と|\?|？|$)(?!誰|どちら|どっち|どう|なぜ)"
-        r"|(?:運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
+        r"|(?:(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)|運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)"
+        r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"),
     "contact": re.compile(
         r"電話|でんわ|メール|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"
@@ -68,13 +68,15 @@ HOLDS: dict[str, re.Pattern] = {
     "date": re.compile(rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}/\d{{1,2}}\b|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"),
     "month": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b"),
     "duration": re.compile(r"\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
-    "when": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b|\d+\s*(?:年|か月|カ月|ヶ月)|令和|平成|\b(?:19|20)\d\d\b"
-                       r"|年度|来年|翌年|今年|昨年|去年|毎年|\b(?:next|last|this|every) year\b|\bfiscal\b|\bannual"
-                       r"|春|夏|秋|冬|\b(?:spring|summer|autumn|fall|winter)\b|\b\d+\s*(?:years?|months?)\b"),
     "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割)"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
                         r"|people|persons|staff|services|items|percent|%)"),
 }
+# "When" is held by any statement of time: a date, a month, a length of time, or a year, fiscal
+# year or season.
+HOLDS["when"] = re.compile("|".join(HOLDS[k].pattern for k in ("date", "month", "duration")) +
+                           r"|\d+\s*年|令和|平成|\b(?:19|20)\d\d\b|年度|来年|翌年|今年|昨年|去年|毎年"
+                           r"|\b(?:next|last|this|every) year\b|\bfiscal\b|\bannual|春|夏|秋|冬|\b(?:spring|summer|autumn|fall|winter)\b")
 
 
 # A question for the desk's opening hours or days (「受付時間は?」「土日も開いていますか」): not a

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import conversation as C
 from bot import text as T
 from bot.retrieval import mask_names
 
@@ -326,9 +327,8 @@ def decide(desk, core: str, analysis):
     return None, replace(analysis, ranked=ranked)
 
 
-# The knowledge entry an intent's reply already contains (bot/conversation.py): the desk-where
-# reply is the entry about the desk, the proposal reply carries the how-to's first sentence.
-REPLY_ENTRY = {"desk": "partnership-desk", "propose": "how-to-propose"}
+# The knowledge entry an intent's reply already contains (bot/conversation.py).
+REPLY_ENTRY = {"desk": C.DESK_ENTRY, "propose": C.HOWTO_ENTRY}
 
 
 def lean_allowed(desk, core: str, analysis, name: str) -> bool:
