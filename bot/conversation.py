@@ -154,6 +154,7 @@ def _places_named(municipalities, folded: str, question: str) -> dict[str, dict[
     where a case gives the English name), in the order of the cases, each with its name in both
     languages. `municipalities`: the cases' distinct (ja, en) names, in the cases' order."""
     out: dict[str, dict[str, str]] = {}
+    q = T.fold(question)
     for ja, en_name in municipalities:
         parts = _split_places(ja)
         en = en_name if len(parts) == 1 and en_name else None
@@ -161,7 +162,7 @@ def _places_named(municipalities, folded: str, question: str) -> dict[str, dict[
             if p in out:
                 if en:
                     out[p]["en"] = en
-            elif _place_named(p, folded, question) or (en and _place_named(en, folded, question)):
+            elif _place_named(p, folded, question, q) or (en and _place_named(en, folded, question, q)):
                 out[p] = {"ja": p, "en": en or p}
     return out
 
@@ -235,10 +236,12 @@ def _theme_tags(kb, case_entries) -> list:
     return out
 
 
-def _place_named(place: str, folded: str, question: str) -> bool:
+def _place_named(place: str, folded: str, question: str, q: str | None = None) -> bool:
+    """Whether the message names `place` (`folded`: its text form; `q`: T.fold(question), when
+    the caller asks about many places)."""
     from bot.matching import _place_forms
 
-    q = T.fold(question)
+    q = T.fold(question) if q is None else q
     return any((f in q.split() or f in q) if f.isascii() else f in folded for f in _place_forms(place))
 
 

@@ -147,6 +147,7 @@ class Neighbours:
 
     def __post_init__(self):
         self.groups = [np.flatnonzero(self.labels == k) for k in range(len(CLASSES))]   # rows per class
+        self.vectors_t = np.ascontiguousarray(self.vectors.T)     # (DIM, n): the faster product
 
     @classmethod
     def build(cls, desk, labelled: list[tuple[str, str]]) -> "Neighbours":
@@ -164,10 +165,10 @@ class Neighbours:
     def features(self, v: np.ndarray, vm: np.ndarray, exclude_self: bool) -> list[float]:
         """Per class: the best cosine of the message to its examples, the mean of its NN_TOP best,
         and the best of the masked message (rows identical to the message left out when fitting)."""
-        # Two matrix-vector products (BLAS's two-column matrix product is slower than both),
-        # one when the message names nothing (vm is v).
-        s = self.vectors @ v
-        sm = s if vm is v else self.vectors @ vm
+        # Two matrix-vector products on the transposed rows (BLAS's two-column matrix product is
+        # slower than both), one when the message names nothing (vm is v).
+        s = v @ self.vectors_t
+        sm = s if vm is v else vm @ self.vectors_t
         if exclude_self:
             own = s > 0.999
             s, sm = np.where(own, -1.0, s), np.where(own, -1.0, sm)
@@ -285,7 +286,8 @@ def _names_a_place(desk, message: str) -> bool:
     from bot.conversation import _case_index, _place_named
 
     folded = T.text_form(T.fold(message))
-    return any(_place_named(ja, folded, message) for ja, _ in _case_index(desk.kb).municipalities)
+    q = T.fold(message)
+    return any(_place_named(ja, folded, message, q) for ja, _ in _case_index(desk.kb).municipalities)
 
 
 def classify(desk, core: str, analysis, model: IntentModel | None = None) -> tuple[str, float, dict[str, float]]:
