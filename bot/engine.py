@@ -213,6 +213,10 @@ class Desk:
                     lang = "en"
                 return Reply("greeting", q, lang, t("answer." + pleasantry, lang), intent=pleasantry), folded
             return self._message("no_words", q, lang), folded
+        if T.only_fillers(core):         # 「うーん」 "hmm": nothing asked yet (Latin script: English)
+            if asked_lang is None and not T.is_japanese(q):
+                lang = "en"
+            return self._message("filler", q, lang), folded
         if romaji:                       # Japanese typed in romaji: matched (and answered) as Japanese
             lang = asked_lang or "ja"
         a = self.analyse(core)

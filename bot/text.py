@@ -220,6 +220,20 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
     return "", first or ("thanks" if _ONLY_THANKS.match(text.strip()) else "greeting")
 
 
+# Fillers and hesitation sounds (「うーん」「ええと」 "hmm", "umm"), and one consonant typed over
+# and over ("zzzz", "www"; not acronyms: DX, CSR): a message of nothing else asks nothing yet.
+_FILLER_WORD = re.compile(
+    r"(?:う+ー*ん+ー*|ううん|え+ー*っ?と+ー*|えっと|あ+のー*|ん+ー*|はて|うむ|むむ|ふむ|へえ|ほう"
+    r"|e+r+m*|(?i:h+m+|u+m+|u+h+|a+h+|h+u+h+|o+h+|well|([b-df-hj-np-tv-xz])\1{2,}))")
+_FILLERS_ONLY = re.compile(rf"^(?:{_FILLER_WORD.pattern}|[\s、,。.!！?？~〜ー…・—–-])+$")
+
+
+def only_fillers(text: str) -> bool:
+    """True when the message is nothing but fillers or hesitation sounds (and punctuation)."""
+    t = clean(text)
+    return bool(t) and _FILLERS_ONLY.match(t) is not None
+
+
 def pleasantry_kind(text: str) -> str:
     """"greeting" when the message opens with a greeting, else "thanks" (a closing)."""
     return "greeting" if _ONLY_GREETING.match(clean(text)) else "thanks"

@@ -392,3 +392,16 @@ def test_top_mean_per_group_matches_a_direct_computation():
     got = _top_mean(values, starts, lens, 3)
     want = [np.sort(values[s:s + n])[-3:].mean() if n else 0.0 for s, n in zip(starts, lens)]
     assert np.allclose(got, want)
+
+
+@pytest.mark.parametrize("msg,lang", [("hmm", "en"), ("zzzz", "en"), ("umm...", "en"), ("うーん", "ja"), ("ええと…", "ja")])
+def test_a_message_of_fillers_only_asks_for_a_sentence_in_its_language(desk, msg, lang):
+    r = desk.answer(msg).to_json()
+    assert (r["intent"], r["answered"], r["lang"]) == ("unknown", False, lang)
+    assert r["answer"] and r["entry_id"] is None
+
+
+@pytest.mark.parametrize("msg,entry", [("Hmm, what is PFI?", "pfi"), ("うーん、PFIって何?", "pfi"), ("DX", "dx-stages")])
+def test_fillers_around_a_question_or_an_acronym_are_still_answered(desk, msg, entry):
+    r = desk.answer(msg).to_json()
+    assert r["answered"] is True and r["entry_id"] == entry
