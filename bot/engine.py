@@ -271,6 +271,13 @@ class Desk:
         if intent == "cases":
             return C.cases(self, core, lang, a)
         if intent == "propose":
+            # 「提案の採択率は?」"Is there a fee to propose?": about proposing, but asking for a figure
+            # the how-to does not hold: the honest partial answer, not the how-to as if it answered.
+            how = self.kb.entries.get(C.HOWTO_ENTRY)
+            if how is not None:
+                lacks = [k for k in facts.missing(a.folded, entry_text(how)) if k in ("amount", "count", "date")]
+                if lacks:
+                    return self._partial(how, lacks, q, lang, a.p_right)
             return C.propose(self, q, lang, a)
         if intent == "remind":
             return C.remind(q, lang)

@@ -405,3 +405,11 @@ def test_a_message_of_fillers_only_asks_for_a_sentence_in_its_language(desk, msg
 def test_fillers_around_a_question_or_an_acronym_are_still_answered(desk, msg, entry):
     r = desk.answer(msg).to_json()
     assert r["answered"] is True and r["entry_id"] == entry
+
+
+def test_asking_for_a_figure_about_proposing_is_answered_honestly_not_with_the_how_to(desk):
+    r = desk.answer("Is there a fee to make a proposal?").to_json()
+    assert r["answered"] is False and r["handoff"] is True
+    assert "not" in r["answer"].lower()
+    plain = desk.answer("提案したい").to_json()
+    assert plain["intent"] == "propose" and plain["answered"] is True
