@@ -22,9 +22,10 @@ CONVERSATION = "conversation.jsonl"
 INTENT_DOCS = ("handoff", "timing", "cases", "propose", "remind", "contact")
 
 
-def load_conversation(split: str | None = None) -> list[dict]:
-    """The conversation set (intent, date, answered, entries, expect per message)."""
-    path = DATA / CONVERSATION
+def load_conversation(split: str | None = None, path: Path | None = None) -> list[dict]:
+    """The conversation set (intent, date, answered, entries, expect per message); `path`: another
+    file of the same schema instead of tests/data/conversation.jsonl."""
+    path = Path(path) if path is not None else DATA / CONVERSATION
     items = []
     for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
         if line.strip():
