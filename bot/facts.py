@@ -15,10 +15,12 @@ _MONTHS_EN = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 # What the question asks for (matched on the folded question: NFKC, lower case).
 ASKS: dict[str, re.Pattern] = {
     # A word for money is not enough (「費用は誰が持つ」「給料を削ろうとした市」"why do systems cost
-    # so much"): the question has to ask for the figure.
+    # so much"): the question has to ask for the figure. "How much less" is money only as a tax or
+    # a sum (どれくらい減税・減額): 「職員はどれくらい減ってる?」 asks for a share, like "how much has
+    # the staff shrunk" below.
     "amount": re.compile(
         r"いくら|幾ら|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
-        r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:安く|減|得|お得|節税|控除|戻)"
+        r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:安く|減税|減額|得|お得|節税|控除|戻)"
         r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用は(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
         r"|how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
         r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"

@@ -12,6 +12,7 @@ from bot.text import fold
     ("What would a naming-rights deal cost?", "amount"),
     ("How much money did the city put in?", "amount"),
     ("寄附すると法人税はどれくらい安くなりますか", "amount"),     # how much less tax: a figure
+    ("企業版ふるさと納税でどのくらい減税されますか", "amount"),
     ("デスクの電話番号は?", "contact"),
     ("Who is the contact person for the pitch?", "contact"),
     ("説明会の開催日はいつですか", "date"),
@@ -36,6 +37,7 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "部ごとに金額を割り振るやり方とは",                 # a way of budgeting
     "Why do city IT systems cost so much?",            # why, not how much
     "How much has the workload grown?",                # a trend, not an amount
+    "市の職員はこの先どのくらい減る見込みですか",        # a share of staff, not a sum of money
     "How much of the work will be automated?",         # a share of something
     "How can staff address the vendor's pricing?",     # address as a verb
     "Could we advertise on the city's website?",       # a website as a medium

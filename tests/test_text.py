@@ -78,7 +78,10 @@ def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
                                  "本当にありがとうございました。大変助かりました。", "ご丁寧にありがとうございます",
                                  "早速のご回答ありがとうございます", "Perfect, thank you so much", "Thanks a lot — that helps.",
                                  "承知いたしました。ありがとうございます。", "Brilliant, cheers for that!",
-                                 "OK, that's all. Thanks!"])
+                                 "OK, that's all. Thanks!",
+                                 # what the thanks is for before 感謝, casual spellings
+                                 "ご説明感謝いたします。", "ご丁寧なご案内、感謝申し上げます", "ありがと〜", "了解です、ありがとー!",
+                                 "りょうかいしました、ありがとう"])
 def test_thanks_alone_are_thanks(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
 
