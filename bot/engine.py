@@ -16,6 +16,7 @@ import atexit
 import logging
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -543,10 +544,27 @@ def analysis_of(kb: Knowledge, r, core: str, ranker, decider, gate=None) -> Anal
     by_lex = max(entries, key=lambda fp: fp[0].lex)[0]
     by_sem = max(entries, key=lambda fp: fp[0].sem)[0]
     x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
-                       len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key)
+                       len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key,
+                       bool(facts.unknown_places(unicodedata.normalize("NFKC", core), *known_text(kb))))
     p_right = float(decider.prob([x])[0]) if decider is not None else 0.0
     return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments), gate_key, gate_p,
                     r.qvec, r.masked_vec)
+
+
+def known_text(kb: Knowledge) -> tuple[str, frozenset[str]]:
+    """Everything the knowledge base says, its names included (NFKC, lower case), and the places
+    it names, once per base: where a place a question names is looked for (bot/facts.py
+    `unknown_places`)."""
+    known = kb.__dict__.get("_known_text")
+    if known is None:
+        parts = []
+        for e in kb.entries.values():
+            parts += [entry_text(e), e.title.ja, e.title.en or "", *e.aliases]
+            if e.municipality:
+                parts += [e.municipality.ja, e.municipality.en or ""]
+        text = unicodedata.normalize("NFKC", "\n".join(parts))
+        known = kb.__dict__["_known_text"] = (text.lower(), frozenset(facts.places_named(text)))
+    return known
 
 
 def entry_text(e: Entry) -> str:

@@ -19,14 +19,16 @@ ASKS: dict[str, re.Pattern] = {
     # a sum (どれくらい減税・減額): 「職員はどれくらい減ってる?」 asks for a share, like "how much has
     # the staff shrunk" below.
     "amount": re.compile(
-        r"いくら|幾ら|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
-        r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:安く|減税|減額|得|お得|節税|控除|戻)"
+        # (not the concessive いくら…ても: 「いくら頑張っても」)
+        r"(?:いくら|幾ら)(?![^。?？]{0,12}?[てで]も)|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
+        r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:安く|軽く|減税|減額|得|お得|節税|控除|戻)"
         r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用は(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
-        r"|how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
+        r"|(?<!by )how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
         r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
         r"|\bfees?\b|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
         r"|\bprice of\b|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|\brates?\b for"
         r"|budget (?:size|amount)|what(?:'s| is| was) the budget (?:for|of)\b|size of [a-z' ]*budget|how big is [\w' ]{0,40}budget|budget in yen"
+        r"|\b(?:total|overall|construction|building|running|operating) (?:cost|budget|price)s?\b(?! (?:of|for) (?:the )?(?:city|staff))"
         r"|\b(?:starting|initial|share) capital\b|spend [\w' ]{0,20}subsidy on"
         # a named charge: 参加費, 利用料, 運賃 …, fares, the annual budget of something
         # (asked for, not who bears it: 「受講料をどちらが負担」「参加費は誰が持つ」 are not)
@@ -34,11 +36,13 @@ ASKS: dict[str, re.Pattern] = {
         r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"),
     "contact": re.compile(
-        r"電話|でんわ|メール|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"
+        # (not the e-mail's own opening: 「突然のメール失礼いたします」)
+        r"電話|でんわ|(?<!突然の)メール(?!(?:にて|で)?(?:失礼|恐縮))|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"
         r"|窓口の場所|fax|ファックス|担当者の(?:お)?名前|担当の方の(?:お)?名前|担当者(?:は|って)(?:誰|どなた)"
         r"|phone number|telephone|\bphone\?|e-?mail|contact (?:details|info|address|number|person)"
         r"|(?:postal|mailing|street|office|e-?mail|web(?:site)?) address|\baddress of\b|\byour address\b|\burl\b"
-        r"|where is the (?:desk|office)|who is the (?:named |right )?(?:contact|person in charge)"),
+        r"|where is the (?:desk|office)|who is the (?:named |right )?(?:contact|person in charge)"
+        r"|\b(?:staff member|person|officer|official) in charge\b|\bname (?:of|for) (?:the |a )?(?:person|staff|officer|official|contact)"),
     "date": re.compile(
         # 「あと何日」「締め切りまで何日」 ask for a countdown (days left), not for a date.
         r"(?<!あと)(?<!残り)(?<!まで)何日(?!残)|(?<!あと)(?<!残り)(?<!まで)なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|何年何月|具体的な日|正確な日|曜日|開催日|実施日"
@@ -56,7 +60,7 @@ ASKS: dict[str, re.Pattern] = {
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
         r"|者数(?:は|を)|数を教え"
-        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)"),
+        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much\b"),
 }
 
 # The question is folded with long-vowel marks dropped (メール → メル, ホームページ → ホムペジ):
@@ -95,11 +99,84 @@ def asks_hours(folded_question: str) -> bool:
     return HOURS.search(folded_question) is not None
 
 
+# Who bears a cost is not its amount (「受講料をどちらが負担」 "who pays the course fee", "if the
+# city pays the whole fee, do more people quit?").
+_WHO_PAYS = re.compile(r"誰が(?:払|負担|持|出)|どちらが(?:払|負担|持|出)|どっちが(?:払|負担|持|出)|負担(?:するの|は誰|はどちら)"
+                       r"|\bwho (?:usually |normally )?(?:pays|covers|bears|funds|foots)\b|\bpays? (?:for )?(?:the |a )?(?:whole |full |entire )?[\w-]{0,15} ?fees?\b")
+# A sentence that asks (a question mark, a Japanese question or request ending, an English
+# question word or request); in a long message the others are context (「年間の費用で広告を
+# 出したい。可能ですか」: the fee is what they offer, not what they ask).
+_ASKING = re.compile(r"[?？]|(?:か|かな|の|教えて(?:ください|下さい|いただけ\w*)?|知りたい(?:です)?|ください|下さい|お願いします)[。．.!！\s]*$"
+                     r"|^(?:what|when|where|which|who|whom|whose|why|how|is|are|do|does|did|can|could|would|will|should|may)\b"
+                     r"|\b(?:please|tell me|let me know|i'd like to know|i would like to know|wondering)\b")
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[a-z0-9)\]\"'])\.\s+|\n")   # on folded (lower-case) text
+
+
 def asked(folded_question: str) -> list[str]:
-    """The kinds of specific fact the question asks for (usually none)."""
-    return [k for k, pat in ASKS.items() if pat.search(folded_question)]
+    """The kinds of specific fact the question asks for (usually none); in a message of several
+    sentences, those its asking sentences ask for (all of them when none looks like asking)."""
+    parts = [p for p in _SENTENCE_END.split(folded_question) if p and p.strip()]
+    if len(parts) > 1:
+        asking = [p for p in parts if _ASKING.search(p)]
+        if asking:
+            folded_question = " ".join(asking)
+    kinds = [k for k, pat in ASKS.items() if pat.search(folded_question)]
+    if "amount" in kinds and _WHO_PAYS.search(folded_question):
+        kinds.remove("amount")
+    return kinds
 
 
 def missing(folded_question: str, answer_text: str) -> list[str]:
     """The kinds the question asks for that the answer text does not hold."""
     return [k for k in asked(folded_question) if not HOLDS[k].search(answer_text.lower())]
+
+
+# Places. A question about a municipality the documents never mention (「浜松市の取り組みは?」
+# "What does Sapporo City do?") cannot be answered from them, however close its topic; whether
+# the question names such a place is one of the answer decision's features (bot/decision.py).
+_KANJI_RUN = re.compile(r"[\u4e00-\u9fff々ヶ]+")
+_PLACE_SUFFIX = re.compile(r"(?<=..)[市町村区]")
+# Kanji before the suffix that make a common noun, not a name (都市, 政令市, 近隣市, 両市, 各町, 何市 …).
+_NOT_A_NAME = re.compile(r"(?:都|両|内|隣|令|核|心|各|他|同|本|当|全|辺|某|新|旧|下)$|何")
+_PLACE_EN = (re.compile(r"\b([A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?)[ -](?:City|Town|Village|Ward)\b"),
+             re.compile(r"\b(?:[Cc]ity|[Tt]own|[Vv]illage) of ([A-Z][a-z]{2,})\b"))
+# A name in kana (つくば市, さいたま市) at the start of a sentence or after punctuation (elsewhere
+# a particle before it could not be told from the name).
+_PLACE_KANA = re.compile(r"(?:^|(?<=[\s、。,.「『(（・]))([ぁ-んァ-ヶー]{2,6}[市町村])(?![長議])")
+_NOT_A_NAME_EN = frozenset("the our your their this that each every any which what other another same host home "
+                           "partner capital sister big small local major regional smart garden model pilot "
+                           "neighbouring neighboring nearby next whole entire".split())
+
+
+def places_named(text: str) -> set[str]:
+    """The municipality names a text contains: a kanji name before 市・町・村・区 (not a mayor,
+    「〇〇市長」, where 〇〇 may be a surname), and "X City", "the city of X" (lower case).
+    Prefectures are left out: the desk's own city lies in one the documents need not name."""
+    out = set()
+    for run in _KANJI_RUN.findall(text):
+        m = _PLACE_SUFFIX.search(run)
+        if m is None or run[m.end():m.end() + 1] == "長":
+            continue
+        name = run[:m.end()]
+        if not _NOT_A_NAME.search(name[:-1]):
+            out.add(name)
+    for name in _PLACE_KANA.findall(text):
+        if not re.search(r"[のはがをにでともや]", name):     # 「うちの町」「わが町」 are no names
+            out.add(name)
+    for pat in _PLACE_EN:
+        for name in pat.findall(text):
+            if name.split()[0].lower() not in _NOT_A_NAME_EN:
+                out.add(name.lower())
+    return out
+
+
+def unknown_places(text: str, known_text: str, known_names: frozenset[str] = frozenset()) -> set[str]:
+    """The places `text` names that `known_text` (everything the knowledge base says, NFKC and
+    lower case: bot/engine.py `known_text`) never mentions, and that are no typo of a place it
+    names (`known_names`: 盤田市 is 磐田市 mistyped)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return {p for p in places_named(text) if p not in known_text
+            and not any(len(k) == len(p) and Levenshtein.distance(p, k, score_cutoff=1) <= 1 for k in known_names)}
