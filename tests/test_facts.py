@@ -63,3 +63,33 @@ def test_when_is_held_by_any_statement_of_time():
     assert facts.missing(fold("提案はいつまで?"), "新規事業の提案は4〜8月に受け付けます。") == []
     assert facts.missing(fold("実用化はいつ?"), "来年度の実用化を目指しています。") == []
     assert facts.missing(fold("公募はいつありますか"), "指定管理者制度は公の施設の管理を任せる仕組みです。") == ["when"]
+
+
+@pytest.mark.parametrize("q,kinds", [
+    # the fee is what they offer; the asking sentence asks whether it can be done
+    ("Our head office would like our brand on the stadium for an annual fee. Is that something the city offers?", []),
+    ("ネーミングライツを検討中です。料金はいくらですか。", ["amount"]),
+    ("We run gyms. What's the fee for naming rights?", ["amount"]),
+    ("突然のメール失礼いたします。人材を共有している例はどこかにあるのでしょうか。", []),
+    ("現場がいくら頑張っても組織が変わらない。どうすれば?", []),          # concessive いくら…ても
+    ("Who usually pays the course fee when a city runs the training?", []),
+    ("If the city pays the whole course fee, do more people quit?", []),
+    ("What was the total construction cost of the complex?", ["amount"]),
+    ("法人税はどのくらい軽くなりますか", ["amount"]),
+    ("Headcount is down. By how much?", ["count"]),
+    ("Who is the staff member in charge? I'd like a name for my letter.", ["contact"]),
+])
+def test_what_a_long_message_asks_is_read_from_its_asking_sentences(q, kinds):
+    assert facts.asked(fold(q)) == kinds
+
+
+def test_places_the_knowledge_never_mentions_are_told_from_known_ones_and_their_typos():
+    known_text = "磐田市と和光市の例。wako city and iwata city."
+    known = frozenset(facts.places_named("磐田市と和光市の例。Wako City and Iwata City."))
+    assert facts.unknown_places("浜松市の公民連携の取り組みは?", known_text, known) == {"浜松市"}
+    assert facts.unknown_places("What does Sapporo City do?", known_text, known) == {"sapporo"}
+    assert facts.unknown_places("つくば市のスーパーシティは?", known_text, known) == {"つくば市"}
+    assert facts.unknown_places("盤田市の取り組みを知りたい", known_text, known) == set()    # 磐田市 mistyped
+    assert facts.unknown_places("Tell me about Wako City", known_text, known) == set()
+    for q in ("山田市長はどう言った?", "都市計画の話", "政令市の事例", "うちの町でもできますか", "何市町で共有?", "Our City wants"):
+        assert facts.unknown_places(q, known_text, known) == set(), q
