@@ -24,6 +24,9 @@
   figures are in-sample (the weights were fitted on these ideas), though each idea is left out of
   the labelled neighbours that vote for it, as it was when the weights were fitted.
 - --dev-only: leave the held-back part out (while developing; its figures are for the end).
+- --writer NAME: score only that writer's ideas (bench/ideas.writer), development and held-back
+  parts together, totals only (no misses: part of them are held back) — a new writer's ideas
+  scored once with the model as shipped, before anything is changed for them.
 """
 from __future__ import annotations
 
@@ -130,6 +133,8 @@ def main() -> int:
                     help="leave the held-back part out (while developing: its figures are for the end)")
     ap.add_argument("--cv", action="store_true",
                     help="also cross-validate the development part (nested, and by writer; about a minute)")
+    ap.add_argument("--writer", choices=ideas.WRITERS,
+                    help="score only this writer's ideas, both parts together, totals only")
     args = ap.parse_args()
     from fit_advisor import load_challenges
 
@@ -138,6 +143,12 @@ def main() -> int:
 
     advisor = Advisor(Desk.load())
     chs = load_challenges()
+    if args.writer:
+        mine = [it for it in ideas.load() if ideas.writer(it) == args.writer]
+        n_held = sum(it["split"] == "held" for it in mine)
+        report(f"the {args.writer} writer's ideas ({len(mine) - n_held} development, {n_held} held back; "
+               f"each left out of the labelled neighbours)", score(advisor, mine)["rows"], False)
+        return 0
     dev, held = ideas.load("dev"), ideas.load("held")
     report("development (fitted on; each idea left out of the labelled neighbours)", score(advisor, dev)["rows"],
            args.misses)

@@ -14,8 +14,8 @@ Logistic regressions over the features of bot/advisor_features.py:
   probabilities (does the precedent's own method fit the idea);
 - near:   P(any recorded precedent fits the idea), per idea, from the out-of-fold case and method
   scores, how often desk officers recorded no precedent for ideas with the idea's likeliest
-  methods, and how much the nearest labelled ideas vote for precedents at all
-  (bot/advisor.near_vector); two thresholds on leave-one-out predictions: `near_at`, from
+  methods, how much the nearest labelled ideas vote for precedents at all and whether they
+  vote for the precedents the case scorer ranks high (bot/advisor.near_vector); two thresholds on leave-one-out predictions: `near_at`, from
   which the nearest precedents are shown, maximises the share of ideas judged right (a fitting
   precedent among the first five, or none shown when none fits); `close_at` (≥ near_at), from
   which they are called close, maximises the balanced accuracy of that flag (with a precedent:

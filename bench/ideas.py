@@ -36,13 +36,17 @@ def writer(item: dict) -> str:
     or a place), "fourth" (i0241 on: written after the advisor's precedent scorer was last
     changed, before its scores on them were looked at; short e-mail-like requests, health,
     welfare, schools, energy, disaster prevention, tourism, advertising, and more ideas with no
-    recorded precedent). Training on the other writers' ideas and judging one writer's is the
-    nearest we have to an idea set written by someone else."""
+    recorded precedent), "fifth" (i0288 on: a regional bank's business-matching officer and a
+    chamber-of-commerce adviser forwarding their clients' ideas — "a client of ours …",
+    「取引先の…から」 —, written and labelled before the advisor's scores on them were looked at,
+    21 of 60 with no recorded precedent). Training on the other writers' ideas and judging one
+    writer's is the nearest we have to an idea set written by someone else."""
     n = int(item["id"].lstrip("i"))
-    return "first" if n <= 73 else "second" if n <= 150 else "third" if n <= 240 else "fourth"
+    return ("first" if n <= 73 else "second" if n <= 150 else "third" if n <= 240 else "fourth" if n <= 287
+            else "fifth")
 
 
-WRITERS = ("first", "second", "third", "fourth")
+WRITERS = ("first", "second", "third", "fourth", "fifth")
 CHALLENGES_LABELLED_UPTO = 150     # tests/data/idea_challenges.jsonl labels ideas i0001–i0150 only
 
 

@@ -13,6 +13,9 @@ sentence encoder.
          → links in the knowledge: a method's best-matching precedent that used or cites it, a
            precedent's best-matching linked method, and (once the methods are scored) how likely
            the precedent's own methods are for this idea
+         → how close the idea comes to what the precedent's municipality did (the first sentence
+           of its answer, in both languages: `what_max`, `what_whole`) — the answer's other
+           paragraphs are mostly where it was told and what the record leaves out
          → how the precedent stands out among all precedents for this idea (a z-score of its
            whole-text cosine), so that "near" means the same for a long idea as for a short one
          → the labelled ideas nearest to it (`IdeaNeighbours`: the development part of our idea
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot import text as T
 from bot.knowledge import Entry
 from bot.retrieval import _segments
 from bot.semantic import DIM, cached_vectors
@@ -46,10 +50,10 @@ from bot.semantic import DIM, cached_vectors
 ENTRY_FEATURES = ["names_max", "names_whole", "names_cover", "body_max", "body_whole", "body_cover",
                   "lex", "lex_cover"]
 METHOD_FEATURES = ENTRY_FEATURES + ["fits_max", "fits_whole", "fits_cover", "case_support", "idea_vote"]
-CASE_FEATURES = ENTRY_FEATURES + ["method_support", "whole_z", "method_agree", "idea_vote"]
+CASE_FEATURES = ENTRY_FEATURES + ["method_support", "what_max", "what_whole", "whole_z", "method_agree", "idea_vote"]
 CHALLENGE_FEATURES = ["whole", "top", "cover", "whole_z"]
 N_BASE_METHOD = len(METHOD_FEATURES) - 1        # what IdeaIndex.base gives, before the vote
-N_BASE_CASE = len(ENTRY_FEATURES) + 1
+N_BASE_CASE = len(ENTRY_FEATURES) + 3
 NEIGHBOURS = 10                                # labelled ideas that vote (5, 7, 10, 15 compared by nested CV)
 # Methods that are not routes of their own (an overview of the routes) are never advised.
 NOT_A_ROUTE = frozenset({"methods-overview"})
@@ -110,10 +114,16 @@ class IdeaIndex:
                                _Rows([V[r.body_start[p]:r.doc_end[p]] for p in ps]))
         fits = [list(e.fits.ja) + list(e.fits.en) if e.fits else [] for e in self.methods]
         flat = [t for f in fits for t in f]
+        # What each precedent's municipality did: the first sentence of its answer, ja and en.
+        what = [[T.first_sentence(a) for a in (c.answer.ja, c.answer.en) if a and a.strip()] for c in self.cases]
+        what_flat = [t for w in what for t in w]
         extra = list(extra_texts)
-        both = flat + extra
+        both = flat + what_flat + extra
         F = cached_vectors(self.encoder, both, cache_dir) if both else np.zeros((0, DIM), np.float32)
-        self.extra = F[len(flat):]
+        self.extra = F[len(flat) + len(what_flat):]
+        W = F[len(flat):len(flat) + len(what_flat)]
+        w_offs = np.concatenate(([0], np.cumsum([len(w) for w in what]))).astype(np.int64)
+        self.what = _Rows([W[w_offs[k]:w_offs[k + 1]] for k in range(len(what))])
         F = F[:len(flat)]
         offs = np.concatenate(([0], np.cumsum([len(f) for f in fits]))).astype(np.int64)
         self.fits = _Rows([F[offs[k]:offs[k + 1]] for k in range(len(fits))])
@@ -169,7 +179,8 @@ class IdeaIndex:
         mf = np.hstack([m, fits, support[:, None]])
         meth_sim = np.maximum(m[:, 0], fits[:, 0])
         msup = np.asarray([max((meth_sim[mi] for mi in ms), default=0.0) for ms in self.case_methods])
-        cf = np.hstack([c, msup[:, None]])
+        what = self.what.stats(iv.q)[:, :2]                 # what they did: best over segments, whole text
+        cf = np.hstack([c, msup[:, None], what])
         return mf, cf
 
     @staticmethod
