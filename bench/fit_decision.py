@@ -198,20 +198,43 @@ def bootstrap_utility(p: np.ndarray, right: np.ndarray, seed: int,
     ones − COST × wrong ones (or the given per-item `gain`). The utility is flat near its top, so
     its argmax on one set of cross-validated predictions jumps with small changes; the mean over
     resamples does not."""
+    ts, u = bootstrap_utilities(p, right, seed, gain)
+    return ts, u.sum(axis=0)
+
+
+def bootstrap_utilities(p: np.ndarray, right: np.ndarray, seed: int,
+                        gain: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(thresholds, utility of taking p ≥ t in each of 200 bootstrap resamples: (200, thresholds))."""
     ts = np.unique(np.round(p, 3))
     gain = np.where(right, 1.0, -COST) if gain is None else gain
     rng = np.random.default_rng(seed)
-    mean_u = np.zeros(len(ts))
-    for _ in range(200):
+    order = np.argsort(ts)
+    out = np.zeros((200, len(ts)))
+    for b in range(200):
         s = rng.integers(0, len(p), len(p))
         ps, gs = p[s], gain[s]
-        mean_u += np.array([gs[ps >= t].sum() for t in ts])
-    return ts, mean_u
+        # utility at each threshold: the gains of the resampled items at or above it
+        pos = np.searchsorted(ts, np.round(ps, 3), side="right") - 1     # the highest t ≤ p
+        per_t = np.bincount(pos, weights=gs, minlength=len(ts))
+        out[b] = np.cumsum(per_t[::-1])[::-1][order]
+    return ts, out
+
+
+def plateau_threshold(ts: np.ndarray, u: np.ndarray) -> float:
+    """The middle of the thresholds whose utility is indistinguishable from the best one's: within
+    one bootstrap standard deviation of their difference to it. The utility is flat near its top,
+    so its argmax alone jumps (an answer_at of 0.526 became 0.626 when one feature's definition
+    changed on a handful of items); the middle of the flat top does not."""
+    mean_u = u.mean(axis=0)
+    best = int(np.argmax(mean_u))
+    diff_sd = (u - u[:, [best]]).std(axis=0)
+    near = np.flatnonzero(mean_u[best] - mean_u <= diff_sd)
+    return float(np.median(ts[near]))
 
 
 def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tuple[float, float]:
-    ts, mean_u = bootstrap_utility(p, right, seed=0)
-    best_t = float(ts[int(np.argmax(mean_u))]) if len(ts) else 0.5
+    ts, u = bootstrap_utilities(p, right, seed=0)
+    best_t = plateau_threshold(ts, u) if len(ts) else 0.5
     # Lower the suggestion threshold while the questions just below it (a window of the 10
     # nearest) still have the right entry among the three suggestions at least half the time.
     order = np.argsort(-p)
@@ -233,8 +256,8 @@ def choose_gate(p: np.ndarray, y: np.ndarray) -> float:
     over bootstrap resamples of the out-of-fold predictions (training data only)."""
     if not len(p):
         return 1.01
-    ts, mean_u = bootstrap_utility(p, y, seed=1)
-    return float(ts[int(np.argmax(mean_u))]) if mean_u.max() > 0 else 1.01
+    ts, u = bootstrap_utilities(p, y, seed=1)
+    return plateau_threshold(ts, u) if u.mean(axis=0).max() > 0 else 1.01
 
 
 INNER_FOLDS = 3

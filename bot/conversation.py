@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot import facts
 from bot import text as T
 from bot.i18n import t
 from bot.reply import Link, Reply
@@ -75,8 +77,9 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
       no case gets an honest "none recorded", the method itself and the closest cases by meaning;
     - else a theme: the cases the ranker finds about it (THEME_MATCH) and those whose curated
       tags the message names; none → an honest "none recorded" and the closest by meaning.
-    An answer either way (`answered`: the reply says what is recorded); nothing found at all is
-    a hand-off."""
+    An answer either way (`answered`: the reply says what is recorded), except for a municipality
+    no document mentions (none recorded, the closest for reference, the staff offered: not
+    answered, as any question about such a city); nothing found at all is a hand-off."""
     kb = desk.kb
     folded = T.text_form(T.fold(question))
     ci = _case_index(kb)
@@ -99,6 +102,24 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
         sep = t("conversation.place_sep", lang)
         head = _head("cases_place", lang, len(chosen), place=sep.join(named_places[p][lang] for p in order))
         return _case_list(question, lang, head, chosen[:CASES_SHOWN], more=len(chosen) - CASES_SHOWN, lead=lead)
+    # A municipality no document mentions (「札幌市の事例ある?」): none recorded, and the closest
+    # cases to what else the message asks.
+    from bot.engine import known_text
+
+    near_places = facts.places_of_entry(kb.entries[ranked_ids[0]]) if ranked_ids else set()
+    unknown = sorted(facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", question)), *known_text(kb),
+                                          near=near_places))
+    if unknown:
+        sep = t("conversation.place_sep", lang)
+        place = sep.join(p if not p.isascii() else p.title() for p in unknown)
+        rest = unicodedata.normalize("NFKC", question)
+        for p in unknown:                      # the closest by what is asked, not by the place
+            rest = re.sub(re.escape(p), " ", rest, flags=re.I)
+        near = desk.closest(rest, "case", 3)
+        # Not an answer (the knowledge holds nothing on that city): the closest for reference,
+        # and the offer of the desk staff.
+        listed = _case_list(question, lang, t("conversation.cases_none_place", lang, place=place), near)
+        return replace(listed, kind="partial", handoff=True)
     methods = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "method"]
     named = next((m for m in methods if _name_in(m, folded)), None)
     method = named

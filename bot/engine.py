@@ -246,6 +246,11 @@ class Desk:
         if a.p_right >= self.model.answer_at:
             e = self.kb.entries[a.top.key]
             missing = facts.missing(a.folded, entry_text(e))
+            # A municipality the knowledge never mentions, asked about (「浜松市のPFIの実績は?」):
+            # what the bot knows of the topic, and that the place is not in its knowledge.
+            places = facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", core)), *known_text(self.kb),
+                                          near=facts.places_of_entry(e))
+            missing += [f"place:{p}" for p in sorted(places)]
             desk_contact = self._desk_contact(e, missing, a.folded, q, lang)
             if desk_contact is not None:
                 return desk_contact, folded
@@ -319,7 +324,7 @@ class Desk:
         the contact configured in the settings is knowledge we hold, so the reply is the contact.
         None configured (or another entry, or nothing of the kind asked): None, the answer as before
         (the honest partial answer for a phone number, e-mail …)."""
-        if e.id != C.DESK_ENTRY:
+        if e.id != C.DESK_ENTRY or any(m.startswith("place:") for m in missing):   # another city's desk
             return None
         settings = self.settings or get_settings()
         held = dict(C.contact_fields(settings))
@@ -332,7 +337,9 @@ class Desk:
         knowledge, and the offer of the desk staff."""
         lang_e = "en" if lang == "en" and e.answer.en else "ja"
         first = T.first_sentence(e.answer.get(lang_e))
-        what = ("・" if lang == "ja" else " / ").join(t("answer.fact." + m, lang) for m in missing)
+        what = ("・" if lang == "ja" else " / ").join(
+            t("answer.fact.place", lang, place=m[6:] if not m[6:].isascii() else m[6:].title())
+            if m.startswith("place:") else t("answer.fact." + m, lang) for m in missing)
         text = first + "\n" + t("answer.partial", lang, what=what)
         return Reply("partial", q, lang, text, title=e.title.get(lang_e), entry_id=e.id, entry_kind=e.kind,
                      score=score, source=self.kb.cite(e, lang_e),
@@ -545,7 +552,8 @@ def analysis_of(kb: Knowledge, r, core: str, ranker, decider, gate=None) -> Anal
     by_sem = max(entries, key=lambda fp: fp[0].sem)[0]
     x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
                        len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key,
-                       bool(facts.unknown_places(unicodedata.normalize("NFKC", core), *known_text(kb))))
+                       bool(facts.unknown_places(unicodedata.normalize("NFKC", core), *known_text(kb),
+                                                 near=facts.places_of_entry(kb.entries[top.key]))))
     p_right = float(decider.prob([x])[0]) if decider is not None else 0.0
     return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments), gate_key, gate_p,
                     r.qvec, r.masked_vec)

@@ -112,6 +112,18 @@ _ASKING = re.compile(r"[?？]|(?:か|かな|の|教えて(?:ください|下さ�
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[a-z0-9)\]\"'])\.\s+|\n")   # on folded (lower-case) text
+_SENTENCE_END_ANY = re.compile(r"(?<=[。！？!?])|(?<=[A-Za-z0-9)\]\"'])\.\s+|\n")
+
+
+def asking_part(text: str) -> str:
+    """The asking sentences of a message of several sentences (all of it when none looks like
+    asking, or when it is one sentence); case is kept."""
+    parts = [p for p in _SENTENCE_END_ANY.split(text) if p and p.strip()]
+    if len(parts) > 1:
+        asking = [p for p in parts if _ASKING.search(p.lower())]
+        if asking:
+            return " ".join(asking)
+    return text
 
 
 def asked(folded_question: str) -> list[str]:
@@ -142,9 +154,9 @@ _PLACE_SUFFIX = re.compile(r"(?<=..)[市町村区]")
 _NOT_A_NAME = re.compile(r"(?:都|両|内|隣|令|核|心|各|他|同|本|当|全|辺|某|新|旧|下)$|何")
 _PLACE_EN = (re.compile(r"\b([A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?)[ -](?:City|Town|Village|Ward)\b"),
              re.compile(r"\b(?:[Cc]ity|[Tt]own|[Vv]illage) of ([A-Z][a-z]{2,})\b"))
-# A name in kana (つくば市, さいたま市) at the start of a sentence or after punctuation (elsewhere
-# a particle before it could not be told from the name).
-_PLACE_KANA = re.compile(r"(?:^|(?<=[\s、。,.「『(（・]))([ぁ-んァ-ヶー]{2,6}[市町村])(?![長議])")
+# A name in katakana (ニセコ町) at the start of a sentence or after punctuation. Not hiragana:
+# つくば市 could not be told from 「まず市内で」「なぜ市は」.
+_PLACE_KANA = re.compile(r"(?:^|(?<=[\s、。,.「『(（・]))([ァ-ヶー]{2,6}[市町村])(?![長議内民役])")
 _NOT_A_NAME_EN = frozenset("the our your their this that each every any which what other another same host home "
                            "partner capital sister big small local major regional smart garden model pilot "
                            "neighbouring neighboring nearby next whole entire".split())
@@ -172,11 +184,28 @@ def places_named(text: str) -> set[str]:
     return out
 
 
-def unknown_places(text: str, known_text: str, known_names: frozenset[str] = frozenset()) -> set[str]:
+def unknown_places(text: str, known_text: str, known_names: frozenset[str] = frozenset(),
+                   near: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """The places `text` names that `known_text` (everything the knowledge base says, NFKC and
     lower case: bot/engine.py `known_text`) never mentions, and that are no typo of a place it
-    names (`known_names`: 盤田市 is 磐田市 mistyped)."""
+    names (`known_names`: 東村山市 mistyped, "Maebasi"). A two-kanji name one kanji off is
+    another city as often as a typo (岡山市 beside 郡山市 and 福山市): it counts as a typo only of
+    a place in `near`, the places of the entry the message matched best (盤田市 when the best
+    entry is about 磐田市)."""
     from rapidfuzz.distance import Levenshtein
 
-    return {p for p in places_named(text) if p not in known_text
-            and not any(len(k) == len(p) and Levenshtein.distance(p, k, score_cutoff=1) <= 1 for k in known_names)}
+    def typo_of(p: str, k: str) -> bool:
+        long_enough = len(p) >= 5 if p.isascii() else len(k) == len(p) and (len(p) >= 4 or k in near)
+        return long_enough and Levenshtein.distance(p, k, score_cutoff=1) <= 1
+
+    return {p for p in places_named(text) if p not in known_text and not any(typo_of(p, k) for k in known_names)}
+
+
+def places_of_entry(entry) -> set[str]:
+    """The places an entry is about: those its title, aliases and municipality name."""
+    parts = [entry.title.ja, entry.title.en or "", *entry.aliases]
+    if getattr(entry, "municipality", None):
+        parts += [entry.municipality.ja, entry.municipality.en or ""]
+    import unicodedata
+
+    return places_named(unicodedata.normalize("NFKC", "\n".join(parts)))

@@ -137,3 +137,22 @@ def test_a_bad_date_is_one_clear_line_and_exit_2(cli, cmd):
     assert p.returncode == 2
     assert p.stderr.strip().splitlines()[-1].startswith("deskbot: --date")
     assert "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("q,lang,place", [("札幌市の事例ある?", "ja", "札幌市"), ("Any cases from Sendai City?", "en", "Sendai")])
+def test_cases_for_a_place_no_document_mentions_say_none_recorded_and_offer_the_closest(desk, kb, q, lang, place):
+    from bot import conversation as C
+
+    r = C.cases(desk, q, lang, desk.analyse(q))
+    assert place in r.text and ("記録されていません" in r.text or "No case" in r.text)
+    assert r.items and all(kb.entries[i.entry_id].kind == "case" for i in r.items)
+    assert r.answered is False and r.handoff is True
+    assert not any(place.lower() in (kb.entries[i.entry_id].municipality.en or "").lower() for i in r.items)
+
+
+def test_cases_by_a_known_place_are_not_taken_for_an_unknown_one(desk, kb):
+    from bot import conversation as C
+
+    r = C.cases(desk, "和光市の事例", "ja", desk.analyse("和光市の事例"))
+    assert "記録されていません" not in r.text
+    assert {kb.entries[i.entry_id].municipality.ja for i in r.items} == {"和光市"}

@@ -418,3 +418,17 @@ def test_asking_for_a_figure_about_proposing_is_answered_honestly_not_with_the_h
     assert "not" in r["answer"].lower()
     plain = desk.answer("提案したい").to_json()
     assert plain["intent"] == "propose" and plain["answered"] is True
+
+
+def test_a_partial_answer_names_the_place_the_knowledge_does_not_cover(desk, kb):
+    r = desk._partial(kb.entries["pfi"], ["place:岡山市"], "岡山市のPFIの実績は?", "ja", 0.9).to_json()
+    assert "岡山市" in r["answer"] and r["answered"] is False and r["handoff"] is True
+    en = desk._partial(kb.entries["pfi"], ["place:sapporo", "amount"], "PFI budget of Sapporo City?", "en", 0.9).to_json()
+    assert "Sapporo" in en["answer"] and "not in my knowledge" in en["answer"]
+
+
+@pytest.mark.parametrize("q", ["岡山市のPFIの実績は?", "What has Sendai City done with naming rights?",
+                               "浜松市の公民連携の窓口の電話番号は?"])
+def test_a_question_about_a_city_no_document_mentions_is_not_answered_as_if_known(desk, q):
+    r = desk.answer(q).to_json()
+    assert r["answered"] is False and r["handoff"] is True

@@ -88,8 +88,20 @@ def test_places_the_knowledge_never_mentions_are_told_from_known_ones_and_their_
     known = frozenset(facts.places_named("磐田市と和光市の例。Wako City and Iwata City."))
     assert facts.unknown_places("浜松市の公民連携の取り組みは?", known_text, known) == {"浜松市"}
     assert facts.unknown_places("What does Sapporo City do?", known_text, known) == {"sapporo"}
-    assert facts.unknown_places("つくば市のスーパーシティは?", known_text, known) == {"つくば市"}
-    assert facts.unknown_places("盤田市の取り組みを知りたい", known_text, known) == set()    # 磐田市 mistyped
+    assert facts.unknown_places("ニセコ町の取り組みは?", known_text, known) == {"ニセコ町"}
+    known_text += " 東村山市 maebashi city"
+    known |= {"東村山市", "maebashi"}
+    assert facts.unknown_places("東村出市の取り組みを知りたい", known_text, known) == set()    # 東村山市 mistyped
+    assert facts.unknown_places("What did Maebasi City do?", known_text, known) == set()
+    assert facts.unknown_places("岡山市のPFIの実績は?", known_text, known | {"郡山市"}) == {"岡山市"}
     assert facts.unknown_places("Tell me about Wako City", known_text, known) == set()
-    for q in ("山田市長はどう言った?", "都市計画の話", "政令市の事例", "うちの町でもできますか", "何市町で共有?", "Our City wants"):
+    for q in ("山田市長はどう言った?", "都市計画の話", "政令市の事例", "うちの町でもできますか", "何市町で共有?", "Our City wants",
+              "そもそも、なぜ市は民間と組むのですか", "いきなり契約ではなく、まず市内で試せますか"):
         assert facts.unknown_places(q, known_text, known) == set(), q
+
+
+def test_a_two_kanji_place_one_kanji_off_is_a_typo_only_of_the_place_the_best_entry_is_about():
+    known_text, known = "磐田市の例。郡山市の例。", frozenset({"磐田市", "郡山市"})
+    assert facts.unknown_places("盤田市の公民連携の取り組み", known_text, known, near={"磐田市"}) == set()
+    assert facts.unknown_places("盤田市の公民連携の取り組み", known_text, known, near=set()) == {"盤田市"}
+    assert facts.unknown_places("岡山市のPFIの実績は?", known_text, known, near=set()) == {"岡山市"}
