@@ -220,21 +220,9 @@ def bootstrap_utilities(p: np.ndarray, right: np.ndarray, seed: int,
     return ts, out
 
 
-def plateau_threshold(ts: np.ndarray, u: np.ndarray) -> float:
-    """The middle of the thresholds whose utility is indistinguishable from the best one's: within
-    one bootstrap standard deviation of their difference to it. The utility is flat near its top,
-    so its argmax alone jumps (an answer_at of 0.526 became 0.626 when one feature's definition
-    changed on a handful of items); the middle of the flat top does not."""
-    mean_u = u.mean(axis=0)
-    best = int(np.argmax(mean_u))
-    diff_sd = (u - u[:, [best]]).std(axis=0)
-    near = np.flatnonzero(mean_u[best] - mean_u <= diff_sd)
-    return float(np.median(ts[near]))
-
-
 def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tuple[float, float]:
-    ts, u = bootstrap_utilities(p, right, seed=0)
-    best_t = plateau_threshold(ts, u) if len(ts) else 0.5
+    ts, mean_u = bootstrap_utility(p, right, seed=0)
+    best_t = float(ts[int(np.argmax(mean_u))]) if len(ts) else 0.5
     # Lower the suggestion threshold while the questions just below it (a window of the 10
     # nearest) still have the right entry among the three suggestions at least half the time.
     order = np.argsort(-p)
@@ -256,8 +244,8 @@ def choose_gate(p: np.ndarray, y: np.ndarray) -> float:
     over bootstrap resamples of the out-of-fold predictions (training data only)."""
     if not len(p):
         return 1.01
-    ts, u = bootstrap_utilities(p, y, seed=1)
-    return plateau_threshold(ts, u) if u.mean(axis=0).max() > 0 else 1.01
+    ts, mean_u = bootstrap_utility(p, y, seed=1)
+    return float(ts[int(np.argmax(mean_u))]) if mean_u.max() > 0 else 1.01
 
 
 INNER_FOLDS = 3

@@ -75,18 +75,15 @@ def gate_vector(cands: list[Features]) -> tuple[str | None, list[float]]:
 
 
 DECIDER_FEATURES = ["rank_logit", "margin", "lex", "alias", "sem_q", "sem_b", "oos_sem", "oos_gap",
-                    "segments", "english", "agree", "unknown_place"]
+                    "segments", "english", "agree"]
 
 
 def decider_vector(top: Features, top_logit: float, runner_logit: float | None, best_oos: Features | None,
-                   segments: int, english: bool, agree: bool, unknown_place: bool = False) -> list[float]:
-    """`unknown_place`: the message names a municipality the knowledge never mentions
-    (bot/facts.py `unknown_places`)."""
+                   segments: int, english: bool, agree: bool) -> list[float]:
     margin = top_logit - runner_logit if runner_logit is not None else 4.0
     oos_sem = max(best_oos.sem_q, best_oos.sem_b) if best_oos else 0.0
     return [top_logit, min(margin, 4.0), top.lex, top.alias, top.sem_q, top.sem_b, oos_sem,
-            max(top.sem_q, top.sem_b) - oos_sem, math.log(segments), float(english), float(agree),
-            float(unknown_place)]
+            max(top.sem_q, top.sem_b) - oos_sem, math.log(segments), float(english), float(agree)]
 
 
 @dataclass

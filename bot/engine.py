@@ -248,9 +248,7 @@ class Desk:
             missing = facts.missing(a.folded, entry_text(e))
             # A municipality the knowledge never mentions, asked about (「浜松市のPFIの実績は?」):
             # what the bot knows of the topic, and that the place is not in its knowledge.
-            places = facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", core)), *known_text(self.kb),
-                                          near=facts.places_of_entry(e))
-            missing += [f"place:{p}" for p in sorted(places)]
+            missing += self._unknown_places(core, e)
             desk_contact = self._desk_contact(e, missing, a.folded, q, lang)
             if desk_contact is not None:
                 return desk_contact, folded
@@ -282,11 +280,17 @@ class Desk:
             how = self.kb.entries.get(C.HOWTO_ENTRY)
             if how is not None:
                 lacks = [k for k in facts.missing(a.folded, entry_text(how)) if k in ("amount", "count", "date")]
-                if lacks:
-                    return self._partial(how, lacks, q, lang, a.p_right)
+                if lacks:         # (the form stays offered: they do want to propose)
+                    return replace(self._partial(how, lacks, q, lang, a.p_right), actions=("propose",))
             return C.propose(self, q, lang, a)
         if intent == "remind":
             return C.remind(q, lang)
+        if intent in ("contact", "desk") and C.DESK_ENTRY in self.kb.entries:
+            # 「仙台市の公民連携の窓口は?」: another city's desk is not ours, and not in the knowledge.
+            desk_e = self.kb.entries[C.DESK_ENTRY]
+            elsewhere = self._unknown_places(core, desk_e)
+            if elsewhere:
+                return self._partial(desk_e, elsewhere, q, lang, a.p_right)
         if intent == "contact":
             return C.contact(q, lang, settings)
         if intent == "desk":          # where / which the desk is: the entry about it, and its contact
@@ -317,6 +321,13 @@ class Desk:
         t = C.timing(reply.question, lang, today or C.today_in(cal.spec.timezone), cal)
         today_part = t.text.split("\n\n", 1)[1] if "\n\n" in t.text else t.text
         return replace(reply, text=reply.text + "\n\n" + today_part, intent="timing", actions=("propose", "remind"))
+
+    def _unknown_places(self, core: str, e: Entry) -> list[str]:
+        """`place:…` for each municipality the message asks about that the knowledge never
+        mentions (bot/facts.py `unknown_places`; a typo of the entry's own place is not one)."""
+        places = facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", core)), *known_text(self.kb),
+                                      near=facts.places_of_entry(e))
+        return [f"place:{p}" for p in sorted(places)]
 
     def _desk_contact(self, e: Entry, missing: list[str], folded: str, q: str, lang: str) -> Reply | None:
         """A question about the desk itself that asks for its contact details or its hours (「デスクの
@@ -551,9 +562,7 @@ def analysis_of(kb: Knowledge, r, core: str, ranker, decider, gate=None) -> Anal
     by_lex = max(entries, key=lambda fp: fp[0].lex)[0]
     by_sem = max(entries, key=lambda fp: fp[0].sem)[0]
     x = decider_vector(top, _logit(p_top), _logit(runner) if runner is not None else None, oos,
-                       len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key,
-                       bool(facts.unknown_places(unicodedata.normalize("NFKC", core), *known_text(kb),
-                                                 near=facts.places_of_entry(kb.entries[top.key]))))
+                       len(r.segments), T.detect_lang(core) == "en", by_lex.key == by_sem.key == top.key)
     p_right = float(decider.prob([x])[0]) if decider is not None else 0.0
     return Analysis(core, r.folded, ranked, p_right, top, oos, x, len(r.segments), gate_key, gate_p,
                     r.qvec, r.masked_vec)

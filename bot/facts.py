@@ -20,7 +20,7 @@ ASKS: dict[str, re.Pattern] = {
     # the staff shrunk" below.
     "amount": re.compile(
         # (not the concessive いくら…ても: 「いくら頑張っても」)
-        r"(?:いくら|幾ら)(?![^。?？]{0,12}?[てで]も)|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
+        r"(?:いくら|幾ら)(?![^。?？]{0,12}?[てで]も(?![らいよ良]))|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:安く|軽く|減税|減額|得|お得|節税|控除|戻)"
         r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用は(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
         r"|(?<!by )how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
@@ -107,8 +107,9 @@ _WHO_PAYS = re.compile(r"誰が(?:払|負担|持|出)|どちらが(?:払|負担|
 # question word or request); in a long message the others are context (「年間の費用で広告を
 # 出したい。可能ですか」: the fee is what they offer, not what they ask).
 _ASKING = re.compile(r"[?？]|(?:か|かな|の|教えて(?:ください|下さい|いただけ\w*)?|知りたい(?:です)?|ください|下さい|お願いします)[。．.!！\s]*$"
+                     r"|知りたく|伺いたく|お聞きしたく|教えていただきたく|ご教示"
                      r"|^(?:what|when|where|which|who|whom|whose|why|how|is|are|do|does|did|can|could|would|will|should|may)\b"
-                     r"|\b(?:please|tell me|let me know|i'd like to know|i would like to know|wondering)\b")
+                     r"|\b(?:please|tell me|let me know|(?:i'd|i would|we'd|we would) like to (?:know|ask)|want to know|wondering)\b")
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[a-z0-9)\]\"'])\.\s+|\n")   # on folded (lower-case) text
@@ -146,12 +147,17 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
 
 
 # Places. A question about a municipality the documents never mention (「浜松市の取り組みは?」
-# "What does Sapporo City do?") cannot be answered from them, however close its topic; whether
-# the question names such a place is one of the answer decision's features (bot/decision.py).
+# "What does Sapporo City do?") cannot be answered from them, however close its topic: the engine
+# answers it honestly as partial (bot/engine.py). Names written bare ("Kobe", 「姫路」) are not
+# found: that would take a list of Japan's municipalities, which no well-kept package ships.
 _KANJI_RUN = re.compile(r"[\u4e00-\u9fff々ヶ]+")
 _PLACE_SUFFIX = re.compile(r"(?<=..)[市町村区]")
-# Kanji before the suffix that make a common noun, not a name (都市, 政令市, 近隣市, 両市, 各町, 何市 …).
-_NOT_A_NAME = re.compile(r"(?:都|両|内|隣|令|核|心|各|他|同|本|当|全|辺|某|新|旧|下)$|何")
+# Kanji before the suffix that make a common noun, not a name (都市, 政令市, 近隣市, 両市, 各町, 何市,
+# 特区, 特別区, 漁村, 一般市民 …), and kanji after it that make one (市場, 市民, 区画, 区分, 町内会 …).
+_NOT_A_NAME = re.compile(r"(?:都|両|内|隣|令|核|心|各|他|同|本|当|全|辺|某|新|旧|下|特|別|漁|般|土地)$|何")
+_NOT_A_NAME_AFTER = frozenset("長場民街域分画間内議役政立営有債税部外会制")
+# A prefecture written before the city (静岡県磐田市, 東京都府中市): the city is the name.
+_PREFECTURE_HEAD = re.compile(r"^(?:北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)(?=[\u4e00-\u9fff々ヶ]{2})")
 _PLACE_EN = (re.compile(r"\b([A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?)[ -](?:City|Town|Village|Ward)\b"),
              re.compile(r"\b(?:[Cc]ity|[Tt]own|[Vv]illage) of ([A-Z][a-z]{2,})\b"))
 # A name in katakana (ニセコ町) at the start of a sentence or after punctuation. Not hiragana:
@@ -159,7 +165,9 @@ _PLACE_EN = (re.compile(r"\b([A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?)[ -](?:City|T
 _PLACE_KANA = re.compile(r"(?:^|(?<=[\s、。,.「『(（・]))([ァ-ヶー]{2,6}[市町村])(?![長議内民役])")
 _NOT_A_NAME_EN = frozenset("the our your their this that each every any which what other another same host home "
                            "partner capital sister big small local major regional smart garden model pilot "
-                           "neighbouring neighboring nearby next whole entire".split())
+                           "neighbouring neighboring nearby next whole entire super compact sponge eco future "
+                           "creative safe digital learning inclusive resilient friendly green open innovation "
+                           "global international sustainable livable liveable wise".split())
 
 
 def places_named(text: str) -> set[str]:
@@ -168,11 +176,13 @@ def places_named(text: str) -> set[str]:
     Prefectures are left out: the desk's own city lies in one the documents need not name."""
     out = set()
     for run in _KANJI_RUN.findall(text):
+        run = _PREFECTURE_HEAD.sub("", run)
         m = _PLACE_SUFFIX.search(run)
-        if m is None or run[m.end():m.end() + 1] == "長":
+        if m is None or run[m.end():m.end() + 1] in _NOT_A_NAME_AFTER or run[m.end():m.end() + 1] in "市町村区" and m.end() < len(run):
             continue
         name = run[:m.end()]
-        if not _NOT_A_NAME.search(name[:-1]):
+        # (…都市 is the common noun 大都市・地方都市; 京都市 the one name that ends so)
+        if (name == "京都市" or not _NOT_A_NAME.search(name[:-1])) and not re.search("[市町村区]", name[:-1]):
             out.add(name)
     for name in _PLACE_KANA.findall(text):
         if not re.search(r"[のはがをにでともや]", name):     # 「うちの町」「わが町」 are no names
@@ -198,7 +208,10 @@ def unknown_places(text: str, known_text: str, known_names: frozenset[str] = fro
         long_enough = len(p) >= 5 if p.isascii() else len(k) == len(p) and (len(p) >= 4 or k in near)
         return long_enough and Levenshtein.distance(p, k, score_cutoff=1) <= 1
 
-    return {p for p in places_named(text) if p not in known_text and not any(typo_of(p, k) for k in known_names)}
+    def known(p: str) -> bool:       # "ota" is in "total": a Latin name is known by the knowledge's own names
+        return p in known_names if p.isascii() else p in known_text
+
+    return {p for p in places_named(text) if not known(p) and not any(typo_of(p, k) for k in known_names)}
 
 
 def places_of_entry(entry) -> set[str]:

@@ -96,7 +96,10 @@ def test_places_the_knowledge_never_mentions_are_told_from_known_ones_and_their_
     assert facts.unknown_places("岡山市のPFIの実績は?", known_text, known | {"郡山市"}) == {"岡山市"}
     assert facts.unknown_places("Tell me about Wako City", known_text, known) == set()
     for q in ("山田市長はどう言った?", "都市計画の話", "政令市の事例", "うちの町でもできますか", "何市町で共有?", "Our City wants",
-              "そもそも、なぜ市は民間と組むのですか", "いきなり契約ではなく、まず市内で試せますか"):
+              "そもそも、なぜ市は民間と組むのですか", "いきなり契約ではなく、まず市内で試せますか",
+              "土地区画整理事業でPFIは使えますか", "一般市民も参加できますか", "特別区の例", "市区町村の職員",
+              "事業区分ごとの予算", "自治会町内会との連携", "国家戦略特区の活用", "卸売市場のPFI", "農山漁村の課題",
+              "小規模町村の連携", "他市町村の事例", "大都市と地方都市", "What is a Super City?", "Compact City plans"):
         assert facts.unknown_places(q, known_text, known) == set(), q
 
 
@@ -105,3 +108,17 @@ def test_a_two_kanji_place_one_kanji_off_is_a_typo_only_of_the_place_the_best_en
     assert facts.unknown_places("盤田市の公民連携の取り組み", known_text, known, near={"磐田市"}) == set()
     assert facts.unknown_places("盤田市の公民連携の取り組み", known_text, known, near=set()) == {"盤田市"}
     assert facts.unknown_places("岡山市のPFIの実績は?", known_text, known, near=set()) == {"岡山市"}
+
+
+def test_a_prefecture_before_a_known_city_and_latin_names_inside_words_are_not_unknown_places():
+    known_text, known = "磐田市と和光市。iwata city, wako city. in total, otherwise", frozenset({"磐田市", "和光市", "iwata", "wako"})
+    for q in ("静岡県磐田市の取り組み", "埼玉県和光市のMaaS"):
+        assert facts.unknown_places(q, known_text, known) == set(), q
+    assert facts.unknown_places("京都府京都市の例", known_text, known) == {"京都市"}
+    assert facts.unknown_places("What has Ota City done?", known_text, known) == {"ota"}
+
+
+@pytest.mark.parametrize("q", ["ネーミングライツはいくらで買ってもらえますか", "協賛金はいくら出してもらえますか",
+                               "料金が知りたくてご連絡しました。あわせて、手続きの流れも教えてください。"])
+def test_a_fee_asked_with_te_morau_or_in_a_request_sentence_is_still_asked(q):
+    assert "amount" in facts.asked(fold(q))
