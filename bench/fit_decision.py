@@ -198,26 +198,16 @@ def bootstrap_utility(p: np.ndarray, right: np.ndarray, seed: int,
     ones − COST × wrong ones (or the given per-item `gain`). The utility is flat near its top, so
     its argmax on one set of cross-validated predictions jumps with small changes; the mean over
     resamples does not."""
-    ts, u = bootstrap_utilities(p, right, seed, gain)
-    return ts, u.sum(axis=0)
-
-
-def bootstrap_utilities(p: np.ndarray, right: np.ndarray, seed: int,
-                        gain: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(thresholds, utility of taking p ≥ t in each of 200 bootstrap resamples: (200, thresholds))."""
     ts = np.unique(np.round(p, 3))
     gain = np.where(right, 1.0, -COST) if gain is None else gain
     rng = np.random.default_rng(seed)
-    order = np.argsort(ts)
-    out = np.zeros((200, len(ts)))
-    for b in range(200):
+    mean_u = np.zeros(len(ts))
+    for _ in range(200):
         s = rng.integers(0, len(p), len(p))
-        ps, gs = p[s], gain[s]
-        # utility at each threshold: the gains of the resampled items at or above it
-        pos = np.searchsorted(ts, np.round(ps, 3), side="right") - 1     # the highest t ≤ p
-        per_t = np.bincount(pos, weights=gs, minlength=len(ts))
-        out[b] = np.cumsum(per_t[::-1])[::-1][order]
-    return ts, out
+        # the gains of the resampled items at or above each threshold (p rounded as ts is)
+        pos = np.searchsorted(ts, np.round(p[s], 3), side="right") - 1     # the highest t ≤ p
+        mean_u += np.cumsum(np.bincount(pos, weights=gain[s], minlength=len(ts))[::-1])[::-1]
+    return ts, mean_u
 
 
 def choose_thresholds(p: np.ndarray, right: np.ndarray, top3: np.ndarray) -> tuple[float, float]:

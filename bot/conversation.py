@@ -104,14 +104,10 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
         return _case_list(question, lang, head, chosen[:CASES_SHOWN], more=len(chosen) - CASES_SHOWN, lead=lead)
     # A municipality no document mentions (「札幌市の事例ある?」): none recorded, and the closest
     # cases to what else the message asks.
-    from bot.engine import known_text
-
-    near_places = facts.places_of_entry(kb.entries[ranked_ids[0]]) if ranked_ids else set()
-    unknown = sorted(facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", question)), *known_text(kb),
-                                          near=near_places))
+    unknown = desk.unknown_places(question, kb.entries[ranked_ids[0]] if ranked_ids else None)
     if unknown:
         sep = t("conversation.place_sep", lang)
-        place = sep.join(p if not p.isascii() else p.title() for p in unknown)
+        place = sep.join(facts.place_label(p) for p in unknown)
         rest = unicodedata.normalize("NFKC", question)
         for p in unknown:                      # the closest by what is asked, not by the place
             rest = re.sub(re.escape(p), " ", rest, flags=re.I)

@@ -248,7 +248,7 @@ class Desk:
             missing = facts.missing(a.folded, entry_text(e))
             # A municipality the knowledge never mentions, asked about (「浜松市のPFIの実績は?」):
             # what the bot knows of the topic, and that the place is not in its knowledge.
-            missing += self._unknown_places(core, e)
+            missing += [f"place:{p}" for p in self.unknown_places(core, e)]
             desk_contact = self._desk_contact(e, missing, a.folded, q, lang)
             if desk_contact is not None:
                 return desk_contact, folded
@@ -288,9 +288,9 @@ class Desk:
         if intent in ("contact", "desk") and C.DESK_ENTRY in self.kb.entries:
             # 「仙台市の公民連携の窓口は?」: another city's desk is not ours, and not in the knowledge.
             desk_e = self.kb.entries[C.DESK_ENTRY]
-            elsewhere = self._unknown_places(core, desk_e)
+            elsewhere = self.unknown_places(core, desk_e)
             if elsewhere:
-                return self._partial(desk_e, elsewhere, q, lang, a.p_right)
+                return self._partial(desk_e, [f"place:{p}" for p in elsewhere], q, lang, a.p_right)
         if intent == "contact":
             return C.contact(q, lang, settings)
         if intent == "desk":          # where / which the desk is: the entry about it, and its contact
@@ -322,12 +322,12 @@ class Desk:
         today_part = t.text.split("\n\n", 1)[1] if "\n\n" in t.text else t.text
         return replace(reply, text=reply.text + "\n\n" + today_part, intent="timing", actions=("propose", "remind"))
 
-    def _unknown_places(self, core: str, e: Entry) -> list[str]:
-        """`place:…` for each municipality the message asks about that the knowledge never
-        mentions (bot/facts.py `unknown_places`; a typo of the entry's own place is not one)."""
-        places = facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", core)), *known_text(self.kb),
-                                      near=facts.places_of_entry(e))
-        return [f"place:{p}" for p in sorted(places)]
+    def unknown_places(self, message: str, e: Entry | None) -> list[str]:
+        """The municipalities the message asks about that the knowledge never mentions (bot/facts.py
+        `unknown_places`; a typo of the place of `e`, the best entry, is not one), sorted."""
+        near = facts.places_of_entry(e) if e is not None else frozenset()
+        return sorted(facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", message)),
+                                           *known_text(self.kb), near=near))
 
     def _desk_contact(self, e: Entry, missing: list[str], folded: str, q: str, lang: str) -> Reply | None:
         """A question about the desk itself that asks for its contact details or its hours (「デスクの
@@ -349,7 +349,7 @@ class Desk:
         lang_e = "en" if lang == "en" and e.answer.en else "ja"
         first = T.first_sentence(e.answer.get(lang_e))
         what = ("・" if lang == "ja" else " / ").join(
-            t("answer.fact.place", lang, place=m[6:] if not m[6:].isascii() else m[6:].title())
+            t("answer.fact.place", lang, place=facts.place_label(m[6:]))
             if m.startswith("place:") else t("answer.fact." + m, lang) for m in missing)
         text = first + "\n" + t("answer.partial", lang, what=what)
         return Reply("partial", q, lang, text, title=e.title.get(lang_e), entry_id=e.id, entry_kind=e.kind,

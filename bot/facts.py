@@ -9,6 +9,7 @@ topics, so they do not depend on the knowledge base's wording.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _MONTHS_EN = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 
@@ -112,14 +113,13 @@ _ASKING = re.compile(r"[?？]|(?:か|かな|の|教えて(?:ください|下さ�
                      r"|\b(?:please|tell me|let me know|(?:i'd|i would|we'd|we would) like to (?:know|ask)|want to know|wondering)\b")
 
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[a-z0-9)\]\"'])\.\s+|\n")   # on folded (lower-case) text
-_SENTENCE_END_ANY = re.compile(r"(?<=[。！？!?])|(?<=[A-Za-z0-9)\]\"'])\.\s+|\n")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[A-Za-z0-9)\]\"'])\.\s+|\n")   # folded or not
 
 
 def asking_part(text: str) -> str:
     """The asking sentences of a message of several sentences (all of it when none looks like
     asking, or when it is one sentence); case is kept."""
-    parts = [p for p in _SENTENCE_END_ANY.split(text) if p and p.strip()]
+    parts = [p for p in _SENTENCE_END.split(text) if p and p.strip()]
     if len(parts) > 1:
         asking = [p for p in parts if _ASKING.search(p.lower())]
         if asking:
@@ -130,11 +130,7 @@ def asking_part(text: str) -> str:
 def asked(folded_question: str) -> list[str]:
     """The kinds of specific fact the question asks for (usually none); in a message of several
     sentences, those its asking sentences ask for (all of them when none looks like asking)."""
-    parts = [p for p in _SENTENCE_END.split(folded_question) if p and p.strip()]
-    if len(parts) > 1:
-        asking = [p for p in parts if _ASKING.search(p)]
-        if asking:
-            folded_question = " ".join(asking)
+    folded_question = asking_part(folded_question)
     kinds = [k for k, pat in ASKS.items() if pat.search(folded_question)]
     if "amount" in kinds and _WHO_PAYS.search(folded_question):
         kinds.remove("amount")
@@ -214,11 +210,14 @@ def unknown_places(text: str, known_text: str, known_names: frozenset[str] = fro
     return {p for p in places_named(text) if not known(p) and not any(typo_of(p, k) for k in known_names)}
 
 
+def place_label(place: str) -> str:
+    """A place as found (Latin names are kept in lower case) written for a reply: "Sapporo"."""
+    return place.title() if place.isascii() else place
+
+
 def places_of_entry(entry) -> set[str]:
     """The places an entry is about: those its title, aliases and municipality name."""
     parts = [entry.title.ja, entry.title.en or "", *entry.aliases]
     if getattr(entry, "municipality", None):
         parts += [entry.municipality.ja, entry.municipality.en or ""]
-    import unicodedata
-
     return places_named(unicodedata.normalize("NFKC", "\n".join(parts)))
