@@ -35,6 +35,7 @@ ASKS: dict[str, re.Pattern] = {
         # (asked for, not who bears it: 「受講料をどちらが負担」「参加費は誰が持つ」 are not)
         r"|(?:(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)|運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)"
         r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
+        r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\bspend\b|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"),
     "contact": re.compile(
         # (not the e-mail's own opening: 「突然のメール失礼いたします」)
@@ -61,7 +62,22 @@ ASKS: dict[str, re.Pattern] = {
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
         r"|者数(?:は|を)|数を教え"
-        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much\b"),
+        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much\b"
+        # a ratio or breakdown (出資比率, "the capital split between …")
+        r"|比率|割合(?:は|を|って)|内訳|\bratio\b|\bproportions?\b|\bbreakdown\b|\bsplit between\b"
+        r"|\b(?:capital|cost|funding|ownership|investment) (?:split|shares?)\b"),
+    # Names of the companies, groups or people involved (「参加した17団体の名前」「30社の社名を教えて」
+    # "which company makes the vehicles"), not naming a facility (「施設に社名を付けたい」) or a
+    # project's own name (「取組の名前は何でしたっけ」: the entry is the answer).
+    "name": re.compile(
+        r"(?:社名|企業名|会社名|団体名|法人名|事業者名|メーカー名|氏名|(?:会社|企業|団体|事業者|職員|参加者|者|社|人|方)の(?:お)?名前)"
+        r"(?:を|も)?(?:全部|すべて|全て)?(?:教え|知り|挙げ|ください|下さい|お願い|は(?:何|なん|どこ|公表|分か|わか)|って(?:何|なん)|一覧)"
+        r"|(?:企業|会社|団体|事業者|参加者)の一覧|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か)"
+        r"|\bwhich (?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
+        r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
+        r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
+        # (a question, not a relative clause: "a mayor who made departments responsible")
+        r"|\bwho (?:makes|made|supplies|supplied|manufactures|built|developed|won|invested in) (?:the|these|those|its|their|it|them)\b"),
 }
 
 # The question is folded with long-vowel marks dropped (メール → メル, ホームページ → ホムペジ):
@@ -75,9 +91,11 @@ HOLDS: dict[str, re.Pattern] = {
     "date": re.compile(rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}/\d{{1,2}}\b|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"),
     "month": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b"),
     "duration": re.compile(r"\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
-    "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割)"
+    "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割)|\d\s*[:：対]\s*\d"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
                         r"|people|persons|staff|services|items|percent|%)"),
+    # a named company or organisation (エーテンラボ㈱, 一般社団法人…, "… Inc."), or a person (…氏)
+    "name": re.compile(r"㈱|株式会社|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
 }
 # "When" is held by any statement of time: a date, a month, a length of time, or a year, fiscal
 # year or season.

@@ -26,6 +26,13 @@ from bot.text import fold
     ("RIDCの参加費を教えてください", "amount"),
     ("和光版MaaSの運賃は?", "amount"),
     ("What is the annual budget of the venture company?", "amount"),
+    ("参加した17団体の名前を教えてください", "name"),
+    ("サウンディングした企業の社名は公表されていますか", "name"),
+    ("Which company makes the vehicles?", "name"),
+    ("実証に参加している企業の一覧をください", "name"),
+    ("めぶくグラウンドの出資比率は?", "count"),
+    ("What was the capital split between the city and the firms?", "count"),
+    ("What did the town spend on the system?", "amount"),
 ])
 def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     assert kind in facts.asked(fold(q))
@@ -49,6 +56,9 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "What changes when a city adopts a PFI?",          # a clause, not a question of time
     "受講料をどちらが負担するかで形が変わりますか",      # who bears the fee, not how much
     "Could you explain the city's annual budget flow?", # the cycle, not a figure
+    "市の施設に社名を付けることはできますか",            # naming a facility, not asking a name
+    "ドローンの取組、名前は何でしたっけ",                # the project's own name: the entry answers
+    "Which companies can propose to the city?",        # who may, not which ones did
 ])
 def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
     assert facts.asked(fold(q)) == []
@@ -122,3 +132,8 @@ def test_a_prefecture_before_a_known_city_and_latin_names_inside_words_are_not_u
                                "料金が知りたくてご連絡しました。あわせて、手続きの流れも教えてください。"])
 def test_a_fee_asked_with_te_morau_or_in_a_request_sentence_is_still_asked(q):
     assert "amount" in facts.asked(fold(q))
+
+
+def test_names_are_held_only_when_the_entry_gives_them():
+    assert facts.missing(fold("アプリを作った会社の名前を教えて"), "アプリはエーテンラボ㈱のものです。") == []
+    assert facts.missing(fold("参加した企業の名前を教えて"), "17団体が参加しました。") == ["name"]
