@@ -100,6 +100,7 @@ class Analysis:
     gate_p: float = 0.0
     qvec: np.ndarray | None = None        # the retrieval's vectors of the message, and of it with
     masked_vec: np.ndarray | None = None  # the entry names masked (reused by bot/intent.py)
+    intent_p: dict[str, float] | None = None   # the intent classifier's probabilities (bot/intent.py)
 
 
 class Desk:
@@ -232,6 +233,8 @@ class Desk:
         best = a.ranked[0][0] if a.ranked else None
         if best is not None and best.kind == "intent" and a.ranked[0][1] >= self.model.intent_at:
             return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
+        if best is not None and best.kind == "oos" and self._cases_elsewhere(core, a):
+            return self._intent("cases", q, core, lang, a, today), folded
         if best is not None and best.kind == "oos":
             topic = self.topics[best.key]
             if topic is OTHER_TOPIC:      # learned catch-all: point to a curated topic that also fits
@@ -299,6 +302,17 @@ class Desk:
             kind = T.pleasantry_kind(q)
             return Reply("greeting", q, lang, t("answer." + kind, lang), intent=kind)
         return C.handoff(q, lang)
+
+    def _cases_elsewhere(self, core: str, a: Analysis) -> bool:
+        """「仙台市の公民連携の事例はありますか」: cases of a municipality the knowledge never
+        mentions read as out of scope, but the honest reply is the case list's "none recorded for
+        仙台市" with the closest recorded ones (not answered either way): when the message names
+        such a place and, of the intents, the classifier puts cases first."""
+        p = a.intent_p or {}
+        intents = {k: v for k, v in p.items() if k not in I.NOT_TAKEN}
+        if not intents or max(intents, key=intents.get) != "cases":
+            return False
+        return bool(self.unknown_places(core, None))
 
     def _also(self, reply: Reply, a: Analysis, lang: str) -> Reply:
         """A message of several sentences can ask two things (「導入した自治体は? また受講者は

@@ -168,7 +168,10 @@ _KANJI_RUN = re.compile(r"[\u4e00-\u9fff々ヶ]+")
 _PLACE_SUFFIX = re.compile(r"(?<=..)[市町村区]")
 # Kanji before the suffix that make a common noun, not a name (都市, 政令市, 近隣市, 両市, 各町, 何市,
 # 特区, 特別区, 漁村, 一般市民 …), and kanji after it that make one (市場, 市民, 区画, 区分, 町内会 …).
-_NOT_A_NAME = re.compile(r"(?:都|両|内|隣|令|核|心|各|他|同|本|当|全|辺|某|新|旧|下|特|別|漁|般|土地)$|何")
+# Some of those kanji end real names (熊本市, 松本市, 田辺市, 登別市): they make a common noun only
+# alone (本市, 新市) or in their compound (政令市, 中核市, 中心市, 周辺市, 一般市民, 特別区).
+_NOT_A_NAME = re.compile(r"(?:都|両|内|隣|各|他|同|当|全|某|旧|特|漁|政令|中核|中心|周辺|一般|特別|土地)$"
+                         r"|^(?:本|新|下|別|心|核|令|辺|般)$|何")
 _NOT_A_NAME_AFTER = frozenset("長場民街域分画間内議役政立営有債税部外会制")
 # A prefecture written before the city (静岡県磐田市, 東京都府中市): the city is the name.
 _PREFECTURE_HEAD = re.compile(r"^(?:北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)(?=[\u4e00-\u9fff々ヶ]{2})")
@@ -182,6 +185,12 @@ _NOT_A_NAME_EN = frozenset("the our your their this that each every any which wh
                            "neighbouring neighboring nearby next whole entire super compact sponge eco future "
                            "creative safe digital learning inclusive resilient friendly green open innovation "
                            "global international sustainable livable liveable wise".split())
+
+
+# Words that start a sentence or a clause before a name ("Does Kobe City …", "Has Nara City …").
+_NOT_A_NAME_EN_HEAD = frozenset("does do did is are was were has have had can could would should will may might "
+                                "how what when where why who which tell about in at for from with and or but "
+                                "near like than as by of on to did does".split())
 
 
 def places_named(text: str) -> set[str]:
@@ -203,8 +212,11 @@ def places_named(text: str) -> set[str]:
             out.add(name)
     for pat in _PLACE_EN:
         for name in pat.findall(text):
-            if name.split()[0].lower() not in _NOT_A_NAME_EN:
-                out.add(name.lower())
+            words = name.split()
+            if len(words) == 2 and words[0].lower() in _NOT_A_NAME_EN_HEAD:    # "Does Kobe City"
+                words = words[1:]
+            if words[0].lower() not in _NOT_A_NAME_EN:
+                out.add(" ".join(words).lower())
     return out
 
 

@@ -315,15 +315,16 @@ def decide(desk, core: str, analysis):
         return None, analysis
     if not analysis.ranked:
         return None, analysis
-    name, p, _ = classify(desk, core, analysis, model)
+    from dataclasses import replace
+
+    name, p, probs = classify(desk, core, analysis, model)
+    analysis = replace(analysis, intent_p=probs)
     if name not in NOT_TAKEN and not _partial_first(desk, core, analysis, name) and (
             p >= model.take_at or (p >= model.lean_at and lean_allowed(desk, core, analysis, name))):
         return name, analysis
     policy = model.info.get("ranked_intents", RANKED_INTENTS)
     if policy == "keep":
         return None, analysis
-    from dataclasses import replace
-
     ranked = [(f, q) for f, q in analysis.ranked
               if f.kind != "intent" or (policy == "agree" and f.key == "intent:" + name)]
     return None, replace(analysis, ranked=ranked)

@@ -126,6 +126,12 @@ def test_a_prefecture_before_a_known_city_and_latin_names_inside_words_are_not_u
         assert facts.unknown_places(q, known_text, known) == set(), q
     assert facts.unknown_places("京都府京都市の例", known_text, known) == {"京都市"}
     assert facts.unknown_places("What has Ota City done?", known_text, known) == {"ota"}
+    assert facts.unknown_places("Does Kobe City have cases?", known_text, known) == {"kobe"}
+    for q, place in (("熊本市はネーミングライツをどの施設に?", "熊本市"), ("松本市の事例", "松本市"), ("田辺市のPFI", "田辺市"),
+                     ("登別市の取り組み", "登別市")):
+        assert facts.unknown_places(q, known_text, known) == {place}, q
+    for q in ("本市の取り組み", "新市の建設計画", "中核市の例", "周辺市町との連携"):
+        assert facts.unknown_places(q, known_text, known) == set(), q
 
 
 @pytest.mark.parametrize("q", ["ネーミングライツはいくらで買ってもらえますか", "協賛金はいくら出してもらえますか",
