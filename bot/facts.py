@@ -26,8 +26,9 @@ ASKS: dict[str, re.Pattern] = {
         r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用は(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
         r"|(?<!by )how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
         r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
-        r"|\bfees?\b|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
-        r"|\bprice of\b|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|\brates?\b for"
+        r"|\b(?:is|are) there (?:a |any )?(?:[\w-]+ )?fees?\b|\bany (?:[\w-]+ )?fees?\b|\bwhat (?:[\w-]+ )?(?:fees?|charges?)\b|\bfees? (?:for|of|charged|involved|required|payable|to (?:join|take part|participate|enter|use|apply))\b|\bfees?\?"
+        r"|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
+        r"|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|\brates?\b for"
         r"|budget (?:size|amount)|what(?:'s| is| was) the budget (?:for|of)\b|size of [a-z' ]*budget|how big is [\w' ]{0,40}budget|budget in yen"
         r"|\b(?:total|overall|construction|building|running|operating) (?:cost|budget|price)s?\b(?! (?:of|for) (?:the )?(?:city|staff))"
         r"|\b(?:starting|initial|share) capital\b|spend [\w' ]{0,20}subsidy on"
@@ -35,6 +36,7 @@ ASKS: dict[str, re.Pattern] = {
         # (asked for, not who bears it: 「受講料をどちらが負担」「参加費は誰が持つ」 are not)
         r"|(?:(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)|運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)"
         r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
+        r"|(?:金額|寄付額|寄附額|寄付|寄附)の(?:合計|総額|累計)|合計(?:は|を教|を知|額)|累計(?:額)?(?:は|を教|を知)"
         r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\bspend\b|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"),
     "contact": re.compile(
@@ -52,7 +54,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
     "month": re.compile(r"何月(?!何日)|\b(?:in )?(?:which|what) month\b"),
-    "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|\?)|how long (?:is|are|does|do|will)|how many years|in years\b"),
+    "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|\?)|何分|何時間(?!目)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many years|in years\b"),
     # "When" in general (いつ, "when is …"): answered by any statement of time, a month, a year,
     # a fiscal year or a season (HOLDS below); not いつも / いつでも / いつか, not らいつ in
     # ねーみんぐらいつ, not a clause ("what happens when a city …").
@@ -64,8 +66,15 @@ ASKS: dict[str, re.Pattern] = {
         r"|者数(?:は|を)|数を教え"
         r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much\b"
         # a ratio or breakdown (出資比率, "the capital split between …")
-        r"|比率|割合(?:は|を|って)|内訳|\bratio\b|\bproportions?\b|\bbreakdown\b|\bsplit between\b"
+        r"|比率|割合(?:は|を|って)|\bratio\b|\bproportions?\b|\bsplit between\b"
         r"|\b(?:capital|cost|funding|ownership|investment) (?:split|shares?)\b"),
+    # A breakdown (内訳, 都道府県別に, "by prefecture"), an average (平均年齢), a limit (上限): kinds of
+    # figure an entry gives only when it says so.
+    "breakdown": re.compile(r"内訳|(?:都道府県|市町村|自治体|地域)(?:ごと|別)(?:に|の|で)|\bbreakdown\b"
+                            r"|\b(?:broken down |split )?by (?:prefecture|municipality|region)\b|\bper (?:prefecture|municipality)\b"),
+    "age": re.compile(r"何歳|年齢(?:は|を教|を知|層)|\bhow old\b|\bages?\b(?= of| were| are| is)"),
+    "average": re.compile(r"平均|\baverage\b|\bmean (?:age|number|amount|time|cost)\b"),
+    "limit": re.compile(r"上限|下限|最大で?(?:何|いくつ|いくら|どれ)|最低(?:何|いくら)|\b(?:upper |lower )?limit (?:on|to|of|for)\b|\bmaximum (?:number|amount)\b|\bcap on\b|\bat most\b"),
     # Names of the companies, groups or people involved (「参加した17団体の名前」「30社の社名を教えて」
     # "which company makes the vehicles"), not naming a facility (「施設に社名を付けたい」) or a
     # project's own name (「取組の名前は何でしたっけ」: the entry is the answer).
@@ -90,10 +99,14 @@ HOLDS: dict[str, re.Pattern] = {
     "contact": re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\."),
     "date": re.compile(rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}/\d{{1,2}}\b|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"),
     "month": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b"),
-    "duration": re.compile(r"\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
+    "duration": re.compile(r"\d+\s*(?:分|時間|秒)|\b\d+\s*(?:minutes?|hours?|seconds?)\b|\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
     "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割)|\d\s*[:：対]\s*\d"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
                         r"|people|persons|staff|services|items|percent|%)"),
+    "breakdown": re.compile(r"内訳|ごとに|ごとの|別に|別の|breakdown|\bby (?:prefecture|municipality|year|region|sector|department|field)\b"),
+    "average": re.compile(r"平均|average|\bmean\b"),
+    "age": re.compile(r"\d+\s*(?:歳|代)|\baged? \d+|\b\d+ years old"),
+    "limit": re.compile(r"上限|下限|最大|最低|以内|以下|まで|\blimit|maximum|minimum|up to|at most|no more than"),
     # a named company or organisation (エーテンラボ㈱, 一般社団法人…, "… Inc."), or a person (…氏)
     "name": re.compile(r"㈱|株式会社|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
 }

@@ -357,14 +357,18 @@ def _partial_first(desk, core: str, analysis, name: str) -> bool:
     amount, a count …, bot/facts.py) its knowledge lacks gets the engine's honest partial answer
     rather than an intent's general reply (「今年度の査定は12月の何日から?」 is not answered by
     the budget cycle)."""
-    if name not in GENERAL_REPLIES or analysis.top is None or analysis.p_right < desk.model.answer_at:
+    # The topic needs to be only as sure as a did-you-mean: the partial reply does not answer, it
+    # says what is known and offers the staff (「みんチャレ参加者の平均年齢は?」 is no case list).
+    if name not in GENERAL_REPLIES or analysis.top is None or analysis.p_right < desk.model.suggest_at:
         return False
     from bot import facts
     from bot.engine import entry_text
 
     lacking = facts.missing(T.fold(core), entry_text(desk.kb.entries[analysis.top.key]))
-    # "When" is what the timing reply answers itself, from the calendar.
-    return bool([k for k in lacking if not (name == "timing" and k == "when")])
+    # What the reply answers itself: "when" from the calendar (timing), how many cases and when
+    # they were (the case list).
+    own = {"timing": {"when"}, "cases": {"count", "when"}}[name]
+    return bool([k for k in lacking if k not in own])
 
 
 def choose(desk, core: str, analysis) -> str | None:

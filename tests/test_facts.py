@@ -33,6 +33,13 @@ from bot.text import fold
     ("めぶくグラウンドの出資比率は?", "count"),
     ("What was the capital split between the city and the firms?", "count"),
     ("What did the town spend on the system?", "amount"),
+    ("寄付された金額の合計は?", "amount"),
+    ("What licence fee does the company charge?", "amount"),
+    ("搬送時間を何分短くできたのですか", "duration"),
+    ("交付率を都道府県別に見たい", "breakdown"),
+    ("参加者の平均年齢は何歳?", "average"),
+    ("参加者の平均年齢は何歳?", "age"),
+    ("連携協定の数に上限はありますか", "limit"),
 ])
 def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     assert kind in facts.asked(fold(q))
@@ -59,6 +66,9 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "市の施設に社名を付けることはできますか",            # naming a facility, not asking a name
     "ドローンの取組、名前は何でしたっけ",                # the project's own name: the entry answers
     "Which companies can propose to the city?",        # who may, not which ones did
+    "We want our brand on a stadium in exchange for a fee. Does the city offer that?",   # a fee offered
+    "Who ends up setting the price of city IT systems?",   # who sets it, not what it is
+    "デジ田の事例を分野ごとに教えて",                    # the entry's own grouping
 ])
 def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
     assert facts.asked(fold(q)) == []
