@@ -222,10 +222,11 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
 
 
 # Fillers and hesitation sounds (「うーん」「ええと」 "hmm", "umm"), and one consonant typed over
-# and over ("zzzz", "www"; not acronyms: DX, CSR): a message of nothing else asks nothing yet.
+# and over in lower case ("zzzz", "www"; not acronyms: DX, CSR, PPP): a message of nothing else
+# asks nothing yet.
 _FILLER_WORD = re.compile(
     r"(?:う+ー*ん+ー*|ううん|え+ー*っ?と+ー*|えっと|あ+のー*|ん+ー*|はて|うむ|むむ|ふむ|へえ|ほう"
-    r"|e+r+m*|(?i:e+r+m+|h+m+|u+m+|u+h+|a+h+|h+u+h+|o+h+|well|([b-df-hj-np-tv-xz])\1{2,}))")
+    r"|e+r+m*|([b-df-hj-np-tv-xz])\1{2,}|(?i:e+r+m+|h+m+|u+m+|u+h+|a+h+|h+u+h+|o+h+|well))")
 _FILLERS_ONLY = re.compile(rf"^(?:{_FILLER_WORD.pattern}|[\s、,。.!！?？~〜ー…・—–-])+$")
 
 

@@ -408,7 +408,7 @@ def test_a_message_of_fillers_only_asks_for_a_sentence_in_its_language(desk, msg
 
 
 @pytest.mark.parametrize("msg,entry", [("Hmm, what is PFI?", "pfi"), ("うーん、PFIって何?", "pfi"), ("DX", "dx-stages"),
-                                       ("CSR", None)])
+                                       ("CSR", None), ("PPP?", "ppp")])
 def test_fillers_around_a_question_or_an_acronym_are_still_matched(desk, msg, entry):
     r = desk.answer(msg).to_json()
     assert r["answer"] != desk.answer("hmm").to_json()["answer"]          # not the filler reply
