@@ -235,6 +235,16 @@ class Desk:
             return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "oos" and self._cases_elsewhere(core, a):
             return self._intent("cases", q, core, lang, a, today), folded
+        # Only the learned catch-all ranked first, while the message names an entry of ours that the
+        # decider is sure of (「指定管理者制度で図書館を運営する場合、開館時間は事業者が決められますか」):
+        # two models disagree, so neither a decline as foreign to the desk nor an answer, but the
+        # entry offered (a did-you-mean: not answered, the staff offered).
+        if (best is not None and best.key == OOS_PREFIX + OTHER_TOPIC.id and a.top is not None
+                and a.top.alias >= I.NAMED and a.p_right >= self.model.answer_at
+                and not any(f.kind == "oos" and f.key != best.key and p >= 0.5 for f, p in a.ranked)):
+            best, offer_only = None, True
+        else:
+            offer_only = False
         if best is not None and best.kind == "oos":
             topic = self.topics[best.key]
             if topic is OTHER_TOPIC:      # learned catch-all: point to a curated topic that also fits
@@ -246,7 +256,7 @@ class Desk:
         if a.top is None or a.p_right < self.model.suggest_at:
             return Reply("decline", q, lang, t("answer.decline", lang), score=a.p_right, handoff=True,
                          intent="unknown"), folded
-        if a.p_right >= self.model.answer_at:
+        if a.p_right >= self.model.answer_at and not offer_only:
             e = self.kb.entries[a.top.key]
             missing = facts.missing(a.folded, entry_text(e))
             # A municipality the knowledge never mentions, asked about (「浜松市のPFIの実績は?」):

@@ -50,13 +50,13 @@ def test_validation_split_holds_its_floor(desk):
     declined = sum(r["answered"] is False for it, r in outscope)
     fails = [f"{it['id']} {it['q'][:60]!r} -> {r['answered']} {r['entry_id']}" for it, r in res
              if not (evalsets.judge(it, r) if it["fallback"] else r["answered"] and evalsets.facts_present(it, r["answer"]))]
-    # Measured 89.4 % in scope (596/667) and 83.4 % declined (121/145) since the fresh sets of
-    # three more writers (eval_h, eval_i, eval_j: 70–75 % declined when first scored, most misses
-    # partial questions and near-domain ones) joined and the decision was refitted with them (a
-    # stricter answer threshold); the items of the earlier sets: 454/502 in scope, 80/87 declined.
-    assert right / len(inscope) >= 0.87, f"in scope {right}/{len(inscope)}\n" + "\n".join(fails)
-    assert declined / len(outscope) >= 0.81, f"declined {declined}/{len(outscope)}\n" + "\n".join(fails)
-    fresh = ("eval_h", "eval_i", "eval_j")
+    # Measured 93.0 % in scope (675/726) and 85.4 % declined (140/164) after a fourth fresh
+    # writer's set (eval_k: 91.7 % / 82.7 % when first scored) joined and the decision and intents
+    # were refitted with it (eval_h, eval_i, eval_j scored 70–75 % declined when first scored,
+    # most misses partial questions); the items of the earlier sets: 471/502 in scope, 80/87 declined.
+    assert right / len(inscope) >= 0.90, f"in scope {right}/{len(inscope)}\n" + "\n".join(fails)
+    assert declined / len(outscope) >= 0.83, f"declined {declined}/{len(outscope)}\n" + "\n".join(fails)
+    fresh = ("eval_h", "eval_i", "eval_j", "eval_k")
     earlier = [(it, r) for it, r in outscope if not it.get("set", "").startswith(fresh)]
     kept = sum(r["answered"] is False for it, r in earlier)
     assert kept / len(earlier) >= 0.88, f"declined (earlier sets) {kept}/{len(earlier)}\n" + "\n".join(fails)
@@ -85,7 +85,7 @@ def test_conversation_validation_holds_its_floor(desk):
         desk.settings = saved
     fails = [f"{it['id']} [{it['intent']}] {it['q'][:60]!r} -> {r['intent']} {r['answered']}" for it, r in res
              if not EC.passes(it, r)]
-    assert 1 - len(fails) / len(items) >= 0.90, f"{len(fails)} of {len(items)} fail\n" + "\n".join(fails)   # measured 93.4 %
+    assert 1 - len(fails) / len(items) >= 0.90, f"{len(fails)} of {len(items)} fail\n" + "\n".join(fails)   # measured 92.2 %
 
 
 @pytest.mark.parametrize("wrapped,bare", [
