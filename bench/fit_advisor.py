@@ -50,7 +50,8 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 
 from bot.advisor import NEAR_FEATURES, near_vector  # noqa: E402
 from bot.advisor_features import (CASE_FEATURES, CHALLENGE_FEATURES, METHOD_FEATURES, NEIGHBOURS,  # noqa: E402
-                                  IdeaNeighbours)
+                                  IdeaNeighbours, case_norms)
+from bot.text import detect_lang  # noqa: E402
 from bot.decision import Logistic  # noqa: E402
 from bot.retrieval import _segments  # noqa: E402
 
@@ -114,6 +115,7 @@ class Data:
     c_ids: list[str]
     index: object                  # the advisor's IdeaIndex (case links, challenge features)
     ivs: list
+    langs: list[str]               # per idea: the language its text is in (as the advisor detects it)
 
     def ym(self, i: int) -> np.ndarray:
         return np.asarray([int(m in self.items[i]["methods"]) for m in self.m_ids])
@@ -123,14 +125,15 @@ class Data:
 
 
 def featurise(advisor, items) -> Data:
-    ivs, texts = [], []
+    ivs, texts, langs = [], [], []
     for it in items:
         core = advisor.clean(it["text"])
         ivs.append(advisor.index.encode(core))
         texts.append(_segments(core)[0])
+        langs.append(detect_lang(core))
     base = [advisor.index.base(iv) for iv in ivs]
     return Data(items, [b[0] for b in base], [b[1] for b in base], np.vstack([iv.q[0] for iv in ivs]), texts,
-                [e.id for e in advisor.index.methods], [e.id for e in advisor.index.cases], advisor.index, ivs)
+                [e.id for e in advisor.index.methods], [e.id for e in advisor.index.cases], advisor.index, ivs, langs)
 
 
 def neighbours(d: Data, pool: list[int]) -> IdeaNeighbours:
@@ -196,13 +199,15 @@ class Fitted:
     info: dict
     none_rate: np.ndarray = None   # per method (method_none_rates)
     close_at: float = 0.5          # ≥ near_at: from here the shown precedents are called close
+    norms: dict = None             # case_norms over the training ideas, per language
 
     def predict(self, d: Data, i: int, vote=None):
         """(method probabilities, case probabilities, precedents shown?, called close?)"""
         mv, cv = vote if vote is not None else votes(d, self.pool, [i])[i]
         nm = len(d.m_ids)
         pm = self.method.prob(np.hstack([d.index.method_features(d.mf0[i], mv), np.eye(nm)]))
-        pc = self.case.prob(d.index.case_features(d.cf0[i], pm, cv))
+        cf = d.index.case_features(d.cf0[i], pm, cv, self.norms[d.langs[i]])
+        pc = self.case.prob(cf)
         pn = float(self.near.prob([near_vector(pm, pc, d.index.without_precedent, self.none_rate, cv)])[0])
         return pm, pc, pn >= self.near_at, pn >= max(self.near_at, self.close_at)
 
@@ -218,7 +223,8 @@ def fit_ideas(d: Data, tr: list[int]) -> Fitted:
         m_cv[C] = (float(np.mean([ideas.method_hit(d.items[i], _top(o[i], d.m_ids, 3)) for i in tr])), o)
     Cm = max(CS, key=lambda C: (m_cv[C][0], -C))
     pm = m_cv[Cm][1]
-    cX = lambda i: d.index.case_features(d.cf0[i], pm[i], V[i][1])  # noqa: E731
+    norms = case_norms([d.cf0[i] for i in tr], [d.langs[i] for i in tr])
+    cX = lambda i: d.index.case_features(d.cf0[i], pm[i], V[i][1], norms[d.langs[i]])  # noqa: E731
     with_case = [i for i in tr if d.items[i]["cases"]]
     c_cv = {}
     for C in CS:
@@ -255,7 +261,7 @@ def fit_ideas(d: Data, tr: list[int]) -> Fitted:
                         "precedent_right": {str(C): round(v[0], 4) for C, v in n_cv.items()}}}
     return Fitted(fit_lr(np.vstack([mX(i) for i in tr]), np.concatenate([d.ym(i) for i in tr]), Cm, nm),
                   fit_lr(np.vstack([cX(i) for i in tr]), np.concatenate([d.yc(i) for i in tr]), Cc, clip=CLIP_Z),
-                  fit_lr(Xn, yn, Cn, clip=CLIP_Z), n_cv[Cn][1], list(tr), info, none_rate, n_cv[Cn][2])
+                  fit_lr(Xn, yn, Cn, clip=CLIP_Z), n_cv[Cn][1], list(tr), info, none_rate, n_cv[Cn][2], norms)
 
 
 def judge(d: Data, f: "Fitted", te: list[int]) -> list[tuple]:
@@ -418,8 +424,10 @@ def main() -> int:
     labelled = [{"id": it["id"], "text": t, "methods": it["methods"], "cases": it["cases"]}
                 for it, t in zip(dev, d.texts)]
     method_none = {i: round(float(r), 4) for i, r in zip(d.m_ids, f.none_rate)}
+    case_norm = {lang: {c: [round(float(x), 5) for x in f.norms[lang][:, k]] for k, c in enumerate(d.c_ids)}
+                 for lang in f.norms}
     model = AdvisorModel(method, prior, f.case, f.near, f.near_at, ch_model, ch_at, labelled, info,
-                         close_at=f.close_at, method_none=method_none)
+                         close_at=f.close_at, method_none=method_none, case_norm=case_norm)
     for name, names, lr in (("method", METHOD_FEATURES, model.method), ("case", CASE_FEATURES, model.case),
                             ("near", NEAR_FEATURES, model.near), ("challenge", CHALLENGE_FEATURES, model.challenge)):
         print(f"{name} weights: " + ", ".join(f"{n}={c:+.2f}" for n, c in zip(names, lr.coef)))

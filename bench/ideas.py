@@ -39,14 +39,19 @@ def writer(item: dict) -> str:
     recorded precedent), "fifth" (i0288 on: a regional bank's business-matching officer and a
     chamber-of-commerce adviser forwarding their clients' ideas — "a client of ours …",
     「取引先の…から」 —, written and labelled before the advisor's scores on them were looked at,
-    21 of 60 with no recorded precedent). Training on the other writers' ideas and judging one
+    21 of 60 with no recorded precedent), "sixth" (i0348–i0397: a municipal-finance consultant —
+    「顧問先の…」, "a client of our public-finance practice" — budgets, snow-clearing costs,
+    facility upkeep, payroll, council budget policy, and a startup accelerator — 「採択企業の…」,
+    "a startup in our cohort" —; 26 of 50 in English, one-liners to multi-paragraph letters, 16 of 50
+    with no recorded precedent; written and labelled from the seeds and the case entries before the
+    advisor's scores on them were looked at). Training on the other writers' ideas and judging one
     writer's is the nearest we have to an idea set written by someone else."""
     n = int(item["id"].lstrip("i"))
     return ("first" if n <= 73 else "second" if n <= 150 else "third" if n <= 240 else "fourth" if n <= 287
-            else "fifth")
+            else "fifth" if n <= 347 else "sixth")
 
 
-WRITERS = ("first", "second", "third", "fourth", "fifth")
+WRITERS = ("first", "second", "third", "fourth", "fifth", "sixth")
 CHALLENGES_LABELLED_UPTO = 150     # tests/data/idea_challenges.jsonl labels ideas i0001–i0150 only
 
 

@@ -173,7 +173,10 @@ def near_vector(pm: np.ndarray, pc: np.ndarray, without_precedent: np.ndarray,
     logit, the neighbours' share of "none", the best precedent's whole-text z-score and method
     agreement, the precedents' theme tags (cosines and z-scores) and how often the first-ranked
     precedent came first for ideas with none were tried and did not carry over between idea
-    writers (nested CV and by writer, bench/fit_advisor.py)."""
+    writers (nested CV and by writer, bench/fit_advisor.py); so were (with the sixth writer's
+    ideas) the column z-score (advisor_features.case_norms) of the best precedent, its "what they
+    did" z-score, the largest column z-score over all precedents and an English-idea indicator:
+    none beat this set on both nested CV and by writer."""
     best = float(np.clip(_logit(pc.max()), -BEST_LOGIT_CLIP, BEST_LOGIT_CLIP))
     gap = 0.0
     if without_precedent.any() and (~without_precedent).any():
@@ -204,6 +207,8 @@ class AdvisorModel:
     close_at: float | None = None  # P(near) from which the shown precedents are called close (≥ near_at);
                                    # between the two they are shown "for reference" (None: = near_at)
     method_none: dict = field(default_factory=dict)  # method id → share of labelled ideas with it and no precedent
+    case_norm: dict = field(default_factory=dict)    # lang → case id → [whole mean, SD, what mean, SD]
+                                                     # over the labelled ideas (advisor_features.case_norms)
 
     @property
     def close_from(self) -> float:
@@ -218,14 +223,15 @@ class AdvisorModel:
         return cls(Logistic.from_json(d["method"]), dict(d.get("method_prior", {})), Logistic.from_json(d["case"]),
                    Logistic.from_json(d["near"]), float(d["near_at"]), Logistic.from_json(d["challenge"]),
                    float(d["challenge_at"]), list(d.get("neighbours", [])), d.get("info", {}),
-                   float(d["close_at"]) if d.get("close_at") is not None else None, dict(d.get("method_none", {})))
+                   float(d["close_at"]) if d.get("close_at") is not None else None, dict(d.get("method_none", {})),
+                   dict(d.get("case_norm", {})))
 
     def to_json(self) -> dict:
         return {"method_features": METHOD_FEATURES, "case_features": CASE_FEATURES, "near_features": NEAR_FEATURES,
                 "challenge_features": CHALLENGE_FEATURES,
                 "method": self.method.to_json(), "method_prior": self.method_prior, "case": self.case.to_json(),
                 "near": self.near.to_json(), "near_at": self.near_at, "close_at": self.close_at,
-                "method_none": self.method_none, "challenge": self.challenge.to_json(),
+                "method_none": self.method_none, "case_norm": self.case_norm, "challenge": self.challenge.to_json(),
                 "challenge_at": self.challenge_at, "info": self.info, "neighbours": self.neighbours}
 
 
@@ -282,6 +288,14 @@ class Advisor:
         rates = self.model.method_none
         self.none_rate = (np.asarray([float(rates.get(e.id, np.mean(list(rates.values())))) for e in self.index.methods])
                           if rates else None)
+        # Per language: how each precedent's cosines run over the labelled ideas, (4, cases); a
+        # precedent the fit did not see gets the average of the others.
+        self.case_norm = {}
+        for lang, per in (self.model.case_norm or {}).items():
+            known = np.asarray([per[e.id] for e in self.index.cases if e.id in per], dtype=np.float64)
+            if len(known):
+                self.case_norm[lang] = np.asarray([per.get(e.id, known.mean(axis=0)) for e in self.index.cases],
+                                                  dtype=np.float64).T
         # each method's `fits` lines by language, for the reason shown
         self._fits = [{"ja": list(e.fits.ja), "en": list(e.fits.en)} if e.fits else {"ja": [], "en": []}
                       for e in self.index.methods]
@@ -368,7 +382,7 @@ class Advisor:
         m = self.model
         prior = np.asarray([m.method_prior.get(e.id, 0.0) for e in self.index.methods])
         pm = 1.0 / (1.0 + np.exp(-(m.method.logit(self.index.method_features(mf0, mv)) + prior)))
-        cf = self.index.case_features(cf0, pm, cv)
+        cf = self.index.case_features(cf0, pm, cv, self.case_norm.get(T.detect_lang(idea)))
         pc = m.case.prob(cf)
         p_near = float(m.near.prob([near_vector(pm, pc, self.index.without_precedent, self.none_rate, cv)])[0]) \
             if len(pc) else 0.0

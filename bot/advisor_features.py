@@ -50,10 +50,13 @@ from bot.semantic import DIM, cached_vectors
 ENTRY_FEATURES = ["names_max", "names_whole", "names_cover", "body_max", "body_whole", "body_cover",
                   "lex", "lex_cover"]
 METHOD_FEATURES = ENTRY_FEATURES + ["fits_max", "fits_whole", "fits_cover", "case_support", "idea_vote"]
-CASE_FEATURES = ENTRY_FEATURES + ["method_support", "what_max", "what_whole", "whole_z", "method_agree", "idea_vote"]
+CASE_FEATURES = ENTRY_FEATURES + ["method_support", "what_max", "what_whole", "whole_z", "method_agree", "idea_vote",
+                                  "whole_colz", "what_colz"]
 CHALLENGE_FEATURES = ["whole", "top", "cover", "whole_z"]
 N_BASE_METHOD = len(METHOD_FEATURES) - 1        # what IdeaIndex.base gives, before the vote
 N_BASE_CASE = len(ENTRY_FEATURES) + 3
+CASE_WHAT_WHOLE = len(ENTRY_FEATURES) + 2      # the base case column of `what_whole`
+MIN_NORM_IDEAS = 20                            # case_norms: fewer labelled ideas in a language → all of them
 NEIGHBOURS = 10                                # labelled ideas that vote (5, 7, 10, 15 compared by nested CV)
 # Methods that are not routes of their own (an overview of the routes) are never advised.
 NOT_A_ROUTE = frozenset({"methods-overview"})
@@ -88,6 +91,25 @@ class _Rows:
 
     def stats(self, q: np.ndarray) -> np.ndarray:
         return _group_stats(self.V @ q.T, self.starts)
+
+
+def case_norms(cf_bases: list[np.ndarray], langs: list[str]) -> dict[str, np.ndarray]:
+    """Per language (of the labelled ideas): (4, cases) — the mean and SD over those ideas of each
+    precedent's whole-text cosine (the better of names and body) and of its "what they did"
+    whole-text cosine. An idea's cosines to a precedent, standardised by how that precedent
+    scores against ideas in the idea's own language (`whole_colz`, `what_colz`): some precedents
+    are alike to almost any idea (a city's list of six partnership routes), and an English idea
+    is less alike to the mostly Japanese rows than a Japanese one; the row-wise `whole_z` corrects
+    for the idea, these for the precedent and the language. A language with fewer than
+    MIN_NORM_IDEAS labelled ideas uses all of them."""
+    W = np.stack([np.maximum(c[:, 1], c[:, 4]) for c in cf_bases])
+    T_ = np.stack([c[:, CASE_WHAT_WHOLE] for c in cf_bases])
+    langs = np.asarray(langs)
+    out = {}
+    for lang in ("ja", "en"):
+        s = langs == lang if (langs == lang).sum() >= MIN_NORM_IDEAS else np.ones(len(langs), bool)
+        out[lang] = np.stack([W[s].mean(0), W[s].std(0) + 1e-6, T_[s].mean(0), T_[s].std(0) + 1e-6])
+    return out
 
 
 def _z(x: np.ndarray) -> np.ndarray:
@@ -188,11 +210,19 @@ class IdeaIndex:
         """(methods, METHOD_FEATURES): the base features and the labelled neighbours' vote."""
         return np.hstack([mf_base, np.asarray(vote, dtype=np.float64)[:, None]])
 
-    def case_features(self, cf_base: np.ndarray, pm: np.ndarray, vote: np.ndarray) -> np.ndarray:
-        """(cases, CASE_FEATURES), given the methods' probabilities `pm` for this idea."""
+    def case_features(self, cf_base: np.ndarray, pm: np.ndarray, vote: np.ndarray,
+                      norm: np.ndarray | None = None) -> np.ndarray:
+        """(cases, CASE_FEATURES), given the methods' probabilities `pm` for this idea and `norm`
+        (case_norms: how each precedent's whole-text and "what they did" cosines run over the
+        labelled ideas in this idea's language; None: those two features are 0)."""
         whole = np.maximum(cf_base[:, 1], cf_base[:, 4])
         agree = np.asarray([max((float(pm[m]) for m in ms), default=0.0) for ms in self.case_methods])
-        return np.hstack([cf_base, _z(whole)[:, None], agree[:, None], np.asarray(vote, dtype=np.float64)[:, None]])
+        if norm is None:
+            colz = np.zeros((len(whole), 2))
+        else:
+            colz = np.stack([(whole - norm[0]) / norm[1], (cf_base[:, CASE_WHAT_WHOLE] - norm[2]) / norm[3]], axis=1)
+        return np.hstack([cf_base, _z(whole)[:, None], agree[:, None], np.asarray(vote, dtype=np.float64)[:, None],
+                          colz])
 
     def challenge_stats(self, iv: IdeaVectors, rows: np.ndarray, lang: str = "ja") -> np.ndarray:
         """CHALLENGE_FEATURES of one challenge given its row vectors (title, then its sentences)

@@ -432,3 +432,17 @@ def test_console_idea_command(kb):
     assert "■ 合いそうな連携の手法" in text and "府中市" in text and "「staff」" in text
     assert "アイデアを1行で入力してください" in text and "読み取れませんでした" in text
     assert "担当職員" in text.split("読み取れませんでした")[-1]          # "staff" passed the last idea on
+
+
+def test_case_norms_per_language_and_fallback():
+    import numpy as np
+
+    from bot.advisor_features import MIN_NORM_IDEAS, case_norms
+
+    rng = np.random.default_rng(0)
+    cfs = [rng.random((4, 11)) for _ in range(MIN_NORM_IDEAS + 5)]
+    langs = ["ja"] * MIN_NORM_IDEAS + ["en"] * 5          # too few English ideas: all of them are used
+    n = case_norms(cfs, langs)
+    assert n["ja"].shape == (4, 4) and (n["ja"][1] > 0).all()
+    whole = np.stack([np.maximum(c[:, 1], c[:, 4]) for c in cfs])
+    assert np.allclose(n["en"][0], whole.mean(0)) and np.allclose(n["ja"][0], whole[:MIN_NORM_IDEAS].mean(0))
