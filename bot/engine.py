@@ -242,9 +242,7 @@ class Desk:
         if (best is not None and best.key == OOS_PREFIX + OTHER_TOPIC.id and a.top is not None
                 and a.top.alias >= I.NAMED and a.p_right >= self.model.answer_at
                 and not any(f.kind == "oos" and f.key != best.key and p >= 0.5 for f, p in a.ranked)):
-            best, offer_only = None, True
-        else:
-            offer_only = False
+            return self._suggest(q, lang, a), folded
         if best is not None and best.kind == "oos":
             topic = self.topics[best.key]
             if topic is OTHER_TOPIC:      # learned catch-all: point to a curated topic that also fits
@@ -256,7 +254,7 @@ class Desk:
         if a.top is None or a.p_right < self.model.suggest_at:
             return Reply("decline", q, lang, t("answer.decline", lang), score=a.p_right, handoff=True,
                          intent="unknown"), folded
-        if a.p_right >= self.model.answer_at and not offer_only:
+        if a.p_right >= self.model.answer_at:
             e = self.kb.entries[a.top.key]
             missing = facts.missing(a.folded, entry_text(e))
             # A municipality the knowledge never mentions, asked about (「浜松市のPFIの実績は?」):
@@ -272,10 +270,14 @@ class Desk:
             if e.kind == "calendar":     # a calendar answer also says where today falls
                 reply = self._with_today(reply, lang, today)
             return reply, folded
+        return self._suggest(q, lang, a), folded
+
+    def _suggest(self, q: str, lang: str, a: Analysis) -> Reply:
+        """Did you mean: the three best entries, and the offer of the desk staff."""
         sugg = tuple(Link(f.key, self.kb.entries[f.key].title.get(lang), p)
                      for f, p in [(f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS][:3])
         return Reply("suggest", q, lang, t("answer.suggest", lang), score=a.p_right,
-                     suggestions=sugg, handoff=True), folded
+                     suggestions=sugg, handoff=True)
 
     def _intent(self, intent: str, q: str, core: str, lang: str, a: Analysis, today: date | None) -> Reply:
         """A conversational intent (knowledge/intents.yaml) → its reply (bot/conversation.py)."""

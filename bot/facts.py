@@ -103,7 +103,7 @@ HOLDS: dict[str, re.Pattern] = {
     "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割)|\d\s*[:：対]\s*\d"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
                         r"|people|persons|staff|services|items|percent|%)"),
-    "breakdown": re.compile(r"内訳|ごとに|ごとの|別に|別の|breakdown|\bby (?:prefecture|municipality|year|region|sector|department|field)\b"),
+    "breakdown": re.compile(r"内訳|ごとに|ごとの|(?:都道府県|市町村|自治体|地域|年度|分野)別|breakdown|\bby (?:prefecture|municipality|year|region|sector|department|field)\b"),
     "average": re.compile(r"平均|average|\bmean\b"),
     "age": re.compile(r"\d+\s*(?:歳|代)|\baged? \d+|\b\d+ years old"),
     "limit": re.compile(r"上限|下限|最大|最低|以内|以下|まで|\blimit|maximum|minimum|up to|at most|no more than"),
@@ -203,7 +203,7 @@ _NOT_A_NAME_EN = frozenset("the our your their this that each every any which wh
 # Words that start a sentence or a clause before a name ("Does Kobe City …", "Has Nara City …").
 _NOT_A_NAME_EN_HEAD = frozenset("does do did is are was were has have had can could would should will may might "
                                 "how what when where why who which tell about in at for from with and or but "
-                                "near like than as by of on to did does".split())
+                                "near like than as by of on to".split())
 
 
 def places_named(text: str) -> set[str]:
