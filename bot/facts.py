@@ -49,7 +49,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|\b(?:staff member|person|officer|official) in charge\b|\bname (?:of|for) (?:the |a )?(?:person|staff|officer|official|contact)"),
     "date": re.compile(
         # 「あと何日」「締め切りまで何日」 ask for a countdown (days left), not for a date.
-        r"(?<!あと)(?<!残り)(?<!まで)何日(?!残)|(?<!あと)(?<!残り)(?<!まで)なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|何年何月|具体的な日|正確な日|曜日|開催日|実施日"
+        r"(?<!あと)(?<!残り)(?<!まで)何日(?!残)|(?<!あと)(?<!残り)(?<!まで)なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|何年何月|具体的な日|正確な日|曜日|開催日|実施日|試験日|面接日|選考日|発表日"
         r"|exact (?:date|day|deadline)|what date|which date|which day|(?:what|which)(?:'s| is)? the date"
         r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
@@ -75,13 +75,30 @@ ASKS: dict[str, re.Pattern] = {
     "age": re.compile(r"何歳|年齢(?:は|を教|を知|層)|\bhow old\b|\bages?\b(?= of| were| are| is)"),
     "average": re.compile(r"平均|\baverage\b|\bmean (?:age|number|amount|time|cost)\b"),
     "limit": re.compile(r"上限|下限|最大で?(?:何|いくつ|いくら|どれ)|最低(?:何|いくら)|\b(?:upper |lower )?limit (?:on|to|of|for)\b|\bmaximum (?:number|amount)\b|\bcap on\b|\bat most\b"),
+    # How to apply, step by step, and what to hand in (申請の手順, 提出書類, 申込書のテンプレート, "how do
+    # we apply to join"): an entry gives it only when it names the steps or the papers.
+    "procedure": re.compile(
+        r"手順|手続き|手続(?:は|を|の)|申請方法|申込方法|申し込み方法|応募方法|登録方法|申請書|申込書|申込用紙|様式|テンプレート|ひな形|雛形|ダウンロード"
+        r"|提出書類|必要書類|必要な書類|提出物|添付書類"
+        r"|\bhow (?:do|can|should|would) (?:we|i|a company|companies|one) (?:apply|register|sign up|enrol|enroll|join)\b"
+        r"|\bapplication (?:form|procedure|process)|\b(?:forms?|documents?|paperwork) (?:to (?:submit|fill|file)|required|needed|we need)\b|\btemplate\b|\bdownload\b"),
+    # What an abbreviation stands for, an official name (RIDCの正式名称, "what does RIDC stand for").
+    "expansion": re.compile(r"正式名称|正式な名称|何の略|略称|\bstands? for\b|\bshort for\b|\babbreviation\b|\bofficial name\b"),
+    # The details of a thing (具体的に何, 中身, "what exactly", "in detail"): held unless the entry
+    # itself says its sources leave details out (see `missing`).
+    "detail": re.compile(
+        r"具体的に(?:は)?(?:何|なに|どんな|どういう)(?!.{0,6}(?:早|遅|前|いつ|時期))|具体的な(?:内容|中身|事業|項目|目標|施策)"
+        r"|\bwhat exactly (?:is|are|were|was|does|did)\b|\bin detail\b"),
+    # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
+    "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)"),
     # Names of the companies, groups or people involved (「参加した17団体の名前」「30社の社名を教えて」
     # "which company makes the vehicles"), not naming a facility (「施設に社名を付けたい」) or a
     # project's own name (「取組の名前は何でしたっけ」: the entry is the answer).
     "name": re.compile(
         r"(?:社名|企業名|会社名|団体名|法人名|事業者名|メーカー名|氏名|(?:会社|企業|団体|事業者|職員|参加者|者|社|人|方)の(?:お)?名前)"
         r"(?:を|も)?(?:全部|すべて|全て)?(?:教え|知り|挙げ|ください|下さい|お願い|は(?:何|なん|どこ|公表|分か|わか)|って(?:何|なん)|一覧)"
-        r"|(?:企業|会社|団体|事業者|参加者)の一覧|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か)"
+        r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\\bfull name\\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\\bfirst name\\b"
+        r"|\\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か)"
         r"|\bwhich (?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
@@ -107,6 +124,8 @@ HOLDS: dict[str, re.Pattern] = {
     "average": re.compile(r"平均|average|\bmean\b"),
     "age": re.compile(r"\d+\s*(?:歳|代)|\baged? \d+|\b\d+ years old"),
     "limit": re.compile(r"上限|下限|最大|最低|以内|以下|まで|\blimit|maximum|minimum|up to|at most|no more than"),
+    "procedure": re.compile(r"申請書|申込書|様式|書類|テンプレート|提出|手順|手続|ステップ|①|\bforms?\b|\bdocuments?\b|\bsteps?\b|\bsubmit"),
+    "expansion": re.compile(r"の略|略称|正式名称|\bstands? for\b|\bshort for\b|\babbreviat|[A-Z]{2,}\s*[(（][^)）]{6,}[)）]|[(（][A-Z]{2,}[)）]"),
     # a named company or organisation (エーテンラボ㈱, 一般社団法人…, "… Inc."), or a person (…氏)
     "name": re.compile(r"㈱|株式会社|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
 }
@@ -168,9 +187,77 @@ def asked(folded_question: str) -> list[str]:
     return kinds
 
 
+# A sentence in which an entry says what its sources leave out (「資料にはRIDCの正式名称や参加方法の
+#説明はありません」 "The notes do not give the team's size"): what it names is not held. A sentence
+# marked as general background (「(資料にはない一般的な知識)」) does hold its facts.
+_LACKS = re.compile(
+    r"(?:資料|記録|講演|インタビュー)(?:に|で|の中)(?:は|も)?(?:ない|なく)"
+    r"|(?:資料|記録|講演|インタビュー)(?:に|で|の中)[^。\n]{0,50}(?:ありません|書かれて(?:い)?ない|記されていない|出てこない|触れられていない|語られていない|示されていない|記載(?:は|が)ない)"
+    r"|(?:ありません|書かれていない|記されていない|触れられていない|示されていない)[^。\n]{0,12}(?:資料|記録)"
+    r"|\b(?:notes|documents|report|interview|record|sources?|talk|speakers?)\b[^.\n]{0,6}\b(?:do|does|did) (?:not|n't)\b|\bgives? neither\b"
+    r"|\bnot (?:stated|given|said|mentioned|described) in\b|\b(?:are|is) not given\b")
+_GENERAL = re.compile(r"一般|general|in general|generally")
+_SENTENCES = re.compile(r"(?<=[。\n])|(?<=[.!?])\s+")
+
+
+# What a sentence that says the sources leave something out names as left out, by kind: asked
+# for, that kind is missing however much else the entry holds (「共有している人数や分野…も記録にはあり
+# ません」 beside another city's 5人).
+_LACK_NAMES: dict[str, re.Pattern] = {
+    "reason": re.compile(r"理由|なぜ|目的|\bwhy\b|\breasons?\b|\bpurpose"),
+    "count": re.compile(r"人数|件数|団体数|社数|規模|\bhow many\b|\bnumbers?\b|\bsize\b"),
+    "name": re.compile(r"名前|社名|企業名|名称|\bnames?\b|\bwhich compan|\bwho (?:gave|said|took)"),
+    "amount": re.compile(r"費用|料金|金額|\bhow much\b|\bpay\b|\bcosts?\b|\bfees?\b"),
+    "procedure": re.compile(r"参加方法|申請方法|手続|選び方|選定方法|\bhow to (?:join|apply)\b|\bhow [\w ]{0,30} (?:are|were|is) (?:chosen|selected)\b"),
+    "when": re.compile(r"いつ|時期|始ま|\bwhen\b|\bbegan\b"),
+}
+
+
+_BUT = re.compile(r"\bbut\b|\bhowever\b|ただ、|ただし|一方")
+
+
+def _lack_sentences(answer_text: str) -> tuple[list[str], list[str]]:
+    """(the sentences that hold facts, what those that say the sources leave something out name
+    as left out), lower case. A sentence that goes on to give something (", but the mayor said …")
+    holds facts."""
+    keep, lack = [], []
+    for p in _SENTENCES.split(answer_text.lower()):
+        if not p.strip():
+            continue
+        m = _LACKS.search(p)
+        if m is None or _GENERAL.search(p) or _BUT.search(p, m.start()):
+            keep.append(p)
+        elif p.isascii():        # "the notes do not say what …, so …": the clause after the verb
+            lack.append(re.split(r"[,;]|\bso\b", p[m.start():])[0])
+        else:                    # 「人数や分野…も記録にはありません」: what comes before the verb
+            lack.append(p[:m.end()])
+    return keep, lack
+
+
+def said(answer_text: str) -> str:
+    """An answer text without the sentences that say what the sources leave out (lower case)."""
+    return "\n".join(_lack_sentences(answer_text)[0])
+
+
 def missing(folded_question: str, answer_text: str) -> list[str]:
-    """The kinds the question asks for that the answer text does not hold."""
-    return [k for k in asked(folded_question) if not HOLDS[k].search(answer_text.lower())]
+    """The kinds the question asks for that the answer text does not hold (a sentence saying the
+    sources leave something out holds nothing)."""
+    kinds = asked(folded_question)
+    if not kinds:
+        return []
+    keep, lack = _lack_sentences(answer_text)
+    text = "\n".join(keep)
+    out = []
+    for k in kinds:
+        if k == "detail":              # the details are missing when the entry says some are left out
+            held = not lack
+        elif k in _LACK_NAMES and any(_LACK_NAMES[k].search(p) for p in lack):
+            held = False
+        else:
+            held = k not in HOLDS or HOLDS[k].search(text) is not None
+        if not held:
+            out.append(k)
+    return out
 
 
 # Places. A question about a municipality the documents never mention (「浜松市の取り組みは?」

@@ -71,7 +71,41 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "デジ田の事例を分野ごとに教えて",                    # the entry's own grouping
 ])
 def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
-    assert facts.asked(fold(q)) == []
+    # ("why" is asked for by "Why do … cost so much?", and held unless an entry says it is left out)
+    assert [k for k in facts.asked(fold(q)) if k != "reason"] == []
+
+
+# What an entry says its sources leave out is not held, even where another sentence has the form.
+LACKING_JA = "福山市を中心に人材を分け合う例がある。愛媛県ではデジタル人材5人を共有した。共有している人数や分野、費用の分け方なども記録にはありません。"
+LACKING_EN = ("The mayor reshuffled staff more than ten times a year. "
+              "The notes do not say what the transfers involved or why they were made.")
+
+
+@pytest.mark.parametrize("q, text, kind", [
+    ("福山市は何人を共有していますか", LACKING_JA, "count"),                 # 5人 is another prefecture's
+    ("Why did the mayor reshuffle so often?", LACKING_EN, "reason"),
+    ("人事異動の具体的な内容は?", LACKING_EN, "detail"),
+    ("資料にはRIDCの正式名称はありますか? 正式名称は?", "資料にはRIDCの正式名称や参加方法の説明はありません。", "expansion"),
+    ("申請の手順と提出書類を教えてください", "まず小さく試して実績をつくる始め方です。", "procedure"),
+    ("参加した企業名の一覧をもらえますか", "30社とサウンディングを行った。", "name"),
+    ("大村市長のフルネームは?", "大村市長は、民間との連携を語った。", "name"),
+    ("今年の試験日はいつですか", "民間経験者の採用を毎年行っている。", "date"),
+])
+def test_a_specific_the_entry_says_is_left_out_is_missing(q, text, kind):
+    assert kind in facts.missing(fold(q), text)
+
+
+@pytest.mark.parametrize("q, text", [
+    # general background marked as such holds its facts
+    ("会計年度はいつから?", "自治体の会計年度は4月1日に始まります(資料にはない一般的な知識)。"),
+    # a sentence that goes on to give the reason holds it
+    ("Why is speed important?", "The documents do not spell out why speed matters, but the mayor said decisions take time."),
+    # the details are held when the entry leaves nothing out
+    ("具体的に何をしたのですか", "市はプールを民間の資金で建て替え、運営も任せた。"),
+    ("How many people took part?", "The notes do not describe the roadmap. 17 groups and 120 people took part."),
+])
+def test_what_an_entry_holds_is_not_missing(q, text):
+    assert facts.missing(fold(q), text) == []
 
 
 def test_a_month_the_entry_states_is_held():
@@ -153,3 +187,10 @@ def test_a_fee_asked_with_te_morau_or_in_a_request_sentence_is_still_asked(q):
 def test_names_are_held_only_when_the_entry_gives_them():
     assert facts.missing(fold("アプリを作った会社の名前を教えて"), "アプリはエーテンラボ㈱のものです。") == []
     assert facts.missing(fold("参加した企業の名前を教えて"), "17団体が参加しました。") == ["name"]
+
+
+def test_every_kind_of_fact_has_words_in_both_languages():
+    from bot.i18n import t
+
+    for kind in facts.ASKS:
+        assert t("answer.fact." + kind, "ja") and t("answer.fact." + kind, "en")
