@@ -124,7 +124,7 @@ HOLDS: dict[str, re.Pattern] = {
     "average": re.compile(r"平均|average|\bmean\b"),
     "age": re.compile(r"\d+\s*(?:歳|代)|\baged? \d+|\b\d+ years old"),
     "limit": re.compile(r"上限|下限|最大|最低|以内|以下|まで|\blimit|maximum|minimum|up to|at most|no more than"),
-    "procedure": re.compile(r"申請書|申込書|様式|書類|テンプレート|提出|手順|手続|ステップ|①|\bforms?\b|\bdocuments?\b|\bsteps?\b|\bsubmit"),
+    "procedure": re.compile(r"申請書|申込書|様式|書類|テンプレート|提出|手順|手続|ステップ|①|\bforms?\b|\bpaperwork\b|\bsteps?\b|\bsubmit"),
     "expansion": re.compile(r"の略|略称|正式名称|\bstands? for\b|\bshort for\b|\babbreviat|[A-Z]{2,}\s*[(（][^)）]{6,}[)）]|[(（][A-Z]{2,}[)）]"),
     # a named company or organisation (エーテンラボ㈱, 一般社団法人…, "… Inc."), or a person (…氏)
     "name": re.compile(r"㈱|株式会社|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
