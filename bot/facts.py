@@ -24,7 +24,7 @@ ASKS: dict[str, re.Pattern] = {
         r"(?:いくら|幾ら)(?![^。?？]{0,12}?[てで]も(?![らいよ良]))|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:安く|軽く|減税|減額|得|お得|節税|控除|戻)"
         r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用は(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
-        r"|(?<!by )how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save))"
+        r"|(?<!by )how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save|grew|shr[aiu]nk|rose|risen|fell|fallen|increas|decreas|drop))"
         r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
         r"|\b(?:is|are) there (?:a |any )?(?:[\w-]+ )?fees?\b|\bany (?:[\w-]+ )?fees?\b|\bwhat (?:[\w-]+ )?(?:fees?|charges?)\b|\bfees? (?:for|of|charged|involved|required|payable|to (?:join|take part|participate|enter|use|apply))\b|\bfees?\?"
         r"|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
@@ -64,7 +64,7 @@ ASKS: dict[str, re.Pattern] = {
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
         r"|者数(?:は|を)|数を教え"
-        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much\b"
+        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much (?:did|does|has|have|had|will|is|are|was|were|do)\b"
         # a ratio or breakdown (出資比率, "the capital split between …")
         r"|比率|割合(?:は|を|って)|\bratio\b|\bproportions?\b|\bsplit between\b"
         r"|\b(?:capital|cost|funding|ownership|investment) (?:split|shares?)\b"),
@@ -117,9 +117,9 @@ HOLDS: dict[str, re.Pattern] = {
     "date": re.compile(rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}/\d{{1,2}}\b|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"),
     "month": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b"),
     "duration": re.compile(r"\d+\s*(?:分|時間|秒)|\b\d+\s*(?:minutes?|hours?|seconds?)\b|\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
-    "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割)|\d\s*[:：対]\s*\d"
+    "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割|回)|\d\s*[:：対]\s*\d"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
-                        r"|people|persons|staff|services|items|percent|%)"),
+                        r"|people|persons|staff|services|items|percent|times|%)"),
     "breakdown": re.compile(r"内訳|ごとに|ごとの|(?:都道府県|市町村|自治体|地域|年度|分野)別|breakdown|\bby (?:prefecture|municipality|year|region|sector|department|field)\b"),
     "average": re.compile(r"平均|average|\bmean\b"),
     "age": re.compile(r"\d+\s*(?:歳|代)|\baged? \d+|\b\d+ years old"),

@@ -103,6 +103,8 @@ def test_a_specific_the_entry_says_is_left_out_is_missing(q, text, kind):
     # the details are held when the entry leaves nothing out
     ("具体的に何をしたのですか", "市はプールを民間の資金で建て替え、運営も任せた。"),
     ("How many people took part?", "The notes do not describe the roadmap. 17 groups and 120 people took part."),
+    ("市長は1年に何回異動をしたの?", "明石市の市長は1年に10回以上の人事異動を行った。"),      # a count of times
+    ("Are there figures on how much the work grew?", "The city's work grew by 20% while staff fell."),   # a share, not money
 ])
 def test_what_an_entry_holds_is_not_missing(q, text):
     assert facts.missing(fold(q), text) == []
