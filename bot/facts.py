@@ -64,7 +64,7 @@ ASKS: dict[str, re.Pattern] = {
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
         r"|者数(?:は|を)|数を教え"
-        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much (?:did|does|has|have|had|will|is|are|was|were|do)\b"
+        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much(?:\?|$| (?:did|does|has|have|had|will|is|are|was|were|do)\b)"
         # a ratio or breakdown (出資比率, "the capital split between …")
         r"|比率|割合(?:は|を|って)|\bratio\b|\bproportions?\b|\bsplit between\b"
         r"|\b(?:capital|cost|funding|ownership|investment) (?:split|shares?)\b"),
