@@ -36,7 +36,7 @@ ASKS: dict[str, re.Pattern] = {
         # (asked for, not who bears it: 「受講料をどちらが負担」「参加費は誰が持つ」 are not)
         r"|(?:(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)|運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)"
         r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
-        r"|(?:金額|寄付額|寄附額|寄付|寄附)の(?:合計|総額|累計)|合計(?:は|を教|を知|額)|累計(?:額)?(?:は|を教|を知)"
+        r"|(?:金額|寄付額|寄附額|寄付|寄附)の(?:合計|総額|累計|一覧)|金額(?:と|や|の一覧)|(?:どちら|どっち)が[^。?？]{0,8}(?:収入|儲|稼|もうか|得)|収入が多い|\bwhich [\w ]{0,20}(?:brings|earns|makes|generates) more\b|\bmore (?:revenue|income)\b|合計(?:は|を教|を知|額)|累計(?:額)?(?:は|を教|を知)"
         r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\bspend\b|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"),
     "contact": re.compile(
@@ -54,13 +54,14 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
     "month": re.compile(r"何月(?!何日)|\b(?:in )?(?:which|what) month\b"),
-    "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|\?)|何分|何時間(?!目)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many years|in years\b"),
+    "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|ごと|おき|毎|\?)|何(?:か|カ|ヶ|ヵ|ケ)月|最[長短]で?(?:何|どれ|どの)|何分|何時間(?!目)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many (?:years|months)|in years\b|\bhow long (?:did|has|have|will|would|can|could)\b"),
     # "When" in general (いつ, "when is …"): answered by any statement of time, a month, a year,
     # a fiscal year or a season (HOLDS below); not いつも / いつでも / いつか, not らいつ in
     # ねーみんぐらいつ, not a clause ("what happens when a city …").
     "when": re.compile(
         r"(?<!ら)いつ(?!も|でも|か(?!ら)|の間に|の日か)"
         r"|\bwhen (?:is|are|does|do|did|will|was|were|should|can|could|would|might|must|shall)\b|\bwhen\?"),
+    "year": re.compile(r"何年(?:から|に|の(?:こと|話)|頃|ごろ|前)|何年度(?:から|に|の)|いつから|\bwhat year\b|\bwhich year\b|\bsince when\b|\bin what year\b"),
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
         r"|者数(?:は|を)|数を教え"
@@ -79,7 +80,8 @@ ASKS: dict[str, re.Pattern] = {
     # we apply to join"): an entry gives it only when it names the steps or the papers.
     "procedure": re.compile(
         r"手順|手続き|手続(?:は|を|の)|申請方法|申込方法|申し込み方法|応募方法|登録方法|申請書|申込書|申込用紙|様式|テンプレート|ひな形|雛形|ダウンロード"
-        r"|提出書類|必要書類|必要な書類|提出物|添付書類"
+        r"|提出書類|必要書類|必要な書類|提出物|添付書類|(?:どんな|どの|何の|なんの)書類|書類(?:は何|はどれ|が必要|を出|を提出)|提出(?:しなければならない|する|すべき|が必要な)書類"
+        r"|\b(?:what|which) (?:documents|papers|paperwork|forms)\b|\bdocuments? (?:do|does|should|must|will) (?:we|i|a company|one|companies)\b"
         r"|\bhow (?:do|can|should|would) (?:we|i|a company|companies|one) (?:apply|register|sign up|enrol|enroll|join)\b"
         r"|\bapplication (?:form|procedure|process)|\b(?:forms?|documents?|paperwork) (?:to (?:submit|fill|file)|required|needed|we need)\b|\btemplate\b|\bdownload\b"),
     # What an abbreviation stands for, an official name (RIDCの正式名称, "what does RIDC stand for").
@@ -96,9 +98,11 @@ ASKS: dict[str, re.Pattern] = {
     # project's own name (「取組の名前は何でしたっけ」: the entry is the answer).
     "name": re.compile(
         r"(?:社名|企業名|会社名|団体名|法人名|事業者名|メーカー名|氏名|(?:会社|企業|団体|事業者|職員|参加者|者|社|人|方)の(?:お)?名前)"
-        r"(?:を|も)?(?:全部|すべて|全て)?(?:教え|知り|挙げ|ください|下さい|お願い|は(?:何|なん|どこ|公表|分か|わか)|って(?:何|なん)|一覧)"
-        r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\\bfull name\\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\\bfirst name\\b"
-        r"|\\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か)"
+        r"(?:を|も)?(?:全部|すべて|全て)?(?:教え|知り|挙げ|ください|下さい|お願い|は(?:何|なん|どこ|公表|分か|わか)|って(?:何|なん)|一覧|と|や)"
+        r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ)(?:は|って)(?:どなた|誰|だれ|どんな人)|(?:なん|何)という(?:会社|企業|事業者|人)"
+        r"|\bwho (?:is|was|are|were) (?:the |its |their )?(?:president|ceo|head|director|chair|founder|owner|manager)s?\b|\bwhat (?:is|was) (?:the |its )?(?:company|firm|vendor)(?:'s)? name\b"
+        r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\bfull name\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\bfirst name\b"
+        r"|\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の)"
         r"|\bwhich (?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
@@ -131,6 +135,8 @@ HOLDS: dict[str, re.Pattern] = {
 }
 # "When" is held by any statement of time: a date, a month, a length of time, or a year, fiscal
 # year or season.
+# A year is held by a calendar or fiscal year (2020年, 令和4年度, "in 2019").
+HOLDS["year"] = re.compile(r"(?:19|20)\d\d|令和|平成|昭和|\d+\s*年(?!間)|年度")
 HOLDS["when"] = re.compile("|".join(HOLDS[k].pattern for k in ("date", "month", "duration")) +
                            r"|\d+\s*年|令和|平成|\b(?:19|20)\d\d\b|年度|来年|翌年|今年|昨年|去年|毎年"
                            r"|\b(?:next|last|this|every) year\b|\bfiscal\b|\bannual|春|夏|秋|冬|\b(?:spring|summer|autumn|fall|winter)\b")
