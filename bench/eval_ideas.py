@@ -20,7 +20,7 @@
   with the development ideas, so on the held-back ideas only the ideas are new.
 - --cv: the development ideas the way new ideas meet the model: nested cross-validation (every
   choice made inside the training folds, three shuffles), and fitted on the other writers' ideas
-  and judged on one writer's, for each of the three (bench/ideas.writer). The plain development
+  and judged on one writer's, for each writer in turn and pooled (bench/ideas.writer). The plain development
   figures are in-sample (the weights were fitted on these ideas), though each idea is left out of
   the labelled neighbours that vote for it, as it was when the weights were fitted.
 - --dev-only: leave the held-back part out (while developing; its figures are for the end).
@@ -123,7 +123,8 @@ def report_cv() -> None:
     n = nested(d, ids)
     print(f"development, cross-validated ({n['repeats']} shuffles × 5 folds, nested): {n['ideas']} ideas: {line(n)}")
     for w, n in by_writer(d, ids).items():
-        print(f"development, {w} writer's {n['ideas']} ideas, fitted on the others': {line(n)}")
+        who = "every writer's (pooled)" if w == "all (pooled)" else f"{w} writer's"
+        print(f"development, {who} {n['ideas']} ideas, fitted on the others': {line(n)}")
 
 
 def main() -> int:

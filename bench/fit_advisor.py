@@ -267,14 +267,14 @@ def fit_ideas(d: Data, tr: list[int]) -> Fitted:
 def judge(d: Data, f: "Fitted", te: list[int]) -> list[tuple]:
     """Per idea: (method hit, precedent judged right — a fitting one among the five shown, or none
     shown when none fits —, has a recorded precedent, a fitting one among the five best whether
-    shown or not, shown, called close)."""
+    shown or not, shown, called close, labelled English)."""
     rows = []
     for i in te:
         pm, pc, show, close = f.predict(d, i)
         it = d.items[i]
         top5 = _top(pc, d.c_ids, 5)
         rows.append((ideas.method_hit(it, _top(pm, d.m_ids, 3)), ideas.case_hit(it, top5 if show else []),
-                     bool(it["cases"]), bool(set(it["cases"]) & set(top5)), show, close))
+                     bool(it["cases"]), bool(set(it["cases"]) & set(top5)), show, close, it["lang"] == "en"))
     return rows
 
 
@@ -286,18 +286,24 @@ def summary(rows: list[tuple]) -> dict:
             # the flag no_precedent: ideas with one called close (with a fitting one shown), ideas without
             # not called close (nothing shown, or the nearest shown for reference)
             "with_close": float((a[w, 1] * a[w, 5]).mean()), "without_flag": float(1 - a[n, 5].mean()),
-            "ranked": float(a[w, 3].mean())}
+            "ranked": float(a[w, 3].mean()),
+            # the precedent figure by the idea's labelled language
+            **{f"precedent_{lang}": float(a[sel, 1].mean()) if sel.any() else float("nan")
+               for lang, sel in (("ja", a[:, 6] == 0), ("en", a[:, 6] == 1))}}
 
 
 def by_writer(d: Data, ids: list[int]) -> dict:
     """Fit on the other writers' development ideas, judge one writer's (each writer in turn)."""
-    out = {}
+    out, pooled = {}, []
     for w in ideas.WRITERS:
         tr = [i for i in ids if ideas.writer(d.items[i]) != w]
         te = [i for i in ids if ideas.writer(d.items[i]) == w]
         if not te:
             continue
-        out[w] = summary(judge(d, fit_ideas(d, tr), te))
+        rows = judge(d, fit_ideas(d, tr), te)
+        out[w], pooled = summary(rows), pooled + rows
+    if pooled:
+        out["all (pooled)"] = summary(pooled)
     return out
 
 
@@ -405,7 +411,8 @@ def main() -> int:
             **ch_info, "similar_at": similar_at, "challenges": len(chs)}
     line = lambda n: (f"method top-3 {n['method']:.1%}, precedent judged right {n['precedent']:.1%} "  # noqa: E731
                       f"(ideas with one {n['with_precedent']:.1%}, without {n['without']:.1%}; "
-                      f"flag: with one called close {n['with_close']:.1%}, without said so {n['without_flag']:.1%})")
+                      f"flag: with one called close {n['with_close']:.1%}, without said so {n['without_flag']:.1%}; "
+                      f"precedent ja {n['precedent_ja']:.1%}, en {n['precedent_en']:.1%})")
     if args.nested:
         n = nested(d, ids)
         print(f"nested cross-validation ({n['repeats']} × {FOLDS} folds, every choice made inside the training "
@@ -413,7 +420,8 @@ def main() -> int:
         info.update({"nested_method_top3": round(n["method"], 4), "nested_precedent_right": round(n["precedent"], 4)})
     if args.by_writer:
         for w, n in by_writer(d, ids).items():
-            print(f"fitted on the other writers' ideas, judged on the {w} writer's {n['ideas']}: {line(n)}")
+            who = "each writer's, pooled," if w == "all (pooled)" else f"the {w} writer's"
+            print(f"fitted on the other writers' ideas, judged on {who} {n['ideas']}: {line(n)}")
     print(f"chosen: method C={f.info['method_C']}, case C={f.info['case_C']}, near C={f.info['near_C']}, "
           f"near_at={f.near_at:.3f}, close_at={f.close_at:.3f}, challenge_at={ch_at:.3f}, similar_at={similar_at:.3f}")
 

@@ -44,14 +44,19 @@ def writer(item: dict) -> str:
     facility upkeep, payroll, council budget policy, and a startup accelerator — 「採択企業の…」,
     "a startup in our cohort" —; 26 of 50 in English, one-liners to multi-paragraph letters, 16 of 50
     with no recorded precedent; written and labelled from the seeds and the case entries before the
-    advisor's scores on them were looked at). Training on the other writers' ideas and judging one
+    advisor's scores on them were looked at), "seventh" (i0398–i0447: the Japan managers of
+    foreign-owned companies writing in English — "our parent company in Stuttgart", "our UK group",
+    a Danish leak-detector maker, a Korean battery maker — and owners of small Japanese firms
+    writing plainly — 「町の小さな印刷屋です」「うちは昔からの銭湯です」 —; 29 of 50 in English,
+    19 of 50 with no recorded precedent; written and labelled from the case and method entries
+    before the advisor's scores on them were looked at). Training on the other writers' ideas and judging one
     writer's is the nearest we have to an idea set written by someone else."""
     n = int(item["id"].lstrip("i"))
     return ("first" if n <= 73 else "second" if n <= 150 else "third" if n <= 240 else "fourth" if n <= 287
-            else "fifth" if n <= 347 else "sixth")
+            else "fifth" if n <= 347 else "sixth" if n <= 397 else "seventh")
 
 
-WRITERS = ("first", "second", "third", "fourth", "fifth", "sixth")
+WRITERS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")
 CHALLENGES_LABELLED_UPTO = 150     # tests/data/idea_challenges.jsonl labels ideas i0001–i0150 only
 
 
