@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _MONTHS_EN = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 
@@ -222,8 +223,9 @@ _LACK_NAMES: dict[str, re.Pattern] = {
 _BUT = re.compile(r"\bbut\b|\bhowever\b|ただ、|ただし|一方")
 
 
-def _lack_sentences(answer_text: str) -> tuple[list[str], list[str]]:
-    """(the sentences that hold facts, what those that say the sources leave something out name
+@lru_cache(maxsize=4096)       # the texts are the entries' own: a bounded set, split once each
+def _lack_sentences(answer_text: str) -> tuple[str, tuple[str, ...]]:
+    """(the text of the sentences that hold facts, what those that say the sources leave something out name
     as left out), lower case. A sentence that goes on to give something (", but the mayor said …")
     holds facts."""
     keep, lack = [], []
@@ -237,12 +239,12 @@ def _lack_sentences(answer_text: str) -> tuple[list[str], list[str]]:
             lack.append(re.split(r"[,;]|\bso\b", p[m.start():])[0])
         else:                    # 「人数や分野…も記録にはありません」: what comes before the verb
             lack.append(p[:m.end()])
-    return keep, lack
+    return "\n".join(keep), tuple(lack)
 
 
 def said(answer_text: str) -> str:
     """An answer text without the sentences that say what the sources leave out (lower case)."""
-    return "\n".join(_lack_sentences(answer_text)[0])
+    return _lack_sentences(answer_text)[0]
 
 
 def missing(folded_question: str, answer_text: str) -> list[str]:
@@ -251,8 +253,7 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
     kinds = asked(folded_question)
     if not kinds:
         return []
-    keep, lack = _lack_sentences(answer_text)
-    text = "\n".join(keep)
+    text, lack = _lack_sentences(answer_text)
     out = []
     for k in kinds:
         if k == "detail":              # the details are missing when the entry says some are left out

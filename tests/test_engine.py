@@ -50,13 +50,13 @@ def test_validation_split_holds_its_floor(desk):
     declined = sum(r["answered"] is False for it, r in outscope)
     fails = [f"{it['id']} {it['q'][:60]!r} -> {r['answered']} {r['entry_id']}" for it, r in res
              if not (evalsets.judge(it, r) if it["fallback"] else r["answered"] and evalsets.facts_present(it, r["answer"]))]
-    # Measured 93.0 % in scope (675/726) and 85.4 % declined (140/164) after a fourth fresh
-    # writer's set (eval_k: 91.7 % / 82.7 % when first scored) joined and the decision and intents
-    # were refitted with it (eval_h, eval_i, eval_j scored 70–75 % declined when first scored,
-    # most misses partial questions); the items of the earlier sets: 471/502 in scope, 80/87 declined.
+    # Measured 92.8 % in scope (732/789) and 86.5 % declined (154/178) once a fifth fresh writer's
+    # set joined (eval_l: 90.4 % / 69.5 % when first scored, most misses partial questions; the
+    # decision was not refitted on it); at the stop before, 93.0 % / 85.4 % on 890 items, and the
+    # items of the sets before the fresh ones 471/502 in scope, 80/87 declined.
     assert right / len(inscope) >= 0.90, f"in scope {right}/{len(inscope)}\n" + "\n".join(fails)
     assert declined / len(outscope) >= 0.83, f"declined {declined}/{len(outscope)}\n" + "\n".join(fails)
-    fresh = ("eval_h", "eval_i", "eval_j", "eval_k")
+    fresh = ("eval_h", "eval_i", "eval_j", "eval_k", "eval_l")
     earlier = [(it, r) for it, r in outscope if not it.get("set", "").startswith(fresh)]
     kept = sum(r["answered"] is False for it, r in earlier)
     assert kept / len(earlier) >= 0.88, f"declined (earlier sets) {kept}/{len(earlier)}\n" + "\n".join(fails)
