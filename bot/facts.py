@@ -130,14 +130,14 @@ HOLDS: dict[str, re.Pattern] = {
     "age": re.compile(r"\d+\s*(?:歳|代)|\baged? \d+|\b\d+ years old"),
     "limit": re.compile(r"上限|下限|最大|最低|以内|以下|まで|\blimit|maximum|minimum|up to|at most|no more than"),
     "procedure": re.compile(r"申請書|申込書|様式|書類|テンプレート|提出|手順|手続|ステップ|①|\bforms?\b|\bpaperwork\b|\bsteps?\b|\bsubmit"),
-    "expansion": re.compile(r"の略|略称|正式名称|\bstands? for\b|\bshort for\b|\babbreviat|[A-Z]{2,}\s*[(（][^)）]{6,}[)）]|[(（][A-Z]{2,}[)）]"),
+    "expansion": re.compile(r"の略|略称|正式名称|\bstands? for\b|\bshort for\b|\babbreviat"),
     # a named company or organisation (エーテンラボ㈱, 一般社団法人…, "… Inc."), or a person (…氏)
     "name": re.compile(r"㈱|株式会社|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
 }
-# "When" is held by any statement of time: a date, a month, a length of time, or a year, fiscal
-# year or season.
 # A year is held by a calendar or fiscal year (2020年, 令和4年度, "in 2019").
 HOLDS["year"] = re.compile(r"(?:19|20)\d\d|令和|平成|昭和|\d+\s*年(?!間)|年度")
+# "When" is held by any statement of time: a date, a month, a length of time, or a year, fiscal
+# year or season.
 HOLDS["when"] = re.compile("|".join(HOLDS[k].pattern for k in ("date", "month", "duration")) +
                            r"|\d+\s*年|令和|平成|\b(?:19|20)\d\d\b|年度|来年|翌年|今年|昨年|去年|毎年"
                            r"|\b(?:next|last|this|every) year\b|\bfiscal\b|\bannual|春|夏|秋|冬|\b(?:spring|summer|autumn|fall|winter)\b")
@@ -195,7 +195,7 @@ def asked(folded_question: str) -> list[str]:
 
 
 # A sentence in which an entry says what its sources leave out (「資料にはRIDCの正式名称や参加方法の
-#説明はありません」 "The notes do not give the team's size"): what it names is not held. A sentence
+# 説明はありません」 "The notes do not give the team's size"): what it names is not held. A sentence
 # marked as general background (「(資料にはない一般的な知識)」) does hold its facts.
 _LACKS = re.compile(
     r"(?:資料|記録|講演|インタビュー)(?:に|で|の中)(?:は|も)?(?:ない|なく)"
@@ -203,7 +203,7 @@ _LACKS = re.compile(
     r"|(?:ありません|書かれていない|記されていない|触れられていない|示されていない)[^。\n]{0,12}(?:資料|記録)"
     r"|\b(?:notes|documents|report|interview|record|sources?|talk|speakers?)\b[^.\n]{0,6}\b(?:do|does|did) (?:not|n't)\b|\bgives? neither\b"
     r"|\bnot (?:stated|given|said|mentioned|described) in\b|\b(?:are|is) not given\b")
-_GENERAL = re.compile(r"一般|general|in general|generally")
+_GENERAL = re.compile(r"一般|general")
 _SENTENCES = re.compile(r"(?<=[。\n])|(?<=[.!?])\s+")
 
 
@@ -219,15 +219,14 @@ _LACK_NAMES: dict[str, re.Pattern] = {
     "when": re.compile(r"いつ|時期|始ま|\bwhen\b|\bbegan\b"),
 }
 
-
 _BUT = re.compile(r"\bbut\b|\bhowever\b|ただ、|ただし|一方")
 
 
 @lru_cache(maxsize=4096)       # the texts are the entries' own: a bounded set, split once each
 def _lack_sentences(answer_text: str) -> tuple[str, tuple[str, ...]]:
-    """(the text of the sentences that hold facts, what those that say the sources leave something out name
-    as left out), lower case. A sentence that goes on to give something (", but the mayor said …")
-    holds facts."""
+    """(the text of the sentences that hold facts, and what each sentence saying the sources leave
+    something out names as left out), lower case. A sentence that goes on to give something
+    (", but the mayor said …") holds facts."""
     keep, lack = [], []
     for p in _SENTENCES.split(answer_text.lower()):
         if not p.strip():
@@ -240,11 +239,6 @@ def _lack_sentences(answer_text: str) -> tuple[str, tuple[str, ...]]:
         else:                    # 「人数や分野…も記録にはありません」: what comes before the verb
             lack.append(p[:m.end()])
     return "\n".join(keep), tuple(lack)
-
-
-def said(answer_text: str) -> str:
-    """An answer text without the sentences that say what the sources leave out (lower case)."""
-    return _lack_sentences(answer_text)[0]
 
 
 def missing(folded_question: str, answer_text: str) -> list[str]:
@@ -260,7 +254,7 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
             held = not lack
         elif k in _LACK_NAMES and any(_LACK_NAMES[k].search(p) for p in lack):
             held = False
-        else:
+        else:                          # (a reason has no form of its own: held unless left out)
             held = k not in HOLDS or HOLDS[k].search(text) is not None
         if not held:
             out.append(k)
