@@ -259,7 +259,7 @@ def _place_named(place: str, folded: str, question: str, q: str | None = None) -
     from bot.matching import _place_forms
 
     q = T.fold(question) if q is None else q
-    return any((f in q.split() or f in q) if f.isascii() else f in folded for f in _place_forms(place))
+    return any((f in q) if f.isascii() else (f in folded) for f in _place_forms(place))
 
 
 def _names_the_case(entry, folded: str) -> bool:

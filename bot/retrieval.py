@@ -89,7 +89,8 @@ class Retrieval:
 class Retriever:
     """Both signals over the same documents.
 
-    Semantic search is exact over every row for a small base; for a large one (more than
+    Semantic search scores every row for a small base (on the rows' SEM_DIMS principal
+    directions); for a large one (more than
     EXACT_DOCS documents) it first ranks documents by their centroid (one matrix-vector product)
     and then scores the rows of the best SHORTLIST documents, and of the lexical candidates, exactly.
     """
@@ -97,6 +98,7 @@ class Retriever:
     EXACT_DOCS = 5000
     SHORTLIST = 64
     LOW_DIMS = 128
+    SEM_DIMS = 256
     PRESELECT = 4
 
     def __init__(self, docs: list[IndexDoc], sem_docs: list[SemDoc], synonyms: Synonyms | None,
@@ -132,15 +134,18 @@ class Retriever:
         self.centroids = None
         self.vectors_t = None
         if self.n <= self.EXACT_DOCS:
-            self.vectors_t = np.ascontiguousarray(self.vectors.T)      # (DIM, rows), see _sem_for
+            # Every row is scored on the rows' SEM_DIMS principal directions: half the memory a
+            # question's pass reads (the pass is memory-bound), for cosines within ~0.01 of the full
+            # ones (bench_answer; the decision is fitted on these same cosines).
+            self.basis = principal_directions(self.vectors, self.SEM_DIMS)
+            self.vectors_t = np.ascontiguousarray((self.vectors @ self.basis).T)   # (SEM_DIMS, rows)
         else:
             sums = np.add.reduceat(self.vectors, self.name_start, axis=0)
             self.centroids = (sums / np.linalg.norm(sums, axis=1, keepdims=True)).astype(np.float32)
             # The centroids projected on their LOW_DIMS principal directions: a first pass over
             # every document reads a quarter of the memory; the best PRESELECT × SHORTLIST of it are
             # then scored on their full centroids.
-            _, vecs = np.linalg.eigh(self.centroids.T.astype(np.float64) @ self.centroids)
-            self.projection = np.ascontiguousarray(vecs[:, ::-1][:, :self.LOW_DIMS], dtype=np.float32)
+            self.projection = principal_directions(self.centroids, self.LOW_DIMS)
             self.centroids_low = np.ascontiguousarray(self.centroids @ self.projection)
 
     def _sem_for(self, qvecs: np.ndarray, ids: np.ndarray | None) -> tuple[np.ndarray, ...]:
@@ -150,7 +155,7 @@ class Retriever:
             ns, bs, de = self.name_start, self.body_start, self.doc_end
             # One matrix-vector product per query vector, on the rows laid out column-wise:
             # BLAS's few-column matrix product is several times slower than these (bench_answer).
-            sims = np.stack([v @ self.vectors_t for v in qvecs])
+            sims = np.stack([v @ self.vectors_t for v in qvecs @ self.basis])
         else:
             ns, bs, de = self.name_start[ids], self.body_start[ids], self.doc_end[ids]
             sub = self.vectors[_ranges(ns, de)]
@@ -298,6 +303,14 @@ def rows_of(sem_docs: list[SemDoc], keys: list[str]) -> int:
     """How many vector rows the documents take (for stand-in vectors of the real shape)."""
     return sum(len(a) + len(b) + len(sd.learned) for sd, (a, b) in
                zip(sem_docs, (_rows(sd, k) for sd, k in zip(sem_docs, keys))))
+
+
+def principal_directions(rows: np.ndarray, k: int) -> np.ndarray:
+    """The k directions (DIM, k) that keep most of the rows' energy (uncentred PCA: cosines are
+    dot products of unit vectors, so the projection keeps them as close as k dimensions can)."""
+    gram = (rows.T @ rows).astype(np.float64)           # (DIM, DIM): one float32 product
+    _, vecs = np.linalg.eigh(gram)
+    return np.ascontiguousarray(vecs[:, ::-1][:, :k], dtype=np.float32)
 
 
 def _top_mean(values: np.ndarray, starts: np.ndarray, lens: np.ndarray, k: int) -> np.ndarray:

@@ -220,3 +220,34 @@ def test_the_desks_hours_through_answer(desk):
     assert r.intent == "contact" and r.answered and "Weekdays 9:00–17:00" in r.text
     honest = _with(desk).answer(q)
     assert "Weekdays 9:00–17:00" not in honest.text and not (honest.intent == "contact" and honest.answered)
+
+
+def test_neighbour_features_per_class_match_a_direct_computation():
+    """Per class: the best cosine, the mean of the NN_TOP best and the masked message's best, as
+    a loop over each class's rows gives, also with rows identical to the message left out and
+    for classes with no example."""
+    import numpy as np
+
+    from bot.intent import CLASSES, NN_TOP, Neighbours
+
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, len(CLASSES) - 2, 120)          # the last two classes have no rows
+    vecs = rng.standard_normal((120, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    nb = Neighbours(vecs, labels)
+    for v, vm, exclude in [(vecs[7], vecs[7], True), (vecs[7], vecs[9], False), (vecs[3], vecs[3], False)]:
+        s, sm = vecs @ v, vecs @ vm
+        keep = ~(s > 0.999) if exclude else np.ones(len(s), bool)
+        want = []
+        for part in ("best", "top", "masked"):
+            for c in range(len(CLASSES)):
+                rows = np.flatnonzero((labels == c) & keep)
+                if not len(rows):
+                    want.append(0.0)
+                elif part == "best":
+                    want.append(s[rows].max())
+                elif part == "top":
+                    want.append(np.sort(s[rows])[-NN_TOP:].mean())
+                else:
+                    want.append(sm[rows].max())
+        assert np.allclose(nb.features(v, vm if vm is not v else v, exclude), want, atol=1e-6)
