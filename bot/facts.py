@@ -39,7 +39,9 @@ ASKS: dict[str, re.Pattern] = {
         r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
         r"|(?:金額|寄付額|寄附額|寄付|寄附)の(?:合計|総額|累計|一覧)|金額(?:と|や|の一覧)|(?:どちら|どっち)が[^。?？]{0,8}(?:収入|儲|稼|もうか|得)|収入が多い|\bwhich [\w ]{0,20}(?:brings|earns|makes|generates) more\b|\bmore (?:revenue|income)\b|合計(?:は|を教|を知|額)|累計(?:額)?(?:は|を教|を知)"
         r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\bspend\b|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
-        r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"),
+        r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"
+        # a sum asked by its order of magnitude (年何百万円, 何億円), "what sum"
+        r"|何(?:十|百|千)?(?:万|億)?円|\bwhat sum\b|\bhow much money\b"),
     "contact": re.compile(
         # (not the e-mail's own opening: 「突然のメール失礼いたします」)
         r"電話|でんわ|(?<!突然の)メール(?!(?:にて|で)?(?:失礼|恐縮))|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"
@@ -69,6 +71,9 @@ ASKS: dict[str, re.Pattern] = {
         r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much(?:\?|$| (?:did|does|has|have|had|will|is|are|was|were|do)\b)"
         # a ratio or breakdown (出資比率, "the capital split between …")
         r"|比率|割合(?:は|を|って)|\bratio\b|\bproportions?\b|\bsplit between\b"
+        # other counters (何点, 何台, 何種類 …), a headcount, and how much a figure changed (どれくらい短くなった)
+        r"|何(?:点|個|台|種類|世帯|戸|回|か国|カ国)|\bheadcount\b"
+        r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:短く|短縮|減っ|減少|増え|増加|縮ま|削減|改善|向上|伸び)"
         r"|\b(?:capital|cost|funding|ownership|investment) (?:split|shares?)\b"),
     # A breakdown (内訳, 都道府県別に, "by prefecture"), an average (平均年齢), a limit (上限): kinds of
     # figure an entry gives only when it says so.
@@ -94,16 +99,19 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bwhat exactly (?:is|are|were|was|does|did)\b|\bin detail\b"),
     # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
     "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)"),
+    # Which place (「どこの市の話ですか」 "in which city was it"): held when the entry names a municipality.
+    "where": re.compile(r"どこの(?:市|町|村|自治体|県|都市|島|地域)|どの(?:市|町|村|自治体|県|都市|島|地域)(?:で(?!も)|が|に(?!も)|の|です|でしょう|か)"
+                        r"|\b(?:in |at |on )?which (?:city|town|village|municipality|prefecture|island|region)\b(?! (?:can|could|may|should|would)\b)"),
     # Names of the companies, groups or people involved (「参加した17団体の名前」「30社の社名を教えて」
     # "which company makes the vehicles"), not naming a facility (「施設に社名を付けたい」) or a
     # project's own name (「取組の名前は何でしたっけ」: the entry is the answer).
     "name": re.compile(
         r"(?:社名|企業名|会社名|団体名|法人名|事業者名|メーカー名|氏名|(?:会社|企業|団体|事業者|職員|参加者|者|社|人|方)の(?:お)?名前)"
         r"(?:を|も)?(?:全部|すべて|全て)?(?:教え|知り|挙げ|ください|下さい|お願い|は(?:何|なん|どこ|公表|分か|わか)|って(?:何|なん)|一覧|と|や)"
-        r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ)(?:は|って)(?:どなた|誰|だれ|どんな人)|(?:なん|何)という(?:会社|企業|事業者|人)"
+        r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ)(?:は|って)(?:どなた|誰|だれ|どんな人)|(?:なん|何)という(?:会社|企業|事業者|人)|それぞれ(?:なん|何)という"
         r"|\bwho (?:is|was|are|were) (?:the |its |their )?(?:president|ceo|head|director|chair|founder|owner|manager)s?\b|\bwhat (?:is|was) (?:the |its )?(?:company|firm|vendor)(?:'s)? name\b"
         r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\bfull name\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\bfirst name\b"
-        r"|\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の)"
+        r"|\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった)"
         r"|\bwhich (?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
@@ -122,7 +130,7 @@ HOLDS: dict[str, re.Pattern] = {
     "date": re.compile(rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}/\d{{1,2}}\b|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"),
     "month": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b"),
     "duration": re.compile(r"\d+\s*(?:分|時間|秒)|\b\d+\s*(?:minutes?|hours?|seconds?)\b|\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
-    "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割|回)|\d\s*[:：対]\s*\d"
+    "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割|回|点|個|台|種類|世帯|戸|か国|カ国)|\d\s*[:：対]\s*\d"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
                         r"|people|persons|staff|services|items|percent|times|%)"),
     "breakdown": re.compile(r"内訳|ごとに|ごとの|(?:都道府県|市町村|自治体|地域|年度|分野)別|breakdown|\bby (?:prefecture|municipality|year|region|sector|department|field)\b"),
@@ -219,6 +227,9 @@ _LACK_NAMES: dict[str, re.Pattern] = {
     "when": re.compile(r"いつ|時期|始ま|\bwhen\b|\bbegan\b"),
 }
 
+# (with places_named: a prefecture, or the mayor of a named town, 磐田市長, which places_named leaves out)
+_PREFECTURE = re.compile(r"(?:北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)(?![庁内外民議])|\b[a-z]+ prefecture\b"
+                         r"|(?<![\u4e00-\u9fff])(?!(?:都|各|同|本|当|近隣|政令|中核)[市町村])[\u4e00-\u9fff]{1,3}[市町村]長")
 _BUT = re.compile(r"\bbut\b|\bhowever\b|ただ、|ただし|一方")
 
 
@@ -252,6 +263,8 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
     for k in kinds:
         if k == "detail":              # the details are missing when the entry says some are left out
             held = not lack
+        elif k == "where":             # a municipality or prefecture named
+            held = bool(places_named(answer_text)) or _PREFECTURE.search(text) is not None
         elif k in _LACK_NAMES and any(_LACK_NAMES[k].search(p) for p in lack):
             held = False
         else:                          # (a reason has no form of its own: held unless left out)

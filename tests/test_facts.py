@@ -196,3 +196,26 @@ def test_every_kind_of_fact_has_words_in_both_languages():
 
     for kind in facts.ASKS:
         assert t("answer.fact." + kind, "ja") and t("answer.fact." + kind, "en")
+
+
+@pytest.mark.parametrize("q,kind", [
+    ("その事業に市は年何百万円を出しているのですか", "amount"),
+    ("What sum does the club pay the city?", "amount"),
+    ("これまでに何点ほど発行されましたか", "count"),
+    ("待ち時間はどれくらい短くなりましたか", "count"),
+    ("What is the headcount of the team?", "count"),
+    ("それぞれ何という事業ですか", "name"),
+    ("それはどこの市の話ですか", "where"),
+    ("In which city did that happen?", "where"),
+])
+def test_more_forms_of_asking_for_a_figure_a_name_or_a_place(q, kind):
+    assert kind in facts.asked(fold(q))
+
+
+def test_which_place_is_held_by_a_named_municipality_prefecture_or_mayor_only():
+    q = fold("それはどこの市の話ですか")
+    assert facts.missing(q, "震災でプールが壊れ、水泳連盟が再建を求めた例があります。") == ["where"]
+    assert facts.missing(q, "愛媛県は専門人材を県内の市町で共有しています。") == []
+    assert facts.missing(q, "磐田市長によると、仕事は20%増えました。") == []
+    assert facts.missing(q, "都市の規模によって違います。") == ["where"]
+    assert "where" not in facts.asked(fold("どの自治体でも使えますか"))
