@@ -11,7 +11,7 @@ answer, the timing from the budget calendar, what to prepare, and the desk staff
         precedents if one is "close" (P(near) ≥ close_at); if the advisor is unsure (near_at ≤
         P(near) < close_at), an honest "no close precedent recorded" with the 5 nearest shown for
         reference; below near_at, "no close precedent recorded" alone (both thresholds fitted on
-        our labelled ideas); open city challenges by their own scorer, fitted
+        our labelled ideas, per language of the idea); open city challenges by their own scorer, fitted
         on labelled challenges (tests/data/idea_challenges.jsonl) with a cross-validated threshold
       → timing from the budget calendar (bot/fiscal.py) and whether the top methods need new budget
       → next steps from the how-to entries' `prepare` lines; the desk staff hand-off
@@ -209,10 +209,22 @@ class AdvisorModel:
     method_none: dict = field(default_factory=dict)  # method id → share of labelled ideas with it and no precedent
     case_norm: dict = field(default_factory=dict)    # lang → case id → [whole mean, SD, what mean, SD]
                                                      # over the labelled ideas (advisor_features.case_norms)
+    # lang → [near_at, close_at] fitted on the labelled ideas in that language (an English idea is
+    # less alike to the mostly Japanese knowledge, so the same P(near) means another thing there);
+    # a language without its own uses near_at and close_at.
+    near_by_lang: dict = field(default_factory=dict)
 
     @property
     def close_from(self) -> float:
         return max(self.near_at, self.close_at if self.close_at is not None else self.near_at)
+
+    def thresholds(self, lang: str) -> tuple[float, float]:
+        """(P(near) from which precedents are shown, from which they are called close) for an idea
+        in `lang`."""
+        if lang in self.near_by_lang:
+            near_at, close_at = (float(x) for x in self.near_by_lang[lang])
+            return near_at, max(near_at, close_at)
+        return self.near_at, self.close_from
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AdvisorModel":
@@ -224,13 +236,14 @@ class AdvisorModel:
                    Logistic.from_json(d["near"]), float(d["near_at"]), Logistic.from_json(d["challenge"]),
                    float(d["challenge_at"]), list(d.get("neighbours", [])), d.get("info", {}),
                    float(d["close_at"]) if d.get("close_at") is not None else None, dict(d.get("method_none", {})),
-                   dict(d.get("case_norm", {})))
+                   dict(d.get("case_norm", {})), dict(d.get("near_by_lang", {})))
 
     def to_json(self) -> dict:
         return {"method_features": METHOD_FEATURES, "case_features": CASE_FEATURES, "near_features": NEAR_FEATURES,
                 "challenge_features": CHALLENGE_FEATURES,
                 "method": self.method.to_json(), "method_prior": self.method_prior, "case": self.case.to_json(),
                 "near": self.near.to_json(), "near_at": self.near_at, "close_at": self.close_at,
+                "near_by_lang": self.near_by_lang,
                 "method_none": self.method_none, "case_norm": self.case_norm, "challenge": self.challenge.to_json(),
                 "challenge_at": self.challenge_at, "info": self.info, "neighbours": self.neighbours}
 
@@ -396,8 +409,9 @@ class Advisor:
         # From near_at the nearest precedents are shown; from close_at they are called close. In
         # between the advisor is unsure: it says no close precedent is recorded (no_precedent) and
         # shows the nearest ones for reference.
-        shown = len(pc) > 0 and p_near >= self.model.near_at
-        close = shown and p_near >= self.model.close_from
+        near_at, close_from = self.model.thresholds(T.detect_lang(idea))
+        shown = len(pc) > 0 and p_near >= near_at
+        close = shown and p_near >= close_from
         cases = tuple(self._case(int(i), float(pc[i]), lang) for i in c_order[:N_CASES]) if shown else ()
         chs = self._challenges(iv, challenges)
         no_budget = [self._method(int(i), float(pm[i]), iv, lang) for i in m_order

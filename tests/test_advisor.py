@@ -168,7 +168,8 @@ def test_unsure_shows_the_nearest_precedents_for_reference_under_an_honest_headi
     from bot.render import render_idea
 
     def with_thresholds(near_at, close_at):
-        return Advisor(Desk(kb, engine=None), model=replace(advisor.model, near_at=near_at, close_at=close_at))
+        return Advisor(Desk(kb, engine=None), model=replace(advisor.model, near_at=near_at, close_at=close_at,
+                                                            near_by_lang={}))
 
     on = date(2026, 6, 1)
     ref = with_thresholds(0.0, 1.01).advise(IDEA, on=on, challenges=[], log=False)
@@ -192,9 +193,31 @@ def test_unsure_shows_the_nearest_precedents_for_reference_under_an_honest_headi
     assert t("idea_advice.no_precedent", "ja") in render_idea(none) and none.to_json()["cases"] == []
 
 
+def test_the_thresholds_are_those_of_the_idea_s_language(advisor, kb):
+    """near_by_lang: an idea in a language with its own thresholds is judged by them, one in
+    another language by the pooled near_at and close_at."""
+    from dataclasses import replace
+
+    from bot.advisor import Advisor
+    from bot.engine import Desk
+
+    a = Advisor(Desk(kb, engine=None), model=replace(advisor.model, near_at=0.0, close_at=0.0,
+                                                       near_by_lang={"en": [1.01, 1.01]}))
+    on = date(2026, 6, 1)
+    ja = a.advise(IDEA, on=on, challenges=[], log=False)
+    assert ja.precedents == "close" and len(ja.cases) == 5
+    en = a.advise("Our app counts older people's daily steps; we'd like to try it in the city's frailty "
+                  "prevention programme with a few dozen residents.", on=on, challenges=[], log=False)
+    assert en.lang == "en" and en.precedents == "none" and en.cases == ()
+    assert a.model.thresholds("en") == (1.01, 1.01) and a.model.thresholds("ja") == (0.0, 0.0)
+
+
 def test_the_shipped_thresholds_are_ordered(advisor):
     m = advisor.model
     assert 0.0 < m.near_at <= m.close_from < 1.0
+    for lang in ("ja", "en"):
+        near_at, close_from = m.thresholds(lang)
+        assert 0.0 < near_at <= close_from < 1.0
     assert set(m.method_none) == {e.id for e in advisor.index.methods}
     assert all(0.0 <= r <= 1.0 for r in m.method_none.values())
 

@@ -70,7 +70,8 @@ def enricher(advisor):
         pm, pc, p_near, iv = advisor.scores(idea)
         vec = iv.q[0]
         precedents = []
-        if len(pc) and p_near >= advisor.model.near_at:
+        near_at, close_from = advisor.model.thresholds(T.detect_lang(idea))
+        if len(pc) and p_near >= near_at:
             order = np.argsort(-pc, kind="stable")[:MAX_PRECEDENTS]
             for i in order:
                 c = advisor.index.cases[int(i)]
@@ -78,7 +79,7 @@ def enricher(advisor):
                                    "title": c.title.ja})
         similar_at = float(advisor.model.info.get("similar_at", DEFAULT_SIMILAR_AT))
         # Shown but none is close (the advisor's "for reference" state): the card says so.
-        reference = bool(precedents) and p_near < advisor.model.close_from
+        reference = bool(precedents) and p_near < close_from
         out = {"precedents": precedents, "precedents_reference": reference, "similar": similar_earlier(s, vec, submitter, data.organisation, similar_at),
                "vec": pack_vector(vec)}
         given = [m for m in (advice or {}).get("m") or [] if m in advisor.kb.entries]
