@@ -236,11 +236,11 @@ class Desk:
         if best is not None and best.kind == "oos" and self._cases_elsewhere(core, a):
             return self._intent("cases", q, core, lang, a, today), folded
         # Only the learned catch-all ranked first, while the message names an entry of ours that the
-        # decider is sure of (「指定管理者制度で図書館を運営する場合、開館時間は事業者が決められますか」):
+        # decider finds likely enough to offer (「指定管理者制度で図書館を運営する場合、開館時間は事業者が決められますか」):
         # two models disagree, so neither a decline as foreign to the desk nor an answer, but the
         # entry offered (a did-you-mean: not answered, the staff offered).
         if (best is not None and best.key == OOS_PREFIX + OTHER_TOPIC.id and a.top is not None
-                and a.top.alias >= I.NAMED and a.p_right >= self.model.answer_at
+                and a.top.alias >= I.NAMED and a.p_right >= self.model.suggest_at
                 and not any(f.kind == "oos" and f.key != best.key and p >= 0.5 for f, p in a.ranked)):
             return self._suggest(q, lang, a), folded
         if best is not None and best.kind == "oos":
