@@ -228,7 +228,7 @@ _LACK_NAMES: dict[str, re.Pattern] = {
 }
 
 # (with places_named: a prefecture, or the mayor of a named town, 磐田市長, which places_named leaves out)
-_PREFECTURE = re.compile(r"(?:北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)(?![庁内外民議])|\b[a-z]+ prefecture\b"
+_PLACE_HELD = re.compile(r"(?:北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)(?![庁内外民議])|\b[a-z]+ prefecture\b"
                          r"|(?<![\u4e00-\u9fff])(?!(?:都|各|同|本|当|近隣|政令|中核)[市町村])[\u4e00-\u9fff]{1,3}[市町村]長")
 _BUT = re.compile(r"\bbut\b|\bhowever\b|ただ、|ただし|一方")
 
@@ -264,7 +264,7 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
         if k == "detail":              # the details are missing when the entry says some are left out
             held = not lack
         elif k == "where":             # a municipality or prefecture named
-            held = bool(places_named(answer_text)) or _PREFECTURE.search(text) is not None
+            held = bool(places_named(answer_text)) or _PLACE_HELD.search(text) is not None
         elif k in _LACK_NAMES and any(_LACK_NAMES[k].search(p) for p in lack):
             held = False
         else:                          # (a reason has no form of its own: held unless left out)

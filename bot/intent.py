@@ -37,7 +37,7 @@ import numpy as np
 
 from bot import conversation as C
 from bot import text as T
-from bot.retrieval import _top_mean, mask_names
+from bot.retrieval import top_mean, mask_names
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class Neighbours:
             s, sm = s[keep], sm[keep]
             lens = np.bincount(self.sorted_labels[keep], minlength=len(CLASSES))
         starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
-        top3 = _top_mean(s, starts, lens, NN_TOP)
+        top3 = top_mean(s, starts, lens, NN_TOP)
         best, masked = np.zeros(len(CLASSES)), np.zeros(len(CLASSES))
         some = lens > 0
         if some.any():        # (reduceat over the non-empty classes' starts: each runs to the next)

@@ -90,9 +90,9 @@ class Retriever:
     """Both signals over the same documents.
 
     Semantic search scores every row for a small base (on the rows' SEM_DIMS principal
-    directions); for a large one (more than
-    EXACT_DOCS documents) it first ranks documents by their centroid (one matrix-vector product)
-    and then scores the rows of the best SHORTLIST documents, and of the lexical candidates, exactly.
+    directions); for a large one (more than EXACT_DOCS documents) it first ranks documents by their
+    centroid (one matrix-vector product) and then scores the rows of the best SHORTLIST documents,
+    and of the lexical candidates, on the full vectors.
     """
 
     EXACT_DOCS = 5000
@@ -253,7 +253,7 @@ class Retriever:
                 lens = self.doc_end[cand_ids] - self.name_start[cand_ids]
                 base = np.concatenate(([0], np.cumsum(lens)[:-1]))
             n_names = self.body_start[cand_ids] - self.name_start[cand_ids]
-            sem_k = _top_mean(rows, base, n_names, KNN)
+            sem_k = top_mean(rows, base, n_names, KNN)
             for k, i in enumerate(cand_ids.tolist()):
                 ft = feats[i]
                 ft.sem_q, ft.sem_b, ft.sem_whole = float(cq[k]), float(cb[k]), float(cw[k])
@@ -313,7 +313,7 @@ def principal_directions(rows: np.ndarray, k: int) -> np.ndarray:
     return np.ascontiguousarray(vecs[:, ::-1][:, :k], dtype=np.float32)
 
 
-def _top_mean(values: np.ndarray, starts: np.ndarray, lens: np.ndarray, k: int) -> np.ndarray:
+def top_mean(values: np.ndarray, starts: np.ndarray, lens: np.ndarray, k: int) -> np.ndarray:
     """Per group values[start:start+len]: the mean of its k largest (fewer when shorter; 0 when
     empty), for all groups at once."""
     lens = np.asarray(lens, dtype=np.int64)

@@ -414,12 +414,12 @@ def test_a_large_bases_shortlist_finds_the_entries_the_exact_search_ranks_first(
 def test_top_mean_per_group_matches_a_direct_computation():
     import numpy as np
 
-    from bot.retrieval import _top_mean
+    from bot.retrieval import top_mean
 
     rng = np.random.default_rng(3)
     values = rng.random(50)
     starts, lens = np.array([0, 5, 5, 9, 30]), np.array([5, 0, 4, 2, 20])
-    got = _top_mean(values, starts, lens, 3)
+    got = top_mean(values, starts, lens, 3)
     want = [np.sort(values[s:s + n])[-3:].mean() if n else 0.0 for s, n in zip(starts, lens)]
     assert np.allclose(got, want)
 
