@@ -16,6 +16,7 @@ import atexit
 import logging
 import threading
 import time
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
@@ -101,6 +102,13 @@ class Analysis:
     qvec: np.ndarray | None = None        # the retrieval's vectors of the message, and of it with
     masked_vec: np.ndarray | None = None  # the entry names masked (reused by bot/intent.py)
     intent_p: dict[str, float] | None = None   # the intent classifier's probabilities (bot/intent.py)
+
+
+# A question comparing two things (「違いは」「どう違う」「比べて」, "difference between", "compare", "vs").
+# Both named: a name signal this strong is the name itself, in the message (bot/matching.py
+# `_alias_signals`: an exact name scores 0.8 or more, a fuzzy one less).
+COMPARED_NAMED = 0.8
+_COMPARES = re.compile(r"違い|違う|違います|異なる|比べ|比較|差は|\bdiffer|\bcompar|\bversus\b|\bvs\b\.?")
 
 
 class Desk:
@@ -329,11 +337,15 @@ class Desk:
     def _also(self, reply: Reply, a: Analysis, lang: str) -> Reply:
         """A message of several sentences can ask two things (「導入した自治体は? また受講者は
         どう集めた?」): when a second entry is as likely right as an answer needs to be, its
-        answer follows the first one's."""
-        if a.segments < 2:
+        answer follows the first one's. A comparison of two things the message names (「PFIとPPPの
+        違いは?」) is answered with both, the second once it is as likely as a did-you-mean."""
+        compares = a.top.alias >= COMPARED_NAMED and bool(_COMPARES.search(a.folded or ""))
+        if a.segments < 2 and not compares:
             return reply
-        second = next(((f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS and f.key != a.top.key), None)
-        if second is None or second[1] < self.model.answer_at:
+        others = [(f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS and f.key != a.top.key]
+        named = next(((f, p) for f, p in others if f.alias >= COMPARED_NAMED and p >= self.model.suggest_at), None)
+        second = named if named is not None and compares else (others[0] if others else None)
+        if second is None or second[1] < (self.model.suggest_at if second is named else self.model.answer_at):
             return reply
         other = self.reply_for_entry(second[0].key, lang)
         head = t("answer.also", lang, title=other.title)

@@ -368,10 +368,23 @@ def _partial_first(desk, core: str, analysis, name: str) -> bool:
     from bot.engine import entry_text
 
     lacking = facts.missing(T.fold(core), entry_text(desk.kb.entries[analysis.top.key]))
-    # What the reply answers itself: "when" from the calendar (timing), how many cases and when
-    # they were (the case list).
-    own = {"timing": {"when"}, "cases": {"count", "when"}}[name]
+    # What the reply answers itself: "when" and the months of every step from the calendar
+    # (timing), how many cases and when they were (the case list). About the proposal window, the
+    # timing reply also states its exact first and last day and the days left (「提案の締切は何月
+    # 何日?」"How many days until the window shuts?"); other steps it gives by month only.
+    own = {"timing": {"when", "month"}, "cases": {"count", "when"}}[name]
+    if name == "timing" and analysis.top.key == _window_entry(desk):
+        own = own | {"date", "count"}
     return bool([k for k in lacking if k not in own])
+
+
+def _window_entry(desk) -> str | None:
+    """The knowledge entry of the configured calendar's proposal window."""
+    from bot.config import get_settings
+    from bot.fiscal import calendar_for
+
+    spec = calendar_for(desk.settings or get_settings()).spec
+    return next((m.entry for m in spec.milestones if m.kind == "window"), None)
 
 
 def choose(desk, core: str, analysis) -> str | None:

@@ -117,6 +117,19 @@ def test_timing_depends_on_the_date(desk):
     assert "2027年度" in may.text and "2028年度" in dec.text
 
 
+def test_the_windows_last_day_is_the_timing_reply_another_steps_day_is_not_known(desk):
+    """The timing reply states the proposal window's first and last day and the days left, so
+    asking for them gets it; the day another step starts (by month only in the calendar) stays the
+    honest partial answer."""
+    on = date(2027, 6, 1)
+    for q in ("提案受付の最終日は何月何日ですか", "How many days are left before proposals close?"):
+        r = desk.answer(q, today=on)
+        assert r.intent == "timing" and r.answered, q
+        assert ("2027年8月31日" in r.text) or ("August 31, 2027" in r.text or "31 August 2027" in r.text), r.text
+    r = desk.answer("予算査定は12月の何日に始まりますか", today=on)
+    assert r.kind == "partial" and r.entry_id == "budget-assessment"
+
+
 def test_suggestions_never_name_an_intent(desk):
     for q in ("If we submit something, when would it run?", "提案の話"):
         r = desk.answer(q)

@@ -386,6 +386,19 @@ def test_a_long_message_asking_two_things_gets_both_answers(desk, kb):
     assert one.answered and "あわせて「" not in one.text
 
 
+def test_a_comparison_of_two_named_things_is_answered_with_both(desk, kb):
+    """「AとBの違い」 names two entries: both answers, whichever comes first; naming one is one."""
+    for q, pair in (("ネーミングライツと広告掲載はどう違うの?", {"naming-rights", "advertising"}),
+                    ("How does PPP differ from PFI?", {"pfi", "ppp"})):
+        r = desk.answer(q)
+        assert r.answered and r.entry_id in pair, q
+        other = (pair - {r.entry_id}).pop()
+        lang = r.lang
+        assert kb.entries[other].title.get(lang) in r.text, q
+    one = desk.answer("ネーミングライツとは何ですか")
+    assert one.answered and "あわせて「" not in one.text
+
+
 def test_a_large_bases_shortlist_finds_the_entries_the_exact_search_ranks_first(kb, monkeypatch):
     """Above EXACT_DOCS documents, semantic search first shortlists documents by a low-dimensional
     projection of their centroids. Forced on the shipped base (real vectors), the best entry by
