@@ -41,7 +41,12 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\bspend\b|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"
         # a sum asked by its order of magnitude (年何百万円, 何億円), "what sum"
-        r"|何(?:十|百|千)?(?:万|億)?円|\bwhat sum\b|\bhow much money\b"),
+        r"|何(?:十|百|千)?(?:万|億)?円|\bwhat sum\b|\bhow much money\b"
+        # how much money by what it is spent on (どのくらいの費用がかかった, 予算をどれくらい組んで,
+        # 費用感), "what budget did … set aside", "what would … set us back", a ballpark figure
+        r"|(?:どれ|どの)(?:くらい|ぐらい|程度)の?(?:費用|予算|金額|お金|経費|コスト|額)"
+        r"|(?:費用|予算|お金|経費|コスト)(?:を|は|が)?(?:どれ|どの)(?:くらい|ぐらい|程度)|費用感|予算感|コスト感"
+        r"|\bwhat (?:budget|funding)\b|\bset (?:us|me|them|you|the city|a company) back\b|\bballpark\b"),
     "contact": re.compile(
         # (not the e-mail's own opening: 「突然のメール失礼いたします」)
         r"電話|でんわ|(?<!突然の)メール(?!(?:にて|で)?(?:失礼|恐縮))|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"

@@ -69,6 +69,8 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "We want our brand on a stadium in exchange for a fee. Does the city offer that?",   # a fee offered
     "Who ends up setting the price of city IT systems?",   # who sets it, not what it is
     "デジ田の事例を分野ごとに教えて",                    # the entry's own grouping
+    "予算はどのように決まるのですか",                    # how a budget is made, not its size
+    "予算がなくても始められる方法はありますか",          # no budget needed, not a sum
 ])
 def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
     # ("why" is asked for by "Why do … cost so much?", and held unless an entry says it is left out)
@@ -207,6 +209,13 @@ def test_every_kind_of_fact_has_words_in_both_languages():
     ("それぞれ何という事業ですか", "name"),
     ("それはどこの市の話ですか", "where"),
     ("In which city did that happen?", "where"),
+    # money by what it is spent on, or its rough size
+    ("施設の改修にはどれくらいの費用が必要になりますか", "amount"),
+    ("市はこの事業に毎年どのくらい予算をつけていますか", "amount"),
+    ("出展する場合の費用感を教えてください", "amount"),
+    ("What budget was allocated to the scheme?", "amount"),
+    ("What would a booth at the event set us back?", "amount"),
+    ("Can you give me a ballpark for the sponsorship?", "amount"),
 ])
 def test_more_forms_of_asking_for_a_figure_a_name_or_a_place(q, kind):
     assert kind in facts.asked(fold(q))
