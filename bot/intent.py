@@ -50,6 +50,9 @@ ENTRY_KINDS = ("calendar", "method", "case", "howto", "term", "context")
 # Kinds of specific fact a message can ask for (bot/facts.py): a question for a figure or a date
 # the knowledge lacks is answered in part by the engine, not by an intent's general reply.
 FACT_KINDS = ("amount", "contact", "date", "month", "duration", "count")
+# The kinds of entry the message's wording leans to (bot/matching.py `cued_kinds`: 「いつ」, 「事例」,
+# 「どうすれば」, 「とは」): how it asks, whatever the topic.
+CUE_KINDS = ("calendar", "case", "howto", "term")
 EXTRA_FEATURES = ([f"i_sem:{k}" for k in INTENT_DOCS] + [f"i_masked:{k}" for k in INTENT_DOCS]
                   + [f"i_lex:{k}" for k in INTENT_DOCS]
                   + ["e_alias", "e_lex", "e_sem_q", "e_sem_b", "e_cued", "e_rank_p", "p_right", "asks_named"]
@@ -57,7 +60,8 @@ EXTRA_FEATURES = ([f"i_sem:{k}" for k in INTENT_DOCS] + [f"i_masked:{k}" for k i
                   + ["oos_sem", "place_named", "masked_changed", "english", "log_chars", "segments"]
                   + [f"nn_max:{c}" for c in CLASSES] + [f"nn_top3:{c}" for c in CLASSES]
                   + [f"nn_masked:{c}" for c in CLASSES]
-                  + [f"asks:{k}" for k in FACT_KINDS] + [f"top_lacks:{k}" for k in FACT_KINDS])
+                  + [f"asks:{k}" for k in FACT_KINDS] + [f"top_lacks:{k}" for k in FACT_KINDS]
+                  + [f"cues:{k}" for k in CUE_KINDS])
 NN_TOP = 3
 NAMED = 0.9          # a name signal this strong: the message names the entry (bot/matching.py)
 
@@ -237,7 +241,8 @@ def features(desk, core: str, analysis, neighbours: Neighbours, exclude_self: bo
              + [e_alias, e_lex, e_sem_q, e_sem_b, float(top.cued) if top else 0.0, e_rank_p, analysis.p_right, asks_named]
              + top_is + [oos_sem, place, changed, float(T.detect_lang(message) == "en"),
                          math.log1p(len(message)), math.log(max(1, analysis.segments))]
-             + neighbours.features(v, vm, exclude_self) + _fact_features(desk, message, top))
+             + neighbours.features(v, vm, exclude_self) + _fact_features(desk, message, top)
+             + _cue_features(message))
     return np.concatenate([v.astype(np.float64), vm.astype(np.float64), np.asarray(extra, dtype=np.float64)])
 
 
@@ -250,6 +255,13 @@ def _fact_features(desk, message: str, top) -> list[float]:
     asked = set(facts.asked(folded))
     lacks = set(facts.missing(folded, entry_text(desk.kb.entries[top.key]))) if top is not None and asked else set()
     return [float(k in asked) for k in FACT_KINDS] + [float(k in lacks) for k in FACT_KINDS]
+
+
+def _cue_features(message: str) -> list[float]:
+    from bot.matching import cued_kinds
+
+    cued = cued_kinds(T.fold(message))
+    return [float(k in cued) for k in CUE_KINDS]
 
 
 def _intent_doc_sims(r, v: np.ndarray, vm: np.ndarray, exclude_self: bool) -> tuple[list[float], list[float]]:
