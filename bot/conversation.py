@@ -91,6 +91,8 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
     # message names that case, not just its city (「和光市の事例」 lists every case one line each).
     top = getattr(analysis, "top", None)
     lead = top.key if top is not None and top.kind == "case" and analysis.p_right >= desk.model.answer_at else None
+    if lead is None:      # a case the message names itself (「わぴあの事例」), though the method it used ranks first
+        lead = next((k for k in ranked_ids[:3] if kb.entries[k].kind == "case" and _names_the_case(kb.entries[k], folded)), None)
     named_places = _places_named(ci.municipalities, folded, question)
     if named_places:
         order = list(named_places)

@@ -338,14 +338,16 @@ class Desk:
         """A message of several sentences can ask two things (「導入した自治体は? また受講者は
         どう集めた?」): when a second entry is as likely right as an answer needs to be, its
         answer follows the first one's. A comparison of two things the message names (「PFIとPPPの
-        違いは?」) is answered with both, the second once it is as likely as a did-you-mean."""
+        違いは?」) is answered with both."""
         compares = a.top.alias >= COMPARED_NAMED and bool(_COMPARES.search(a.folded or ""))
         if a.segments < 2 and not compares:
             return reply
         others = [(f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS and f.key != a.top.key]
-        named = next(((f, p) for f, p in others if f.alias >= COMPARED_NAMED and p >= self.model.suggest_at), None)
-        second = named if named is not None and compares else (others[0] if others else None)
-        if second is None or second[1] < (self.model.suggest_at if second is named else self.model.answer_at):
+        # (the second thing compared is named in the message: its name is the evidence, whatever
+        # the decider makes of it as an answer of its own)
+        named = next(((f, p) for f, p in others if f.alias >= COMPARED_NAMED), None) if compares else None
+        second = named if named is not None else (others[0] if others else None)
+        if second is None or (second is not named and second[1] < self.model.answer_at):
             return reply
         other = self.reply_for_entry(second[0].key, lang)
         head = t("answer.also", lang, title=other.title)

@@ -81,7 +81,9 @@ def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
                                  "OK, that's all. Thanks!",
                                  # what the thanks is for before 感謝, casual spellings
                                  "ご説明感謝いたします。", "ご丁寧なご案内、感謝申し上げます", "ありがと〜", "了解です、ありがとー!",
-                                 "りょうかいしました、ありがとう"])
+                                 "りょうかいしました、ありがとう",
+                                 # どうも before the thanks is part of it, not a greeting
+                                 "どうもありがとうございました!", "どうもありがとうございます。とても参考になりました。"])
 def test_thanks_alone_are_thanks(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
 
