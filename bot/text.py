@@ -256,7 +256,7 @@ def romaji_as_kana(text: str) -> str | None:
     names find it; None when the text is not plainly romaji (English, acronyms, mixed scripts).
 
     jaconv transliterates; a word counts as romaji only when it becomes plain hiragana that does
-    not end in a stray っ (English consonant clusters do: "what" → うぁっ), and no word is an
+    start or end in a stray っ (English consonant clusters do: "what" → うぁっ, "pfi" → っふぃ), and no word is an
     English function word.
     """
     if not text.isascii() or re.search(r"[A-Z]{2,}", text):
@@ -271,7 +271,8 @@ def romaji_as_kana(text: str) -> str | None:
         if not _ROMAJI_WORD.fullmatch(w) or re.search(r"[lqvx]|c(?!h)|m$", w):
             return None
         k = jaconv.alphabet2kana(w)
-        if not _ROMAJI_OK.fullmatch(k) or k.endswith("っ"):
+        # (only the particle って starts with a small っ: a lower-case acronym does, "pfi" → っふぃ)
+        if not _ROMAJI_OK.fullmatch(k) or k.endswith("っ") or (k.startswith("っ") and not k.startswith("って")):
             return None
         out.append(k)
     return jaconv.alphabet2kana(text.lower())

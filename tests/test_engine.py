@@ -377,6 +377,13 @@ def test_a_question_in_romaji_is_answered_in_japanese(desk):
     assert r.answered and r.entry_id == "designated-manager" and r.lang == "ja"
 
 
+def test_a_lower_case_acronym_with_romaji_is_not_turned_into_kana(desk):
+    """「pfi toha」 once became 「っふぃ とは」 and was declined: the acronym stays itself."""
+    for q, entry in (("pfi toha", "pfi"), ("ppp no jirei", "ppp")):
+        r = desk.answer(q)
+        assert r.answered and r.entry_id == entry, q
+
+
 def test_a_long_message_asking_two_things_gets_both_answers(desk, kb):
     """Both things asked are answered — as a second answer (Desk._also) or as a list of the
     cases asked for; a one-sentence question never gets a second answer."""

@@ -68,7 +68,8 @@ def test_romaji_is_read_as_kana(q, kana):
 
 
 @pytest.mark.parametrize("q", ["What is PFI?", "Hello team", "naming rights", "please help me", "PFI toha",
-                               "ＰＦＩ", "指定管理 seido", "sake"])
+                               "ＰＦＩ", "指定管理 seido", "sake",
+                               "pfi toha", "ppp no jirei"])   # lower-case acronyms too
 def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
     assert T.romaji_as_kana(q) is None
 
