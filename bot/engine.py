@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 import threading
 import time
-import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date

@@ -191,6 +191,11 @@ class CalendarSpec(_Strict):
             raise ValueError(f"unknown time zone {v!r}") from None
         return v
 
+    @property
+    def window(self) -> MilestoneSpec:
+        """The proposal window (exactly one, checked below)."""
+        return next(m for m in self.milestones if m.kind == "window")
+
     @model_validator(mode="after")
     def _one_window_unique_ids(self) -> "CalendarSpec":
         ids = [m.id for m in self.milestones]

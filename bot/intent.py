@@ -395,8 +395,7 @@ def _window_entry(desk) -> str | None:
     from bot.config import get_settings
     from bot.fiscal import calendar_for
 
-    spec = calendar_for(desk.settings or get_settings()).spec
-    return next((m.entry for m in spec.milestones if m.kind == "window"), None)
+    return calendar_for(desk.settings or get_settings()).spec.window.entry
 
 
 def choose(desk, core: str, analysis) -> str | None:

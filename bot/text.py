@@ -255,9 +255,9 @@ def romaji_as_kana(text: str) -> str | None:
     """Japanese typed in romaji (「yosan satei wa itsu?」) as hiragana, so the kana readings of
     names find it; None when the text is not plainly romaji (English, acronyms, mixed scripts).
 
-    jaconv transliterates; a word counts as romaji only when it becomes plain hiragana that does
-    start or end in a stray っ (English consonant clusters do: "what" → うぁっ, "pfi" → っふぃ), and no word is an
-    English function word.
+    jaconv transliterates; a word counts as romaji only when it becomes plain hiragana that neither
+    starts nor ends in a stray っ (English consonant clusters do: "what" → うぁっ, "pfi" → っふぃ), and
+    no word is an English function word.
     """
     if not text.isascii() or re.search(r"[A-Z]{2,}", text):
         return None
