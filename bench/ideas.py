@@ -49,14 +49,20 @@ def writer(item: dict) -> str:
     a Danish leak-detector maker, a Korean battery maker — and owners of small Japanese firms
     writing plainly — 「町の小さな印刷屋です」「うちは昔からの銭湯です」 —; 29 of 50 in English,
     19 of 50 with no recorded precedent; written and labelled from the case and method entries
-    before the advisor's scores on them were looked at). Training on the other writers' ideas and judging one
+    before the advisor's scores on them were looked at), "eighth" (i0448–i0527: regional banks,
+    insurers and trading companies writing for a client or a local subsidiary — "one of our
+    clients", 「当行の取引先が…」 —, university labs, NPOs and social enterprises, and individuals
+    such as retired engineers, farmers and a café owner; health, care, facilities, mobility, snow,
+    DX, donations, talent, farming, tourism and naming; 44 of 80 in English, one-liners to three
+    paragraphs, 28 of 80 with no recorded precedent; written and labelled from the method and case
+    entries before the advisor's scores on them were looked at). Training on the other writers' ideas and judging one
     writer's is the nearest we have to an idea set written by someone else."""
     n = int(item["id"].lstrip("i"))
     return ("first" if n <= 73 else "second" if n <= 150 else "third" if n <= 240 else "fourth" if n <= 287
-            else "fifth" if n <= 347 else "sixth" if n <= 397 else "seventh")
+            else "fifth" if n <= 347 else "sixth" if n <= 397 else "seventh" if n <= 447 else "eighth")
 
 
-WRITERS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")
+WRITERS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 CHALLENGES_LABELLED_UPTO = 150     # tests/data/idea_challenges.jsonl labels ideas i0001–i0150 only
 
 
