@@ -131,10 +131,11 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
         if used:
             return _case_list(question, lang, _head("cases_method", lang, len(used), method=name),
                               used[:CASES_SHOWN], more=len(used) - CASES_SHOWN, lead=lead)
-        if named is not None:
-            near = desk.closest(f"{method.title.get('ja')} {question}", "case", 3)
-            return _case_list(question, lang, t("conversation.cases_none_method", lang, method=name), near,
-                              first=method)
+        # No case used it, named or sure from the description (a typo: "namign rights examples"):
+        # the honest "none recorded", the method itself and the closest cases.
+        near = desk.closest(f"{method.title.get('ja')} {question}", "case", 3)
+        return _case_list(question, lang, t("conversation.cases_none_method", lang, method=name), near,
+                          first=method)
     # A theme: the cases the ranker finds about it, and those curated with a tag the message names.
     strong = ci.select(k for k, p in probs.items() if p >= THEME_MATCH and k in ci.position)
     tags = _theme_tags_named(ci, folded, question)
