@@ -216,6 +216,7 @@ def _stdin_lines():
 def explain(desk, question: str) -> str:
     """Both signals per candidate, the decision's features and why it fell as it did."""
     from bot import facts
+    from bot import intent as I
     from bot import text as T
     from bot.decision import DECIDER_FEATURES
     from bot.engine import entry_text
@@ -233,12 +234,25 @@ def explain(desk, question: str) -> str:
     if a.features:
         lines.append("  decision features: " + ", ".join(f"{k}={v:.3f}" for k, v in zip(DECIDER_FEATURES, a.features)))
     m = desk.model
-    best = a.ranked[0][0] if a.ranked else None
-    if a.gate_key is not None:
+    # The intent step as the engine takes it (bot/intent.py decide): the fitted classifier, or
+    # without one the older gate.
+    model = I.get_model()
+    taken = None
+    if model is not None and a.ranked:
+        name, p, _ = I.classify(desk, core, a, model)
+        taken, a = I.decide(desk, core, a)
+        note = " (the knowledge lacks the specific asked: its partial answer first)" \
+            if name in I.GENERAL_REPLIES and p >= model.lean_at and I._partial_first(desk, core, a, name) else ""
+        lines.append(f"  intent classifier: {name} P={p:.3f} (takes it at ≥ {model.take_at:.3f},"
+                     f" leans at ≥ {model.lean_at:.3f}){note}")
+    elif a.gate_key is not None:
         lines.append(f"  intent gate: {a.gate_key} P={a.gate_p:.3f} (takes it at ≥ {m.gate_at:.3f})")
-    if a.gate_key is not None and a.gate_p >= m.gate_at:
-        why = f"intent: {a.gate_key} (the gate)"
-    elif best is not None and best.kind == "intent":
+        if a.gate_p >= m.gate_at:
+            taken = a.gate_key.split(":", 1)[1]
+    best = a.ranked[0][0] if a.ranked else None
+    if taken is not None:
+        why = f"intent: {taken}"
+    elif best is not None and best.kind == "intent" and a.ranked[0][1] >= m.intent_at:
         why = f"intent: {best.key} ranks first"
     elif best is not None and best.kind == "oos":
         why = f"out of scope: topic {best.key} beats every entry"

@@ -262,7 +262,23 @@ def _place_named(place: str, folded: str, question: str, q: str | None = None) -
     from bot.matching import _place_forms
 
     q = T.fold(question) if q is None else q
-    return any((f in q) if f.isascii() else (f in folded) for f in _place_forms(place))
+    forms = _place_forms(place)
+    return any((f in q) if f.isascii() else _form_in(f, folded, forms) for f in forms)
+
+
+_SUFFIX_AFTER = re.compile(r"(?=[市町村県区都])")
+
+
+def _form_in(form: str, folded: str, forms) -> bool:
+    """Whether a Japanese place form occurs in the message as that place: 沖縄 (of 沖縄市) is
+    not named by 沖縄県, where another place suffix follows it."""
+    at = folded.find(form)
+    while at >= 0:
+        nxt = folded[at + len(form): at + len(form) + 1]
+        if not (nxt and _SUFFIX_AFTER.match(nxt) and form + nxt not in forms):
+            return True
+        at = folded.find(form, at + 1)
+    return False
 
 
 def _names_the_case(entry, folded: str) -> bool:

@@ -46,7 +46,7 @@ ASKS: dict[str, re.Pattern] = {
         # 費用感), "what budget did … set aside", "what would … set us back", a ballpark figure
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)の?(?:費用|予算|金額|お金|経費|コスト|額)"
         r"|(?:費用|予算|お金|経費|コスト)(?:を|は|が)?(?:どれ|どの)(?:くらい|ぐらい|程度)|費用感|予算感|コスト感"
-        r"|\bwhat (?:budget|funding)\b|\bset (?:us|me|them|you|the city|a company) back\b|\bballpark\b"),
+        r"|\bwhat (?:budget|funding)\b(?! (?:year|cycle|calendar|period|window|schedule|process|step|phase))|\bset (?:us|me|them|you|the city|a company) back\b|\bballpark\b"),
     "contact": re.compile(
         # (not the e-mail's own opening: 「突然のメール失礼いたします」)
         r"電話|でんわ|(?<!突然の)メール(?!(?:にて|で)?(?:失礼|恐縮))|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"

@@ -82,6 +82,23 @@ def _place_forms(place: str) -> frozenset[str]:
                 if len(short) >= 2:
                     forms.add(short)
     return frozenset(forms)
+
+
+def _inside(short: str, long: str, text: str) -> bool:
+    """Whether every occurrence of `short` in `text` lies within an occurrence of `long`."""
+    spans = []
+    at = text.find(long)
+    while at >= 0:
+        spans.append((at, at + len(long)))
+        at = text.find(long, at + 1)
+    at = text.find(short)
+    while at >= 0:
+        if not any(a <= at and at + len(short) <= b for a, b in spans):
+            return False
+        at = text.find(short, at + 1)
+    return True
+
+
 CANDIDATES = 24                # entries re-ranked with the alias signal
 
 # Question scaffolding removed before tokenising (folded forms; long marks are already gone).
@@ -465,6 +482,7 @@ class Index:
         best = dict.fromkeys(ids, 0.0)
         qlen = max(len(qform), 1)
         fuzzy: list[tuple[int, str, bool, float, int]] = []   # (entry, name, title?, specificity, cutoff)
+        exact: list[tuple[int, str, float]] = []               # names found as they are in the question
         for i in ids:
             for name, is_title, spec in self.name_forms[i]:
                 v = 0.0
@@ -473,18 +491,28 @@ class Index:
                         v = 0.9 if name in words else 0.0
                     elif name in qform_full:
                         v = min(1.0, 0.8 + 0.2 * len(name) / qlen)
+                        exact.append((i, name, v * spec * (1.0 if is_title else 0.95)))
+                        continue
                     elif len(name) >= 8 and (fuzzy_ids is None or i in fuzzy_ids):
                         fuzzy.append((i, name, is_title, spec, FUZZY_CUTOFF_LATIN))
                 elif name in qform_full:
                     # A two-character name (協定) is a weak hint alone; longer names tell more,
                     # and a name covering most of the question is best.
                     v = 0.4 if len(name) == 2 else min(1.0, 0.7 + 0.05 * len(name) + 0.3 * len(name) / qlen)
+                    exact.append((i, name, v * spec * (1.0 if is_title else 0.95)))
+                    continue
                 elif qread and len(name) >= 4 and name in qread:
                     v = 0.8
                 elif len(name) >= 4 and (fuzzy_ids is None or i in fuzzy_ids):
                     fuzzy.append((i, name, is_title, spec, FUZZY_CUTOFF))
                 if v:
                     best[i] = max(best[i], v * spec * (1.0 if is_title else 0.95))
+        for i, name, v in exact:
+            # Longest match: a name found only inside another entry's longer name in the question
+            # is that name's, not its own (官民共創 inside 「官官民共創」).
+            if not any(j != i and len(other) > len(name) and name in other and _inside(name, other, qform_full)
+                       for j, other, _ in exact):
+                best[i] = max(best[i], v)
         if fuzzy and qform:
             # score_cutoff one below the lowest cutoff: rapidfuzz prunes hopeless names early,
             # and every score that could pass a cutoff (after uint8 rounding) is kept as is.

@@ -32,3 +32,12 @@ def test_gaps_after_questions(cli):
     cli("ask", "--json", "-", stdin="宇宙エレベーターの誘致\n宇宙エレベーターの誘致\nPFIとは\n")
     p = cli("kb", "gaps")
     assert p.returncode == 0 and "2×" in p.stdout and "宇宙エレベーターの誘致" in p.stdout
+
+
+def test_explain_shows_the_intent_step_the_engine_takes(cli):
+    # --explain follows the engine: the fitted intent classifier decides first, not the older gate.
+    p = cli("ask", "--explain", "提案したい")
+    assert p.returncode == 0, p.stderr
+    assert "intent classifier: propose" in p.stderr and "→ intent: propose" in p.stderr
+    p = cli("ask", "--explain", "PFIとは何ですか")
+    assert "→ answer:" in p.stderr and "→ intent" not in p.stderr

@@ -169,3 +169,15 @@ def test_cases_by_a_known_place_are_not_taken_for_an_unknown_one(desk, kb):
     r = C.cases(desk, "和光市の事例", "ja", desk.analyse("和光市の事例"))
     assert "記録されていません" not in r.text
     assert {kb.entries[i.entry_id].municipality.ja for i in r.items} == {"和光市"}
+
+
+def test_a_prefecture_is_not_taken_for_the_city_of_the_same_name(desk, kb):
+    # 沖縄県 names the prefecture, not 沖縄市 (a municipality of a recorded case): the city asked
+    # about (那覇市) is one no document mentions.
+    from bot import conversation as C
+
+    q = "沖縄県内の会社です。那覇市の官民連携の事例があれば一覧でください。"
+    r = C.cases(desk, q, "ja", desk.analyse(q))
+    assert "那覇市" in r.text and "記録されていません" in r.text and r.answered is False
+    assert not C._place_named("沖縄市", T.text_form(T.fold("沖縄県の会社")), "沖縄県の会社")
+    assert C._place_named("沖縄市", T.text_form(T.fold("沖縄の事例")), "沖縄の事例")

@@ -480,3 +480,13 @@ def test_a_partial_answer_names_the_place_the_knowledge_does_not_cover(desk, kb)
 def test_a_question_about_a_city_no_document_mentions_is_not_answered_as_if_known(desk, q):
     r = desk.answer(q).to_json()
     assert r["answered"] is False and r["handoff"] is True
+
+
+def test_a_name_inside_a_longer_name_in_the_question_is_the_longer_names(desk):
+    # Longest match: 「官官民共創」 names the entry of that term; 官民共創 inside it is not a name hit
+    # for the entry of the shorter term (which the question does not name on its own).
+    feats = {f.key: f for f, _ in desk.analyse("官官民共創の意味").ranked}
+    assert feats["kankanmin-kyoso"].alias >= 0.9
+    assert feats.get("kanmin-kyoso") is None or feats["kanmin-kyoso"].alias == 0.0
+    both = {f.key: f for f, _ in desk.analyse("官官民共創と官民共創の違い").ranked}
+    assert both["kanmin-kyoso"].alias >= 0.9 and both["kankanmin-kyoso"].alias >= 0.9

@@ -228,3 +228,10 @@ def test_which_place_is_held_by_a_named_municipality_prefecture_or_mayor_only():
     assert facts.missing(q, "磐田市長によると、仕事は20%増えました。") == []
     assert facts.missing(q, "都市の規模によって違います。") == ["where"]
     assert "where" not in facts.asked(fold("どの自治体でも使えますか"))
+
+
+@pytest.mark.parametrize("q", ["What budget year are we realistically looking at?",
+                               "If we propose now, what budget cycle does it go into?"])
+def test_which_budget_year_is_not_a_request_for_an_amount(q):
+    assert "amount" not in facts.asked(fold(q))
+    assert "amount" in facts.asked(fold("What budget did Wako set aside for the pool?"))
