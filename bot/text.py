@@ -150,12 +150,13 @@ _GREET_JA = (r"(?:いつも|平素より|平素は|大変)?(?:お疲れ様です
 # A word of degree (とても助かりました, 本当にありがとう) and what the thanks is for (ご丁寧な回答
 # ありがとうございます, 早速のご返信ありがとう) belong to the thanks.
 _DEGREE_JA = r"(?:どうも|とても|大変|たいへん|本当に|ほんとうに|ほんとに|本当|すごく|非常に|誠に|まことに|心より|おかげさまで|おかげで)?"
-_FOR_JA = (r"(?:(?:ご丁寧に|丁寧に|早速|さっそく|ご丁寧な|丁寧な|迅速な|素早い|わかりやすい|分かりやすい|詳しい|早速の|さっそくの)?"
+_FOR_JA = (r"(?:(?:ご丁寧に|丁寧に|詳しく|くわしく|わかりやすく|分かりやすく|ご親切に|親切に|すぐに|迅速に|早速|さっそく|ご丁寧な|丁寧な|迅速な|素早い|わかりやすい|分かりやすい|詳しい|早速の|さっそくの)?"
            r"(?:ご回答|回答|ご説明|説明|ご対応|対応|ご返信|返信|お返事|返事|ご案内|案内|ご教示|情報)?(?:を|の)?"
-           r"(?:いただき|頂き|していただき|して頂き|くださり|下さり)?[、,]?\s*)")
+           r"(?:(?:教え|説明し|答え|お答えし|回答し|ご回答し|対応し|ご対応し|調べ|案内し|ご案内し|返信し|ご返信し)て)?"
+           r"(?:いただき|頂き|していただき|して頂き|くださり|下さり|くれて)?[、,]?\s*)")
 # Casual spellings count too: ありがとー / ありがと, りょうかいです.
 _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}(?:ありがとうございました|ありがとうございます|ありがとう|ありがとー*"
-              r"|感謝します|感謝いたします|感謝申し上げます|感謝です)|助かりました|助かります)"
+              r"|感謝します|感謝いたします|感謝申し上げます|感謝です|助かりました|助かります))"
               r"|(?:了解|りょうかい)(?:しました|です|いたしました)|承知しました|承知いたしました|わかりました|分かりました|よく分かりました|よくわかりました"
               r"|以上です|以上、?よろしくお願いします"
               r"|(?:大変|とても|非常に)?参考になりました|ではまた|それではまた|またお願いします|さようなら|さよなら")
@@ -170,7 +171,7 @@ _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonder
               r"|ok(?:ay)?,? got it|got it|understood|noted"
               r"|(?:that|this)(?:'s| is| was) (?:really |very |super |so |extremely )?(?:helpful|useful|great|clear|perfect)"
               r"|(?:that|this) (?:really )?helps(?: a lot)?|(?:that'?s|this is) exactly what i needed"
-              r"|that'?s (?:all|it)(?: for now| for today)?|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)"
+              r"|that'?s (?:all|it)(?: for now| for today)?|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)(?:,? (?:mate|mates|guys|all|everyone|folks|team|buddy|pal))?"
               r"|(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|cool|understood|noted|all right|alright)(?=[,.!]|$)")
 _CLOSE_EN = r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
 _PLEASANTRY = re.compile(

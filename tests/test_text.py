@@ -84,7 +84,10 @@ def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
                                  "ご説明感謝いたします。", "ご丁寧なご案内、感謝申し上げます", "ありがと〜", "了解です、ありがとー!",
                                  "りょうかいしました、ありがとう",
                                  # どうも before the thanks is part of it, not a greeting
-                                 "どうもありがとうございました!", "どうもありがとうございます。とても参考になりました。"])
+                                 "どうもありがとうございました!", "どうもありがとうございます。とても参考になりました。",
+                                 # what the asker was helped with, and whom the thanks are to
+                                 "詳しく説明していただきありがとうございます", "教えてくれてありがとう",
+                                 "教えていただき助かりました", "Cheers mate", "Thanks all!"])
 def test_thanks_alone_are_thanks(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
 
@@ -96,6 +99,8 @@ def test_greetings_alone_are_greetings(msg):
 
 @pytest.mark.parametrize("msg,core", [
     ("お疲れ様です。PFIについて教えてください。よろしくお願いします。", "PFIについて教えてください。"),
+    ("Thanks mate, what is PFI?", "what is PFI?"),
+    ("詳しく教えてください。PFIとは", "詳しく教えてください。 PFIとは"),
     ("いつもお世話になっております。連絡先を教えてください。何卒よろしくお願い申し上げます。", "連絡先を教えてください。"),
     ("お世話になります。提案書の様式はありますか。宜しくお願い致します。", "提案書の様式はありますか。"),
     ("ご回答ありがとうございます。もう一つ、PFIとは?", "もう一つ、PFIとは?"),
