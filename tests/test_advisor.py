@@ -76,7 +76,9 @@ def test_the_shipped_neighbours_are_development_ideas_only(advisor):
 
     kept = advisor.model.neighbours
     held = idea_set.load("held")
-    assert len(kept) == len(idea_set.load("dev")) == len(advisor.neighbours)
+    # (ideas labelled after the last fit are not neighbours yet: bench/fit_advisor.py adds them)
+    assert len(advisor.neighbours) == len(kept) <= len(idea_set.load("dev"))
+    assert {n["id"] for n in kept} <= {it["id"] for it in idea_set.load("dev")}
     assert not {n["id"] for n in kept} & {it["id"] for it in held}
     held_texts = {_segments(advisor.clean(it["text"]))[0] for it in held}
     assert not {n["text"] for n in kept} & held_texts
