@@ -239,8 +239,8 @@ def explain(desk, question: str) -> str:
     model = I.get_model()
     taken = None
     if model is not None and a.ranked:
-        name, p, _ = I.classify(desk, core, a, model)
-        taken, a = I.decide(desk, core, a)
+        taken, a = I.decide(desk, core, a)        # (it keeps every class's probability)
+        name, p = max(a.intent_p.items(), key=lambda kv: kv[1])
         note = " (the knowledge lacks the specific asked: its partial answer first)" \
             if name in I.GENERAL_REPLIES and p >= model.lean_at and I._partial_first(desk, core, a, name) else ""
         lines.append(f"  intent classifier: {name} P={p:.3f} (takes it at ≥ {model.take_at:.3f},"

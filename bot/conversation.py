@@ -266,16 +266,13 @@ def _place_named(place: str, folded: str, question: str, q: str | None = None) -
     return any((f in q) if f.isascii() else _form_in(f, folded, forms) for f in forms)
 
 
-_SUFFIX_AFTER = re.compile(r"(?=[市町村県区都])")
-
-
 def _form_in(form: str, folded: str, forms) -> bool:
     """Whether a Japanese place form occurs in the message as that place: 沖縄 (of 沖縄市) is
     not named by 沖縄県, where another place suffix follows it."""
     at = folded.find(form)
     while at >= 0:
         nxt = folded[at + len(form): at + len(form) + 1]
-        if not (nxt and _SUFFIX_AFTER.match(nxt) and form + nxt not in forms):
+        if not (nxt and nxt in "市町村県区都" and form + nxt not in forms):
             return True
         at = folded.find(form, at + 1)
     return False
