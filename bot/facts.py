@@ -101,7 +101,8 @@ ASKS: dict[str, re.Pattern] = {
     # itself says its sources leave details out (see `missing`).
     "detail": re.compile(
         r"具体的に(?:は)?(?:何|なに|どんな|どういう)(?!.{0,6}(?:早|遅|前|いつ|時期))|具体的な(?:内容|中身|事業|項目|目標|施策)"
-        r"|\bwhat exactly (?:is|are|were|was|does|did)\b|\bin detail\b"),
+        # ("what exactly is a naming rights deal" asks what the thing is: the entry answers it)
+        r"|\bwhat exactly (?:is|are|were|was|does|did)\b(?! an?\b)|\bin detail\b"),
     # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
     "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)"),
     # Which place (「どこの市の話ですか」 "in which city was it"): held when the entry names a municipality.

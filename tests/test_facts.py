@@ -235,3 +235,8 @@ def test_which_place_is_held_by_a_named_municipality_prefecture_or_mayor_only():
 def test_which_budget_year_is_not_a_request_for_an_amount(q):
     assert "amount" not in facts.asked(fold(q))
     assert "amount" in facts.asked(fold("What budget did Wako set aside for the pool?"))
+
+
+def test_what_exactly_a_thing_is_asks_for_the_thing_not_its_details():
+    assert "detail" not in facts.asked(fold("Quick one: what exactly is a naming rights deal?"))
+    assert "detail" in facts.asked(fold("What exactly did the town use its subsidy for?"))

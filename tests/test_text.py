@@ -92,7 +92,7 @@ def test_thanks_alone_are_thanks(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
 
 
-@pytest.mark.parametrize("msg", ["いつもお世話になっております", "Good evening, everyone!", "お疲れ様でございます"])
+@pytest.mark.parametrize("msg", ["いつもお世話になっております", "Good evening, everyone!", "お疲れ様でございます", "やあ、こんにちは"])
 def test_greetings_alone_are_greetings(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
 
