@@ -166,7 +166,18 @@ def _places_of(e) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=4096)
 def _split_places(municipality: str) -> tuple[str, ...]:
-    return tuple(p for p in (x.strip() for x in re.split(r"[・、,/]|など|ほか|[(\uff08].*?[)\uff09]", municipality)) if p)
+    """A bracket is a note (府中市(東京都)) and is dropped, unless it lists further places of the
+    case (滋賀県(ほか東京都・鹿屋市…), "Shiga Prefecture (also Tokyo, Kanoya …)")."""
+    m = _MORE_PLACES.search(municipality)
+    if m:
+        # (a prefecture listed there is where such cases sit, not one of its own: 東京都, Tokyo)
+        more = [p.strip() for p in re.split(r"[・、,]", m.group(1) or m.group(2)) if p.strip() and not _PREFECTURE.search(p.strip())]
+        municipality = municipality[:m.start()] + "・" + "・".join(more)
+    return tuple(p for p in (x.strip() for x in re.split(r"[・、,/]|など|ほか|\band\b|[(\uff08].*?[)\uff09]", municipality)) if p)
+
+
+_PREFECTURE = re.compile(r"[都道府県]$|\bPrefecture$|^(?:Tokyo|Hokkaido|Osaka|Kyoto)$")
+_MORE_PLACES = re.compile(r"[(\uff08](?:ほか|他|also |incl\. |including )([^)\uff09]*)[)\uff09]|[(\uff08]([^)\uff09]*)ほか[)\uff09]")
 
 
 def _places_named(municipalities, folded: str, question: str) -> dict[str, dict[str, str]]:
@@ -177,8 +188,11 @@ def _places_named(municipalities, folded: str, question: str) -> dict[str, dict[
     q = T.fold(question)
     for ja, en_name in municipalities:
         parts = _split_places(ja)
-        en = en_name if len(parts) == 1 and en_name else None
-        for p in parts:
+        # English names part by part when both name as many places (滋賀県(ほか東京都・…) and
+        # "Shiga Prefecture (also Tokyo, …)"); a single place keeps its whole English name.
+        en_parts = _split_places(en_name) if en_name and len(parts) > 1 else ()
+        for p, en in zip(parts, en_parts if len(en_parts) == len(parts) else
+                         [en_name if len(parts) == 1 and en_name else None] * len(parts)):
             if p in out:
                 if en:
                     out[p]["en"] = en
@@ -263,7 +277,8 @@ def _place_named(place: str, folded: str, question: str, q: str | None = None) -
 
     q = T.fold(question) if q is None else q
     forms = _place_forms(place)
-    return any((f in q) if f.isascii() else _form_in(f, folded, forms) for f in forms)
+    return any((f in q and re.search(rf"\b{re.escape(f)}\b", q) is not None) if f.isascii()
+               else _form_in(f, folded, forms) for f in forms)
 
 
 def _form_in(form: str, folded: str, forms) -> bool:

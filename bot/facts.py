@@ -123,6 +123,19 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
         # (a question, not a relative clause: "a mayor who made departments responsible")
         r"|\bwho (?:makes|made|supplies|supplied|manufactures|built|developed|won|invested in) (?:the|these|those|its|their|it|them)\b"),
+    # Which particular one (「どのルートを走る」「どの島で」「どんな作物」「何という賞」 "which route"): the
+    # entries name routes, islands, crops and awards only where they give them (HOLDS below).
+    "which": re.compile(
+        r"どの(?:ルート|路線|バス路線|島|地区|区間|作物|品物|品目|補助金|交付金|コース|便)|どんな(?:作物|品物|品目|科目|特典|権利)"
+        r"|(?:なん|何)という(?:賞|コンテスト|アワード|市|町|村|補助金|交付金)"
+        r"|\bwhich (?:routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits)\b"
+        r"|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
+    # Who bears a cost (「給与は誰が負担」「費用はどこが出している」 "who pays the adviser"):
+    # held where the entry says who pays or bears it.
+    "payer": re.compile(r"誰が(?:負担|出し|払|支払|持)|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
+    # Selection criteria and eligibility (「審査基準や配点」「応募資格」 "eligibility", "selection criteria").
+    "criteria": re.compile(r"審査(?:の)?基準|選定基準|評価基準|選考基準|配点|応募資格|参加資格|資格要件|応募(?:の)?要件|登録(?:の|する(?:ため|に)は?の?)?(?:条件|要件)"
+                           r"|\beligib(?:le|ility)\b|\bselection criteria\b|\bscoring (?:criteria|sheet|system)\b|\bwho (?:can|may|is allowed to) (?:apply|enter|bid|register)\b"),
 }
 
 # The question is folded with long-vowel marks dropped (メール → メル, ホームページ → ホムペジ):
@@ -148,6 +161,11 @@ HOLDS: dict[str, re.Pattern] = {
     # a named company or organisation (エーテンラボ㈱, 一般社団法人…, "… Inc."), or a person (…氏)
     "name": re.compile(r"㈱|株式会社|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
 }
+# Who pays is held where the entry says who bears or covers a cost; criteria where it names some.
+HOLDS["payer"] = re.compile(r"負担|が(?:払|支払|出し|持)|費用を|自己資金|\bpa(?:y|ys|id) (?:for|by)\b|\bpaid\b|\bcovers?\b|\bbears?\b|\bfunded\b|\bat (?:its|their) own (?:cost|expense)")
+# Which one is held only where the entry names one in quotes (「〇〇ルート」, 「〇〇賞」).
+HOLDS["which"] = re.compile(r"「[^」]{1,30}(?:ルート|路線|島|作物|賞|アワード|補助金|交付金)」|\b(?:route|island|crop|award|prize|grant) (?:called|named)\b")
+HOLDS["criteria"] = re.compile(r"基準|資格|要件|条件|配点|\bcriteri|\beligib|\brequirements?\b|\bconditions?\b")
 # A year is held by a calendar or fiscal year (2020年, 令和4年度, "in 2019").
 HOLDS["year"] = re.compile(r"(?:19|20)\d\d|令和|平成|昭和|\d+\s*年(?!間)|年度")
 # "When" is held by any statement of time: a date, a month, a length of time, or a year, fiscal

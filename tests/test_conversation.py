@@ -181,3 +181,22 @@ def test_a_prefecture_is_not_taken_for_the_city_of_the_same_name(desk, kb):
     assert "那覇市" in r.text and "記録されていません" in r.text and r.answered is False
     assert not C._place_named("沖縄市", T.text_form(T.fold("沖縄県の会社")), "沖縄県の会社")
     assert C._place_named("沖縄市", T.text_form(T.fold("沖縄の事例")), "沖縄の事例")
+
+
+def test_places_listed_in_a_cases_bracket_are_its_places_but_a_note_in_brackets_is_not(desk, kb):
+    # 滋賀県(ほか東京都・鹿屋市・金沢市…): the case is also 金沢市's; 府中市(東京都) is not 東京都's.
+    from bot import conversation as C
+
+    shared = [e for e in kb.entries.values() if e.kind == "case" and "ほか" in e.municipality.ja
+              and "(" in e.municipality.ja and not e.municipality.ja.startswith("全国")]
+    assert shared
+    e = shared[0]
+    first, *more = C._places_of(e)
+    assert more and all(p not in first for p in more)
+    for q, lang in ((f"{more[-1]}の事例を教えて", "ja"),):
+        r = C.cases(desk, q, lang, desk.analyse(q))
+        assert e.id in {i.entry_id for i in r.items} and r.answered
+    en_more = C._split_places(e.municipality.en)[-1]
+    r = C.cases(desk, f"Any cases from {en_more}?", "en", desk.analyse(f"Any cases from {en_more}?"))
+    assert e.id in {i.entry_id for i in r.items}
+    assert C._split_places("府中市(東京都)") == ("府中市",)

@@ -73,8 +73,9 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "予算がなくても始められる方法はありますか",          # no budget needed, not a sum
 ])
 def test_a_word_for_money_or_contact_alone_is_not_a_request_for_the_figure(q):
-    # ("why" is asked for by "Why do … cost so much?", and held unless an entry says it is left out)
-    assert [k for k in facts.asked(fold(q)) if k != "reason"] == []
+    # ("why" is asked for by "Why do … cost so much?", and held unless an entry says it is left out;
+    # who bears a cost is its own kind, "payer", held where an entry says who pays)
+    assert [k for k in facts.asked(fold(q)) if k not in ("reason", "payer")] == []
 
 
 # What an entry says its sources leave out is not held, even where another sentence has the form.
@@ -240,3 +241,21 @@ def test_which_budget_year_is_not_a_request_for_an_amount(q):
 def test_what_exactly_a_thing_is_asks_for_the_thing_not_its_details():
     assert "detail" not in facts.asked(fold("Quick one: what exactly is a naming rights deal?"))
     assert "detail" in facts.asked(fold("What exactly did the town use its subsidy for?"))
+
+
+@pytest.mark.parametrize("q,kind", [
+    ("自動運転バスはどのルートを走る予定ですか", "which"),
+    ("Which route will the self-driving bus take?", "which"),
+    ("北九州市が勝ったのは何という賞ですか", "which"),
+    ("アドバイザーの報酬は誰が負担しているのですか", "payer"),
+    ("Who pays the seconded officer's salary?", "payer"),
+    ("指定管理者の審査基準や配点を教えてください", "criteria"),
+    ("Are small towns eligible to take part?", "criteria"),
+])
+def test_which_one_who_pays_and_criteria_are_asked_and_held_only_where_stated(q, kind):
+    assert kind in facts.asked(fold(q))
+    assert kind in facts.missing(fold(q), "市と企業が協定を結び、実証実験を行いました。")
+    held = {"which": "「見付ルート」を走ります。Its route called Mitsuke is run by the city. 「まちづくり大賞」を受けました。",
+            "payer": "費用は企業が負担しています。", "criteria": "審査の基準は市が公表しています。"}
+    assert kind not in facts.missing(fold(q), held[kind])
+    assert "which" not in facts.asked(fold("Could you outline what routes exist when the city has no budget?"))
