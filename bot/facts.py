@@ -45,7 +45,7 @@ ASKS: dict[str, re.Pattern] = {
         # how much money by what it is spent on (どのくらいの費用がかかった, 予算をどれくらい組んで,
         # 費用感), "what budget did … set aside", "what would … set us back", a ballpark figure
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)の?(?:費用|予算|金額|お金|経費|コスト|額)"
-        r"|(?:費用|予算|お金|経費|コスト)(?:を|は|が)?(?:どれ|どの)(?:くらい|ぐらい|程度)|費用感|予算感|コスト感"
+        r"|(?:費用|予算|お金|経費|コスト|報酬|謝礼|謝金|給与|給料|賃金|手当|対価)(?:を|は|が)?(?:どれ|どの)(?:くらい|ぐらい|程度)|費用感|予算感|コスト感"
         r"|\bwhat (?:budget|funding)\b(?! (?:year|cycle|calendar|period|window|schedule|process|step|phase))|\bset (?:us|me|them|you|the city|a company) back\b|\bballpark\b"),
     "contact": re.compile(
         # (not the e-mail's own opening: 「突然のメール失礼いたします」)
@@ -77,7 +77,7 @@ ASKS: dict[str, re.Pattern] = {
         # a ratio or breakdown (出資比率, "the capital split between …")
         r"|比率|割合(?:は|を|って)|\bratio\b|\bproportions?\b|\bsplit between\b"
         # other counters (何点, 何台, 何種類 …), a headcount, and how much a figure changed (どれくらい短くなった)
-        r"|何(?:点|個|台|種類|世帯|戸|回|か国|カ国)|\bheadcount\b"
+        r"|何(?:点|個|台|種類|世帯|戸|回|か国|カ国|軒|店舗|冊)|何(?:枚|本)(?!か)|\bheadcount\b"
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:短く|短縮|減っ|減少|増え|増加|縮ま|削減|改善|向上|伸び)"
         r"|\b(?:capital|cost|funding|ownership|investment) (?:split|shares?)\b"),
     # A breakdown (内訳, 都道府県別に, "by prefecture"), an average (平均年齢), a limit (上限): kinds of
@@ -129,12 +129,19 @@ ASKS: dict[str, re.Pattern] = {
         r"どの(?:ルート|路線|バス路線|島|地区|区間|作物|品物|品目|補助金|交付金|コース|便)|どんな(?:作物|品物|品目|科目|特典|権利)"
         r"|(?:なん|何)という(?:賞|コンテスト|アワード|市|町|村|補助金|交付金)"
         r"|\bwhich (?:routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits)\b"
-        r"|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
+        r"|\bwhat (?:route|island|district|bus (?:line|route)) (?:will|does|did|is|was|do)\b|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
     # Who bears a cost (「給与は誰が負担」「費用はどこが出している」 "who pays the adviser"):
     # held where the entry says who pays or bears it.
     "payer": re.compile(r"誰が(?:負担|出し|払|支払|持)|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
+    # How many people (「参加している高齢者は何人」「延べ何人」 "how many residents"): a count of another
+    # thing (25社, 10回) does not answer it (HOLDS below).
+    "headcount": re.compile(r"何人(?!か)|何名|人数|(?:参加|利用|登録|受講|応募)者(?:の)?数"
+                            # (not participants or members: in the entries those are often companies)
+                            r"|\bhow many (?!fewer |more |less )(?:\w+ )?(?:people|persons|residents|citizens|staff|employees"
+                            r"|pupils|students|children|visitors|workers|officials|volunteers|advisers|advisors|recruits|seniors|elderly)\b"),
     # Selection criteria and eligibility (「審査基準や配点」「応募資格」 "eligibility", "selection criteria").
     "criteria": re.compile(r"審査(?:の)?基準|選定基準|評価基準|選考基準|配点|応募資格|参加資格|資格要件|応募(?:の)?要件|登録(?:の|する(?:ため|に)は?の?)?(?:条件|要件)"
+                           r"|(?:どんな|どのような|どういう|どういった)(?:資格|条件|要件)|(?:資格|条件|要件)(?:は|が|って)(?:あり|ある|必要|要り|いり|何|なに)"
                            r"|\beligib(?:le|ility)\b|\bselection criteria\b|\bscoring (?:criteria|sheet|system)\b|\bwho (?:can|may|is allowed to) (?:apply|enter|bid|register)\b"),
 }
 
@@ -149,7 +156,7 @@ HOLDS: dict[str, re.Pattern] = {
     "date": re.compile(rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}/\d{{1,2}}\b|\b{_MONTHS_EN}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS_EN}\b"),
     "month": re.compile(rf"\d{{1,2}}\s*(?:〜|～|-)?\s*月|\b{_MONTHS_EN}\b"),
     "duration": re.compile(r"\d+\s*(?:分|時間|秒)|\b\d+\s*(?:minutes?|hours?|seconds?)\b|\d{1,2}\s*(?:〜|～|-)\s*\d{1,2}\s*月|\d+\s*(?:年間|年|か月|カ月|ヶ月)|\b\d+\s*(?:years?|months?)\b|\b(?:one|two|three|four|five|ten) years?\b"),
-    "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割|回|点|個|台|種類|世帯|戸|か国|カ国)|\d\s*[:：対]\s*\d"
+    "count": re.compile(r"\d[\d,.]*\s*(?:件|社|団体|人|名|か所|カ所|自治体|市町|サービス|項目|部門|課|校|%|％|割|回|点|個|台|種類|世帯|戸|か国|カ国|軒|店舗|冊|枚|本)|\d\s*[:：対]\s*\d"
                         r"|\b\d[\d,.]*\s*(?:companies|firms|municipalities|cities|groups|organisations|organizations"
                         r"|people|persons|staff|services|items|percent|times|%)"),
     "breakdown": re.compile(r"内訳|ごとに|ごとの|(?:都道府県|市町村|自治体|地域|年度|分野)別|breakdown|\bby (?:prefecture|municipality|year|region|sector|department|field)\b"),
@@ -161,6 +168,9 @@ HOLDS: dict[str, re.Pattern] = {
     # a named company or organisation (エーテンラボ㈱, 一般社団法人…, "… Inc."), or a person (…氏)
     "name": re.compile(r"㈱|株式会社|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
 }
+HOLDS["headcount"] = re.compile(r"\d[\d,.]*\s*(?:万|千)?\s*(?:人|名)|\b\d[\d,.]*(?:\s+[\w-]+){0,3}\s+(?:people|persons|residents|citizens"
+                               r"|participants|members|users|staff|employees|pupils|students|children|visitors|workers|officials"
+                               r"|volunteers|advisers|advisors|recruits|seniors|elderly)\b")
 # Who pays is held where the entry says who bears or covers a cost; criteria where it names some.
 HOLDS["payer"] = re.compile(r"負担|が(?:払|支払|出し|持)|費用を|自己資金|\bpa(?:y|ys|id) (?:for|by)\b|\bpaid\b|\bcovers?\b|\bbears?\b|\bfunded\b|\bat (?:its|their) own (?:cost|expense)")
 # Which one is held only where the entry names one in quotes (「〇〇ルート」, 「〇〇賞」).
@@ -231,8 +241,10 @@ def asked(folded_question: str) -> list[str]:
 # marked as general background (「(資料にはない一般的な知識)」) does hold its facts.
 _LACKS = re.compile(
     r"(?:資料|記録|講演|インタビュー)(?:に|で|の中)(?:は|も)?(?:ない|なく)"
-    r"|(?:資料|記録|講演|インタビュー)(?:に|で|の中)[^。\n]{0,50}(?:ありません|書かれて(?:い)?ない|記されていない|出てこない|触れられていない|語られていない|示されていない|記載(?:は|が)ない)"
-    r"|(?:ありません|書かれていない|記されていない|触れられていない|示されていない)[^。\n]{0,12}(?:資料|記録)"
+    r"|(?:資料|記録|講演|インタビュー)(?:に|で|の中)[^。\n]{0,50}(?:ありません|(?:書かれ|記され|触れられ|語られ|示され|明記され)て(?:い)?(?:ない|ません)|出てこない|出てきません|記載(?:は|が)(?:ない|ありません))"
+    r"|(?:ありません|(?:書かれ|記され|触れられ|示され)て(?:い)?(?:ない|ません))[^。\n]{0,12}(?:資料|記録)"
+    # (「…費用を誰が負担しているのかは書かれていません」「誰が紹介したのかは明記されていません」)
+    r"|(?:は|も)(?:書かれ|記され|明記され|触れられ|示され|語られ)て(?:い)?(?:ない|ません)"
     r"|\b(?:notes|documents|report|interview|record|sources?|talk|speakers?)\b[^.\n]{0,6}\b(?:do|does|did) (?:not|n't)\b|\bgives? neither\b"
     r"|\bnot (?:stated|given|said|mentioned|described) in\b|\b(?:are|is) not given\b")
 _GENERAL = re.compile(r"一般|general")
@@ -244,11 +256,15 @@ _SENTENCES = re.compile(r"(?<=[。\n])|(?<=[.!?])\s+")
 # ません」 beside another city's 5人).
 _LACK_NAMES: dict[str, re.Pattern] = {
     "reason": re.compile(r"理由|なぜ|目的|\bwhy\b|\breasons?\b|\bpurpose"),
-    "count": re.compile(r"人数|件数|団体数|社数|規模|\bhow many\b|\bnumbers?\b|\bsize\b"),
+    "count": re.compile(r"人数|件数|団体数|社数|規模|者数|発行(?:の)?数|\bhow many\b|\bnumbers?\b|\bsize\b"),
+    "headcount": re.compile(r"人数|者数|\bhow many (?:people|participants|members|staff)\b|\bnumber of (?:people|participants|members|staff)\b"),
     "name": re.compile(r"名前|社名|企業名|名称|\bnames?\b|\bwhich compan|\bwho (?:gave|said|took)"),
     "amount": re.compile(r"費用|料金|金額|\bhow much\b|\bpay\b|\bcosts?\b|\bfees?\b"),
     "procedure": re.compile(r"参加方法|申請方法|手続|選び方|選定方法|\bhow to (?:join|apply)\b|\bhow [\w ]{0,30} (?:are|were|is) (?:chosen|selected)\b"),
     "when": re.compile(r"いつ|時期|始ま|\bwhen\b|\bbegan\b"),
+    "payer": re.compile(r"誰が(?:負担|払|支払|出)|負担|\bwho (?:pays|paid|covers|bears|funds)\b"),
+    "which": re.compile(r"ルート|路線|作物|品物|品目|\broutes?\b|\bcrops?\b|\bgoods\b"),
+    "criteria": re.compile(r"条件|基準|資格|要件|\bcriteri|\beligib|\brequirements?\b|\bconditions?\b"),
 }
 
 # (with places_named: a prefecture, or the mayor of a named town, 磐田市長, which places_named leaves out)
@@ -293,8 +309,12 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
             held = False
         else:                          # (a reason has no form of its own: held unless left out)
             held = k not in HOLDS or HOLDS[k].search(text) is not None
+            if k == "count" and not held:          # a number of people is a count too
+                held = HOLDS["headcount"].search(text) is not None
         if not held:
             out.append(k)
+    if "count" in out and "headcount" in out:    # one line for one figure
+        out.remove("headcount")
     return out
 
 

@@ -259,3 +259,42 @@ def test_which_one_who_pays_and_criteria_are_asked_and_held_only_where_stated(q,
             "payer": "費用は企業が負担しています。", "criteria": "審査の基準は市が公表しています。"}
     assert kind not in facts.missing(fold(q), held[kind])
     assert "which" not in facts.asked(fold("Could you outline what routes exist when the city has no budget?"))
+
+
+@pytest.mark.parametrize("sentence", ["記録には、ロードマップの中身や作り方は書かれていません。",
+                                      "誰が紹介したのかは明記されていません。",
+                                      "資料には参加した企業の名前は記されていません。"])
+def test_a_sentence_saying_the_sources_leave_something_out_is_read_in_its_polite_form(sentence):
+    text = "大津市議会はミッションロードマップをつくりました。" + sentence
+    assert facts.missing(fold("ロードマップの具体的な中身を教えてください"), text) == ["detail"]
+
+
+def test_what_a_lack_sentence_names_is_not_held_even_where_other_words_match():
+    text = "市は子どもを試合に招いています。記録には、費用を誰が負担しているのかは書かれていません。"
+    assert facts.missing(fold("費用は誰が出しているのですか"), text) == ["payer"]
+    assert facts.missing(fold("費用は誰が出しているのですか"), "費用はクラブが負担しています。") == []
+
+
+def test_a_headcount_is_held_only_by_a_number_of_people():
+    text = "明石市長は1年に10回以上の人事異動を行いました。"
+    assert facts.missing(fold("異動した職員は延べ何人ですか"), text) == ["headcount"]
+    assert facts.missing(fold("異動した職員は延べ何人ですか"), "延べ300人が異動しました。") == []
+    assert facts.missing(fold("How many pupils are invited?"), "The city invites 3,500 fifth- and sixth-year pupils.") == []
+    # no figure at all: one line, not two
+    assert facts.missing(fold("参加者は何人ですか"), "市民が参加しています。") == ["count"]
+    # members and participants may be companies; "how many fewer people" asks for a change
+    assert "headcount" not in facts.asked(fold("How many members does the council have?"))
+    assert "headcount" not in facts.asked(fold("how many fewer people do the work now?"))
+
+
+@pytest.mark.parametrize("q,kind", [
+    ("Nishikigoi NFTは何枚発行されたのですか", "count"),
+    ("アドバイザーに払っている報酬はどれくらい", "amount"),
+    ("公募に応募できるのは、どんな資格を持つ会社ですか", "criteria"),
+    ("人口規模などの条件がありますか", "criteria"),
+    ("What route will the self-driving service run on?", "which"),
+])
+def test_more_ways_of_asking_for_a_count_a_fee_criteria_or_which_one(q, kind):
+    assert kind in facts.asked(fold(q))
+    assert kind in facts.missing(fold(q), "市と企業が協定を結び、実証実験を行いました。")
+    assert "count" not in facts.asked(fold("何枚か写真を送ってもいいですか"))
