@@ -162,7 +162,7 @@ _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}(?:ありがとうございました|�
               r"|(?:大変|とても|非常に)?参考になりました|ではまた|それではまた|またお願いします|さようなら|さよなら")
 _CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?"
              r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
-_GREET_EN = (r"(?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening|day))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
+_GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
              r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|sorry to bother you|excuse me")
 _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|nice|cool|understood|noted|all right|alright)"
               r"[,.! ]+)*(?:(?:many |big )?thanks(?: a lot| a bunch| so much| very much| again| in advance)?(?: for [^.!?]{0,60})?"

@@ -92,7 +92,8 @@ def test_thanks_alone_are_thanks(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
 
 
-@pytest.mark.parametrize("msg", ["いつもお世話になっております", "Good evening, everyone!", "お疲れ様でございます", "やあ、こんにちは"])
+@pytest.mark.parametrize("msg", ["いつもお世話になっております", "Good evening, everyone!", "お疲れ様でございます", "やあ、こんにちは",
+                                 "Morning all!", "Howdy"])
 def test_greetings_alone_are_greetings(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
 
@@ -108,12 +109,14 @@ def test_greetings_alone_are_greetings(msg):
     ("はじめまして。株式会社サンプルの佐藤と申します。PFIについて教えてください。", "PFIについて教えてください。"),
     ("Good afternoon. How does PFI relate to PPP? Kind regards,", "How does PFI relate to PPP?"),
     ("Hi team, what is the designated manager system? Thanks!", "what is the designated manager system?"),
+    ("Morning, when is the proposal window?", "when is the proposal window?"),
 ])
 def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
     assert T.message_core(T.clean(msg))[:2] == (core, None)
 
 
 @pytest.mark.parametrize("msg", ["hiring at city hall?", "Typhoon warnings?", "本当に提案できますか", "説明してください",
-                                 "Nice city hall, where is it?", "Great work on the MaaS project in Wako, what did it cost?"])
+                                 "Nice city hall, where is it?", "Morning meetings with the city: how are they set?",
+                                 "Great work on the MaaS project in Wako, what did it cost?"])
 def test_words_that_only_begin_like_a_pleasantry_are_kept(msg):
     assert T.message_core(T.clean(msg))[0] == T.clean(msg)
