@@ -29,7 +29,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
         r"|\b(?:is|are) there (?:a |any )?(?:[\w-]+ )?fees?\b|\bany (?:[\w-]+ )?fees?\b|\bwhat (?:[\w-]+ )?(?:fees?|charges?)\b|\bfees? (?:for|of|charged|involved|required|payable|to (?:join|take part|participate|enter|use|apply))\b|\bfees?\?"
         r"|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
-        r"|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|\brates?\b for"
+        r"|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|(?<!application )(?<!issuance )(?<!adoption )(?<!uptake )(?<!success )(?<!participation )(?<!response )(?<!approval )\brates?\b for"
         r"|budget (?:size|amount)|what(?:'s| is| was) the budget (?:for|of)\b|size of [a-z' ]*budget|how big is [\w' ]{0,40}budget|budget in yen"
         r"|\b(?:total|overall|construction|building|running|operating) (?:cost|budget|price)s?\b(?! (?:of|for) (?:the )?(?:city|staff))"
         r"|\b(?:starting|initial|share) capital\b|spend [\w' ]{0,20}subsidy on"
@@ -82,7 +82,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|\b(?:capital|cost|funding|ownership|investment) (?:split|shares?)\b"),
     # A breakdown (内訳, 都道府県別に, "by prefecture"), an average (平均年齢), a limit (上限): kinds of
     # figure an entry gives only when it says so.
-    "breakdown": re.compile(r"内訳|(?:都道府県|市町村|自治体|地域)(?:ごと|別)(?:に|の|で)|\bbreakdown\b"
+    "breakdown": re.compile(r"内訳|(?:都道府県|市町村|自治体|地域)(?:ごと|別)(?:に|の|で)(?!偏|差|格差|違い|ばらつき|特色|事情)|\bbreakdown\b"
                             r"|\b(?:broken down |split )?by (?:prefecture|municipality|region)\b|\bper (?:prefecture|municipality)\b"),
     "age": re.compile(r"何歳|年齢(?:は|を教|を知|層)|\bhow old\b|\bages?\b(?= of| were| are| is)"),
     "average": re.compile(r"平均|\baverage\b|\bmean (?:age|number|amount|time|cost)\b"),
@@ -90,7 +90,7 @@ ASKS: dict[str, re.Pattern] = {
     # How to apply, step by step, and what to hand in (申請の手順, 提出書類, 申込書のテンプレート, "how do
     # we apply to join"): an entry gives it only when it names the steps or the papers.
     "procedure": re.compile(
-        r"手順|手続き|手続(?:は|を|の)|申請方法|申込方法|申し込み方法|応募方法|登録方法|申請書|申込書|申込用紙|様式|テンプレート|ひな形|雛形|ダウンロード"
+        r"手順|(?<!行政)(?<!住民の)(?<!窓口の)手続(?:き|は|を|の)(?!を?(?:手助け|支援|簡単|簡素|楽に|便利|効率|オンライン|デジタル|電子)|の(?:デジタル|オンライン|電子|簡素|効率|支援|手助け))|申請方法|申込方法|申し込み方法|応募方法|登録方法|申請書|申込書|申込用紙|様式|テンプレート|ひな形|雛形|ダウンロード"
         r"|提出書類|必要書類|必要な書類|提出物|添付書類|(?:どんな|どの|何の|なんの)書類|書類(?:は何|はどれ|が必要|を出|を提出)|提出(?:しなければならない|する|すべき|が必要な)書類"
         r"|\b(?:what|which) (?:documents|papers|paperwork|forms)\b|\bdocuments? (?:do|does|should|must|will) (?:we|i|a company|one|companies)\b"
         r"|\bhow (?:do|can|should|would) (?:we|i|a company|companies|one) (?:apply|register|sign up|enrol|enroll|join)\b"
@@ -106,7 +106,7 @@ ASKS: dict[str, re.Pattern] = {
     # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
     "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)"),
     # Which place (「どこの市の話ですか」 "in which city was it"): held when the entry names a municipality.
-    "where": re.compile(r"どこの(?:市|町|村|自治体|県|都市|島|地域)|どの(?:市|町|村|自治体|県|都市|島|地域)(?:で(?!も)|が|に(?!も)|の|です|でしょう|か)"
+    "where": re.compile(r"どこの(?:市|町|村|自治体|県|都市|島|地域)|(?<!ほとん)どの(?:市|町|村|自治体|県|都市|島|地域)(?:で(?!も)|が|に(?!も)|の|です|でしょう|か)"
                         r"|\b(?:in |at |on )?which (?:city|town|village|municipality|prefecture|island|region)\b(?! (?:can|could|may|should|would)\b)"),
     # Names of the companies, groups or people involved (「参加した17団体の名前」「30社の社名を教えて」
     # "which company makes the vehicles"), not naming a facility (「施設に社名を付けたい」) or a
@@ -226,10 +226,16 @@ def asking_part(text: str) -> str:
     return text
 
 
+# 「週に何時間か」「月に何日か」 (a few hours a week) describe, they do not ask; 「何時間か教えて」 asks.
+_INDEFINITE = re.compile(r"(?:週|月|年|日)に(?:何|数)(?:時間|日|回|度)か(?!か|\s*(?:教え|知り|わかり|分かり|お聞き|伺))")
+# How often (「何年ごとに異動」 "how often do staff move"): a length of time answers it too.
+_HOW_OFTEN = re.compile(r"\bhow often\b|頻度|何年(?:ごと|おき)")
+
+
 def asked(folded_question: str) -> list[str]:
     """The kinds of specific fact the question asks for (usually none); in a message of several
     sentences, those its asking sentences ask for (all of them when none looks like asking)."""
-    folded_question = asking_part(folded_question)
+    folded_question = _INDEFINITE.sub(" ", asking_part(folded_question))
     kinds = [k for k, pat in ASKS.items() if pat.search(folded_question)]
     if "amount" in kinds and _WHO_PAYS.search(folded_question):
         kinds.remove("amount")
@@ -310,7 +316,8 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
         else:                          # (a reason has no form of its own: held unless left out)
             held = k not in HOLDS or HOLDS[k].search(text) is not None
             if k == "count" and not held:          # a number of people is a count too
-                held = HOLDS["headcount"].search(text) is not None
+                held = HOLDS["headcount"].search(text) is not None or (
+                    _HOW_OFTEN.search(folded_question) is not None and HOLDS["duration"].search(text) is not None)
         if not held:
             out.append(k)
     if "count" in out and "headcount" in out:    # one line for one figure

@@ -298,3 +298,23 @@ def test_more_ways_of_asking_for_a_count_a_fee_criteria_or_which_one(q, kind):
     assert kind in facts.asked(fold(q))
     assert kind in facts.missing(fold(q), "市と企業が協定を結び、実証実験を行いました。")
     assert "count" not in facts.asked(fold("何枚か写真を送ってもいいですか"))
+
+
+@pytest.mark.parametrize("q", ["国はデジタルに強い人をどれくらいの規模で育てて、地域ごとの偏りをなくそうとしていますか",
+                               "会社勤めを続けながら、週に何時間か役所の課題に力を貸す働き方の自治体はありますか",
+                               "窓口に来た住民の手続きを手助けするシステムで注目されている市はありますか",
+                               "ほとんどの自治体が税収だけではやっていけないと聞きましたが、実際どうなっているのでしょうか",
+                               "What was the application rate for the My Number card as of April 2023?"])
+def test_words_that_only_look_like_asking_for_a_specific_ask_for_none(q):
+    assert facts.asked(fold(q)) == []
+
+
+def test_the_specifics_those_words_ask_for_when_they_do_ask():
+    assert "breakdown" in facts.asked(fold("地域ごとの内訳は?"))
+    assert "duration" in facts.asked(fold("週に何時間か教えてください"))
+    assert "procedure" in facts.asked(fold("申請の手続きを教えてください"))
+    assert "amount" in facts.asked(fold("What are the advertising rates for buses?"))
+    # how often is answered by a length of time as well as by a count
+    q = fold("How often do staff there move to other posts?")
+    assert facts.missing(q, "Staff move every three years (3年).") == []
+    assert facts.missing(q, "Staff move to other posts.") == ["count"]
