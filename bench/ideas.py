@@ -55,14 +55,23 @@ def writer(item: dict) -> str:
     such as retired engineers, farmers and a café owner; health, care, facilities, mobility, snow,
     DX, donations, talent, farming, tourism and naming; 44 of 80 in English, one-liners to three
     paragraphs, 28 of 80 with no recorded precedent; written and labelled from the method and case
-    entries before the advisor's scores on them were looked at). Training on the other writers' ideas and judging one
-    writer's is the nearest we have to an idea set written by someone else."""
+    entries before the advisor's scores on them were looked at), "ninth" (i0528 on: staff of companies
+    writing through a web contact form or a LinkedIn-style message — a logistics firm, a telecom, a
+    food maker, a gym chain, a developer, IT vendors, a pharmacy chain, childcare operators, outdoor-gear
+    makers, a shrine and a temple, a shopping-street association, university spin-offs, foreign tour
+    operators —; health, care, childcare, schools, parks and facilities, mobility, DX, disaster
+    prevention, energy, tourism, farming, donations, advertising and naming, staffing, sounding and
+    PFI/PPP; 35 of 70 in English, one-liners to three paragraphs, 26 of 70 with no recorded precedent;
+    written and labelled from the method and case entries before the advisor's scores on them were
+    looked at). Training on the other writers' ideas and judging one writer's is the nearest we have
+    to an idea set written by someone else."""
     n = int(item["id"].lstrip("i"))
     return ("first" if n <= 73 else "second" if n <= 150 else "third" if n <= 240 else "fourth" if n <= 287
-            else "fifth" if n <= 347 else "sixth" if n <= 397 else "seventh" if n <= 447 else "eighth")
+            else "fifth" if n <= 347 else "sixth" if n <= 397 else "seventh" if n <= 447 else "eighth" if n <= 527
+            else "ninth")
 
 
-WRITERS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+WRITERS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 CHALLENGES_LABELLED_UPTO = 150     # tests/data/idea_challenges.jsonl labels ideas i0001–i0150 only
 
 
