@@ -28,14 +28,14 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?<!by )how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save|grew|shr[aiu]nk|rose|risen|fell|fallen|increas|decreas|drop))"
         r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
         r"|\b(?:is|are) there (?:a |any )?(?:[\w-]+ )?fees?\b|\bany (?:[\w-]+ )?fees?\b|\bwhat (?:[\w-]+ )?(?:fees?|charges?)\b|\bfees? (?:for|of|charged|involved|required|payable|to (?:join|take part|participate|enter|use|apply))\b|\bfees?\?"
-        r"|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b"
+        r"|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b|\b(?:going|annual|market|typical|usual) (?:rate|price)s?\b"
         r"|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|(?<!application )(?<!issuance )(?<!adoption )(?<!uptake )(?<!success )(?<!participation )(?<!response )(?<!approval )\brates?\b for"
         r"|budget (?:size|amount)|what(?:'s| is| was) the budget (?:for|of)\b|size of [a-z' ]*budget|how big is [\w' ]{0,40}budget|budget in yen"
         r"|\b(?:total|overall|construction|building|running|operating) (?:cost|budget|price)s?\b(?! (?:of|for) (?:the )?(?:city|staff))"
         r"|\b(?:starting|initial|share) capital\b|spend [\w' ]{0,20}subsidy on"
         # a named charge: 参加費, 利用料, 運賃 …, fares, the annual budget of something
         # (asked for, not who bears it: 「受講料をどちらが負担」「参加費は誰が持つ」 are not)
-        r"|(?:(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)|運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)"
+        r"|(?:(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)|(?:掲載|広告|出稿|命名|契約)料|謝礼|運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)"
         r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
         r"|(?:金額|寄付額|寄附額|寄付|寄附)の(?:合計|総額|累計|一覧)|金額(?:と|や|の一覧)|(?:どちら|どっち)が[^。?？]{0,8}(?:収入|儲|稼|もうか|得)|収入が多い|\bwhich [\w ]{0,20}(?:brings|earns|makes|generates) more\b|\bmore (?:revenue|income)\b|合計(?:は|を教|を知|額)|累計(?:額)?(?:は|を教|を知)"
         r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\bspend\b|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
@@ -72,10 +72,10 @@ ASKS: dict[str, re.Pattern] = {
     "year": re.compile(r"何年(?:から|に|の(?:こと|話)|頃|ごろ|前)|何年度(?:から|に|の)|いつから|\bwhat year\b|\bwhich year\b|\bsince when\b|\bin what year\b"),
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
-        r"|者数(?:は|を)|数を教え"
+        r"|者数(?:は|を)|数を教え|(?:市町村|市町|自治体|企業|団体|会員|参加者|職員|店舗)の数(?:と|は|を|も|や)"
         r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much(?:\?|$| (?:did|does|has|have|had|will|is|are|was|were|do)\b)"
         # a ratio or breakdown (出資比率, "the capital split between …")
-        r"|比率|割合(?:は|を|って)|\bratio\b|\bproportions?\b|\bsplit between\b"
+        r"|比率|割合(?:は|を|って)|何対何|何:何|\bratio\b|\bproportions?\b|\bsplit between\b"
         # other counters (何点, 何台, 何種類 …), a headcount, and how much a figure changed (どれくらい短くなった)
         r"|何(?:点|個|台|種類|世帯|戸|回|か国|カ国|軒|店舗|冊)|何(?:枚|本)(?!か)|\bheadcount\b"
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:短く|短縮|減っ|減少|増え|増加|縮ま|削減|改善|向上|伸び)"
@@ -104,7 +104,7 @@ ASKS: dict[str, re.Pattern] = {
         # ("what exactly is a naming rights deal" asks what the thing is: the entry answers it)
         r"|\bwhat exactly (?:is|are|were|was|does|did)\b(?! an?\b)|\bin detail\b"),
     # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
-    "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)"),
+    "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)|狙い|ねらい"),
     # Which place (「どこの市の話ですか」 "in which city was it"): held when the entry names a municipality.
     "where": re.compile(r"どこの(?:市|町|村|自治体|県|都市|島|地域)|(?<!ほとん)どの(?:市|町|村|自治体|県|都市|島|地域)(?:で(?!も)|が|に(?!も)|の|です|でしょう|か)"
                         r"|\b(?:in |at |on )?which (?:city|town|village|municipality|prefecture|island|region)\b(?! (?:can|could|may|should|would)\b)"),
@@ -118,7 +118,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bwho (?:is|was|are|were) (?:the |its |their )?(?:president|ceo|head|director|chair|founder|owner|manager)s?\b|\bwhat (?:is|was) (?:the |its )?(?:company|firm|vendor)(?:'s)? name\b"
         r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\bfull name\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\bfirst name\b"
         r"|\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった)"
-        r"|\bwhich (?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
+        r"|\bwho(?:'s| is| are) the (?:operators?|compan(?:y|ies)|firms?|vendors?|providers?|suppliers?|contractors?|makers?)\b|\bwhich (?:universit(?:y|ies)|colleges?|schools?)\b|どこの大学|どの大学|それぞれの(?:事業|施策|取組|取り組み|プロジェクト)(?:の)?名|\bnames? of (?:the |its |their |all )?(?:\w+'s )?(?:two|three|four|five|six|\d+) (?:projects|initiatives|programmes|programs|schemes)\b|\bwhich (?:(?:private|local|partner|other|participating) )?(?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
         # (a question, not a relative clause: "a mayor who made departments responsible")
@@ -126,19 +126,22 @@ ASKS: dict[str, re.Pattern] = {
     # Which particular one (「どのルートを走る」「どの島で」「どんな作物」「何という賞」 "which route"): the
     # entries name routes, islands, crops and awards only where they give them (HOLDS below).
     "which": re.compile(
-        r"どの(?:ルート|路線|バス路線|島|地区|区間|作物|品物|品目|補助金|交付金|コース|便)|どんな(?:作物|品物|品目|科目|特典|権利)"
+        r"どの(?:ルート|路線|バス路線|島|地区|区間|作物|品物|品目|補助金|交付金|コース|便|停留所|駅)|どんな(?:作物|品物|品目|科目|特典|権利)"
         r"|(?:なん|何)という(?:賞|コンテスト|アワード|市|町|村|補助金|交付金)"
-        r"|\bwhich (?:routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits)\b"
+        r"|\bwhich (?:stops|stations|routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits)\b"
         r"|\bwhat (?:route|island|district|bus (?:line|route)) (?:will|does|did|is|was|do)\b|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
     # Who bears a cost (「給与は誰が負担」「費用はどこが出している」 "who pays the adviser"):
     # held where the entry says who pays or bears it.
-    "payer": re.compile(r"誰が(?:負担|出し|払|支払|持)|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
+    "payer": re.compile(r"誰が(?:負担|出し|払|支払|持)|費用(?:を|は)(?:どう|どのように|どのよう)(?:割り振|分担|負担|按分|分け)|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
     # How many people (「参加している高齢者は何人」「延べ何人」 "how many residents"): a count of another
     # thing (25社, 10回) does not answer it (HOLDS below).
     "headcount": re.compile(r"何人(?!か)|何名|人数|(?:参加|利用|登録|受講|応募)者(?:の)?数"
                             # (not participants or members: in the entries those are often companies)
                             r"|\bhow many (?!fewer |more |less )(?:\w+ )?(?:people|persons|residents|citizens|staff|employees"
                             r"|pupils|students|children|visitors|workers|officials|volunteers|advisers|advisors|recruits|seniors|elderly)\b"),
+    # Where to get a form or a sheet (「様式はどこからダウンロード」 "where can we download it"): a link.
+    "download": re.compile(r"どこから(?:ダウンロード|入手|取得|手に入)|ダウンロード(?:先|できる場所|の(?:url|リンク)|は(?:どこ|どちら))"
+                           r"|\bwhere (?:can|do|could|should|would) (?:i|we|one|companies) (?:download|get hold of|obtain)\b|\bdownload (?:link|page)\b"),
     # Selection criteria and eligibility (「審査基準や配点」「応募資格」 "eligibility", "selection criteria").
     "criteria": re.compile(r"審査(?:の)?基準|選定基準|評価基準|選考基準|配点|応募資格|参加資格|資格要件|応募(?:の)?要件|登録(?:の|する(?:ため|に)は?の?)?(?:条件|要件)"
                            r"|(?:どんな|どのような|どういう|どういった)(?:資格|条件|要件)|(?:資格|条件|要件)(?:は|が|って)(?:あり|ある|必要|要り|いり|何|なに)"
@@ -166,15 +169,16 @@ HOLDS: dict[str, re.Pattern] = {
     "procedure": re.compile(r"申請書|申込書|様式|書類|テンプレート|提出|手順|手続|ステップ|①|\bforms?\b|\bpaperwork\b|\bsteps?\b|\bsubmit"),
     "expansion": re.compile(r"の略|略称|正式名称|\bstands? for\b|\bshort for\b|\babbreviat"),
     # a named company or organisation (エーテンラボ㈱, 一般社団法人…, "… Inc."), or a person (…氏)
-    "name": re.compile(r"㈱|株式会社|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
+    "name": re.compile(r"㈱|株式会社|[\u4e00-\u9fff]{2,}大学|\(株\)|有限会社|合同会社|社団法人|財団法人|\b(?:inc|ltd|llc|corp|co)\b\.?|corporation|[\u4e00-\u9fff]{2,}氏"),
 }
 HOLDS["headcount"] = re.compile(r"\d[\d,.]*\s*(?:万|千)?\s*(?:人|名)|\b\d[\d,.]*(?:\s+[\w-]+){0,3}\s+(?:people|persons|residents|citizens"
                                r"|participants|members|users|staff|employees|pupils|students|children|visitors|workers|officials"
                                r"|volunteers|advisers|advisors|recruits|seniors|elderly)\b")
+HOLDS["download"] = re.compile(r"https?://|www\.|\b[\w-]+\.(?:jp|com|org|go\.jp)/")
 # Who pays is held where the entry says who bears or covers a cost; criteria where it names some.
 HOLDS["payer"] = re.compile(r"負担|が(?:払|支払|出し|持)|費用を|自己資金|\bpa(?:y|ys|id) (?:for|by)\b|\bpaid\b|\bcovers?\b|\bbears?\b|\bfunded\b|\bat (?:its|their) own (?:cost|expense)")
 # Which one is held only where the entry names one in quotes (「〇〇ルート」, 「〇〇賞」).
-HOLDS["which"] = re.compile(r"「[^」]{1,30}(?:ルート|路線|島|作物|賞|アワード|補助金|交付金)」|\b(?:route|island|crop|award|prize|grant) (?:called|named)\b")
+HOLDS["which"] = re.compile(r"「[^」]{1,30}(?:ルート|路線|島|作物|賞|アワード|補助金|交付金)」|[\u4e00-\u9fff]{2,}(?:課|部)(?=[のがとや、])|\b(?:route|island|crop|award|prize|grant) (?:called|named)\b")
 HOLDS["criteria"] = re.compile(r"基準|資格|要件|条件|配点|\bcriteri|\beligib|\brequirements?\b|\bconditions?\b")
 # A year is held by a calendar or fiscal year (2020年, 令和4年度, "in 2019").
 HOLDS["year"] = re.compile(r"(?:19|20)\d\d|令和|平成|昭和|\d+\s*年(?!間)|年度")
@@ -261,7 +265,7 @@ _SENTENCES = re.compile(r"(?<=[。\n])|(?<=[.!?])\s+")
 # for, that kind is missing however much else the entry holds (「共有している人数や分野…も記録にはあり
 # ません」 beside another city's 5人).
 _LACK_NAMES: dict[str, re.Pattern] = {
-    "reason": re.compile(r"理由|なぜ|目的|\bwhy\b|\breasons?\b|\bpurpose"),
+    "reason": re.compile(r"理由|なぜ|目的|狙い|ねらい|\bwhy\b|\breasons?\b|\bpurpose"),
     "count": re.compile(r"人数|件数|団体数|社数|規模|者数|発行(?:の)?数|\bhow many\b|\bnumbers?\b|\bsize\b"),
     "headcount": re.compile(r"人数|者数|\bhow many (?:people|participants|members|staff)\b|\bnumber of (?:people|participants|members|staff)\b"),
     "name": re.compile(r"名前|社名|企業名|名称|\bnames?\b|\bwhich compan|\bwho (?:gave|said|took)"),

@@ -318,3 +318,31 @@ def test_the_specifics_those_words_ask_for_when_they_do_ask():
     q = fold("How often do staff there move to other posts?")
     assert facts.missing(q, "Staff move every three years (3年).") == []
     assert facts.missing(q, "Staff move to other posts.") == ["count"]
+
+
+@pytest.mark.parametrize("q,kind", [
+    ("自治体と受講者の負担はふつう何対何くらいに分けるんですか", "count"),
+    ("参加している市町の数と、費用をどう割り振っているのかを知りたい", "count"),
+    ("参加している市町の数と、費用をどう割り振っているのかを知りたい", "payer"),
+    ("裏表紙に載せた場合の1回あたりの掲載料を教えてください", "amount"),
+    ("What's the going annual rate for a name on the stadium?", "amount"),
+    ("Who's the operator behind the shuttle?", "name"),
+    ("Which private companies invested in it?", "name"),
+    ("学生はどこの大学から来ているのですか", "name"),
+    ("それぞれの事業名を具体的に知りたいです", "name"),
+    ("What are the names of Nagareyama's four projects?", "name"),
+    ("異動にはどんな狙いがあったのでしょう", "reason"),
+    ("Between which stops does it run?", "which"),
+    ("プロセスシートの様式は、どこからダウンロードできますか", "download"),
+])
+def test_still_more_ways_of_asking_for_a_specific(q, kind):
+    assert kind in facts.asked(fold(q))
+
+
+def test_a_download_is_held_by_a_link_and_a_university_by_its_name():
+    q = fold("様式はどこからダウンロードできますか")
+    assert facts.missing(q, "市は様式を使っています。") == ["download"]
+    assert "download" not in facts.missing(q, "様式は https://example.jp/form から入手できます。")
+    assert facts.missing(fold("学生はどこの大学から来ているのですか"), "学生は東京農工大学から参加しています。") == []
+    # which department a company should approach is the desk's question, not a specific
+    assert "which" not in facts.asked(fold("I have no idea which department should hear our idea. Where do I start?"))
