@@ -88,7 +88,7 @@ def test_conversation_validation_holds_its_floor(desk):
         desk.settings = saved
     fails = [f"{it['id']} [{it['intent']}] {it['q'][:60]!r} -> {r['intent']} {r['answered']}" for it, r in res
              if not EC.passes(it, r)]
-    assert 1 - len(fails) / len(items) >= 0.90, f"{len(fails)} of {len(items)} fail\n" + "\n".join(fails)   # measured 91.5 % (468)
+    assert 1 - len(fails) / len(items) >= 0.90, f"{len(fails)} of {len(items)} fail\n" + "\n".join(fails)   # measured 91.7 % (545)
 
 
 @pytest.mark.parametrize("wrapped,bare", [
