@@ -14,8 +14,11 @@ from a cron firing. The first run happens at start, so a clock that was down cat
 """
 from __future__ import annotations
 
+import faulthandler
 import logging
+import os
 import signal
+import sys
 import threading
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -30,6 +33,10 @@ JOB_ID = "deskbot-reminders-run-due"
 DESK_JOB_ID = "deskbot-desk-jobs"
 NUDGE_HOUR = 9          # the daily stale-proposal nudge is taken as of 09:00 desk time
 _DEFAULT = object()     # "build the outbox sender from the settings"
+# After SIGTERM a clock that has not exited within this many seconds (a job that does not return)
+# prints every thread's stack and exits anyway: what it was sending is leased, and the next clock
+# sends it again.
+STOP_GRACE_SECONDS = 10.0
 
 
 def _tick(settings, sender, engine) -> None:
@@ -152,6 +159,21 @@ def start_background_scheduler(settings=None, sender=None, *, engine=None, outbo
     return scheduler
 
 
+def _exit_after_grace(grace: float | None = None) -> None:
+    """Make sure a stopping clock exits: a daemon timer that, if the process is still alive after
+    the grace period, logs why, dumps the threads' stacks to stderr and exits with status 0."""
+    def force():
+        log.warning("clock: still running %gs after the stop signal; exiting (threads below)",
+                    STOP_GRACE_SECONDS if grace is None else grace)
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        logging.shutdown()
+        os._exit(0)
+
+    timer = threading.Timer(STOP_GRACE_SECONDS if grace is None else grace, force)
+    timer.daemon = True
+    timer.start()
+
+
 def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT,
               interval_seconds: float = 60.0, senders=None) -> None:
     """`deskbot clock`: block, waking the jobs every minute, until SIGTERM/SIGINT."""
@@ -163,6 +185,7 @@ def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT
 
     def shut_down(signum):
         log.info("clock: signal %s, stopping (rows being sent are retried by the next clock)", signum)
+        _exit_after_grace()
         scheduler.shutdown(wait=False)
 
     def stop(signum, _frame):

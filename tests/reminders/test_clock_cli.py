@@ -103,3 +103,18 @@ def test_clock_process_starts_catches_up_and_stops_on_sigterm(db, tmp_path):
     assert recorded >= 9, err
     assert proc.returncode == 0, err
     assert "clock: reminders every 3600s (Asia/Tokyo)" in err
+
+
+def test_a_stopping_clock_whose_job_never_returns_still_exits():
+    """After the stop signal, a job stuck in a worker thread does not keep the clock alive: after
+    the grace period it prints the threads' stacks and exits (its rows are leased, sent again)."""
+    code = ("import threading, time\n"
+            "from bot.reminders.scheduler import _exit_after_grace\n"
+            "threading.Thread(target=time.sleep, args=(120,)).start()   # a job that does not return\n"
+            "_exit_after_grace(0.5)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - t < 30
+    assert done.returncode == 0, done.stderr
+    assert "still running" in done.stderr and "Thread" in done.stderr
