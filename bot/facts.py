@@ -139,6 +139,13 @@ ASKS: dict[str, re.Pattern] = {
                             # (not participants or members: in the entries those are often companies)
                             r"|\bhow many (?!fewer |more |less )(?:\w+ )?(?:people|persons|residents|citizens|staff|employees"
                             r"|pupils|students|children|visitors|workers|officials|volunteers|advisers|advisors|recruits|seniors|elderly)\b"),
+    # When the next one is (「次回のフェアはいつ」「今年の公募はいつから」 "when is the next fair"): a date
+    # the entry gives of a past one does not answer it (HOLDS below; calendar entries recur, the
+    # engine leaves them out).
+    "upcoming": re.compile(r"(?:次回|次の(?:開催|募集|公募|回|号|フェア|イベント)|今年の|今年度の|来年の|来年度の|今度の)[^。?？]{0,24}(?:いつ|何月|何日|日程|時期|開催日|締切|締め切り)"
+                           r"|\b(?:when|what date)\b[^.?]{0,40}\b(?:the next|this year's|next year's|the upcoming|the coming)\b"
+                           r"|\b(?:the next|this year's|next year's|the upcoming)\b[^.?]{0,40}\b(?:when|what date|which day|dates?|deadline)\b"
+                           r"|\b(?:dates?|day|deadline)\b[^.?]{0,12}\bof (?:the next|this year's|next year's|the upcoming)\b"),
     # Where to get a form or a sheet (「様式はどこからダウンロード」 "where can we download it"): a link.
     "download": re.compile(r"どこから(?:ダウンロード|入手|取得|手に入)|ダウンロード(?:先|できる場所|の(?:url|リンク)|は(?:どこ|どちら))"
                            r"|\bwhere (?:can|do|could|should|would) (?:i|we|one|companies) (?:download|get hold of|obtain)\b|\bdownload (?:link|page)\b"),
@@ -174,6 +181,7 @@ HOLDS: dict[str, re.Pattern] = {
 HOLDS["headcount"] = re.compile(r"\d[\d,.]*\s*(?:万|千)?\s*(?:人|名)|\b\d[\d,.]*(?:\s+[\w-]+){0,3}\s+(?:people|persons|residents|citizens"
                                r"|participants|members|users|staff|employees|pupils|students|children|visitors|workers|officials"
                                r"|volunteers|advisers|advisors|recruits|seniors|elderly)\b")
+HOLDS["upcoming"] = re.compile(r"毎年|例年|年に\d+回|来年|今後|次回|\bevery year\b|\beach year\b|\bannual|\bnext year\b|\byearly\b")
 HOLDS["download"] = re.compile(r"https?://|www\.|\b[\w-]+\.(?:jp|com|org|go\.jp)/")
 # Who pays is held where the entry says who bears or covers a cost; criteria where it names some.
 HOLDS["payer"] = re.compile(r"負担|が(?:払|支払|出し|持)|費用を|自己資金|\bpa(?:y|ys|id) (?:for|by)\b|\bpaid\b|\bcovers?\b|\bbears?\b|\bfunded\b|\bat (?:its|their) own (?:cost|expense)")

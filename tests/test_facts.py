@@ -346,3 +346,13 @@ def test_a_download_is_held_by_a_link_and_a_university_by_its_name():
     assert facts.missing(fold("学生はどこの大学から来ているのですか"), "学生は東京農工大学から参加しています。") == []
     # which department a company should approach is the desk's question, not a specific
     assert "which" not in facts.asked(fold("I have no idea which department should hear our idea. Where do I start?"))
+
+
+@pytest.mark.parametrize("q", ["次回の自治体総合フェアはいつ開かれる予定ですか", "次の自治体総合フェアは今年の何月何日に開かれますか",
+                               "What is the exact date of the next Local Government Fair?",
+                               "When is the next fair going to be held?"])
+def test_the_date_of_the_next_one_is_not_held_by_a_past_date(q):
+    past = "自治体総合フェア2023は2023年5月17〜19日に東京ビッグサイトで開かれました。"
+    assert "upcoming" in facts.missing(fold(q), past)
+    assert "upcoming" not in facts.missing(fold(q), past + "フェアは毎年5月に開かれます。")
+    assert "upcoming" not in facts.asked(fold("フェアはいつ開かれましたか"))
