@@ -244,6 +244,11 @@ _INDEFINITE = re.compile(r"(?:週|月|年|日)に(?:何|数)(?:時間|日|回|�
 _HOW_OFTEN = re.compile(r"\bhow often\b|頻度|何年(?:ごと|おき)")
 
 
+# Names of many asked for (「30社の社名」「一覧」「どことどこ」).
+# (Japanese only: English names such as Fujitsu carry no 株式会社 to count by.)
+_MANY_NAMES = re.compile(r"\d+\s*(?:社|団体|者)|一覧|リスト|全部|すべて|全て|それぞれ|どことどこ|どんな企業|どういう企業")
+
+
 def asked(folded_question: str) -> list[str]:
     """The kinds of specific fact the question asks for (usually none); in a message of several
     sentences, those its asking sentences ask for (all of them when none looks like asking)."""
@@ -327,6 +332,10 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
             held = False
         else:                          # (a reason has no form of its own: held unless left out)
             held = k not in HOLDS or HOLDS[k].search(text) is not None
+            if k == "name" and held and _MANY_NAMES.search(folded_question):
+                # the names of many (「30社の社名」「参加企業の一覧」 "which companies"): one
+                # company the entry names is not the list
+                held = len({text[max(0, m.start() - 8):m.start()] for m in HOLDS["name"].finditer(text)}) >= 2
             if k == "count" and not held:          # a number of people is a count too
                 held = HOLDS["headcount"].search(text) is not None or (
                     _HOW_OFTEN.search(folded_question) is not None and HOLDS["duration"].search(text) is not None)

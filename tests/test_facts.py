@@ -356,3 +356,11 @@ def test_the_date_of_the_next_one_is_not_held_by_a_past_date(q):
     assert "upcoming" in facts.missing(fold(q), past)
     assert "upcoming" not in facts.missing(fold(q), past + "フェアは毎年5月に開かれます。")
     assert "upcoming" not in facts.asked(fold("フェアはいつ開かれましたか"))
+
+
+def test_the_names_of_many_are_not_held_by_one_name():
+    one = "和光市はわぴあを整備し、運営はABC㈱が担います。"
+    q = fold("和光市がサウンディングした30社の社名を教えてください")
+    assert facts.missing(q, one) == ["name"]
+    assert facts.missing(q, "運営はABC㈱とXYZ株式会社が担います。") == []
+    assert facts.missing(fold("アプリを作った会社の名前を教えて"), "アプリはエーテンラボ㈱のものです。") == []
