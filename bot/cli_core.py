@@ -215,11 +215,10 @@ def _stdin_lines():
 
 def explain(desk, question: str) -> str:
     """Both signals per candidate, the decision's features and why it fell as it did."""
-    from bot import facts
     from bot import intent as I
     from bot import text as T
     from bot.decision import DECIDER_FEATURES
-    from bot.engine import entry_text
+    from bot.engine import entry_lacks
 
     q = T.clean(question)[: T.MAX_QUERY_CHARS]
     core, pleasantry, _ = T.message_core(q)
@@ -260,7 +259,7 @@ def explain(desk, question: str) -> str:
         why = "decline: no candidate"
     elif a.p_right >= m.answer_at:
         e = desk.kb.entries[a.top.key]
-        miss = facts.missing(a.folded, entry_text(e))
+        miss = entry_lacks(a.folded, e)
         why = (f"partial: asks for {', '.join(miss)}, which {a.top.key} does not hold" if miss else
                f"answer: P(right)={a.p_right:.3f} ≥ answer_at={m.answer_at:.3f}")
     elif a.p_right >= m.suggest_at:

@@ -264,9 +264,7 @@ class Desk:
                          intent="unknown"), folded
         if a.p_right >= self.model.answer_at:
             e = self.kb.entries[a.top.key]
-            missing = facts.missing(a.folded, entry_text(e))
-            if e.kind == "calendar":          # the budget calendar comes round every year
-                missing = [m for m in missing if m != "upcoming"]
+            missing = entry_lacks(a.folded, e)
             # A municipality the knowledge never mentions, asked about (「浜松市のPFIの実績は?」):
             # what the bot knows of the topic, and that the place is not in its knowledge.
             missing += [f"place:{p}" for p in self.unknown_places(core, e)]
@@ -304,7 +302,7 @@ class Desk:
             # the how-to does not hold: the honest partial answer, not the how-to as if it answered.
             how = self.kb.entries.get(C.HOWTO_ENTRY)
             if how is not None:
-                lacks = [k for k in facts.missing(a.folded, entry_text(how)) if k in ("amount", "count", "date")]
+                lacks = [k for k in entry_lacks(a.folded, how) if k in ("amount", "count", "date")]
                 if lacks:         # (the form stays offered: they do want to propose)
                     return replace(self._partial(how, lacks, q, lang, a.p_right), actions=("propose",))
             return C.propose(self, q, lang, a)
@@ -632,6 +630,13 @@ def entry_text(e: Entry) -> str:
     if e.background:
         parts += [e.background.ja, e.background.en or ""]
     return "\n".join(parts)
+
+
+def entry_lacks(folded_question: str, e: Entry) -> list[str]:
+    """The kinds of fact the question asks for that the entry does not hold (bot/facts.py). The
+    budget calendar comes round every year: a calendar entry holds "when is the next one"."""
+    missing = facts.missing(folded_question, entry_text(e))
+    return [m for m in missing if m != "upcoming"] if e.kind == "calendar" else missing
 
 
 def _clean_row(row: dict) -> dict:

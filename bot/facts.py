@@ -333,8 +333,8 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
         else:                          # (a reason has no form of its own: held unless left out)
             held = k not in HOLDS or HOLDS[k].search(text) is not None
             if k == "name" and held and _MANY_NAMES.search(folded_question):
-                # the names of many (「30社の社名」「参加企業の一覧」 "which companies"): one
-                # company the entry names is not the list
+                # the names of many (「30社の社名」「参加企業の一覧」): one company the entry
+                # names is not the list
                 held = len({text[max(0, m.start() - 8):m.start()] for m in HOLDS["name"].finditer(text)}) >= 2
             if k == "count" and not held:          # a number of people is a count too
                 held = HOLDS["headcount"].search(text) is not None or (

@@ -249,11 +249,11 @@ def features(desk, core: str, analysis, neighbours: Neighbours, exclude_self: bo
 def _fact_features(desk, message: str, top) -> list[float]:
     """Which kinds of specific fact the message asks for, and which of them its best entry lacks."""
     from bot import facts
-    from bot.engine import entry_text
+    from bot.engine import entry_lacks
 
     folded = T.fold(message)
     asked = set(facts.asked(folded))
-    lacks = set(facts.missing(folded, entry_text(desk.kb.entries[top.key]))) if top is not None and asked else set()
+    lacks = set(entry_lacks(folded, desk.kb.entries[top.key])) if top is not None and asked else set()
     return [float(k in asked) for k in FACT_KINDS] + [float(k in lacks) for k in FACT_KINDS]
 
 
@@ -358,10 +358,9 @@ def lean_allowed(desk, core: str, analysis, name: str) -> bool:
         return True
     if REPLY_ENTRY.get(name) != analysis.top.key:
         return False
-    from bot import facts
-    from bot.engine import entry_text
+    from bot.engine import entry_lacks
 
-    return not facts.missing(T.fold(core), entry_text(desk.kb.entries[analysis.top.key]))
+    return not entry_lacks(T.fold(core), desk.kb.entries[analysis.top.key])
 
 
 GENERAL_REPLIES = ("timing", "cases")   # intents whose reply is general information, not a specific
@@ -376,10 +375,9 @@ def _partial_first(desk, core: str, analysis, name: str) -> bool:
     # says what is known and offers the staff (「みんチャレ参加者の平均年齢は?」 is no case list).
     if name not in GENERAL_REPLIES or analysis.top is None or analysis.p_right < desk.model.suggest_at:
         return False
-    from bot import facts
-    from bot.engine import entry_text
+    from bot.engine import entry_lacks
 
-    lacking = facts.missing(T.fold(core), entry_text(desk.kb.entries[analysis.top.key]))
+    lacking = entry_lacks(T.fold(core), desk.kb.entries[analysis.top.key])
     # What the reply answers itself: "when" and the months of every step from the calendar
     # (timing), how many cases and when they were (the case list). About the proposal window, the
     # timing reply also states its exact first and last day and the days left (「提案の締切は何月

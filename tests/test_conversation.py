@@ -117,6 +117,16 @@ def test_timing_depends_on_the_date(desk):
     assert "2027年度" in may.text and "2028年度" in dec.text
 
 
+def test_this_years_window_is_the_timing_reply_the_next_fair_is_not_known(desk):
+    """The budget calendar comes round every year, so "this year's deadline" is answered from it;
+    the next fair's date is not in the knowledge (it holds the 2023 one only)."""
+    for q in ("今年の提案の締切はいつですか", "When is this year's proposal deadline?"):
+        r = desk.answer(q, today=date(2027, 5, 10))
+        assert r.intent == "timing" and r.answered, q
+    r = desk.answer("次回の自治体総合フェアはいつですか", today=date(2027, 5, 10))
+    assert r.kind == "partial" and not r.answered and r.handoff
+
+
 def test_the_windows_last_day_is_the_timing_reply_another_steps_day_is_not_known(desk):
     """The timing reply states the proposal window's first and last day and the days left, so
     asking for them gets it; the day another step starts (by month only in the calendar) stays the

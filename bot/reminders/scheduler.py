@@ -159,17 +159,16 @@ def start_background_scheduler(settings=None, sender=None, *, engine=None, outbo
     return scheduler
 
 
-def _exit_after_grace(grace: float | None = None) -> None:
+def _exit_after_grace(grace: float = STOP_GRACE_SECONDS) -> None:
     """Make sure a stopping clock exits: a daemon timer that, if the process is still alive after
     the grace period, logs why, dumps the threads' stacks to stderr and exits with status 0."""
     def force():
-        log.warning("clock: still running %gs after the stop signal; exiting (threads below)",
-                    STOP_GRACE_SECONDS if grace is None else grace)
+        log.warning("clock: still running %gs after the stop signal; exiting (threads below)", grace)
         faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
         logging.shutdown()
         os._exit(0)
 
-    timer = threading.Timer(STOP_GRACE_SECONDS if grace is None else grace, force)
+    timer = threading.Timer(grace, force)
     timer.daemon = True
     timer.start()
 
