@@ -15,6 +15,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,6 +74,18 @@ class Features:
 
 FEATURE_NAMES = ["lex", "coverage", "alias", "sem_q", "sem_b", "lex_whole", "sem_whole",
                  "lex_gap", "sem_gap", "lex_rank", "sem_rank", "cued", "sem_k"]
+
+
+class SemScores(NamedTuple):
+    """Per document (`Retriever._sem_for`): the best cosine of any query vector to its names and
+    example questions (q) and to its answer paragraphs (b), and of the whole message to its names
+    (whole); per row, the best of any query vector (rows, for the k-nearest vote). Returned, not
+    kept on the retriever: answers run on several threads at once."""
+
+    q: np.ndarray
+    b: np.ndarray
+    whole: np.ndarray
+    rows: np.ndarray
 
 
 @dataclass
@@ -148,9 +161,9 @@ class Retriever:
             self.projection = principal_directions(self.centroids, self.LOW_DIMS)
             self.centroids_low = np.ascontiguousarray(self.centroids @ self.projection)
 
-    def _sem_for(self, qvecs: np.ndarray, ids: np.ndarray | None) -> tuple[np.ndarray, ...]:
-        """Per document in `ids` (None: all): the best cosine of any query vector to its names
-        (q) and body (b), and of the first query vector (the whole message) to its names."""
+    def _sem_for(self, qvecs: np.ndarray, ids: np.ndarray | None) -> SemScores:
+        """The documents in `ids` (None: all) scored against the query vectors (the first: the
+        whole message)."""
         if ids is None:
             ns, bs, de = self.name_start, self.body_start, self.doc_end
             # One matrix-vector product per query vector, on the rows laid out column-wise:
@@ -171,9 +184,8 @@ class Retriever:
         offs = np.concatenate(([0], np.cumsum(de - ns)[:-1]))
         starts = np.empty(2 * len(offs), dtype=np.int64)
         starts[0::2], starts[1::2] = offs, offs + lens_n
-        self._last_rows = best       # per-row similarities, for the candidates' k-nearest vote
         per_group = np.maximum.reduceat(best, starts)
-        return per_group[0::2], per_group[1::2], np.maximum.reduceat(whole, starts)[0::2]
+        return SemScores(per_group[0::2], per_group[1::2], np.maximum.reduceat(whole, starts)[0::2], best)
 
     def _shortlist(self, qvecs: np.ndarray) -> np.ndarray:
         """The SHORTLIST documents whose centroid is nearest any of the query vectors."""
@@ -189,8 +201,8 @@ class Retriever:
         qvecs = self.encoder.encode([text]).astype(np.float32)
         if self.centroids is not None:
             return (self.centroids @ qvecs.T).max(axis=1)
-        sem_q, sem_b, _ = self._sem_for(qvecs, None)
-        return np.maximum(sem_q, sem_b)
+        sc = self._sem_for(qvecs, None)
+        return np.maximum(sc.q, sc.b)
 
     def _masked_intents(self, cands: list[Features], qvec: np.ndarray | None) -> None:
         """Fill `sem_masked` of the intent candidates: their best cosine to the message with the
@@ -218,16 +230,16 @@ class Retriever:
         qvecs, masked_vec = vecs[:len(segments)], (vecs[-1] if masked is not None else None)
         if self.centroids is None:
             ids = None
-            sem_q, sem_b, sem_w = self._sem_for(qvecs, None)
-            sem = np.maximum(sem_q, sem_b)
+            sc = self._sem_for(qvecs, None)
+            sem = np.maximum(sc.q, sc.b)
             m = min(POOL, self.n)
             sem_top = np.argpartition(-sem, m - 1)[:m] if self.n > m else np.arange(self.n)
             if len(self.pseudo):
                 sem_top = np.union1d(sem_top, self.pseudo[np.argsort(-sem[self.pseudo])[:2]])
         else:
             ids = self._shortlist(qvecs)
-            sq, sb, _ = self._sem_for(qvecs, ids)
-            sem = np.maximum(sq, sb)
+            sc = self._sem_for(qvecs, ids)
+            sem = np.maximum(sc.q, sc.b)
             m = min(POOL, len(ids))
             sem_top = ids[np.argpartition(-sem, m - 1)[:m]]
         feats: dict[int, Features] = {}
@@ -245,11 +257,11 @@ class Retriever:
         cand_ids = np.fromiter(feats, dtype=np.int64, count=len(feats))
         if len(cand_ids):
             if ids is None:
-                cq, cb, cw = sem_q[cand_ids], sem_b[cand_ids], sem_w[cand_ids]
-                rows, base = self._last_rows, self.name_start[cand_ids]
+                cq, cb, cw = sc.q[cand_ids], sc.b[cand_ids], sc.whole[cand_ids]
+                rows, base = sc.rows, self.name_start[cand_ids]
             else:
-                cq, cb, cw = self._sem_for(qvecs, cand_ids)
-                rows = self._last_rows
+                cs = self._sem_for(qvecs, cand_ids)
+                cq, cb, cw, rows = cs.q, cs.b, cs.whole, cs.rows
                 lens = self.doc_end[cand_ids] - self.name_start[cand_ids]
                 base = np.concatenate(([0], np.cumsum(lens)[:-1]))
             n_names = self.body_start[cand_ids] - self.name_start[cand_ids]

@@ -342,13 +342,15 @@ def test_semantic_maxima_are_per_entry_and_per_field(desk):
 
     r = desk.retriever
     q = r.encoder.encode(["市の体育館に会社の名前を付けたい"])
-    sem_q, sem_b, _ = r._sem_for(q, None)
+    sc = r._sem_for(q, None)
+    sem_q, sem_b = sc.q, sc.b
     sims = (r.vectors @ r.basis) @ (q[0] @ r.basis)
     for i in range(r.n):
         assert abs(sims[r.name_start[i]:r.body_start[i]].max() - sem_q[i]) < 1e-5, i
         assert abs(sims[r.body_start[i]:r.doc_end[i]].max() - sem_b[i]) < 1e-5, i
     ids = np.array([3, 77, 12])
-    sub_q, sub_b, _ = r._sem_for(q, ids)
+    sub = r._sem_for(q, ids)
+    sub_q, sub_b = sub.q, sub.b
     assert np.abs(sub_q - sem_q[ids]).max() < 0.05 and np.abs(sub_b - sem_b[ids]).max() < 0.05
 
 
@@ -364,7 +366,8 @@ def test_the_projection_keeps_each_entrys_best_cosine_close_to_the_full_one(desk
     q = r.encoder.encode(qs)
     full = r.vectors @ q.T
     for j in range(len(qs)):
-        sq, sb, _ = r._sem_for(q[j:j + 1], None)
+        sc = r._sem_for(q[j:j + 1], None)
+        sq, sb = sc.q, sc.b
         want_q = np.maximum.reduceat(full[:, j], r.name_start)
         got = np.maximum(sq, sb)
         want = np.maximum(np.array([full[r.name_start[i]:r.body_start[i], j].max() for i in range(r.n)]),
@@ -427,7 +430,8 @@ def test_a_large_bases_shortlist_finds_the_entries_the_exact_search_ranks_first(
           "和光市のわぴあについて", "実証実験を市内でやりたい", "How do I propose an idea to the city?"]
     for q in qs:
         v = exact.encoder.encode([q])
-        sq, sb, _ = exact._sem_for(v, None)
+        sc = exact._sem_for(v, None)
+        sq, sb = sc.q, sc.b
         best = int(np.argmax(np.maximum(sq, sb)))
         assert best in short._shortlist(v).tolist(), q
         assert short.retrieve(q).candidates, q
@@ -492,3 +496,4 @@ def test_a_name_inside_a_longer_name_in_the_question_is_the_longer_names(desk):
     assert feats.get("kanmin-kyoso") is None or feats["kanmin-kyoso"].alias == 0.0
     both = {f.key: f for f, _ in desk.analyse("官官民共創と官民共創の違い").ranked}
     assert both["kanmin-kyoso"].alias >= 0.9 and both["kankanmin-kyoso"].alias >= 0.9
+
