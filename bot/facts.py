@@ -45,7 +45,7 @@ ASKS: dict[str, re.Pattern] = {
         # how much money by what it is spent on (どのくらいの費用がかかった, 予算をどれくらい組んで,
         # 費用感), "what budget did … set aside", "what would … set us back", a ballpark figure
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)の?(?:費用|予算|金額|お金|経費|コスト|額)"
-        r"|(?:費用|予算|お金|経費|コスト|報酬|謝礼|謝金|給与|給料|賃金|手当|対価)(?:を|は|が)?(?:どれ|どの)(?:くらい|ぐらい|程度)|費用感|予算感|コスト感"
+        r"|(?:費用|予算|お金|経費|コスト|報酬|謝礼|謝金|給与|給料|賃金|手当|対価|(?:事業|運営|維持|開発|導入|人件|委託|整備|建設)費)(?:を|は|が)?(?:(?:月|年|週|日|年間|1回|一回)(?:に|で|あたり|当たり)?)?(?:どれ|どの)(?:くらい|ぐらい|程度)(?!の?(?:時期|期間|頻度|前|早|日数|スケジュール|時間))|費用感|予算感|コスト感"
         r"|\bwhat (?:budget|funding)\b(?! (?:year|cycle|calendar|period|window|schedule|process|step|phase))|\bset (?:us|me|them|you|the city|a company) back\b|\bballpark\b"),
     "contact": re.compile(
         # (not the e-mail's own opening: 「突然のメール失礼いたします」)
@@ -96,7 +96,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bhow (?:do|can|should|would) (?:we|i|a company|companies|one) (?:apply|register|sign up|enrol|enroll|join)\b"
         r"|\bapplication (?:form|procedure|process)|\b(?:forms?|documents?|paperwork) (?:to (?:submit|fill|file)|required|needed|we need)\b|\btemplate\b|\bdownload\b"),
     # What an abbreviation stands for, an official name (RIDCの正式名称, "what does RIDC stand for").
-    "expansion": re.compile(r"正式名称|正式な名称|何の略|略称|\bstands? for\b|\bshort for\b|\babbreviation\b|\bofficial name\b"),
+    "expansion": re.compile(r"正式名称|正式な(?:名称|名前)|正式に(?:は)?(?:なん|何)(?:て|と)いう|何の略|略称|\bstands? for\b|\bshort for\b|\babbreviation\b|\bofficial name\b"),
     # The details of a thing (具体的に何, 中身, "what exactly", "in detail"): held unless the entry
     # itself says its sources leave details out (see `missing`).
     "detail": re.compile(
@@ -117,12 +117,12 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ)(?:は|って)(?:どなた|誰|だれ|どんな人)|(?:なん|何)という(?:会社|企業|事業者|人)|それぞれ(?:なん|何)という"
         r"|\bwho (?:is|was|are|were) (?:the |its |their )?(?:president|ceo|head|director|chair|founder|owner|manager)s?\b|\bwhat (?:is|was) (?:the |its )?(?:company|firm|vendor)(?:'s)? name\b"
         r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\bfull name\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\bfirst name\b"
-        r"|\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった)"
+        r"|\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった|と(?:組|連携|提携|協力|一緒))"
         r"|\bwho(?:'s| is| are) the (?:operators?|compan(?:y|ies)|firms?|vendors?|providers?|suppliers?|contractors?|makers?)\b|\bwhich (?:universit(?:y|ies)|colleges?|schools?)\b|どこの大学|どの大学|それぞれの(?:事業|施策|取組|取り組み|プロジェクト)(?:の)?名|\bnames? of (?:the |its |their |all )?(?:\w+'s )?(?:two|three|four|five|six|\d+) (?:projects|initiatives|programmes|programs|schemes)\b|\bwhich (?:(?:private|local|partner|other|participating) )?(?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
         # (a question, not a relative clause: "a mayor who made departments responsible")
-        r"|\bwho (?:makes|made|supplies|supplied|manufactures|built|developed|won|invested in) (?:the|these|those|its|their|it|them)\b"),
+        r"|\bwho (?:makes|made|supplies|supplied|manufactures|built|developed|invested in) (?:the|these|those|its|their|it|them)\b"),
     # Which particular one (「どのルートを走る」「どの島で」「どんな作物」「何という賞」 "which route"): the
     # entries name routes, islands, crops and awards only where they give them (HOLDS below).
     "which": re.compile(

@@ -179,7 +179,8 @@ _PLEASANTRY = re.compile(
 _ONLY_GREETING = re.compile(rf"^(?:{_GREET_JA}|(?i:(?:{_GREET_EN})(?![a-z])))")
 _ONLY_THANKS = re.compile(rf"^(?:{_THANKS_JA}|(?i:(?:{_THANKS_EN})(?![a-z])))")
 _SENTENCE = re.compile(r"[^。．！？!?\n]+[。．！？!?]*|[^。．！？!?\n]*[。．！？!?]+")
-_EN_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]\"'])\.\s+(?=[A-Z(\"'])")
+# (the full stop stays with its sentence, so that sentences joined again still read as several)
+_EN_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]\"']\.)\s+(?=[A-Z(\"'])")
 _SLACK_MARKUP = re.compile(r"<(?:[@#!][^<>|]*|https?://[^<>|]*)(?:\|([^<>]*))?>")
 
 

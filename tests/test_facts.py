@@ -40,6 +40,10 @@ from bot.text import fold
     ("参加者の平均年齢は何歳?", "average"),
     ("参加者の平均年齢は何歳?", "age"),
     ("連携協定の数に上限はありますか", "limit"),
+    ("アドバイザーの報酬は月にどの程度なのでしょうか", "amount"),
+    ("アプリの年間の事業費がどのくらいかかっているのか知りたい", "amount"),
+    ("そのコンテストは正式にはなんていう名前の大会ですか", "expansion"),
+    ("どこの会社と組んで進めているんですか", "name"),
 ])
 def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     assert kind in facts.asked(fold(q))
@@ -364,3 +368,21 @@ def test_the_names_of_many_are_not_held_by_one_name():
     assert facts.missing(q, one) == ["name"]
     assert facts.missing(q, "運営はABC㈱とXYZ株式会社が担います。") == []
     assert facts.missing(fold("アプリを作った会社の名前を教えて"), "アプリはエーテンラボ㈱のものです。") == []
+
+
+def test_a_long_english_message_is_read_sentence_by_sentence_after_its_greeting_is_stripped():
+    """The core of "Hi, … . Our contact person has changed. Why …?" keeps its full stops, so the
+    statement about a contact person is context, not a request for contact details."""
+    from bot.text import message_core, sentences
+
+    q = ("Hi, this is Raj from a fintech firm. We met the finance team three times and our contact person "
+         "has changed. Honestly, why does everything take so long at city hall? Thanks for any insight.")
+    core = message_core(q)[0]
+    assert len(sentences(core)) == 3 and core.endswith("city hall?")
+    assert "contact" not in facts.asked(fold(core))
+    assert facts.asked(fold("We met the finance team. Who is our contact person now?")) == ["contact"]
+
+
+@pytest.mark.parametrize("q", ["予算はどのくらいの時期に組まれますか", "Hida came second. Who won the first place?"])
+def test_when_or_who_won_is_not_a_request_for_a_sum_or_a_company_name(q):
+    assert "amount" not in facts.asked(fold(q)) and "name" not in facts.asked(fold(q))
