@@ -106,7 +106,7 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
         return _case_list(question, lang, head, chosen[:CASES_SHOWN], more=len(chosen) - CASES_SHOWN, lead=lead)
     # A municipality no document mentions (「札幌市の事例ある?」): none recorded, and the closest
     # cases to what else the message asks.
-    unknown = desk.unknown_places(question, kb.entries[ranked_ids[0]] if ranked_ids else None)
+    unknown = desk.unknown_places(question, kb.entries[ranked_ids[0]] if ranked_ids else None, loose=True)
     if unknown:
         sep = t("conversation.place_sep", lang)
         place = sep.join(facts.place_label(p) for p in unknown)

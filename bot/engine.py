@@ -362,12 +362,13 @@ class Desk:
         today_part = t.text.split("\n\n", 1)[1] if "\n\n" in t.text else t.text
         return replace(reply, text=reply.text + "\n\n" + today_part, intent="timing", actions=("propose", "remind"))
 
-    def unknown_places(self, message: str, e: Entry | None) -> list[str]:
+    def unknown_places(self, message: str, e: Entry | None, loose: bool = False) -> list[str]:
         """The municipalities the message asks about that the knowledge never mentions (bot/facts.py
-        `unknown_places`; a typo of the place of `e`, the best entry, is not one), sorted."""
+        `unknown_places`; a typo of the place of `e`, the best entry, is not one), sorted.
+        `loose`: a message asking for cases ("any cases from Kobe?") names a place by "from X" too."""
         near = facts.places_of_entry(e) if e is not None else frozenset()
         return sorted(facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", message)),
-                                           *known_text(self.kb), near=near))
+                                           *known_text(self.kb), near=near, loose=loose))
 
     def _desk_contact(self, e: Entry, missing: list[str], folded: str, q: str, lang: str) -> Reply | None:
         """A question about the desk itself that asks for its contact details or its hours (「デスクの

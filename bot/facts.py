@@ -38,14 +38,14 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:(?:参加|利用|使用|入会|年会|受講|登録|出展|協賛)(?:費|料)|(?:掲載|広告|出稿|命名|契約)料|謝礼|運賃|賃料)(?:は|って|を教|を知|も教|と|\?|？|$)"
         r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
         r"|(?:金額|寄付額|寄附額|寄付|寄附)の(?:合計|総額|累計|一覧)|金額(?:と|や|の一覧)|(?:どちら|どっち)が[^。?？]{0,8}(?:収入|儲|稼|もうか|得)|収入が多い|\bwhich [\w ]{0,20}(?:brings|earns|makes|generates) more\b|\bmore (?:revenue|income)\b|合計(?:は|を教|を知|額)|累計(?:額)?(?:は|を教|を知)"
-        r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\bspend\b|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
+        r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\b(?:spend|pay)\b(?! (?:attention|off|back)\b)|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"
         # a sum asked by its order of magnitude (年何百万円, 何億円), "what sum"
         r"|何(?:十|百|千)?(?:万|億)?円|\bwhat sum\b|\bhow much money\b"
         # how much money by what it is spent on (どのくらいの費用がかかった, 予算をどれくらい組んで,
         # 費用感), "what budget did … set aside", "what would … set us back", a ballpark figure
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)の?(?:費用|予算|金額|お金|経費|コスト|額)"
-        r"|(?:費用|予算|お金|経費|コスト|報酬|謝礼|謝金|給与|給料|賃金|手当|対価|(?:事業|運営|維持|開発|導入|人件|委託|整備|建設)費)(?:を|は|が)?(?:(?:月|年|週|日|年間|1回|一回)(?:に|で|あたり|当たり)?)?(?:どれ|どの)(?:くらい|ぐらい|程度)(?!の?(?:時期|期間|頻度|前|早|日数|スケジュール|時間))|費用感|予算感|コスト感"
+        r"|(?:費用|予算|お金|経費|コスト|報酬|謝礼|謝金|給与|給料|賃金|手当|対価|(?:事業|運営|維持|開発|導入|人件|委託|整備|建設)費|(?:受験|受講|参加|利用|使用|入場|登録|掲載|広告|契約|委託|保険|授業|入会|出展|協賛|観覧|手数)料|会費|賃料|チケット代)(?:を|は|が)?(?:(?:月|年|週|日|年間|1回|一回)(?:に|で|あたり|当たり)?)?(?:どれ|どの)(?:くらい|ぐらい|程度)(?!の?(?:時期|期間|頻度|前|早|日数|スケジュール|時間))|費用感|予算感|コスト感"
         r"|\bwhat (?:budget|funding)\b(?! (?:year|cycle|calendar|period|window|schedule|process|step|phase))|\bset (?:us|me|them|you|the city|a company) back\b|\bballpark\b"),
     "contact": re.compile(
         # (not the e-mail's own opening: 「突然のメール失礼いたします」)
@@ -90,7 +90,7 @@ ASKS: dict[str, re.Pattern] = {
     # How to apply, step by step, and what to hand in (申請の手順, 提出書類, 申込書のテンプレート, "how do
     # we apply to join"): an entry gives it only when it names the steps or the papers.
     "procedure": re.compile(
-        r"手順|(?<!行政)(?<!住民の)(?<!窓口の)手続(?:き|は|を|の)(?!を?(?:手助け|支援|簡単|簡素|楽に|便利|効率|オンライン|デジタル|電子)|の(?:デジタル|オンライン|電子|簡素|効率|支援|手助け))|申請方法|申込方法|申し込み方法|応募方法|登録方法|申請書|申込書|申込用紙|様式|テンプレート|ひな形|雛形|ダウンロード"
+        r"手順|(?<!行政)(?<!住民の)(?<!窓口の)手続(?:き|は|を|の)(?![^。?？]{0,12}(?:何月|いつ|時期|何日))(?!を?(?:手助け|支援|簡単|簡素|楽に|便利|効率|オンライン|デジタル|電子)|の(?:デジタル|オンライン|電子|簡素|効率|支援|手助け))|申請方法|申込方法|申し込み方法|応募方法|登録方法|申請書|申込書|申込用紙|様式|テンプレート|ひな形|雛形|ダウンロード"
         r"|提出書類|必要書類|必要な書類|提出物|添付書類|(?:どんな|どの|何の|なんの)書類|書類(?:は何|はどれ|が必要|を出|を提出)|提出(?:しなければならない|する|すべき|が必要な)書類"
         r"|\b(?:what|which) (?:documents|papers|paperwork|forms)\b|\bdocuments? (?:do|does|should|must|will) (?:we|i|a company|one|companies)\b"
         r"|\bhow (?:do|can|should|would) (?:we|i|a company|companies|one) (?:apply|register|sign up|enrol|enroll|join)\b"
@@ -114,11 +114,11 @@ ASKS: dict[str, re.Pattern] = {
     "name": re.compile(
         r"(?:社名|企業名|会社名|団体名|法人名|事業者名|メーカー名|氏名|(?:会社|企業|団体|事業者|職員|参加者|者|社|人|方)の(?:お)?名前)"
         r"(?:を|も)?(?:全部|すべて|全て)?(?:教え|知り|挙げ|ください|下さい|お願い|は(?:何|なん|どこ|公表|分か|わか)|って(?:何|なん)|一覧|と|や)"
-        r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ)(?:は|って)(?:どなた|誰|だれ|どんな人)|(?:なん|何)という(?:会社|企業|事業者|人)|それぞれ(?:なん|何)という"
+        r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ)(?:は|って)(?:どなた|誰|だれ|どんな人)|(?:なん|何)(?:という|ていう|て言う)(?:会社|企業|事業者|メーカー|業者|人)|(?:会社|企業|事業者|メーカー|業者)(?:の名前|名)?(?:って|は)(?:なん|何)(?:て|と)(?:いう|言う)|それぞれ(?:なん|何)という"
         r"|\bwho (?:is|was|are|were) (?:the |its |their )?(?:president|ceo|head|director|chair|founder|owner|manager)s?\b|\bwhat (?:is|was) (?:the |its )?(?:company|firm|vendor)(?:'s)? name\b"
         r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\bfull name\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\bfirst name\b"
         r"|\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった|と(?:組|連携|提携|協力|一緒))"
-        r"|\bwho(?:'s| is| are) the (?:operators?|compan(?:y|ies)|firms?|vendors?|providers?|suppliers?|contractors?|makers?)\b|\bwhich (?:universit(?:y|ies)|colleges?|schools?)\b|どこの大学|どの大学|それぞれの(?:事業|施策|取組|取り組み|プロジェクト)(?:の)?名|\bnames? of (?:the |its |their |all )?(?:\w+'s )?(?:two|three|four|five|six|\d+) (?:projects|initiatives|programmes|programs|schemes)\b|\bwhich (?:(?:private|local|partner|other|participating) )?(?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
+        r"|\bwho(?:'s| is| are) the (?:operators?|compan(?:y|ies)|firms?|vendors?|providers?|suppliers?|contractors?|makers?)\b|\bwhich (?:universit(?:y|ies)|colleges?|schools?)\b|どこの大学|どの大学|それぞれの(?:事業|施策|取組|取り組み|プロジェクト)(?:の)?名|\bnames? of (?:the |its |their |all |those |these )?(?:\w+'s )?(?:two|three|four|five|six|\d+) (?:projects|initiatives|programmes|programs|schemes)\b|\bwhich (?:(?:private|local|partner|other|participating) )?(?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
         # (a question, not a relative clause: "a mayor who made departments responsible")
@@ -132,10 +132,10 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bwhat (?:route|island|district|bus (?:line|route)) (?:will|does|did|is|was|do)\b|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
     # Who bears a cost (「給与は誰が負担」「費用はどこが出している」 "who pays the adviser"):
     # held where the entry says who pays or bears it.
-    "payer": re.compile(r"誰が(?:負担|出し|払|支払|持)|費用(?:を|は)(?:どう|どのように|どのよう)(?:割り振|分担|負担|按分|分け)|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
+    "payer": re.compile(r"(?:誰|だれ|どちら|どっち)が(?:負担|出し|払|支払|持)|費用(?:を|は)(?:どう|どのように|どのよう)(?:割り振|分担|負担|按分|分け)|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
     # How many people (「参加している高齢者は何人」「延べ何人」 "how many residents"): a count of another
     # thing (25社, 10回) does not answer it (HOLDS below).
-    "headcount": re.compile(r"何人(?!か)|何名|人数|(?:参加|利用|登録|受講|応募)者(?:の)?数"
+    "headcount": re.compile(r"何人(?!か)|何名|なんにん|なんめい|人数|(?:参加|利用|登録|受講|応募)者(?:の)?数"
                             # (not participants or members: in the entries those are often companies)
                             r"|\bhow many (?!fewer |more |less )(?:\w+ )?(?:people|persons|residents|citizens|staff|employees"
                             r"|pupils|students|children|visitors|workers|officials|volunteers|advisers|advisors|recruits|seniors|elderly)\b"),
@@ -363,10 +363,13 @@ _NOT_A_NAME_AFTER = frozenset("長場民街域分画間内議役政立営有債�
 _PREFECTURE_HEAD = re.compile(r"^(?:北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)(?=[\u4e00-\u9fff々ヶ]{2})")
 _PLACE_EN = (re.compile(r"\b([A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?)[ -](?:City|Town|Village|Ward)\b"),
              re.compile(r"\b(?:[Cc]ity|[Tt]own|[Vv]illage) of ([A-Z][a-z]{2,})\b"))
+# A capitalised word after "in / from / at / for / by" ("any cases from Kobe?"): a place only where
+# the message asks for cases (bot/conversation.py), and only when the knowledge never uses the word.
+_PLACE_EN_LOOSE = re.compile(r"\b(?:in|from|at|for|by|around|near)\s+([A-Z][a-z]{3,})\b(?![ -]?[A-Z])")
 # A name in katakana (ニセコ町) at the start of a sentence or after punctuation. Not hiragana:
 # つくば市 could not be told from 「まず市内で」「なぜ市は」.
 _PLACE_KANA = re.compile(r"(?:^|(?<=[\s、。,.「『(（・]))([ァ-ヶー]{2,6}[市町村])(?![長議内民役])")
-_NOT_A_NAME_EN = frozenset("the our your their this that each every any which what other another same host home "
+_NOT_A_NAME_EN = frozenset("the our your their this that each every any which what other another same host home slack "
                            "partner capital sister big small local major regional smart garden model pilot "
                            "neighbouring neighboring nearby next whole entire super compact sponge eco future "
                            "creative safe digital learning inclusive resilient friendly green open innovation "
@@ -379,11 +382,14 @@ _NOT_A_NAME_EN_HEAD = frozenset("does do did is are was were has have had can co
                                 "near like than as by of on to".split())
 
 
-def places_named(text: str) -> set[str]:
+def places_named(text: str, loose: bool = False) -> set[str]:
     """The municipality names a text contains: a kanji name before 市・町・村・区 (not a mayor,
-    「〇〇市長」, where 〇〇 may be a surname), and "X City", "the city of X" (lower case).
+    「〇〇市長」, where 〇〇 may be a surname), and "X City", "the city of X" (lower case); with
+    `loose`, also a capitalised word after "in", "from" … (`_PLACE_EN_LOOSE`).
     Prefectures are left out: the desk's own city lies in one the documents need not name."""
     out = set()
+    if loose:
+        out |= {w.lower() for w in _PLACE_EN_LOOSE.findall(text) if w.lower() not in _NOT_A_NAME_EN}
     for run in _KANJI_RUN.findall(text):
         run = _PREFECTURE_HEAD.sub("", run)
         m = _PLACE_SUFFIX.search(run)
@@ -407,7 +413,7 @@ def places_named(text: str) -> set[str]:
 
 
 def unknown_places(text: str, known_text: str, known_names: frozenset[str] = frozenset(),
-                   near: frozenset[str] | set[str] = frozenset()) -> set[str]:
+                   near: frozenset[str] | set[str] = frozenset(), loose: bool = False) -> set[str]:
     """The places `text` names that `known_text` (everything the knowledge base says, NFKC and
     lower case: bot/engine.py `known_text`) never mentions, and that are no typo of a place it
     names (`known_names`: 東村山市 mistyped, "Maebasi"). A two-kanji name one kanji off is
@@ -423,7 +429,11 @@ def unknown_places(text: str, known_text: str, known_names: frozenset[str] = fro
     def known(p: str) -> bool:       # "ota" is in "total": a Latin name is known by the knowledge's own names
         return p in known_names if p.isascii() else p in known_text
 
-    return {p for p in places_named(text) if not known(p) and not any(typo_of(p, k) for k in known_names)}
+    loose_words = places_named(text, loose=True) - places_named(text) if loose else set()
+    # (a loose word is a place only when the knowledge never uses it at all: "Japan", "Europe"? no)
+    return {p for p in places_named(text) | loose_words
+            if not known(p) and not (p in loose_words and re.search(rf"\b{re.escape(p)}\b", known_text))
+            and not any(typo_of(p, k) for k in known_names)}
 
 
 def place_label(place: str) -> str:

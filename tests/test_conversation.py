@@ -162,7 +162,8 @@ def test_a_bad_date_is_one_clear_line_and_exit_2(cli, cmd):
     assert "Traceback" not in p.stderr
 
 
-@pytest.mark.parametrize("q,lang,place", [("札幌市の事例ある?", "ja", "札幌市"), ("Any cases from Sendai City?", "en", "Sendai")])
+@pytest.mark.parametrize("q,lang,place", [("札幌市の事例ある?", "ja", "札幌市"), ("Any cases from Sendai City?", "en", "Sendai"),
+                                          ("Are there any recorded cases from Matsuyama?", "en", "Matsuyama")])
 def test_cases_for_a_place_no_document_mentions_say_none_recorded_and_offer_the_closest(desk, kb, q, lang, place):
     from bot import conversation as C
 
@@ -179,6 +180,10 @@ def test_cases_by_a_known_place_are_not_taken_for_an_unknown_one(desk, kb):
     r = C.cases(desk, "和光市の事例", "ja", desk.analyse("和光市の事例"))
     assert "記録されていません" not in r.text
     assert {kb.entries[i.entry_id].municipality.ja for i in r.items} == {"和光市"}
+    # "from Wako" names a recorded place; "in Japan" is a word the knowledge uses: neither is unknown
+    for q in ("Any examples from Wako?", "Any cases in Japan?"):
+        r = C.cases(desk, q, "en", desk.analyse(q))
+        assert r.answered and "No case from" not in r.text, q
 
 
 def test_a_prefecture_is_not_taken_for_the_city_of_the_same_name(desk, kb):

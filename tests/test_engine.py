@@ -105,7 +105,9 @@ def test_greetings_and_slack_markup_around_a_question_are_stripped(desk, wrapped
 
 
 @pytest.mark.parametrize("q,kind", [("ありがとうございました!", "thanks"), ("こんにちは", "greeting"),
-                                    ("Thanks a lot!", "thanks"), ("Good morning", "greeting")])
+                                    ("Thanks a lot!", "thanks"), ("Good morning", "greeting"),
+                                    ("丁寧な説明、本当にありがとうございました", "thanks"), ("りょうかい、さんきゅー", "thanks"),
+                                    ("ども、こんにちは。", "greeting")])
 def test_a_message_that_is_only_a_greeting_or_thanks_is_answered_as_one(desk, q, kind):
     from bot.i18n import t
 

@@ -44,6 +44,12 @@ from bot.text import fold
     ("アプリの年間の事業費がどのくらいかかっているのか知りたい", "amount"),
     ("そのコンテストは正式にはなんていう名前の大会ですか", "expansion"),
     ("どこの会社と組んで進めているんですか", "name"),
+    ("協定を結んだ会社ってなんていう名前ですか", "name"),
+    ("What are the names of those four projects?", "name"),
+    ("What does a municipality pay per year to use the app?", "amount"),
+    ("毎年なんにんくらい採用しているんですか", "headcount"),
+    ("受験料をどのくらい補助しているのでしょうか", "amount"),
+    ("チケット代はクラブと市のどちらが負担しているんですか", "payer"),
 ])
 def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     assert kind in facts.asked(fold(q))
@@ -383,6 +389,12 @@ def test_a_long_english_message_is_read_sentence_by_sentence_after_its_greeting_
     assert facts.asked(fold("We met the finance team. Who is our contact person now?")) == ["contact"]
 
 
-@pytest.mark.parametrize("q", ["予算はどのくらいの時期に組まれますか", "Hida came second. Who won the first place?"])
+@pytest.mark.parametrize("q", ["予算はどのくらいの時期に組まれますか", "Hida came second. Who won the first place?",
+                               "材料はどのくらい必要ですか", "錦鯉のデジタルアートを出しているのは何という団体ですか"])
 def test_when_or_who_won_is_not_a_request_for_a_sum_or_a_company_name(q):
     assert "amount" not in facts.asked(fold(q)) and "name" not in facts.asked(fold(q))
+
+
+def test_asking_when_a_procedure_happens_is_not_asking_for_the_procedure():
+    assert "procedure" not in facts.asked(fold("予算を求める手続きは、例年何月に行われるのでしょうか"))
+    assert "procedure" in facts.asked(fold("申請の手続きを教えてください"))
