@@ -57,8 +57,9 @@ def test_validation_split_holds_its_floor(desk):
     # the decision was not refitted on it); before it 92.8 % / 86.5 % on 967 items (after eval_l,
     # 90.4 % / 69.5 % when first scored), and the items of the sets before the fresh ones 471/502
     # in scope, 80/87 declined.
-    assert right / len(inscope) >= 0.90, f"in scope {right}/{len(inscope)}\n" + "\n".join(fails)
-    assert declined / len(outscope) >= 0.82, f"declined {declined}/{len(outscope)}\n" + "\n".join(fails)
+    # Measured on 1,377 items (2026-12-03, with eval_s and eval_t): 92.8 % in scope, 88.3 % declined.
+    assert right / len(inscope) >= 0.91, f"in scope {right}/{len(inscope)}\n" + "\n".join(fails)
+    assert declined / len(outscope) >= 0.86, f"declined {declined}/{len(outscope)}\n" + "\n".join(fails)
     fresh = ("eval_h", "eval_i", "eval_j", "eval_k", "eval_l", "eval_m")
     earlier = [(it, r) for it, r in outscope if not it.get("set", "").startswith(fresh)]
     kept = sum(r["answered"] is False for it, r in earlier)
@@ -88,7 +89,7 @@ def test_conversation_validation_holds_its_floor(desk):
         desk.settings = saved
     fails = [f"{it['id']} [{it['intent']}] {it['q'][:60]!r} -> {r['intent']} {r['answered']}" for it, r in res
              if not EC.passes(it, r)]
-    assert 1 - len(fails) / len(items) >= 0.90, f"{len(fails)} of {len(items)} fail\n" + "\n".join(fails)   # measured 91.7 % (545)
+    assert 1 - len(fails) / len(items) >= 0.92, f"{len(fails)} of {len(items)} fail\n" + "\n".join(fails)   # measured 93.7 % (606)
 
 
 @pytest.mark.parametrize("wrapped,bare", [
