@@ -363,9 +363,9 @@ _NOT_A_NAME_AFTER = frozenset("長場民街域分画間内議役政立営有債�
 _PREFECTURE_HEAD = re.compile(r"^(?:北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)(?=[\u4e00-\u9fff々ヶ]{2})")
 _PLACE_EN = (re.compile(r"\b([A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?)[ -](?:City|Town|Village|Ward)\b"),
              re.compile(r"\b(?:[Cc]ity|[Tt]own|[Vv]illage) of ([A-Z][a-z]{2,})\b"))
-# A capitalised word after "in / from / at / for / by" ("any cases from Kobe?"): a place only where
+# A capitalised word after "in / from / at / near" ("any cases from Kobe?"): a place only where
 # the message asks for cases (bot/conversation.py), and only when the knowledge never uses the word.
-_PLACE_EN_LOOSE = re.compile(r"\b(?:in|from|at|for|by|around|near)\s+([A-Z][a-z]{3,})\b(?![ -]?[A-Z])")
+_PLACE_EN_LOOSE = re.compile(r"\b(?:in|from|at|around|near)\s+([A-Z][a-z]{3,})\b(?![ -]?[A-Z])")
 # A name in katakana (ニセコ町) at the start of a sentence or after punctuation. Not hiragana:
 # つくば市 could not be told from 「まず市内で」「なぜ市は」.
 _PLACE_KANA = re.compile(r"(?:^|(?<=[\s、。,.「『(（・]))([ァ-ヶー]{2,6}[市町村])(?![長議内民役])")
