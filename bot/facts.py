@@ -430,7 +430,7 @@ def unknown_places(text: str, known_text: str, known_names: frozenset[str] = fro
         return p in known_names if p.isascii() else p in known_text
 
     loose_words = places_named(text, loose=True) - places_named(text) if loose else set()
-    # (a loose word is a place only when the knowledge never uses it at all: "Japan", "Europe"? no)
+    # (a loose word counts only when the knowledge never uses it: "cases in Japan" names no unknown place)
     return {p for p in places_named(text) | loose_words
             if not known(p) and not (p in loose_words and re.search(rf"\b{re.escape(p)}\b", known_text))
             and not any(typo_of(p, k) for k in known_names)}
