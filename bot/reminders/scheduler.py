@@ -187,13 +187,22 @@ def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT
         _exit_after_grace()
         scheduler.shutdown(wait=False)
 
-    def stop(signum, _frame):
+    # The handler takes no lock and starts no thread: the signal may land while this (main) thread
+    # holds the executor's lock (submitting a job) or threading's own lock (starting a worker), and
+    # taking either again in the handler deadlocks (the clock then ignored SIGTERM, and CI hung on
+    # it). It writes the signal number to a pipe; a thread started beforehand does the stopping.
+    wake_r, wake_w = os.pipe()
+
+    def watch():
+        signum = os.read(wake_r, 1)[0]
         stopped.set()
+        shut_down(signum)
+
+    threading.Thread(target=watch, name="clock-stop", daemon=True).start()
+
+    def stop(signum, _frame):
         if scheduler.running:
-            # Not in the handler itself: the signal may land while this (main) thread holds the
-            # executor's lock, submitting a job, and shutting down takes that same lock (a deadlock:
-            # the clock then ignored SIGTERM). Another thread waits for the lock instead.
-            threading.Thread(target=shut_down, args=(signum,), name="clock-stop", daemon=True).start()
+            os.write(wake_w, bytes([signum]))
         else:                        # the signal came before the scheduler was running
             raise SystemExit(0)
 
