@@ -429,9 +429,10 @@ def unknown_places(text: str, known_text: str, known_names: frozenset[str] = fro
     def known(p: str) -> bool:       # "ota" is in "total": a Latin name is known by the knowledge's own names
         return p in known_names if p.isascii() else p in known_text
 
-    loose_words = places_named(text, loose=True) - places_named(text) if loose else set()
+    strict = places_named(text)
+    loose_words = places_named(text, loose=True) - strict if loose else set()
     # (a loose word counts only when the knowledge never uses it: "cases in Japan" names no unknown place)
-    return {p for p in places_named(text) | loose_words
+    return {p for p in strict | loose_words
             if not known(p) and not (p in loose_words and re.search(rf"\b{re.escape(p)}\b", known_text))
             and not any(typo_of(p, k) for k in known_names)}
 
