@@ -260,9 +260,24 @@ def ensure_database(engine: Engine) -> bool:
             raise
         log.warning("database not reachable at start (%s); answering anyway and waiting for it",
                     type(getattr(e, "orig", None) or e).__name__)
-        threading.Thread(target=wait_for_database, args=(engine,), kwargs={"what": "deskbot"},
-                         daemon=True, name="deskbot-wait-db").start()
+        stop = threading.Event()
+        waiter = threading.Thread(target=wait_for_database, args=(engine,), kwargs={"what": "deskbot", "stop": stop},
+                                  daemon=True, name="deskbot-wait-db")
+        _waiters.append((stop, waiter))
+        waiter.start()
         return False
+
+
+_waiters: list[tuple[threading.Event, threading.Thread]] = []    # ensure_database's background waits
+
+
+def stop_waiting(timeout: float = 5.0) -> None:
+    """Stop every background wait `ensure_database` started (a process shutting down, or a test
+    that must not leave one logging into the next)."""
+    while _waiters:
+        stop, waiter = _waiters.pop()
+        stop.set()
+        waiter.join(timeout)
 
 
 def database_status(engine: Engine) -> dict:

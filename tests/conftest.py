@@ -105,6 +105,16 @@ def _forget_unrecorded_events():
     dedupe._unrecorded.clear()
 
 
+@pytest.fixture(autouse=True)
+def _stop_database_waits():
+    """A test whose database was away leaves `ensure_database`'s waiter retrying (and logging its
+    warnings) in the background: stop it, so that it cannot write into a later test's output."""
+    yield
+    from bot import db
+
+    db.stop_waiting()
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory) -> Path:
     """A SQLite file migrated once (self-contained: no WAL beside it), copied for each test."""

@@ -88,3 +88,18 @@ def test_wait_for_database_waits_while_refused_and_reports_it(outage):
     outage.up()
     assert done.wait(60) and result["ok"] is True
     assert database_status(outage.engine)["ready"] is True
+
+
+def test_the_background_wait_for_an_away_database_can_be_stopped(tmp_path):
+    """`ensure_database` on a database that is away starts a waiter; `stop_waiting` ends it
+    (a shutting-down process, and each test's end: tests/conftest.py)."""
+    import threading
+
+    from bot.db import ensure_database, stop_waiting
+
+    away = make_engine(f"sqlite:///{tmp_path / 'gone' / 'db.sqlite3'}")
+    (tmp_path / "gone").rmdir()
+    assert ensure_database(away) is False
+    [waiter] = [t for t in threading.enumerate() if t.name == "deskbot-wait-db" and t.is_alive()]
+    stop_waiting()
+    assert not waiter.is_alive()
