@@ -314,7 +314,12 @@ class SlackStub:
                     self._reply(404, {"ok": False})
 
             def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length)
+                if len(data) < length:      # the client died mid-request: Slack never acts on half a request
+                    self.close_connection = True
+                    return
+                raw = data.decode("utf-8")
                 ctype = self.headers.get("Content-Type", "")
                 args = json.loads(raw) if raw and ctype.startswith("application/json") else dict(parse_qsl(raw))
                 self._handle(urlsplit(self.path).path, args)
@@ -339,6 +344,8 @@ class SlackStub:
                     return self._reply(200, None, text="ok", method=method)
                 if method != "chat.postMessage":
                     return self._reply(200, stub._answer(method, args), method=method)
+                if not args.get("channel"):
+                    return self._reply(200, {"ok": False, "error": "channel_not_found"}, method=method)
                 body, n = stub._store(args)
                 if stub.hang_after_post is not None and n == stub.hang_after_post:
                     stub.hung.set()
