@@ -16,6 +16,7 @@ probability from which the right entry is among the three suggestions at least h
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -43,8 +44,15 @@ FOLDS = 5
 C = 1.0
 
 
+@functools.lru_cache(maxsize=1)
+def _kana():
+    from bot.kana import kana_words
+
+    return kana_words(load_knowledge(get_settings().knowledge_dir), get_settings().cache_dir)
+
+
 def core_of(q: str) -> str:
-    return T.message_core(T.clean(q))[0]      # as Desk._decide sees it
+    return T.message_core(T.clean(q), _kana())[0]      # as Desk._decide sees it
 
 
 def gold_of(it: dict) -> set[str]:

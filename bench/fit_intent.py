@@ -42,6 +42,7 @@ the knowledge answer got right.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import sys
 from collections import Counter, defaultdict
@@ -86,8 +87,15 @@ SHOW = False        # --show: print the messages the end-to-end figures count as
 DATA_FILE = evalsets.DATA / evalsets.CONVERSATION
 
 
+@functools.lru_cache(maxsize=1)
+def _kana():
+    from bot.kana import kana_words
+
+    return kana_words(load_knowledge(get_settings().knowledge_dir), get_settings().cache_dir)
+
+
 def core_of(q: str) -> str:
-    return T.message_core(T.clean(q))[0]      # as Desk._decide sees it
+    return T.message_core(T.clean(q), _kana())[0]      # as Desk._decide sees it
 
 
 def conversation_class(it: dict) -> str | None:

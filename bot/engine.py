@@ -36,6 +36,7 @@ from bot.i18n import t
 from bot.config import Settings, get_settings
 from bot.db import ensure_database, get_engine, session_scope, with_retry
 from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, gate_vector, ranker_matrix
+from bot.kana import kana_words
 from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
 from bot.matching import IndexDoc, Synonyms
 from bot.models import Feedback, QuestionLog, utcnow
@@ -154,6 +155,9 @@ class Desk:
                                    # a benchmark's stand-in base is built each time, never cached
                                    cache_dir=None if stand_in_vectors else cache_dir, vectors=vectors)
         self.index = self.retriever.lex
+        # The knowledge's words by their kana reading, for messages typed all in kana (bot/kana.py;
+        # not for a benchmark's synthetic base)
+        self.kana = None if stand_in_vectors else kana_words(kb, cache_dir)
         self.model = model or _load_model()
         self._pending: list[dict] = []     # question-log rows not yet written (database away)
         self._lock = threading.Lock()
@@ -214,7 +218,7 @@ class Desk:
         folded = T.fold(q[: T.MATCH_CHARS])
         if not T.has_words(folded):
             return self._message("no_words", q, lang), folded
-        core, pleasantry, romaji = T.message_core(q)
+        core, pleasantry, romaji = T.message_core(q, self.kana)
         if not core:
             if pleasantry:
                 # Nothing but a greeting or thanks: one in Latin script is English even as one
@@ -367,8 +371,18 @@ class Desk:
         `unknown_places`; a typo of the place of `e`, the best entry, is not one), sorted.
         `loose`: a message asking for cases ("any cases from Kobe?") names a place by "from X" too."""
         near = facts.places_of_entry(e) if e is not None else frozenset()
-        return sorted(facts.unknown_places(facts.asking_part(unicodedata.normalize("NFKC", message)),
-                                           *known_text(self.kb), near=near, loose=loose))
+        text = unicodedata.normalize("NFKC", message)
+        part = facts.asking_part(text)
+        found = facts.unknown_places(part, *known_text(self.kb), near=near, loose=loose)
+        if not found and loose and part != text and not facts.places_named(part, loose=True):
+            # A list asked for in a sentence of its own names its place in another sentence about
+            # cases (「宇都宮市で企業と組んだ事例を探しています。記録にあれば一覧でください」); where the
+            # asker is from ("We are based in Osaka.") is not a place asked about.
+            from bot.matching import cued_kinds
+
+            about_cases = " ".join(x for x in T.sentences(text) if "case" in cued_kinds(T.fold(x)))
+            found = facts.unknown_places(about_cases, *known_text(self.kb), near=near, loose=loose)
+        return sorted(found)
 
     def _desk_contact(self, e: Entry, missing: list[str], folded: str, q: str, lang: str) -> Reply | None:
         """A question about the desk itself that asks for its contact details or its hours (「デスクの

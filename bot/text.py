@@ -164,6 +164,8 @@ _CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日
              r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
 _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
              r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|sorry to bother you|excuse me")
+# (where a greeting comes from belongs to it: "Good morning from Osaka.", "Hello from Acme,")
+_GREET_EN = rf"(?:{_GREET_EN})(?: from (?:the )?[a-z][\w&'-]*(?: [a-z][\w&'-]*)?(?=\s*[,.!]|\s*$))?"
 _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|nice|cool|understood|noted|all right|alright)"
               r"[,.! ]+)*(?:(?:many |big )?thanks(?: a lot| a bunch| so much| very much| again| in advance)?(?: for [^.!?]{0,60})?"
               r"|thank you(?: so much| very much| kindly| again| in advance)?(?: for [^.!?]{0,60})?|thanks?|ty|thx"
@@ -238,9 +240,15 @@ def only_fillers(text: str) -> bool:
     return bool(t) and _FILLERS_ONLY.match(t) is not None
 
 
+# What opens a conversation without a greeting word: a first visit, a test message
+_OPENING = re.compile(r"初めて|はじめて|テスト|てすと|(?i:\bfirst time\b|\btest(?:ing)?\b)")
+
+
 def pleasantry_kind(text: str) -> str:
-    """"greeting" when the message opens with a greeting, else "thanks" (a closing)."""
-    return "greeting" if _ONLY_GREETING.match(clean(text)) else "thanks"
+    """"greeting" when the message opens with a greeting or opens a conversation (「初めて利用
+    します。よろしくお願いします」, a test message), else "thanks" (thanks, farewells)."""
+    t = clean(text)
+    return "greeting" if _ONLY_GREETING.match(t) or _OPENING.search(t) else "thanks"
 
 
 def first_sentence(text: str) -> str:
@@ -280,10 +288,17 @@ def romaji_as_kana(text: str) -> str | None:
     return jaconv.alphabet2kana(text.lower())
 
 
-def message_core(text: str) -> tuple[str, str | None, bool]:
+def message_core(text: str, kana_words=None) -> tuple[str, str | None, bool]:
     """What the engine matches of a cleaned message: (core, pleasantry stripped, read from romaji).
-    Slack markup and greetings/closings are taken off; Japanese typed in romaji becomes kana.
+    Slack markup and greetings/closings are taken off; Japanese typed in romaji becomes kana, and
+    a message all in kana gets the knowledge's words back in kanji (`kana_words`, bot/kana.py).
     The one definition shared by Desk._decide, `ask --explain` and the fitting scripts."""
     core, pleasantry = strip_pleasantries(slack_plain(text))
     kana = romaji_as_kana(core) if core else None
-    return (kana or core), pleasantry, bool(kana)
+    core = kana or core
+    if kana_words is not None and core:
+        from bot.kana import mostly_kana
+
+        if mostly_kana(core):
+            core = kana_words.rewrite(core)
+    return core, pleasantry, bool(kana)

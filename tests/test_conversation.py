@@ -215,3 +215,16 @@ def test_places_listed_in_a_cases_bracket_are_its_places_but_a_note_in_brackets_
     r = C.cases(desk, f"Any cases from {en_more}?", "en", desk.analyse(f"Any cases from {en_more}?"))
     assert e.id in {i.entry_id for i in r.items}
     assert C._split_places("府中市(東京都)") == ("府中市",)
+
+
+def test_a_case_list_asked_for_in_its_own_sentence_finds_the_place_in_the_sentence_about_cases(desk, kb):
+    # The place is in the sentence about cases, the request in the next one; where the asker is
+    # from is not a place asked about.
+    from bot import conversation as C
+
+    q = "宇都宮市で企業と組んだ先行事例を探しています。記録にあれば一覧でください"
+    r = C.cases(desk, q, "ja", desk.analyse(q))
+    assert "宇都宮市" in r.text and "記録されていません" in r.text and r.answered is False
+    q = "We are based in Osaka. Do you have any naming rights cases?"
+    r = C.cases(desk, q, "en", desk.analyse(q))
+    assert "Osaka" not in r.text

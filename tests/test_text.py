@@ -120,3 +120,23 @@ def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
                                  "Great work on the MaaS project in Wako, what did it cost?"])
 def test_words_that_only_begin_like_a_pleasantry_are_kept(msg):
     assert T.message_core(T.clean(msg))[0] == T.clean(msg)
+
+
+@pytest.mark.parametrize("msg", ["Good morning from Osaka.", "Hello from Acme Corp!", "Hi from the Tokyo office"])
+def test_where_a_greeting_comes_from_belongs_to_it(msg):
+    assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
+
+
+@pytest.mark.parametrize("msg,core", [
+    ("Hello from Acme Corp, we would like to propose a pilot.", "we would like to propose a pilot."),
+    ("Hi, from when can I propose?", "from when can I propose?"),         # "from" that asks stays
+])
+def test_a_greeting_from_somewhere_is_stripped_but_the_question_is_kept(msg, core):
+    assert T.message_core(T.clean(msg))[:2] == (core, None)
+
+
+@pytest.mark.parametrize("msg,kind", [("初めて利用します。どうぞよろしくお願いいたします", "greeting"), ("てすと", "greeting"),
+                                      ("わかりやすかったです、感謝です", "thanks"), ("資料、助かりました!", "thanks"),
+                                      ("こんにちは、いい天気ですね", "greeting"), ("今日はこのへんで失礼します", "thanks"), ("testing 1 2 3", "greeting")])
+def test_a_pleasantry_with_other_words_is_thanks_only_when_it_thanks(msg, kind):
+    assert T.pleasantry_kind(msg) == kind

@@ -1,0 +1,147 @@
+"""Messages typed all in kana (「れんらくさき おしえてください」), written back in the knowledge's own
+words (「連絡先 おしえてください」) before they are matched.
+
+The sentence encoder reads a run of hiragana poorly, and a phone's or a tired typist's message often
+is one. The knowledge base's own vocabulary gives the words to look for: every kanji compound in
+it (two kanji or more, with a reading of three kana or more: 提案書, 職員, 指定管理者制度) and every
+katakana word (リマインダー), under its hiragana reading (pykakasi). A mostly-kana message has the
+longest such readings replaced, left to right; shorter readings and grammar stay as typed, so
+ください does not become 下さい and いい stays いい. Readings are the same forms the lexical
+signal already matches (bot/matching.py); this gives the semantic signal the same words.
+
+The vocabulary is built once per knowledge base and kept under the cache folder (a restart reads
+a small JSON file instead of running pykakasi over every text, ~3 s).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import jaconv
+
+log = logging.getLogger(__name__)
+
+VERSION = 1                  # bump when the way the vocabulary is built changes
+MIN_READING = 3              # kana: shorter readings are too often grammar (いい, どう, した)
+_KANJI_WORD = re.compile(r"[\u4e00-\u9fff々]{2,}")
+_KATA_WORD = re.compile(r"[\u30a1-\u30faー]{3,}")
+_HIRA = re.compile(r"[\u3041-\u309f]")
+_NAME = re.compile(r"[\u4e00-\u9fff々\u30a1-\u30faー]{2,}")
+# Hiragana a word commonly follows: particles and the last kana of inflected words
+_BOUNDARY = frozenset("はがをにのでともへやかてばらねよなるたい")
+_KANJI_OR_KATA = re.compile(r"[\u4e00-\u9fff々\u30a1-\u30fa]")
+
+
+class KanaWords:
+    """Hiragana reading → the knowledge's written form, the most frequent one per reading."""
+
+    def __init__(self, words: dict[str, str]):
+        self.words = words
+        self.longest = max(map(len, words), default=0)
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "KanaWords":
+        import pykakasi
+
+        kakasi = pykakasi.kakasi()
+        counts: Counter[tuple[str, str]] = Counter()
+        for text in texts:
+            parts = kakasi.convert(text)
+            for part in parts:
+                if _KANJI_WORD.fullmatch(part["orig"]) and len(part["hira"]) >= MIN_READING:
+                    counts[(part["hira"], part["orig"])] += 1
+            if len(parts) > 1 and _NAME.fullmatch(text):      # a name whole (指定管理者制度, 逆提案)
+                counts[("".join(p["hira"] for p in parts), text)] += 1
+            for m in _KATA_WORD.finditer(text):
+                counts[(jaconv.kata2hira(m.group()), m.group())] += 1
+        words: dict[str, str] = {}
+        for (hira, orig), _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            words.setdefault(hira, orig)
+        return cls(words)
+
+    def rewrite(self, text: str) -> str:
+        """`text` with the longest known readings, left to right, in their written form. A reading
+        is taken only where a word can start: at the start, after a space, punctuation, a kanji or
+        katakana, or after a particle or a word ending (の, を, に, て, た, る …). So 「わかりやすい」
+        keeps its かりや and 「ぎゃくていあん」 its ていあん (the lexical signal finds it whole)."""
+        out, i, n = [], 0, len(text)
+        after_word = True               # at the start, or right after a word written back
+        while i < n:
+            form = None
+            if _HIRA.match(text, i) and (after_word or not _HIRA.match(text, i - 1) or text[i - 1] in _BOUNDARY):
+                for size in range(min(self.longest, n - i), MIN_READING - 1, -1):
+                    form = self.words.get(text[i:i + size])
+                    if form is not None:
+                        out.append(form)
+                        i += size
+                        break
+            if form is None:
+                out.append(text[i])
+                i += 1
+            after_word = form is not None
+        return "".join(out)
+
+
+def mostly_kana(text: str) -> bool:
+    """A Japanese message written without kanji or katakana: at least six hiragana letters and
+    at most one kanji/katakana letter (「ていあんしょ って どこに だせば いいの」)."""
+    return len(_HIRA.findall(text)) >= 6 and len(_KANJI_OR_KATA.findall(text)) <= 1
+
+
+def knowledge_texts(kb) -> list[str]:
+    """The Japanese texts of a knowledge base the vocabulary is drawn from."""
+    texts = []
+    for e in kb.entries.values():
+        texts += [e.title.ja, e.answer.ja, *e.aliases, *e.questions]
+    for it in kb.intents:
+        texts += list(it.examples)
+    for topic in kb.out_of_scope:
+        texts += list(topic.examples)
+    return [t for t in texts if t]
+
+
+_loaded: dict[str, KanaWords] = {}
+
+
+def kana_words(kb, cache_dir: Path | None = None) -> KanaWords:
+    """The vocabulary of `kb`: from memory, else the cache folder, else built (and saved)."""
+    from importlib.metadata import version
+
+    texts = knowledge_texts(kb)
+    h = hashlib.sha256(f"{VERSION} {version('pykakasi')} {version('jaconv')}".encode())
+    h.update(json.dumps(texts, ensure_ascii=False).encode())
+    key = h.hexdigest()[:20]
+    if key in _loaded:
+        return _loaded[key]
+    path = Path(cache_dir) / f"kana-{key}.json" if cache_dir is not None else None
+    words = None
+    if path is not None:
+        try:
+            words = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as e:
+            log.warning("kana vocabulary cache %s unreadable (%s); rebuilding", path, e)
+    if isinstance(words, dict):
+        kw = KanaWords(words)
+    else:
+        kw = KanaWords.build(texts)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(kw.words, f, ensure_ascii=False)
+                os.replace(tmp, path)
+                for old in sorted(path.parent.glob("kana-*.json"), key=lambda p: p.stat().st_mtime)[:-4]:
+                    old.unlink(missing_ok=True)          # keep the few newest
+            except OSError as e:
+                log.warning("cannot cache the kana vocabulary under %s (%s)", path.parent, e)
+    _loaded[key] = kw
+    return kw
