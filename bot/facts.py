@@ -62,7 +62,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
     "month": re.compile(r"何月(?!何日)|\b(?:in )?(?:which|what) month\b"),
-    "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|ごと|おき|毎|\?)|何(?:か|カ|ヶ|ヵ|ケ)月|最[長短]で?(?:何|どれ|どの)|何分|何時間(?!目)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many (?:years|months)|in years\b|\bhow long (?:did|has|have|will|would|can|could)\b"),
+    "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|ごと|おき|毎|契約|任期|\?)|何(?:か|カ|ヶ|ヵ|ケ)月|最[長短]で?(?:何|どれ|どの)|何分|何時間(?!目)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many (?:years|months)|in years\b|\bhow long (?:did|has|have|will|would|can|could)\b"),
     # "When" in general (いつ, "when is …"): answered by any statement of time, a month, a year,
     # a fiscal year or a season (HOLDS below); not いつも / いつでも / いつか, not らいつ in
     # ねーみんぐらいつ, not a clause ("what happens when a city …").
@@ -96,7 +96,10 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bhow (?:do|can|should|would) (?:we|i|a company|companies|one) (?:apply|register|sign up|enrol|enroll|join)\b"
         r"|\bapplication (?:form|procedure|process)|\b(?:forms?|documents?|paperwork) (?:to (?:submit|fill|file)|required|needed|we need)\b|\btemplate\b|\bdownload\b"),
     # What an abbreviation stands for, an official name (RIDCの正式名称, "what does RIDC stand for").
-    "expansion": re.compile(r"正式名称|正式な(?:名称|名前)|正式に(?:は)?(?:なん|何)(?:て|と)いう|何の略|略称|\bstands? for\b|\bshort for\b|\babbreviation\b|\bofficial name\b"),
+    "expansion": re.compile(r"正式名称|正式な(?:名称|名前)|正式に(?:は)?(?:なん|何)(?:て|と)いう|何の略|略称|\bstands? for\b|\bshort for\b|\babbreviation\b"
+                           # "what is its official name", "the official name of the contest?"; not
+                           # "appear in the official name of a stadium" (naming rights)
+                           r"|\bwhat(?:'s| is| was)? (?:the |its |their )?(?:full |official )+name\b|\bofficial name (?:of|for) (?:the|this|that|it)\b|\bofficial name\s*\?"),
     # The details of a thing (具体的に何, 中身, "what exactly", "in detail"): held unless the entry
     # itself says its sources leave details out (see `missing`).
     "detail": re.compile(

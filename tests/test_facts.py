@@ -43,6 +43,8 @@ from bot.text import fold
     ("アドバイザーの報酬は月にどの程度なのでしょうか", "amount"),
     ("アプリの年間の事業費がどのくらいかかっているのか知りたい", "amount"),
     ("そのコンテストは正式にはなんていう名前の大会ですか", "expansion"),
+    ("What is the official name of the contest?", "expansion"),
+    ("ネーミングライツの契約って、ふつう何年契約になるものなんでしょうか", "duration"),
     ("どこの会社と組んで進めているんですか", "name"),
     ("協定を結んだ会社ってなんていう名前ですか", "name"),
     ("What are the names of those four projects?", "name"),
@@ -67,6 +69,7 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "Could we advertise on the city's website?",       # a website as a medium
     "民間出身の職員が何人かいます。採用の条件は?",      # 何人か = some people
     "How much time do we have left to send it?",       # time left, not money
+    "Could our brand appear in the official name of a municipal stadium?",   # naming rights, no name asked
     "締め切りまであと何日ですか",                        # a countdown, not a date
     "いつもお世話になっております。PFIとは何ですか",      # いつも is not "when"
     "ねーみんぐらいつの制度はありますか",                 # naming rights typed in hiragana

@@ -38,13 +38,14 @@ def test_only_messages_without_kanji_or_katakana_are_rewritten():
     assert not mostly_kana("わかりやすかったです、感謝です")
 
 
-def test_the_vocabulary_of_the_shipped_base_is_cached_and_reused(kb, tmp_path):
+def test_the_vocabulary_of_the_shipped_base_is_cached_and_reused(kb, tmp_path, monkeypatch):
+    from bot import kana
+
+    monkeypatch.setattr(kana, "_loaded", {})          # not this process's copy: the folder's
     first = kana_words(kb, tmp_path)
     [cached] = tmp_path.glob("kana-*.json")
     assert first.words["ていあんしょ"] == "提案書"
     cached.write_text('{"ていあんしょ": "テスト"}', encoding="utf-8")    # what a restart reads
-    from bot import kana
-
     kana._loaded.clear()
     assert kana_words(kb, tmp_path).words == {"ていあんしょ": "テスト"}
     kana._loaded.clear()
