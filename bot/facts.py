@@ -22,9 +22,10 @@ ASKS: dict[str, re.Pattern] = {
     # the staff shrunk" below.
     "amount": re.compile(
         # (not the concessive いくら…ても: 「いくら頑張っても」)
-        r"(?:いくら|幾ら)(?![^。?？]{0,12}?[てで]も(?![らいよ良]))|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
+        # (nor the い…くらい of a degree: 「何種類くらい」 read as なんしゅるいくらい)
+        r"(?:いくら(?!い)|幾ら)(?![^。?？]{0,12}?[てで]も(?![らいよ良]))|料金|手数料|価格は|値段|相場|単価|予算額|予算規模|予算の規模|年収"
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:安く|軽く|減税|減額|得|お得|節税|控除|戻)"
-        r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用は(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
+        r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用(?:負担)?(?:は|が)(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
         r"|(?<!by )how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save|grew|shr[aiu]nk|rose|risen|fell|fallen|increas|decreas|drop))"
         r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
         r"|\b(?:is|are) there (?:a |any )?(?:[\w-]+ )?fees?\b|\bany (?:[\w-]+ )?fees?\b|\bwhat (?:[\w-]+ )?(?:fees?|charges?)\b|\bfees? (?:for|of|charged|involved|required|payable|to (?:join|take part|participate|enter|use|apply))\b|\bfees?\?"
@@ -51,7 +52,7 @@ ASKS: dict[str, re.Pattern] = {
         # (not the e-mail's own opening: 「突然のメール失礼いたします」)
         r"電話|でんわ|(?<!突然の)メール(?!(?:にて|で)?(?:失礼|恐縮))|めーる|連絡先|メアド|url|ウェブサイトのアドレス|サイトのアドレス|住所(?:は|を教|を知)|所在地"
         r"|窓口の場所|fax|ファックス|担当者の(?:お)?名前|担当の方の(?:お)?名前|担当者(?:は|って)(?:誰|どなた)"
-        r"|phone number|telephone|\bphone\?|e-?mail|contact (?:details|info|address|number|person)"
+        r"|phone number|telephone|\bphone\?|\bdirect (?:line|number|dial)\b|\bphone line\b|直通|e-?mail|contact (?:details|info|address|number|person)"
         r"|(?:postal|mailing|street|office|e-?mail|web(?:site)?) address|\baddress of\b|\byour address\b|\burl\b"
         r"|where is the (?:desk|office)|who is the (?:named |right )?(?:contact|person in charge)"
         r"|\b(?:staff member|person|officer|official) in charge\b|\bname (?:of|for) (?:the |a )?(?:person|staff|officer|official|contact)"),

@@ -44,6 +44,8 @@ from bot.text import fold
     ("アプリの年間の事業費がどのくらいかかっているのか知りたい", "amount"),
     ("そのコンテストは正式にはなんていう名前の大会ですか", "expansion"),
     ("What is the official name of the contest?", "expansion"),
+    ("この事業に企業として参加する場合、こちら側の費用負担はどのくらいになるのでしょうか", "amount"),
+    ("Could you give me the direct line for the partnership team?", "contact"),
     ("ネーミングライツの契約って、ふつう何年契約になるものなんでしょうか", "duration"),
     ("どこの会社と組んで進めているんですか", "name"),
     ("協定を結んだ会社ってなんていう名前ですか", "name"),
@@ -70,6 +72,7 @@ def test_a_question_asking_for_a_figure_is_recognised(q, kind):
     "民間出身の職員が何人かいます。採用の条件は?",      # 何人か = some people
     "How much time do we have left to send it?",       # time left, not money
     "Could our brand appear in the official name of a municipal stadium?",   # naming rights, no name asked
+    "市とれんけいする方法っていちらんある?なんしゅるいくらい?",   # 何種類くらい in kana: no いくら
     "締め切りまであと何日ですか",                        # a countdown, not a date
     "いつもお世話になっております。PFIとは何ですか",      # いつも is not "when"
     "ねーみんぐらいつの制度はありますか",                 # naming rights typed in hiragana

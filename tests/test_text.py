@@ -93,7 +93,7 @@ def test_thanks_alone_are_thanks(msg):
 
 
 @pytest.mark.parametrize("msg", ["いつもお世話になっております", "Good evening, everyone!", "お疲れ様でございます", "やあ、こんにちは",
-                                 "Morning all!", "Howdy"])
+                                 "Morning all!", "Howdy", "こんにちは、お邪魔します", "夜分遅くにすみません、こんばんは"])
 def test_greetings_alone_are_greetings(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
 
