@@ -43,6 +43,8 @@ ASKS: dict[str, re.Pattern] = {
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"
         # a sum asked by its order of magnitude (年何百万円, 何億円), "what sum"
         r"|何(?:十|百|千)?(?:万|億)?円|\bwhat sum\b|\bhow much money\b"
+        # how far a charge is covered (「受験料や講座代をどこまで補助」)
+        r"|(?:費|料|代)(?:[^。?？]{0,10})?をどこまで(?:補助|負担|助成|支援|出|カバー)"
         # how much money by what it is spent on (どのくらいの費用がかかった, 予算をどれくらい組んで,
         # 費用感), "what budget did … set aside", "what would … set us back", a ballpark figure
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)の?(?:費用|予算|金額|お金|経費|コスト|額)"
@@ -95,7 +97,9 @@ ASKS: dict[str, re.Pattern] = {
         r"|提出書類|必要書類|必要な書類|提出物|添付書類|(?:どんな|どの|何の|なんの)書類|書類(?:は何|はどれ|が必要|を出|を提出)|提出(?:しなければならない|する|すべき|が必要な)書類"
         r"|\b(?:what|which) (?:documents|papers|paperwork|forms)\b|\bdocuments? (?:do|does|should|must|will) (?:we|i|a company|one|companies)\b"
         r"|\bhow (?:do|can|should|would) (?:we|i|a company|companies|one) (?:apply|register|sign up|enrol|enroll|join)\b"
-        r"|\bapplication (?:form|procedure|process)|\b(?:forms?|documents?|paperwork) (?:to (?:submit|fill|file)|required|needed|we need)\b|\btemplate\b|\bdownload\b"),
+        # how a selection is run (「採用試験をどんなやり方で」), "the formal procedure for submitting"
+        r"|(?:試験|選考|審査|選定)(?:は|を)?(?:どんな|どのような|どういう|どの)(?:やり方|方法|形式|流れ)"
+        r"|\b(?:formal |official )?procedure (?:for|to) (?:submit|apply|join|register|enter|take part)|\bapplication (?:form|procedure|process)|\b(?:forms?|documents?|paperwork) (?:to (?:submit|fill|file)|required|needed|we need)\b|\btemplate\b|\bdownload\b"),
     # What an abbreviation stands for, an official name (RIDCの正式名称, "what does RIDC stand for").
     "expansion": re.compile(r"正式名称|正式な(?:名称|名前)|正式に(?:は)?(?:なん|何)(?:て|と)いう|何の略|略称|\bstands? for\b|\bshort for\b|\babbreviation\b"
                            # "what is its official name", "the official name of the contest?"; not
