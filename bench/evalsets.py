@@ -9,6 +9,7 @@ does not hold — then `partial` is true and `entries` names the topic).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
@@ -59,6 +60,22 @@ def conversation_as_training(split: str = "train") -> list[dict]:
             out.append(base | {"entries": it["entries"], "fallback": not it.get("answered", True),
                                "partial": not it.get("answered", True)})
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _kana_words():
+    from bot.config import get_settings
+    from bot.kana import kana_words
+    from bot.knowledge import load_knowledge
+
+    return kana_words(load_knowledge(get_settings().knowledge_dir), get_settings().cache_dir)
+
+
+def core_of(q: str) -> str:
+    """A question as Desk._decide matches it (bot/text.py `message_core`), for the fitting scripts."""
+    from bot import text as T
+
+    return T.message_core(T.clean(q), _kana_words())[0]
 
 
 def split_of(key: str) -> str:

@@ -16,7 +16,6 @@ probability from which the right entry is among the three suggestions at least h
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 from pathlib import Path
@@ -32,7 +31,6 @@ from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
-from bot import text as T  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.decision import (DECIDER_FEATURES, PSEUDO_KINDS, RANKER_FEATURES,  # noqa: E402
                           DecisionModel, Logistic, Trees, default_model, gate_vector, ranker_matrix)
@@ -44,15 +42,7 @@ FOLDS = 5
 C = 1.0
 
 
-@functools.lru_cache(maxsize=1)
-def _kana():
-    from bot.kana import kana_words
-
-    return kana_words(load_knowledge(get_settings().knowledge_dir), get_settings().cache_dir)
-
-
-def core_of(q: str) -> str:
-    return T.message_core(T.clean(q), _kana())[0]      # as Desk._decide sees it
+core_of = evalsets.core_of      # a question as Desk._decide matches it
 
 
 def gold_of(it: dict) -> set[str]:

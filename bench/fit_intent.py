@@ -42,7 +42,6 @@ the knowledge answer got right.
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import sys
 from collections import Counter, defaultdict
@@ -87,15 +86,7 @@ SHOW = False        # --show: print the messages the end-to-end figures count as
 DATA_FILE = evalsets.DATA / evalsets.CONVERSATION
 
 
-@functools.lru_cache(maxsize=1)
-def _kana():
-    from bot.kana import kana_words
-
-    return kana_words(load_knowledge(get_settings().knowledge_dir), get_settings().cache_dir)
-
-
-def core_of(q: str) -> str:
-    return T.message_core(T.clean(q), _kana())[0]      # as Desk._decide sees it
+core_of = evalsets.core_of      # a question as Desk._decide matches it
 
 
 def conversation_class(it: dict) -> str | None:

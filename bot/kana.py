@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import jaconv
+
+from bot.cachefile import prune, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +135,9 @@ def kana_words(kb, cache_dir: Path | None = None) -> KanaWords:
         kw = KanaWords.build(texts)
         if path is not None:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(kw.words, f, ensure_ascii=False)
-                os.replace(tmp, path)
-                for old in sorted(path.parent.glob("kana-*.json"), key=lambda p: p.stat().st_mtime)[:-4]:
-                    old.unlink(missing_ok=True)          # keep the few newest
+                data = json.dumps(kw.words, ensure_ascii=False).encode("utf-8")
+                write_atomic(path, lambda f: f.write(data))
+                prune(path.parent, "kana-*.json")
             except OSError as e:
                 log.warning("cannot cache the kana vocabulary under %s (%s)", path.parent, e)
     _loaded[key] = kw

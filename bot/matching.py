@@ -23,17 +23,16 @@ import hashlib
 import json
 import logging
 import math
-import os
 import pickle
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.cachefile import prune, write_atomic
 from bot.text import fold, reading, stem, text_form, tokens, tokens_with_script
 
 log = logging.getLogger(__name__)
@@ -236,13 +235,8 @@ class Index:
             log.warning("lexical index cache %s unreadable (%s); rebuilding", path, e)
         index = cls(docs, synonyms)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-            for old in sorted(path.parent.glob("lexical-*.pickle"), key=lambda p: p.stat().st_mtime)[:-4]:
-                old.unlink(missing_ok=True)          # keep the few newest
+            write_atomic(path, lambda f: pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL))
+            prune(path.parent, "lexical-*.pickle")
         except OSError as e:
             log.warning("cannot cache the lexical index under %s (%s)", path.parent, e)
         return index

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 import numpy as np
+
+from bot.cachefile import prune, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,7 @@ def _limit_blas_threads() -> None:
 
 
 def _atomic_save(path: Path, arr: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, arr, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda f: np.save(f, arr, allow_pickle=False))
 
 
 class Encoder:
@@ -173,8 +165,7 @@ def cached_vectors(encoder: Encoder, texts: list[str], cache_dir: Path | None) -
     if path is not None:
         try:
             _atomic_save(path, v)
-            for old in sorted(path.parent.glob("vectors-*.npy"), key=lambda p: p.stat().st_mtime)[:-4]:
-                old.unlink(missing_ok=True)          # keep the few newest
+            prune(path.parent, "vectors-*.npy")
         except OSError as e:
             log.warning("cannot cache entry vectors under %s (%s)", path.parent, e)
     return v
