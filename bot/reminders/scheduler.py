@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger(__name__)
@@ -173,45 +172,52 @@ def _exit_after_grace(grace: float = STOP_GRACE_SECONDS) -> None:
     timer.start()
 
 
-def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT,
-              interval_seconds: float = 60.0, senders=None) -> None:
-    """`deskbot clock`: block, waking the jobs every minute, until SIGTERM/SIGINT."""
-    from bot.db import wait_for_database
+def _watch_stop_signals(started: threading.Event) -> threading.Event:
+    """SIGTERM/SIGINT set the returned event, whichever thread the kernel hands the signal to.
 
-    settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender, senders)
-    scheduler = BlockingScheduler(timezone=settings.timezone)
+    Python runs a signal's handler in the main thread only, and only once that thread runs Python
+    code again. A signal taken by another thread (a job's worker, busy in SQLite) therefore left a
+    main thread asleep in a lock wait until its next wake-up, an hour later: the clock ignored
+    SIGTERM. The C-level handler always writes the signal number to the wakeup fd, so a watcher
+    thread reading it does the stopping. The Python handler only leaves at once while the clock
+    is still setting up (`started` not set: waiting for the database, say); it takes no lock."""
     stopped = threading.Event()
-
-    def shut_down(signum):
-        log.info("clock: signal %s, stopping (rows being sent are retried by the next clock)", signum)
-        _exit_after_grace()
-        scheduler.shutdown(wait=False)
-
-    # The handler takes no lock and starts no thread: the signal may land while this (main) thread
-    # holds the executor's lock (submitting a job) or threading's own lock (starting a worker), and
-    # taking either again in the handler deadlocks (the clock then ignored SIGTERM, and CI hung on
-    # it). It writes the signal number to a pipe; a thread started beforehand does the stopping.
     wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)          # set_wakeup_fd needs it; the watcher's end blocks
+    signal.set_wakeup_fd(wake_w)
+
+    def on_signal(_signum, _frame):
+        if not started.is_set():
+            raise SystemExit(0)
 
     def watch():
         signum = os.read(wake_r, 1)[0]
+        log.info("clock: signal %s, stopping (rows being sent are retried by the next clock)", signum)
+        _exit_after_grace()
         stopped.set()
-        shut_down(signum)
 
     threading.Thread(target=watch, name="clock-stop", daemon=True).start()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    return stopped
 
-    def stop(signum, _frame):
-        if scheduler.running:
-            os.write(wake_w, bytes([signum]))
-        else:                        # the signal came before the scheduler was running
-            raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, stop)
+def run_clock(settings=None, sender=None, *, engine=None, outbox_sender=_DEFAULT,
+              interval_seconds: float = 60.0, senders=None) -> None:
+    """`deskbot clock`: wake the jobs every minute until SIGTERM/SIGINT (main thread only)."""
+    from bot.db import wait_for_database
+
+    settings, sender, engine, outbox_sender = _prepare(settings, sender, engine, outbox_sender, senders)
+    scheduler = BackgroundScheduler(timezone=settings.timezone)
+    started = threading.Event()
+    stopped = _watch_stop_signals(started)
     if not wait_for_database(engine, what="clock", stop=stopped):    # started while the database is away
         return
     _add_jobs(scheduler, settings, sender, engine, outbox_sender, interval_seconds)
     log.info("clock: reminders every %gs (%s)", interval_seconds, settings.timezone)   # and the desk's jobs
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+    scheduler.start()
+    started.set()
+    stopped.wait()
+    # A job still running finishes before the process exits; one that does not return is cut
+    # short by the grace timer the watcher started.
+    scheduler.shutdown(wait=False)

@@ -105,6 +105,45 @@ def test_clock_process_starts_catches_up_and_stops_on_sigterm(db, tmp_path):
     assert "clock: reminders every 3600s (Asia/Tokyo)" in err
 
 
+def test_a_clock_stops_when_sigterm_lands_on_a_worker_thread(db):
+    """The kernel may hand a process's SIGTERM to any thread; Python then runs the handler only when
+    the main thread next runs Python code. Here the signal is aimed at another thread on purpose,
+    once the first wake-up is recorded: the clock, asleep until its next wake-up an hour later,
+    must still stop at once."""
+    code = ("import signal, sys, threading, time\n"
+            "from sqlalchemy import create_engine, func, select\n"
+            "from bot.reminders.models import ReminderOccurrence\n"
+            "def hit():\n"
+            "    engine = create_engine(sys.argv[1])\n"
+            "    for _ in range(900):\n"
+            "        time.sleep(0.1)\n"
+            "        try:\n"
+            "            with engine.connect() as c:\n"
+            "                if c.execute(select(func.count()).select_from(ReminderOccurrence)).scalar() >= 9:\n"
+            "                    break\n"
+            "        except Exception:\n"
+            "            pass   # the tables are not there yet\n"
+            "    time.sleep(1)\n"
+            "    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)   # this thread, not the main one\n"
+            "threading.Thread(target=hit, daemon=True).start()\n"
+            "from bot.cli import main\n"
+            "sys.exit(main(['clock', '--interval', '3600']))\n")
+    env = {**os.environ, "DATABASE_URL": db.url, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO"}
+    for k in ("SLACK_BOT_TOKEN", "CALENDAR_FILE"):
+        env.pop(k, None)
+    proc = subprocess.Popen([sys.executable, "-c", code, db.url], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "clock: signal 15, stopping" in err
+    assert "still running" not in err          # stopped by the watcher, not by the grace timer
+
+
 def test_a_stopping_clock_whose_job_never_returns_still_exits():
     """After the stop signal, a job stuck in a worker thread does not keep the clock alive: after
     the grace period it prints the threads' stacks and exits (its rows are leased, sent again)."""
