@@ -246,8 +246,13 @@ def asking_part(text: str) -> str:
     return text
 
 
-# 「週に何時間か」「月に何日か」 (a few hours a week) describe, they do not ask; 「何時間か教えて」 asks.
-_INDEFINITE = re.compile(r"(?:週|月|年|日)に(?:何|数)(?:時間|日|回|度)か(?!か|\s*(?:教え|知り|わかり|分かり|お聞き|伺))")
+# 「週に何時間か」「月に何日か」 (a few hours a week) and 「何か所かの自治体で」「何社かと組んだ」
+# (some places, a few companies) describe, they do not ask; 「何時間か教えて」「何社かな」 ask, and
+# 何日かかる is a length of time, 何社から a count.
+_INDEFINITE = re.compile(
+    r"(?:週|月|年|日)に(?:何|数)(?:時間|日|回|度)か(?!か|\s*(?:教え|知り|わかり|分かり|お聞き|伺))"
+    r"|何(?:人|名|社|件|団体|か所|カ所|ヶ所|ケ所|箇所|校|回|点|個|台|種類|世帯|戸|軒|店舗|冊)か"
+    r"(?=[のがはをにとでも、,]|\s)(?!\s*(?:教え|知り|わかり|分かり|お聞き|伺|確認|調べ))")
 # How often (「何年ごとに異動」 "how often do staff move"): a length of time answers it too.
 _HOW_OFTEN = re.compile(r"\bhow often\b|頻度|何年(?:ごと|おき)")
 

@@ -323,7 +323,10 @@ def test_more_ways_of_asking_for_a_count_a_fee_criteria_or_which_one(q, kind):
                                "会社勤めを続けながら、週に何時間か役所の課題に力を貸す働き方の自治体はありますか",
                                "窓口に来た住民の手続きを手助けするシステムで注目されている市はありますか",
                                "ほとんどの自治体が税収だけではやっていけないと聞きましたが、実際どうなっているのでしょうか",
-                               "What was the application rate for the My Number card as of April 2023?"])
+                               "What was the application rate for the My Number card as of April 2023?",
+                               # some places, a few companies: a description, not a count asked for
+                               "一人を雇うより、何か所かの自治体で専門家を分け合う考え方について知りたいです",
+                               "何社かと組んで実証実験をした市の話を聞かせてください"])
 def test_words_that_only_look_like_asking_for_a_specific_ask_for_none(q):
     assert facts.asked(fold(q)) == []
 
@@ -331,6 +334,8 @@ def test_words_that_only_look_like_asking_for_a_specific_ask_for_none(q):
 def test_the_specifics_those_words_ask_for_when_they_do_ask():
     assert "breakdown" in facts.asked(fold("地域ごとの内訳は?"))
     assert "duration" in facts.asked(fold("週に何時間か教えてください"))
+    for q in ("参加企業は何社か教えてください", "参加したのは何社かな?", "何社から応募がありましたか"):
+        assert "count" in facts.asked(fold(q)), q
     assert "procedure" in facts.asked(fold("申請の手続きを教えてください"))
     assert "amount" in facts.asked(fold("What are the advertising rates for buses?"))
     # how often is answered by a length of time as well as by a count
