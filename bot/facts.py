@@ -125,10 +125,12 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ)(?:は|って)(?:どなた|誰|だれ|どんな人)|(?:なん|何)(?:という|ていう|て言う)(?:会社|企業|事業者|メーカー|業者|人)|(?:会社|企業|事業者|メーカー|業者)(?:の名前|名)?(?:って|は)(?:なん|何)(?:て|と)(?:いう|言う)|それぞれ(?:なん|何)という"
         r"|\bwho (?:is|was|are|were) (?:the |its |their )?(?:president|ceo|head|director|chair|founder|owner|manager)s?\b|\bwhat (?:is|was) (?:the |its )?(?:company|firm|vendor)(?:'s)? name\b"
         r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\bfull name\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\bfirst name\b"
-        r"|\bname of (?:the |its |their )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった|と(?:組|連携|提携|協力|一緒))"
+        r"|\bname of (?:the |its |their )?(?:[a-z]+(?:'s)? )?(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった|と(?:組|連携|提携|協力|一緒))"
         r"|\bwho(?:'s| is| are) the (?:operators?|compan(?:y|ies)|firms?|vendors?|providers?|suppliers?|contractors?|makers?)\b|\bwhich (?:universit(?:y|ies)|colleges?|schools?)\b|どこの大学|どの大学|それぞれの(?:事業|施策|取組|取り組み|プロジェクト)(?:の)?名|\bnames? of (?:the |its |their |all |those |these )?(?:\w+'s )?(?:two|three|four|five|six|\d+) (?:projects|initiatives|programmes|programs|schemes)\b|\bwhich (?:(?:private|local|partner|other|participating) )?(?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
+        # the people's own names ("I'd like their names"), not a name put on something ("their name on a stadium")
+        r"|\b(?:their|his|her) (?:full )?names?\b(?! (?:on|onto|to|for|in|into|with)\b)"
         # (a question, not a relative clause: "a mayor who made departments responsible")
         r"|\bwho (?:makes|made|supplies|supplied|manufactures|built|developed|invested in) (?:the|these|those|its|their|it|them)\b"),
     # Which particular one (「どのルートを走る」「どの島で」「どんな作物」「何という賞」 "which route"): the

@@ -236,9 +236,17 @@ def test_every_kind_of_fact_has_words_in_both_languages():
     ("What budget was allocated to the scheme?", "amount"),
     ("What would a booth at the event set us back?", "amount"),
     ("Can you give me a ballpark for the sponsorship?", "amount"),
+    # a person's name, with the place before the title, or "their names"
+    ("What was the name of the Kawanishi deputy mayor?", "name"),
+    ("We'd love to contact the officers: what are their names?", "name"),
 ])
 def test_more_forms_of_asking_for_a_figure_a_name_or_a_place(q, kind):
     assert kind in facts.asked(fold(q))
+
+
+def test_a_name_put_on_a_facility_is_not_a_name_asked_for():
+    for q in ("Can companies put their name on a city stadium?", "Could our firm have its name on the pool?"):
+        assert "name" not in facts.asked(fold(q)), q
 
 
 def test_which_place_is_held_by_a_named_municipality_prefecture_or_mayor_only():
