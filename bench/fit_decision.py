@@ -66,24 +66,35 @@ TREES = dict(max_iter=100, learning_rate=0.1, max_depth=4, min_samples_leaf=20, 
              random_state=0)
 
 
-def fit_trees(X, y) -> Trees:
-    """A HistGradientBoostingClassifier, exported as flat arrays for bot.decision.Trees."""
-    m = HistGradientBoostingClassifier(**TREES).fit(np.asarray(X, dtype=np.float64), y)
+SEEDS = 1           # models averaged (see fit_trees); --seeds
+
+
+def fit_trees(X, y, seeds: int | None = None) -> Trees:
+    """HistGradientBoostingClassifiers, exported as flat arrays for bot.decision.Trees.
+
+    With more than one seed, that many models (each early-stopped on its own random tenth) are
+    averaged: their trees are put side by side with every leaf and the baseline divided by the
+    number of models, so the logit is the models' mean and bot.decision.Trees walks them as one."""
+    seeds = SEEDS if seeds is None else seeds
+    X = np.asarray(X, dtype=np.float64)
     feature, threshold, left, right, value, roots = [], [], [], [], [], []
-    depth = 0
-    for (pred,) in m._predictors:
-        nodes, base = pred.nodes, len(feature)
-        roots.append(base)
-        for k, nd in enumerate(nodes):
-            leaf = bool(nd["is_leaf"])
-            feature.append(0 if leaf else int(nd["feature_idx"]))
-            threshold.append(np.inf if leaf else float(nd["num_threshold"]))
-            left.append(base + k if leaf else base + int(nd["left"]))
-            right.append(base + k if leaf else base + int(nd["right"]))
-            value.append(float(nd["value"]) if leaf else 0.0)
-        depth = max(depth, int(nodes["depth"].max()))
+    depth, baseline = 0, 0.0
+    for seed in range(seeds):
+        m = HistGradientBoostingClassifier(**{**TREES, "random_state": seed}).fit(X, y)
+        baseline += float(np.ravel(m._baseline_prediction)[0]) / seeds
+        for (pred,) in m._predictors:
+            nodes, base = pred.nodes, len(feature)
+            roots.append(base)
+            for k, nd in enumerate(nodes):
+                leaf = bool(nd["is_leaf"])
+                feature.append(0 if leaf else int(nd["feature_idx"]))
+                threshold.append(np.inf if leaf else float(nd["num_threshold"]))
+                left.append(base + k if leaf else base + int(nd["left"]))
+                right.append(base + k if leaf else base + int(nd["right"]))
+                value.append(float(nd["value"]) / seeds if leaf else 0.0)
+            depth = max(depth, int(nodes["depth"].max()))
     return Trees(np.array(feature), np.array(threshold), np.array(left), np.array(right), np.array(value),
-                 np.array(roots), float(np.ravel(m._baseline_prediction)[0]), depth)
+                 np.array(roots), baseline, depth)
 
 
 def noise_items(n: int = 60, seed: int = 3) -> list[dict]:
@@ -322,9 +333,12 @@ def fit(prep: Prepared) -> tuple[DecisionModel, dict]:
 
 
 def main() -> int:
+    global SEEDS
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--seeds", type=int, default=SEEDS, help="ranker models averaged (default %(default)s)")
     args = ap.parse_args()
+    SEEDS = max(1, args.seeds)
     kb = load_knowledge(get_settings().knowledge_dir)
     train = evalsets.load("train") + evalsets.conversation_as_training("train") + noise_items()
     learned = exemplars([it for it in train if it["style"] != "noise"])

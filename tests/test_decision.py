@@ -27,6 +27,24 @@ def test_exported_trees_score_as_scikit_learn_does():
     assert np.allclose(again.prob(Z), trees.prob(Z))
 
 
+def test_models_of_several_seeds_are_averaged_exactly():
+    """Averaged seeds (bench/fit_decision.py --seeds): one Trees whose logit is the models' mean.
+    Above 10,000 rows each model early-stops on its own random tenth, so the seeds differ."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    import fit_decision
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(12000, 5))
+    y = (X[:, 0] + 0.5 * X[:, 1] * X[:, 2] + rng.normal(size=12000) > 0).astype(int)
+    trees = fit_decision.fit_trees(X, y, seeds=3)
+    models = [HistGradientBoostingClassifier(**{**fit_decision.TREES, "random_state": s}).fit(X, y) for s in range(3)]
+    Z = rng.normal(size=(300, 5))
+    mean_logit = np.mean([m.decision_function(Z) for m in models], axis=0)
+    assert not np.allclose(models[0].decision_function(Z), models[1].decision_function(Z))   # seeds differ
+    assert np.allclose(trees.logit(Z), mean_logit, atol=1e-9)
+
+
 def test_the_shipped_model_matches_the_ranker_features():
     model = DecisionModel.load()
     cands = [Features("a", "method", 0, lex=0.9, alias=0.9, sem_q=0.5), Features("b", "case", 1, sem_q=0.8)]
