@@ -314,8 +314,25 @@ def _names_the_case(entry, folded: str) -> bool:
 
 
 def _name_in(entry, folded: str) -> bool:
+    """Whether the message names the entry: one of its names as written, or with a particle
+    between its kanji and its kana (「人材をシェア」 names 人材シェア)."""
     names = [entry.title.ja, *(a for a in entry.aliases)]
-    return any(len(T.text_form(T.fold(n))) >= 2 and T.text_form(T.fold(n)) in folded for n in names)
+    return any(_name_pattern(n).search(folded) for n in names if len(T.text_form(T.fold(n))) >= 2)
+
+
+_PARTICLE = "[ヲノガハニデトモヘ]?"     # in text_form hiragana is katakana
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern:
+    form = T.text_form(T.fold(name))
+    kanji = [bool(re.match(r"[\u4e00-\u9fff々]", ch)) for ch in form]
+    out = [re.escape(form[0])]
+    for i in range(1, len(form)):
+        if kanji[i] != kanji[i - 1]:
+            out.append(_PARTICLE)
+        out.append(re.escape(form[i]))
+    return re.compile("".join(out))
 
 
 def _case_list(question: str, lang: str, head: str, entries, *, first=None, more: int = 0,

@@ -75,6 +75,15 @@ def test_a_theme_lists_the_cases_tagged_with_it(desk, kb):
     assert len(sports) >= 2 and sports <= {i.entry_id for i in r.items}
 
 
+def test_a_method_named_with_a_particle_in_it_lists_the_cases_that_used_it(desk, kb):
+    """「人材をシェア」 names the method 人材シェア: its cases are listed, not one found by a tag."""
+    method = next(e for e in kb.entries.values() if e.kind == "method" and "人材シェア" in e.aliases)
+    used = {e.id for e in kb.entries.values() if e.kind == "case" and method.id in e.methods}
+    q = "市町村どうしで人材をシェアした例を見せてください"
+    r = C.cases(desk, q, "ja", desk.analyse(q))
+    assert len(used) >= 2 and used <= {i.entry_id for i in r.items}
+
+
 def test_a_theme_with_no_case_says_so_and_offers_the_closest(desk, kb):
     q = "宇宙ビジネスの事例はありますか"
     r = C.cases(desk, q, "ja", desk.analyse(q))
