@@ -191,6 +191,24 @@ HOLDS: dict[str, re.Pattern] = {
 HOLDS["headcount"] = re.compile(r"\d[\d,.]*\s*(?:万|千)?\s*(?:人|名)|\b\d[\d,.]*(?:\s+[\w-]+){0,3}\s+(?:people|persons|residents|citizens"
                                r"|participants|members|users|staff|employees|pupils|students|children|visitors|workers|officials"
                                r"|volunteers|advisers|advisors|recruits|seniors|elderly)\b")
+# A town's population (人口約26万人, "some 260,000 residents") and the size of a team (5人1組,
+# "teams of five people") are numbers of people that answer neither how many took part nor how
+# many staff: left out when a headcount is looked for, unless the question asks about that.
+_POPULATION = re.compile(r"人口[^。\n\d]{0,4}\d[\d,.]*\s*(?:万|千)?\s*人|\bpopulation of (?:about |around |some )?[\d,.]+(?: (?:thousand|million))?\b"
+                         r"|\b(?:has|with|of) (?:about |around |some |roughly )?[\d,.]+(?: (?:thousand|million))? (?:residents|inhabitants)\b")
+_TEAM_SIZE = re.compile(r"\d+\s*人\s*(?:1|一)\s*組|\d+\s*人(?:で|の)?(?:チーム|グループ|組)|\bteams? of (?:\d+|two|three|four|five|six) (?:people|persons)\b")
+_NOT_A_HEADCOUNT = ((_POPULATION, re.compile(r"人口|\bpopulation\b|\binhabitants\b")),
+                    (_TEAM_SIZE, re.compile(r"組|チーム|グループ|\bteams?\b|\bgroups?\b")))
+
+
+def _headcounts_in(text: str, folded_question: str) -> str:
+    """The text with the numbers of people that do not answer this question blanked."""
+    for figure, asked_about in _NOT_A_HEADCOUNT:
+        if not asked_about.search(folded_question):
+            text = figure.sub(" ", text)
+    return text
+
+
 HOLDS["upcoming"] = re.compile(r"毎年|例年|年に\d+回|来年|今後|次回|\bevery year\b|\beach year\b|\bannual|\bnext year\b|\byearly\b")
 HOLDS["download"] = re.compile(r"https?://|www\.|\b[\w-]+\.(?:jp|com|org|go\.jp)/")
 # Who pays is held where the entry says who bears or covers a cost; criteria where it names some.
@@ -346,13 +364,14 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
         elif k in _LACK_NAMES and any(_LACK_NAMES[k].search(p) for p in lack):
             held = False
         else:                          # (a reason has no form of its own: held unless left out)
-            held = k not in HOLDS or HOLDS[k].search(text) is not None
+            looked_in = _headcounts_in(text, folded_question) if k in ("headcount", "count") else text
+            held = k not in HOLDS or HOLDS[k].search(looked_in) is not None
             if k == "name" and held and _MANY_NAMES.search(folded_question):
                 # the names of many (「30社の社名」「参加企業の一覧」): one company the entry
                 # names is not the list
                 held = len({text[max(0, m.start() - 8):m.start()] for m in HOLDS["name"].finditer(text)}) >= 2
             if k == "count" and not held:          # a number of people is a count too
-                held = HOLDS["headcount"].search(text) is not None or (
+                held = HOLDS["headcount"].search(looked_in) is not None or (
                     _HOW_OFTEN.search(folded_question) is not None and HOLDS["duration"].search(text) is not None)
         if not held:
             out.append(k)

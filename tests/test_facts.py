@@ -420,3 +420,13 @@ def test_when_or_who_won_is_not_a_request_for_a_sum_or_a_company_name(q):
 def test_asking_when_a_procedure_happens_is_not_asking_for_the_procedure():
     assert "procedure" not in facts.asked(fold("予算を求める手続きは、例年何月に行われるのでしょうか"))
     assert "procedure" in facts.asked(fold("申請の手続きを教えてください"))
+
+
+def test_a_population_or_a_team_size_does_not_hold_how_many_took_part():
+    text = "市は人口約26万人のまちで、参加者は5人1組でチームをつくります。The town has some 260,000 residents."
+    for q in ("参加している高齢者は何人ですか", "How many seniors have joined?"):
+        assert set(facts.missing(fold(q), text)) & {"count", "headcount"}, q
+    # asked about, they are the answer
+    assert facts.missing(fold("市の人口は何人ですか"), text) == []
+    assert facts.missing(fold("何人で1組のチームを組むのですか"), text) == []
+    assert facts.missing(fold("参加している高齢者は何人ですか"), text + "参加者は延べ1,200人です。") == []
