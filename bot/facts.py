@@ -140,6 +140,13 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:なん|何)という(?:賞|コンテスト|アワード|市|町|村|補助金|交付金)"
         r"|\bwhich (?:stops|stations|routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits)\b"
         r"|\bwhat (?:route|island|district|bus (?:line|route)) (?:will|does|did|is|was|do)\b|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
+    # The list itself of what a scheme offers or covers (「めぶくIDで使えるサービスの一覧」 "which
+    # datasets are published", "which qualifications does it pay for"): held unless the entry says
+    # its sources do not give it (`_LACK_NAMES`), as a reason or the details are.
+    "listing": re.compile(
+        r"(?:サービス|データ|資格|講座|施設)(?:の)?(?:一覧|いちらん|リスト)|(?:どんな|どの|どういう|どういった)(?:サービス|データ|資格|講座)(?:が|を|に|の|です|でしょう|か)"
+        r"|\b(?:which|what) (?:kinds? of |sorts? of |types? of )?(?:services|datasets|data sets|data|certificates|certifications|qualifications|exams|courses)\b"
+        r"(?! (?:can|could|may|should|would|do|does) (?:we|i|you|a company|companies|the desk)\b)"),
     # Who bears a cost (「給与は誰が負担」「費用はどこが出している」 "who pays the adviser"):
     # held where the entry says who pays or bears it.
     "payer": re.compile(r"(?:誰|だれ|どちら|どっち)が(?:負担|出し|払|支払|持)|費用(?:を|は)(?:どう|どのように|どのよう)(?:割り振|分担|負担|按分|分け)|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
@@ -320,6 +327,7 @@ _LACK_NAMES: dict[str, re.Pattern] = {
     "when": re.compile(r"いつ|時期|始ま|\bwhen\b|\bbegan\b"),
     "payer": re.compile(r"誰が(?:負担|払|支払|出)|負担|\bwho (?:pays|paid|covers|bears|funds)\b"),
     "which": re.compile(r"ルート|路線|作物|品物|品目|\broutes?\b|\bcrops?\b|\bgoods\b"),
+    "listing": re.compile(r"一覧|種類|どの資格|サービス|データ|\blist\b|\bwhich (?:services|data|qualifications|certificates)\b|\bkinds? of\b"),
     "criteria": re.compile(r"条件|基準|資格|要件|\bcriteri|\beligib|\brequirements?\b|\bconditions?\b"),
 }
 

@@ -430,3 +430,14 @@ def test_a_population_or_a_team_size_does_not_hold_how_many_took_part():
     assert facts.missing(fold("市の人口は何人ですか"), text) == []
     assert facts.missing(fold("何人で1組のチームを組むのですか"), text) == []
     assert facts.missing(fold("参加している高齢者は何人ですか"), text + "参加者は延べ1,200人です。") == []
+
+
+def test_a_list_asked_for_is_missing_only_where_the_entry_says_its_sources_do_not_give_it():
+    lacking = "前橋市はめぶくIDでデータ連携の基盤を動かしています。\n記録には、めぶくIDで使えるサービスの一覧は書かれていません。"
+    silent = "公民連携デスクは相談を受け、庁内をつなぎ、提案を整理します。"
+    for q in ("めぶくIDで使えるサービスの一覧がほしい", "Which services can residents use with the ID?",
+              "どんな資格が対象ですか", "What kinds of datasets are published?"):
+        assert "listing" in facts.asked(fold(q)), q
+        assert "listing" in facts.missing(fold(q), lacking), q
+        assert "listing" not in facts.missing(fold(q), silent), q
+    assert "listing" not in facts.asked(fold("What services can we offer the city?"))
