@@ -110,7 +110,9 @@ ASKS: dict[str, re.Pattern] = {
     "detail": re.compile(
         r"具体的に(?:は)?(?:何|なに|どんな|どういう)(?!.{0,6}(?:早|遅|前|いつ|時期))|具体的な(?:内容|中身|事業|項目|目標|施策)"
         # ("what exactly is a naming rights deal" asks what the thing is: the entry answers it)
-        r"|\bwhat exactly (?:is|are|were|was|does|did)\b(?! an?\b)|\bin detail\b"),
+        r"|\bwhat exactly (?:is|are|were|was|does|did)\b(?! an?\b)|\bin detail\b"
+        # item by item (「中身の項目を一つずつ挙げて」 "summarise, item by item, what it holds")
+        r"|\bitem by item\b|\bpoint by point\b|(?:一つ|ひとつ|１つ|1つ)ずつ(?:挙げ|あげ|教え|並べ|説明)|項目を(?:全部|すべて|全て|挙げ|あげ|教え|並べ)"),
     # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
     "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)|狙い|ねらい"),
     # Which place (「どこの市の話ですか」 "in which city was it"): held when the entry names a municipality.
@@ -129,6 +131,10 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bwho(?:'s| is| are) the (?:operators?|compan(?:y|ies)|firms?|vendors?|providers?|suppliers?|contractors?|makers?)\b|\bwhich (?:universit(?:y|ies)|colleges?|schools?)\b|どこの大学|どの大学|それぞれの(?:事業|施策|取組|取り組み|プロジェクト)(?:の)?名|\bnames? of (?:the |its |their |all |those |these )?(?:\w+'s )?(?:two|three|four|five|six|\d+) (?:projects|initiatives|programmes|programs|schemes)\b|\bwhich (?:(?:private|local|partner|other|participating) )?(?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
+        # which companies they were (「集まった企業は、具体的にどことどこ」)
+        r"|(?:企業|会社|団体|事業者|メーカー|ベンダー)(?:は|って)、?[^。?？]{0,8}どこ(?:と|です|でしょう|なの|か|\?|？)"
+        # the projects behind a number ("what are the four projects", 「4つの事業は何」)
+        r"|\bwhat (?:are|were) (?:the |its |their |those |these )?(?:two|three|four|five|six|\d+) (?:projects|initiatives|programmes|programs|schemes)\b|(?:[2-9２-９]|二|三|四|五|六)つの(?:事業|施策|取組|取り組み|プロジェクト)(?:は|って|の名前|を教|とは)"
         # the people's own names ("I'd like their names"), not a name put on something ("their name on a stadium")
         r"|\b(?:their|his|her) (?:full )?names?\b(?! (?:on|onto|to|for|in|into|with)\b)"
         # (a question, not a relative clause: "a mayor who made departments responsible")

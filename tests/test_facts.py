@@ -441,3 +441,14 @@ def test_a_list_asked_for_is_missing_only_where_the_entry_says_its_sources_do_no
         assert "listing" in facts.missing(fold(q), lacking), q
         assert "listing" not in facts.missing(fold(q), silent), q
     assert "listing" not in facts.asked(fold("What services can we offer the city?"))
+
+
+def test_item_by_item_the_projects_behind_a_number_and_which_companies_are_asked_for():
+    lack = "議会が計画をつくりました。\n記録には、4つの事業の名前や中身、参加企業の名前は書かれていません。"
+    for q, kind in (("Could you summarise, item by item, what the roadmap holds?", "detail"),
+                    ("その中身の項目を一つずつ挙げてもらえますか", "detail"),
+                    ("What are the four projects the city runs so well?", "name"),
+                    ("その4つの事業は何ですか", "name"),
+                    ("集まった企業は、具体的にどことどこですか", "name")):
+        assert kind in facts.asked(fold(q)), q
+        assert kind in facts.missing(fold(q), lack), q
