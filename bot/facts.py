@@ -116,7 +116,7 @@ ASKS: dict[str, re.Pattern] = {
     # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
     "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)|狙い|ねらい"),
     # Which place (「どこの市の話ですか」 "in which city was it"): held when the entry names a municipality.
-    "where": re.compile(r"どこの(?:市|町|村|自治体|県|都市|島|地域)|(?<!ほとん)どの(?:市|町|村|自治体|県|都市|島|地域)(?:で(?!も)|が|に(?!も)|の|です|でしょう|か)"
+    "where": re.compile(r"(?:自治体|市町村|団体|都市|市町)(?:って|は)、?[^。?？]{0,8}(?:具体的に(?:は)?)どこ(?:です|でしょう|なの|なん|か|\?|？)|どこの(?:市|町|村|自治体|県|都市|島|地域)|(?<!ほとん)どの(?:市|町|村|自治体|県|都市|島|地域)(?:で(?!も)|が|に(?!も)|の|です|でしょう|か)"
                         r"|\b(?:in |at |on )?which (?:city|town|village|municipality|prefecture|island|region)\b(?! (?:can|could|may|should|would)\b)"),
     # Names of the companies, groups or people involved (「参加した17団体の名前」「30社の社名を教えて」
     # "which company makes the vehicles"), not naming a facility (「施設に社名を付けたい」) or a

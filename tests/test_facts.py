@@ -452,3 +452,11 @@ def test_item_by_item_the_projects_behind_a_number_and_which_companies_are_asked
                     ("集まった企業は、具体的にどことどこですか", "name")):
         assert kind in facts.asked(fold(q)), q
         assert kind in facts.missing(fold(q), lack), q
+
+
+def test_which_municipalities_they_are_is_held_only_where_the_entry_names_one():
+    q = fold("交付税をもらっていない自治体って、具体的にはどこなんですか")
+    assert "where" in facts.asked(q)
+    assert "where" in facts.missing(q, "不交付団体は1765団体のうち67団体です。")
+    assert "where" not in facts.missing(q, "不交付団体には愛知県豊田市などがあります。")
+    assert "where" not in facts.asked(fold("提案できる自治体はどこですか"))     # not asked "具体的に"
