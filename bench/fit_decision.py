@@ -4,6 +4,7 @@ figures separately.
 
     .venv/bin/python bench/fit_decision.py            # fit, save bot/decision.json, report
     .venv/bin/python bench/fit_decision.py --dry-run  # fit and report, save nothing
+    .venv/bin/python bench/fit_decision.py --seeds 5  # the ranker as the mean of 5 seeds' trees
 
 Needs scikit-learn (the `train` extra: pip install -e '.[train]'); the bot itself needs only
 numpy at run time. The validation part (a fixed fifth, by a hash of each item's id) is never
