@@ -343,6 +343,27 @@ _PLACE_HELD = re.compile(r"(?:北海道|東京都|京都府|大阪府|[\u4e00-\u
 _BUT = re.compile(r"\bbut\b|\bhowever\b|ただ、|ただし|一方")
 
 
+# When a thing was founded, drawn up or started (「法人として立ち上がったのはいつ」「いつ策定」 "when
+# will the service launch"): a time the entry gives is the answer only in a sentence about that
+# same kind of event; the date of the fair where it was presented is not.
+_EVENTS = (
+    re.compile(r"設立|立ち上|発足|創設|開設|設置|\bfounded\b|\bestablish|\bset up\b|\bincorporat"),
+    re.compile(r"策定|制定|まとめ(?:た|られ)|\bdrawn up\b|\bdraw up\b|\bdrew up\b|\bformulat|\badopted\b"),
+    re.compile(r"実用化|運行開始|サービス開始|開業|\blaunch|\broll(?:ed)? out\b|\bgo live\b|\bstart running\b"),
+)
+_TIME_KINDS = ("when", "year", "month")
+
+
+def _time_of_event_held(kind: str, folded_question: str, text: str) -> bool | None:
+    """For a question about when an event of one of `_EVENTS` happened: whether a sentence of the
+    entry gives a time (HOLDS[kind]) together with that kind of event; None when it asks no such."""
+    events = [ev for ev in _EVENTS if ev.search(folded_question)]
+    if not events:
+        return None
+    return any(HOLDS[kind].search(sent) and any(ev.search(sent) for ev in events)
+               for sent in _SENTENCES.split(text) if sent.strip())
+
+
 @lru_cache(maxsize=4096)       # the texts are the entries' own: a bounded set, split once each
 def _lack_sentences(answer_text: str) -> tuple[str, tuple[str, ...]]:
     """(the text of the sentences that hold facts, and what each sentence saying the sources leave
@@ -384,6 +405,9 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
                 # the names of many (「30社の社名」「参加企業の一覧」): one company the entry
                 # names is not the list
                 held = len({text[max(0, m.start() - 8):m.start()] for m in HOLDS["name"].finditer(text)}) >= 2
+            if k in _TIME_KINDS and held:
+                event_held = _time_of_event_held(k, asking_part(folded_question), text)
+                held = held if event_held is None else event_held
             if k == "count" and not held:          # a number of people is a count too
                 held = HOLDS["headcount"].search(looked_in) is not None or (
                     _HOW_OFTEN.search(folded_question) is not None and HOLDS["duration"].search(text) is not None)

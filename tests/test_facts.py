@@ -460,3 +460,12 @@ def test_which_municipalities_they_are_is_held_only_where_the_entry_names_one():
     assert "where" in facts.missing(q, "不交付団体は1765団体のうち67団体です。")
     assert "where" not in facts.missing(q, "不交付団体には愛知県豊田市などがあります。")
     assert "where" not in facts.asked(fold("提案できる自治体はどこですか"))     # not asked "具体的に"
+
+
+def test_when_a_thing_was_founded_or_drawn_up_is_held_only_beside_that_event():
+    fair = "自治体総合フェア2023(令和5年5月)で紹介されたCONNECTは、大村市の官民連携組織です。"
+    assert "when" in facts.missing(fold("CONNECTが法人として立ち上がったのはいつですか"), fair)
+    assert "when" in facts.missing(fold("When was the roadmap drawn up?"), fair)
+    assert facts.missing(fold("CONNECTはいつ設立されたのですか"), fair + "CONNECTは2021年に設立されました。") == []
+    assert facts.missing(fold("When was the lab founded?"), fair + " The lab was founded in January 2020.") == []
+    assert facts.missing(fold("CONNECTはいつ紹介されましたか"), fair) == []    # no event asked: any time holds it
