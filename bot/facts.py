@@ -353,6 +353,27 @@ _EVENTS = (
 )
 _TIME_KINDS = ("when", "year", "month")
 
+# Who holds a post (「めぶくグラウンドの社長はどなた」「玉井市長のフルネーム」 "the name of the section
+# chief"): a company's name (㈱) or another person (a lecturer 〇〇氏) does not answer it; a person
+# named in a sentence about that kind of post does (「代表理事の千葉大右氏」).
+_POSTS = (
+    re.compile(r"社長|代表取締役|\bpresident\b|\bceo\b"),
+    re.compile(r"代表(?:者|理事)?|理事長|会長|\bchair(?:man|person)?\b|\brepresentative\b|\bfounder\b|\bhead\b|\bleader\b"),
+    re.compile(r"市長|町長|村長|知事|\bmayor\b|\bgovernor\b"),
+    re.compile(r"課長|室長|部長|局長|参事官|\bchief\b|\bhead of\b|\bdirector\b|\bmanager\b"),
+)
+_PERSON_NAMED = re.compile(r"[\u4e00-\u9fff]{2,}(?:氏|さん)|\b(?:mr|ms|mrs|dr)\.?\s+[a-z]")
+
+
+def _holder_named(folded_question: str, text: str) -> bool | None:
+    """For a question about who holds a post of `_POSTS`: whether a sentence of the entry names a
+    person together with that kind of post; None when it asks about no post."""
+    posts = [p for p in _POSTS if p.search(folded_question)]
+    if not posts:
+        return None
+    return any(_PERSON_NAMED.search(sent) and any(p.search(sent) for p in posts)
+               for sent in _SENTENCES.split(text) if sent.strip())
+
 
 def _time_of_event_held(kind: str, folded_question: str, text: str) -> bool | None:
     """For a question about when an event of one of `_EVENTS` happened: whether a sentence of the
@@ -405,6 +426,9 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
                 # the names of many (「30社の社名」「参加企業の一覧」): one company the entry
                 # names is not the list
                 held = len({text[max(0, m.start() - 8):m.start()] for m in HOLDS["name"].finditer(text)}) >= 2
+            if k == "name" and held and not _MANY_NAMES.search(folded_question):
+                holder = _holder_named(asking_part(folded_question), text)
+                held = held if holder is None else holder
             if k in _TIME_KINDS and held:
                 event_held = _time_of_event_held(k, asking_part(folded_question), text)
                 held = held if event_held is None else event_held

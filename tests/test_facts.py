@@ -469,3 +469,12 @@ def test_when_a_thing_was_founded_or_drawn_up_is_held_only_beside_that_event():
     assert facts.missing(fold("CONNECTはいつ設立されたのですか"), fair + "CONNECTは2021年に設立されました。") == []
     assert facts.missing(fold("When was the lab founded?"), fair + " The lab was founded in January 2020.") == []
     assert facts.missing(fold("CONNECTはいつ紹介されましたか"), fair) == []    # no event asked: any time holds it
+
+
+def test_who_holds_a_post_is_held_by_a_person_named_beside_that_post_only():
+    text = ("前橋市は市と民間で「めぶくグラウンド㈱」をつくりました。講演したのは代表理事の小田理恵子氏です。"
+            "西条市の玉井市長も登壇しました。")
+    assert "name" in facts.missing(fold("めぶくグラウンドの社長はどなたですか"), text)      # ㈱ and a lecturer
+    assert "name" in facts.missing(fold("玉井市長のフルネームを教えてください"), text)
+    assert facts.missing(fold("Who is the head of the consortium?"), text) == []          # 代表理事の…氏
+    assert facts.missing(fold("その会社の社長はどなたですか"), text + "社長は山田太郎氏です。") == []
