@@ -99,6 +99,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bhow (?:do|can|should|would) (?:we|i|a company|companies|one) (?:apply|register|sign up|enrol|enroll|join)\b"
         # how a selection is run (「採用試験をどんなやり方で」), "the formal procedure for submitting"
         r"|(?:試験|選考|審査|選定)(?:は|を)?(?:どんな|どのような|どういう|どの)(?:やり方|方法|形式|流れ)"
+        r"|\bhow (?:does|do|did|will|would) [\w' ]{0,30}\b(?:select|choose|screen)\b|\b(?:written )?(?:tests?|exams?) or (?:an )?interviews?\b"
         r"|\b(?:formal |official )?procedure (?:for|to) (?:submit|apply|join|register|enter|take part)|\bapplication (?:form|procedure|process)|\b(?:forms?|documents?|paperwork) (?:to (?:submit|fill|file)|required|needed|we need)\b|\btemplate\b|\bdownload\b"),
     # What an abbreviation stands for, an official name (RIDCの正式名称, "what does RIDC stand for").
     "expansion": re.compile(r"正式名称|正式な(?:名称|名前)|正式に(?:は)?(?:なん|何)(?:て|と)いう|何の略|略称|\bstands? for\b|\bshort for\b|\babbreviation\b"
@@ -144,7 +145,8 @@ ASKS: dict[str, re.Pattern] = {
     "which": re.compile(
         r"どの(?:ルート|路線|バス路線|島|地区|区間|作物|品物|品目|補助金|交付金|コース|便|停留所|駅)|どんな(?:作物|品物|品目|科目|特典|権利)"
         r"|(?:なん|何)という(?:賞|コンテスト|アワード|市|町|村|補助金|交付金)"
-        r"|\bwhich (?:stops|stations|routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits)\b"
+        r"|\bwhich (?:stops|stations|streets|roads|routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits|sensors|devices|machines|technolog(?:y|ies))\b"
+        r"|\bname of the (?:competition|contest|award|prize)\b"
         r"|\bwhat (?:route|island|district|bus (?:line|route)) (?:will|does|did|is|was|do)\b|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
     # The list itself of what a scheme offers or covers (「めぶくIDで使えるサービスの一覧」 "which
     # datasets are published", "which qualifications does it pay for"): held unless the entry says
@@ -332,7 +334,7 @@ _LACK_NAMES: dict[str, re.Pattern] = {
     "procedure": re.compile(r"参加方法|申請方法|手続|選び方|選定方法|\bhow to (?:join|apply)\b|\bhow [\w ]{0,30} (?:are|were|is) (?:chosen|selected)\b"),
     "when": re.compile(r"いつ|時期|始ま|\bwhen\b|\bbegan\b"),
     "payer": re.compile(r"誰が(?:負担|払|支払|出)|負担|\bwho (?:pays|paid|covers|bears|funds)\b"),
-    "which": re.compile(r"ルート|路線|作物|品物|品目|\broutes?\b|\bcrops?\b|\bgoods\b"),
+    "which": re.compile(r"ルート|路線|作物|品物|品目|技術|賞|コンテスト|アワード|\broutes?\b|\bcrops?\b|\bgoods\b|\bcontest\b|\bawards?\b|\btechnolog"),
     "listing": re.compile(r"一覧|種類|どの資格|サービス|データ|\blist\b|\bwhich (?:services|data|qualifications|certificates)\b|\bkinds? of\b"),
     "criteria": re.compile(r"条件|基準|資格|要件|\bcriteri|\beligib|\brequirements?\b|\bconditions?\b"),
 }

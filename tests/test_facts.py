@@ -478,3 +478,16 @@ def test_who_holds_a_post_is_held_by_a_person_named_beside_that_post_only():
     assert "name" in facts.missing(fold("玉井市長のフルネームを教えてください"), text)
     assert facts.missing(fold("Who is the head of the consortium?"), text) == []          # 代表理事の…氏
     assert facts.missing(fold("その会社の社長はどなたですか"), text + "社長は山田太郎氏です。") == []
+
+
+def test_which_streets_sensors_or_contest_and_how_recruits_are_selected_are_asked_for():
+    lack = ("The city runs a service.\nThe notes do not give the route, the technology or which contest it was, "
+            "or how candidates are selected.")
+    for q, kind in (("Which streets or stops will the shuttle cover?", "which"),
+                    ("Which sensors do the farms use?", "which"),
+                    ("What was the name of the competition it won?", "which"),
+                    ("How does the city select its recruits: written test or interview?", "procedure")):
+        assert kind in facts.asked(fold(q)), q
+        assert kind in facts.missing(fold(q), lack), q
+    # "which areas will matter" asks about fields of work, not places on a map
+    assert "which" not in facts.asked(fold("Which areas will matter most for working with businesses?"))
