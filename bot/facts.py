@@ -355,6 +355,21 @@ _EVENTS = (
 )
 _TIME_KINDS = ("when", "year", "month")
 
+# A named charge (謝礼, 参加費, 掲載料, "the fee", "the fare"): a sum the entry gives is its answer only
+# in a sentence that names that charge; a budget of 120〜130億円 elsewhere does not say the fee.
+_CHARGES = re.compile(r"謝礼|謝金|参加費|利用料|使用料|入会金|年会費|会費|受講料|受験料|登録料|出展料|協賛金|掲載料|広告料|出稿料"
+                      r"|命名料|契約料|運賃|賃料|家賃|報酬|給与|給料|年収|手数料|\bfees?\b|\bfares?\b|\brent\b|\bsalar(?:y|ies)\b|\bwages?\b")
+
+
+def _charge_held(folded_question: str, text: str) -> bool | None:
+    """For a question about a named charge: whether a sentence of the entry gives a sum together
+    with that charge; None when it names none."""
+    names = {m.group() for m in _CHARGES.finditer(folded_question)}
+    if not names:
+        return None
+    return any(HOLDS["amount"].search(sent) and any(n in sent for n in names)
+               for sent in _SENTENCES.split(text) if sent.strip())
+
 # Who holds a post (「めぶくグラウンドの社長はどなた」「玉井市長のフルネーム」 "the name of the section
 # chief"): a company's name (㈱) or another person (a lecturer 〇〇氏) does not answer it; a person
 # named in a sentence about that kind of post does (「代表理事の千葉大右氏」).
@@ -431,6 +446,9 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
             if k == "name" and held and not _MANY_NAMES.search(folded_question):
                 holder = _holder_named(asking_part(folded_question), text)
                 held = held if holder is None else holder
+            if k == "amount" and held:
+                charge = _charge_held(asking_part(folded_question), text)
+                held = held if charge is None else charge
             if k in _TIME_KINDS and held:
                 event_held = _time_of_event_held(k, asking_part(folded_question), text)
                 held = held if event_held is None else event_held

@@ -491,3 +491,10 @@ def test_which_streets_sensors_or_contest_and_how_recruits_are_selected_are_aske
         assert kind in facts.missing(fold(q), lack), q
     # "which areas will matter" asks about fields of work, not places on a map
     assert "which" not in facts.asked(fold("Which areas will matter most for working with businesses?"))
+
+
+def test_a_named_charge_is_held_only_by_a_sum_beside_it():
+    text = "国は地財措置として120〜130億円を用意しています。アドバイザーの派遣も受けられます。"
+    assert "amount" in facts.missing(fold("アドバイザーの謝礼は1回いくらですか"), text)
+    assert facts.missing(fold("アドバイザーの謝礼は1回いくらですか"), text + "謝礼は1回5万円です。") == []
+    assert facts.missing(fold("国はいくら用意していますか"), text) == []       # no charge named: any sum
