@@ -355,6 +355,31 @@ _EVENTS = (
 )
 _TIME_KINDS = ("when", "year", "month")
 
+# How many of a kind of body (「何自治体」 "how many municipalities", 「何社」 "how many companies"): a
+# count of something else the entry gives (25社 beside a question about municipalities) does not
+# answer it; a number of that kind of body does (276の自治体, 17団体).
+_NUM = r"(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundreds?)"
+_COUNTED = (
+    (re.compile(r"何(?:自治体|市町村|市町|都道府県)|(?:自治体|市町村|市町)(?:の)?数|\bhow many (?:\w+ )?(?:municipalities|cities|towns|local governments|prefectures)\b"),
+     re.compile(rf"\d[\d,]*\s*(?:の)?(?:自治体|団体|市町村|市町|市区町村|都道府県|県)|\b{_NUM}(?:\s+[\w-]+){{0,2}}\s+(?:municipalities|cities|towns|local governments|prefectures)\b")),
+    (re.compile(r"何社|(?:企業|会社|事業者)(?:の)?数|\bhow many (?:\w+ )?(?:companies|firms|businesses|vendors|corporations)\b"),
+     re.compile(rf"\d[\d,]*\s*(?:の)?(?:社|企業|事業者|団体)|\b{_NUM}(?:\s+[\w-]+){{0,2}}\s+(?:companies|firms|businesses|vendors|corporations|organi[sz]ations)\b")),
+)
+
+
+def _asks_count_of_kind(folded_question: str) -> bool:
+    """Whether the question's asking part asks how many of a kind of `_COUNTED`."""
+    return any(asked_about.search(asking_part(folded_question)) for asked_about, _ in _COUNTED)
+
+
+def _count_of_kind_held(folded_question: str, text: str) -> bool | None:
+    """For a question about how many of a kind of body: whether the entry gives a number of that
+    kind; None when it asks about no such kind."""
+    wanted = [held for asked_about, held in _COUNTED if asked_about.search(folded_question)]
+    if not wanted:
+        return None
+    return any(h.search(text) for h in wanted)
+
 # A named charge (謝礼, 参加費, 掲載料, "the fee", "the fare"): a sum the entry gives is its answer only
 # in a sentence that names that charge; a budget of 120〜130億円 elsewhere does not say the fee.
 _CHARGES = re.compile(r"謝礼|謝金|参加費|利用料|使用料|入会金|年会費|会費|受講料|受験料|登録料|出展料|協賛金|掲載料|広告料|出稿料"
@@ -452,7 +477,10 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
             if k in _TIME_KINDS and held:
                 event_held = _time_of_event_held(k, asking_part(folded_question), text)
                 held = held if event_held is None else event_held
-            if k == "count" and not held:          # a number of people is a count too
+            if k == "count" and held:
+                of_kind = _count_of_kind_held(asking_part(folded_question), looked_in)
+                held = held if of_kind is None else of_kind
+            if k == "count" and not held and not _asks_count_of_kind(folded_question):   # a number of people is a count too
                 held = HOLDS["headcount"].search(looked_in) is not None or (
                     _HOW_OFTEN.search(folded_question) is not None and HOLDS["duration"].search(text) is not None)
         if not held:

@@ -498,3 +498,10 @@ def test_a_named_charge_is_held_only_by_a_sum_beside_it():
     assert "amount" in facts.missing(fold("アドバイザーの謝礼は1回いくらですか"), text)
     assert facts.missing(fold("アドバイザーの謝礼は1回いくらですか"), text + "謝礼は1回5万円です。") == []
     assert facts.missing(fold("国はいくら用意していますか"), text) == []       # no charge named: any sum
+
+
+def test_how_many_municipalities_is_not_held_by_a_count_of_companies():
+    text = "関東経済産業局のピッチには25社が提案を寄せました。"
+    assert "count" in facts.missing(fold("How many municipalities have used the pitch?"), text)
+    assert facts.missing(fold("How many municipalities have used the pitch?"), text + "これまでに12の自治体が使いました。") == []
+    assert facts.missing(fold("何社が提案しましたか"), text) == []
