@@ -115,7 +115,7 @@ ASKS: dict[str, re.Pattern] = {
         # item by item (「中身の項目を一つずつ挙げて」 "summarise, item by item, what it holds")
         r"|\bitem by item\b|\bpoint by point\b|(?:一つ|ひとつ|１つ|1つ)ずつ(?:挙げ|あげ|教え|並べ|説明)|項目を(?:全部|すべて|全て|挙げ|あげ|教え|並べ)"),
     # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
-    "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知)|狙い|ねらい"),
+    "reason": re.compile(r"理由|なぜ|何故|どうして|\bwhy\b|\bfor what reason\b|\bwhat (?:was|is) the (?:reason|purpose|aim)\b|目的(?:は|を教|を知|や|と(?!し|する|して|した))|狙い|ねらい"),
     # Which place (「どこの市の話ですか」 "in which city was it"): held when the entry names a municipality.
     "where": re.compile(r"(?:自治体|市町村|団体|都市|市町)(?:って|は)、?[^。?？]{0,8}(?:具体的に(?:は)?)どこ(?:です|でしょう|なの|なん|か|\?|？)|どこの(?:市|町|村|自治体|県|都市|島|地域)|(?<!ほとん)どの(?:市|町|村|自治体|県|都市|島|地域)(?:で(?!も)|が|に(?!も)|の|です|でしょう|か)"
                         r"|\b(?:in |at |on )?which (?:city|town|village|municipality|prefecture|island|region)\b(?! (?:can|could|may|should|would)\b)"),
@@ -144,7 +144,7 @@ ASKS: dict[str, re.Pattern] = {
     # entries name routes, islands, crops and awards only where they give them (HOLDS below).
     "which": re.compile(
         r"どの(?:ルート|路線|バス路線|島|地区|区間|作物|品物|品目|補助金|交付金|コース|便|停留所|駅)|どんな(?:作物|品物|品目|科目|特典|権利)"
-        r"|(?:なん|何)という(?:賞|コンテスト|アワード|市|町|村|補助金|交付金)"
+        r"|(?:なん|何)という(?:賞|コンテスト|アワード|市|町|村|補助金|交付金)|(?:どんな|どういう|どのような)(?:賞|コンテスト|アワード|表彰)"
         r"|\bwhich (?:stops|stations|streets|roads|routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits|sensors|devices|machines|technolog(?:y|ies))\b"
         r"|\bname of the (?:competition|contest|award|prize)\b"
         r"|\bwhat (?:route|island|district|bus (?:line|route)) (?:will|does|did|is|was|do)\b|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
@@ -335,7 +335,7 @@ _LACK_NAMES: dict[str, re.Pattern] = {
     "when": re.compile(r"いつ|時期|始ま|\bwhen\b|\bbegan\b"),
     "payer": re.compile(r"誰が(?:負担|払|支払|出)|負担|\bwho (?:pays|paid|covers|bears|funds)\b"),
     "which": re.compile(r"ルート|路線|作物|品物|品目|技術|賞|コンテスト|アワード|\broutes?\b|\bcrops?\b|\bgoods\b|\bcontest\b|\bawards?\b|\btechnolog"),
-    "listing": re.compile(r"一覧|種類|どの資格|サービス|データ|\blist\b|\bwhich (?:services|data|qualifications|certificates)\b|\bkinds? of\b"),
+    "listing": re.compile(r"一覧|種類|どの資格|サービス|データ|施設|\blist\b|\bwhich (?:services|data|qualifications|certificates)\b|\bkinds? of\b"),
     "criteria": re.compile(r"条件|基準|資格|要件|\bcriteri|\beligib|\brequirements?\b|\bconditions?\b"),
 }
 

@@ -505,3 +505,13 @@ def test_how_many_municipalities_is_not_held_by_a_count_of_companies():
     assert "count" in facts.missing(fold("How many municipalities have used the pitch?"), text)
     assert facts.missing(fold("How many municipalities have used the pitch?"), text + "これまでに12の自治体が使いました。") == []
     assert facts.missing(fold("何社が提案しましたか"), text) == []
+
+
+def test_which_contest_a_purpose_beside_another_ask_and_a_list_of_facilities():
+    lack = "市は取組を紹介しました。\n記録には、異動の狙いや、対象の施設、どの賞やコンテストだったかは書かれていません。"
+    for q, kind in (("どんなコンテストだったのか教えてください", "which"),
+                    ("それぞれの異動の目的と対象の部署を教えてください", "reason"),
+                    ("対象になる施設の一覧がほしいです", "listing")):
+        assert kind in facts.asked(fold(q)), q
+        assert kind in facts.missing(fold(q), lack), q
+    assert "reason" not in facts.asked(fold("健康づくりを目的として企業と組んだ事例はありますか"))
