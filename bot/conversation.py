@@ -316,16 +316,19 @@ def _names_the_case(entry, folded: str) -> bool:
 def _name_in(entry, folded: str) -> bool:
     """Whether the message names the entry: one of its names as written, or with a particle
     between its kanji and its kana (「人材をシェア」 names 人材シェア)."""
-    names = [entry.title.ja, *(a for a in entry.aliases)]
-    return any(_name_pattern(n).search(folded) for n in names if len(T.text_form(T.fold(n))) >= 2)
+    return any(p is not None and p.search(folded)
+               for p in map(_name_pattern, (entry.title.ja, *entry.aliases)))
 
 
 _PARTICLE = "[ヲノガハニデトモヘ]?"     # in text_form hiragana is katakana
 
 
 @functools.lru_cache(maxsize=4096)
-def _name_pattern(name: str) -> re.Pattern:
+def _name_pattern(name: str) -> re.Pattern | None:
+    """The name in text_form, a particle allowed where kanji and kana meet; None under 2 letters."""
     form = T.text_form(T.fold(name))
+    if len(form) < 2:
+        return None
     kanji = [bool(re.match(r"[\u4e00-\u9fff々]", ch)) for ch in form]
     out = [re.escape(form[0])]
     for i in range(1, len(form)):

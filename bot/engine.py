@@ -38,7 +38,7 @@ from bot.db import ensure_database, get_engine, session_scope, with_retry
 from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, gate_vector, ranker_matrix
 from bot.kana import kana_words
 from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
-from bot.matching import IndexDoc, Synonyms
+from bot.matching import IndexDoc, Synonyms, cued_kinds
 from bot.models import Feedback, QuestionLog, utcnow
 from bot.reply import Link, Reply
 from bot.retrieval import Features, Retriever, SemDoc, rows_of
@@ -378,8 +378,6 @@ class Desk:
             # A list asked for in a sentence of its own names its place in another sentence about
             # cases (「宇都宮市で企業と組んだ事例を探しています。記録にあれば一覧でください」); where the
             # asker is from ("We are based in Osaka.") is not a place asked about.
-            from bot.matching import cued_kinds
-
             about_cases = " ".join(x for x in T.sentences(text) if "case" in cued_kinds(T.fold(x)))
             found = facts.unknown_places(about_cases, *known_text(self.kb), near=near, loose=loose)
         return sorted(found)

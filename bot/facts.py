@@ -367,11 +367,6 @@ _COUNTED = (
 )
 
 
-def _asks_count_of_kind(folded_question: str) -> bool:
-    """Whether the question's asking part asks how many of a kind of `_COUNTED`."""
-    return any(asked_about.search(asking_part(folded_question)) for asked_about, _ in _COUNTED)
-
-
 def _count_of_kind_held(folded_question: str, text: str) -> bool | None:
     """For a question about how many of a kind of body: whether the entry gives a number of that
     kind; None when it asks about no such kind."""
@@ -386,14 +381,9 @@ _CHARGES = re.compile(r"謝礼|謝金|参加費|利用料|使用料|入会金|�
                       r"|命名料|契約料|運賃|賃料|家賃|報酬|給与|給料|年収|手数料|\bfees?\b|\bfares?\b|\brent\b|\bsalar(?:y|ies)\b|\bwages?\b")
 
 
-def _charge_held(folded_question: str, text: str) -> bool | None:
-    """For a question about a named charge: whether a sentence of the entry gives a sum together
-    with that charge; None when it names none."""
-    names = {m.group() for m in _CHARGES.finditer(folded_question)}
-    if not names:
-        return None
-    return any(HOLDS["amount"].search(sent) and any(n in sent for n in names)
-               for sent in _SENTENCES.split(text) if sent.strip())
+def _charges_named(folded_question: str) -> list[re.Pattern]:
+    """The charges a question names, each as a pattern of its own name."""
+    return [re.compile(re.escape(n)) for n in sorted({m.group() for m in _CHARGES.finditer(folded_question)})]
 
 # Who holds a post (「めぶくグラウンドの社長はどなた」「玉井市長のフルネーム」 "the name of the section
 # chief"): a company's name (㈱) or another person (a lecturer 〇〇氏) does not answer it; a person
@@ -407,24 +397,18 @@ _POSTS = (
 _PERSON_NAMED = re.compile(r"[\u4e00-\u9fff]{2,}(?:氏|さん)|\b(?:mr|ms|mrs|dr)\.?\s+[a-z]")
 
 
-def _holder_named(folded_question: str, text: str) -> bool | None:
-    """For a question about who holds a post of `_POSTS`: whether a sentence of the entry names a
-    person together with that kind of post; None when it asks about no post."""
-    posts = [p for p in _POSTS if p.search(folded_question)]
-    if not posts:
-        return None
-    return any(_PERSON_NAMED.search(sent) and any(p.search(sent) for p in posts)
-               for sent in _SENTENCES.split(text) if sent.strip())
+@lru_cache(maxsize=4096)       # the texts are the entries' own
+def _sentences_of(text: str) -> tuple[str, ...]:
+    return tuple(sent for sent in _SENTENCES.split(text) if sent.strip())
 
 
-def _time_of_event_held(kind: str, folded_question: str, text: str) -> bool | None:
-    """For a question about when an event of one of `_EVENTS` happened: whether a sentence of the
-    entry gives a time (HOLDS[kind]) together with that kind of event; None when it asks no such."""
-    events = [ev for ev in _EVENTS if ev.search(folded_question)]
-    if not events:
+def _held_beside(text: str, fact: re.Pattern, cues: list[re.Pattern]) -> bool | None:
+    """Whether one sentence of `text` holds `fact` together with one of `cues` (what the question
+    is about: an event, a post, a charge); None when the question gave no cue (any sentence then
+    holds it)."""
+    if not cues:
         return None
-    return any(HOLDS[kind].search(sent) and any(ev.search(sent) for ev in events)
-               for sent in _SENTENCES.split(text) if sent.strip())
+    return any(fact.search(sent) and any(c.search(sent) for c in cues) for sent in _sentences_of(text))
 
 
 @lru_cache(maxsize=4096)       # the texts are the entries' own: a bounded set, split once each
@@ -453,6 +437,7 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
     if not kinds:
         return []
     text, lack = _lack_sentences(answer_text)
+    asking = asking_part(folded_question)
     out = []
     for k in kinds:
         if k == "detail":              # the details are missing when the entry says some are left out
@@ -468,19 +453,17 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
                 # the names of many (「30社の社名」「参加企業の一覧」): one company the entry
                 # names is not the list
                 held = len({text[max(0, m.start() - 8):m.start()] for m in HOLDS["name"].finditer(text)}) >= 2
+            beside = None            # the fact is held only beside what the question is about
             if k == "name" and held and not _MANY_NAMES.search(folded_question):
-                holder = _holder_named(asking_part(folded_question), text)
-                held = held if holder is None else holder
-            if k == "amount" and held:
-                charge = _charge_held(asking_part(folded_question), text)
-                held = held if charge is None else charge
-            if k in _TIME_KINDS and held:
-                event_held = _time_of_event_held(k, asking_part(folded_question), text)
-                held = held if event_held is None else event_held
-            if k == "count" and held:
-                of_kind = _count_of_kind_held(asking_part(folded_question), looked_in)
-                held = held if of_kind is None else of_kind
-            if k == "count" and not held and not _asks_count_of_kind(folded_question):   # a number of people is a count too
+                beside = _held_beside(text, _PERSON_NAMED, [p for p in _POSTS if p.search(asking)])
+            elif k == "amount" and held:
+                beside = _held_beside(text, HOLDS["amount"], _charges_named(asking))
+            elif k in _TIME_KINDS and held:
+                beside = _held_beside(text, HOLDS[k], [ev for ev in _EVENTS if ev.search(asking)])
+            elif k == "count":
+                beside = _count_of_kind_held(asking, looked_in)
+            held = held if beside is None else beside
+            if k == "count" and not held and beside is None:     # a number of people is a count too
                 held = HOLDS["headcount"].search(looked_in) is not None or (
                     _HOW_OFTEN.search(folded_question) is not None and HOLDS["duration"].search(text) is not None)
         if not held:

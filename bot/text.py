@@ -15,6 +15,8 @@ from functools import lru_cache
 import jaconv
 import snowballstemmer
 
+from bot.kana import mostly_kana
+
 MAX_QUERY_CHARS = 2000      # longer questions get a clear message instead of an answer
 MATCH_CHARS = 1200          # only this much of a message is matched (keeps latency bounded)
 
@@ -297,9 +299,6 @@ def message_core(text: str, kana_words=None) -> tuple[str, str | None, bool]:
     core, pleasantry = strip_pleasantries(slack_plain(text))
     kana = romaji_as_kana(core) if core else None
     core = kana or core
-    if kana_words is not None and core:
-        from bot.kana import mostly_kana
-
-        if mostly_kana(core):
-            core = kana_words.rewrite(core)
+    if kana_words is not None and core and mostly_kana(core):
+        core = kana_words.rewrite(core)
     return core, pleasantry, bool(kana)
