@@ -263,6 +263,8 @@ class Desk:
                     topic = self.topics[curated[0].key]
             text = topic.reply.get(lang) + "\n" + t("answer.out_of_scope_tail", lang)
             return Reply("decline", q, lang, text, score=a.p_right, handoff=True, intent="out_of_scope"), folded
+        if a.p_right < self.model.answer_at and self._cases_of_named_place(core, a):
+            return self._intent("cases", q, core, lang, a, today), folded
         if a.top is None or a.p_right < self.model.suggest_at:
             return Reply("decline", q, lang, t("answer.decline", lang), score=a.p_right, handoff=True,
                          intent="unknown"), folded
@@ -337,6 +339,20 @@ class Desk:
         if not intents or max(intents, key=intents.get) != "cases":
             return False
         return bool(self.unknown_places(core, None))
+
+    def _cases_of_named_place(self, core: str, a: Analysis) -> bool:
+        """「和光市ってどんなことをやってるの?」: no entry answers it with confidence, but it names
+        the municipality of recorded cases and, of the intents, the classifier puts cases first:
+        that place's cases, rather than a decline or a did-you-mean (unless it asks for a specific
+        fact, which the case list does not hold, or the classifier finds it likelier foreign to
+        the desk than a case list: 「府中市のごみの出し方」)."""
+        p = a.intent_p or {}
+        intents = {k: v for k, v in p.items() if k not in I.NOT_TAKEN}
+        if not intents or max(intents, key=intents.get) != "cases" or facts.asked(T.fold(core)):
+            return False
+        if p.get("out_of_scope", 0.0) >= intents["cases"]:
+            return False
+        return C.names_a_case_place(self.kb, core)
 
     def _also(self, reply: Reply, a: Analysis, lang: str) -> Reply:
         """A message of several sentences can ask two things (「導入した自治体は? また受講者は

@@ -186,6 +186,17 @@ def test_cases_by_a_known_place_are_not_taken_for_an_unknown_one(desk, kb):
         assert r.answered and "No case from" not in r.text, q
 
 
+def test_a_recorded_place_asked_about_vaguely_gets_its_cases_not_a_decline(desk, kb):
+    # No entry answers 「府中市ってどんな感じ?」 with confidence, but it names the city of recorded
+    # cases: those cases, not "no reliable answer". Asked for a specific the list does not hold,
+    # or for something foreign to the desk, it is no case list.
+    fuchu = {e.id for e in kb.entries.values() if e.kind == "case" and "府中市" in e.municipality.ja}
+    r = desk.answer("府中市ってどんな感じ?")
+    assert r.intent == "cases" and r.answered and {i.entry_id for i in r.items} == fuchu
+    for q in ("和光市の人口は何人ですか", "府中市のごみの出し方を教えて"):
+        assert desk.answer(q).intent != "cases", q
+
+
 def test_a_prefecture_is_not_taken_for_the_city_of_the_same_name(desk, kb):
     # 沖縄県 names the prefecture, not 沖縄市 (a municipality of a recorded case): the city asked
     # about (那覇市) is one no document mentions.
