@@ -162,7 +162,9 @@ _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}{_DEGREE_JA}(?:ありがとうござい
               r"|感謝します|感謝いたします|感謝申し上げます|感謝です|助かりました|助かります|さんきゅー*|サンキュー*))"
               r"|(?:了解|りょうかい)(?:しました|です|いたしました|(?=[、,。!！\s]|$))|承知しました|承知いたしました|わかりました|分かりました|よく分かりました|よくわかりました"
               r"|以上です|以上、?よろしくお願いします"
-              r"|(?:大変|とても|非常に)?参考になりました|ではまた|それではまた|またお願いします|さようなら|さよなら")
+              r"|(?:大変|とても|非常に)?参考になりました|ではまた|それではまた|またお願いします|さようなら|さよなら"
+              # (a closing that promises to come back: また連絡します, また相談させてください)
+              r"|また(?:ご|お)?(?:連絡|相談|質問|問い合わせ|問合せ)(?:します|いたします|致します|させていただきます|させて頂きます|させてください)")
 _CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
              r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
 _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
@@ -176,7 +178,7 @@ _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonder
               r"|ok(?:ay)?,? got it|got it|understood|noted"
               r"|(?:that|this)(?:'s| is| was) (?:really |very |super |so |extremely )?(?:helpful|useful|great|clear|perfect)"
               r"|(?:that|this) (?:really )?helps(?: a lot)?|(?:that'?s|this is) exactly what i needed"
-              r"|that'?s (?:all|it)(?: for now| for today)?|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)(?:,? (?:mate|mates|guys|all|everyone|folks|team|buddy|pal))?"
+              r"|that'?s (?:all|it)(?: for now| for today)?|i'?ll (?:get back to you|be in touch)|(?:we'?ll|will) be in touch|talk (?:to you )?(?:later|soon)|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)(?:,? (?:mate|mates|guys|all|everyone|folks|team|buddy|pal))?"
               r"|(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|cool|understood|noted|all right|alright)(?=[,.!]|$)")
 _CLOSE_EN = r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
 _PLEASANTRY = re.compile(

@@ -87,7 +87,10 @@ def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
                                  "どうもありがとうございました!", "どうもありがとうございます。とても参考になりました。",
                                  # what the asker was helped with, and whom the thanks are to
                                  "詳しく説明していただきありがとうございます", "教えてくれてありがとう",
-                                 "教えていただき助かりました", "Cheers mate", "Thanks all!"])
+                                 "教えていただき助かりました", "Cheers mate", "Thanks all!",
+                                 # a closing that promises to come back (not a request for the contact)
+                                 "助かりました、また連絡します", "ありがとうございます。また相談させてください。",
+                                 "Thanks, I'll get back to you.", "Great, we'll be in touch"])
 def test_thanks_alone_are_thanks(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
 
