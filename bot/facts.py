@@ -125,7 +125,8 @@ ASKS: dict[str, re.Pattern] = {
     "name": re.compile(
         r"(?:社名|企業名|会社名|団体名|法人名|事業者名|メーカー名|氏名|(?:会社|企業|団体|事業者|職員|参加者|者|社|人|方)の(?:お)?名前)"
         r"(?:を|も)?(?:全部|すべて|全て)?(?:教え|知り|挙げ|ください|下さい|お願い|は(?:何|なん|どこ|公表|分か|わか)|って(?:何|なん)|一覧|と|や)"
-        r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ)(?:は|って)(?:どなた|誰|だれ|どんな人)|(?:なん|何)(?:という|ていう|て言う)(?:会社|企業|事業者|メーカー|業者|人)|(?:会社|企業|事業者|メーカー|業者)(?:の名前|名)?(?:って|は)(?:なん|何)(?:て|と)(?:いう|言う)|それぞれ(?:なん|何)という"
+        r"|(?:社長|代表者?|代表取締役|理事長|会長|責任者|担当者|トップ|市長|町長|村長|知事|副市長|課長|室長|部長|局長)(?:は|って|さんは|さんって)、?(?:どなた|誰|だれ|どんな人|なん(?:という|ていう)|何(?:という|ていう))"
+        r"|(?:市長|町長|村長|知事|副市長|課長|室長|部長|局長|社長|理事長|会長)(?:さん)?の(?:お)?名前|(?:なん|何)(?:という|ていう|て言う)(?:お)?名前の(?:方|人)|(?:なん|何)(?:という|ていう|て言う)(?:会社|企業|事業者|メーカー|業者|人)|(?:会社|企業|事業者|メーカー|業者)(?:の名前|名)?(?:って|は)(?:なん|何)(?:て|と)(?:いう|言う)|それぞれ(?:なん|何)という"
         r"|\bwho (?:is|was|are|were) (?:the |its |their )?(?:president|ceo|head|director|chair|founder|owner|manager)s?\b|\bwhat (?:is|was) (?:the |its )?(?:company|firm|vendor)(?:'s)? name\b"
         r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\bfull name\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\bfirst name\b"
         r"|\bname of (?:the |its |their )?(?:[a-z]+(?:'s)? ){0,2}(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった|と(?:組|連携|提携|協力|一緒))"
@@ -388,13 +389,31 @@ def _charges_named(folded_question: str) -> list[re.Pattern]:
 # Who holds a post (「めぶくグラウンドの社長はどなた」「玉井市長のフルネーム」 "the name of the section
 # chief"): a company's name (㈱) or another person (a lecturer 〇〇氏) does not answer it; a person
 # named in a sentence about that kind of post does (「代表理事の千葉大右氏」).
+_HEAD_POST = re.compile(r"市長|町長|村長|知事|\bmayor\b|\bgovernor\b")     # the head of a municipality
 _POSTS = (
     re.compile(r"社長|代表取締役|\bpresident\b|\bceo\b"),
     re.compile(r"代表(?:者|理事)?|理事長|会長|\bchair(?:man|person)?\b|\brepresentative\b|\bfounder\b|\bhead\b|\bleader\b"),
-    re.compile(r"市長|町長|村長|知事|\bmayor\b|\bgovernor\b"),
+    _HEAD_POST,
     re.compile(r"課長|室長|部長|局長|参事官|\bchief\b|\bhead of\b|\bdirector\b|\bmanager\b"),
 )
 _PERSON_NAMED = re.compile(r"[\u4e00-\u9fff]{2,}(?:氏|さん)|\b(?:mr|ms|mrs|dr)\.?\s+[a-z]")
+# A name before a head of a municipality: a person's (園田市長, 草地博昭市長) unless name + 市 is a
+# place the same text names on its own (大村市長 beside 大村市の…).
+_NAME_AND_HEAD = re.compile(r"([\u4e00-\u9fff]{2,4}?)(市長|町長|村長|知事)")
+_HEAD_OF = {"市長": "市", "町長": "町", "村長": "村", "知事": "県"}
+_FULL_NAME = re.compile(r"フルネー?ム|下の名前|\bfull name|\bfirst name")
+
+
+class _PersonIn:
+    """Matches a sentence of `text` that names a person (like a compiled pattern's search)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def search(self, sent: str):
+        return _PERSON_NAMED.search(sent) or next(
+            (m for m in _NAME_AND_HEAD.finditer(sent)
+             if not re.search(re.escape(m.group(1) + _HEAD_OF[m.group(2)]) + "(?!長)", self.text)), None)
 
 
 @lru_cache(maxsize=4096)       # the texts are the entries' own
@@ -449,13 +468,19 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
         else:                          # (a reason has no form of its own: held unless left out)
             looked_in = _headcounts_in(text, folded_question) if k in ("headcount", "count") else text
             held = k not in HOLDS or HOLDS[k].search(looked_in) is not None
+            # who heads a municipality (「大村市長は誰」): a surname with the post (園田市長) answers
+            # it, though not a question for the full name
+            head_by_name = k == "name" and not _FULL_NAME.search(folded_question) and bool(_HEAD_POST.search(asking))
+            if head_by_name and not held:
+                held = _PersonIn(text).search(text) is not None
             if k == "name" and held and _MANY_NAMES.search(folded_question):
                 # the names of many (「30社の社名」「参加企業の一覧」): one company the entry
                 # names is not the list
                 held = len({text[max(0, m.start() - 8):m.start()] for m in HOLDS["name"].finditer(text)}) >= 2
             beside = None            # the fact is held only beside what the question is about
             if k == "name" and held and not _MANY_NAMES.search(folded_question):
-                beside = _held_beside(text, _PERSON_NAMED, [p for p in _POSTS if p.search(asking)])
+                beside = _held_beside(text, _PersonIn(text) if head_by_name else _PERSON_NAMED,
+                                      [p for p in _POSTS if p.search(asking)])
             elif k == "amount" and held:
                 beside = _held_beside(text, HOLDS["amount"], _charges_named(asking))
             elif k in _TIME_KINDS and held:

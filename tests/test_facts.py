@@ -480,6 +480,18 @@ def test_who_holds_a_post_is_held_by_a_person_named_beside_that_post_only():
     assert facts.missing(fold("その会社の社長はどなたですか"), text + "社長は山田太郎氏です。") == []
 
 
+def test_who_heads_a_municipality_is_held_by_a_surname_with_the_post_not_by_the_city_name():
+    text = "大村市の園田市長は、困りごとの洗い出しから始めました。"
+    for q in ("大村市長は誰ですか", "大村市の市長の名前は?", "大村市の市長は何という名前の方ですか"):
+        assert "name" in facts.asked(fold(q)), q
+        assert facts.missing(fold(q), text) == [], q
+    # 大村市長 beside 大村市 is the city's mayor, not a person named 大村; and a surname is no full name
+    assert "name" in facts.missing(fold("大村市長は誰ですか"), "大村市長は民間との連携を語った。大村市は九州にある。")
+    assert "name" in facts.missing(fold("大村市長のフルネームは?"), text)
+    # the post holder named elsewhere does not name the company asked about
+    assert "name" in facts.missing(fold("わぴあを運営している会社はどこの会社ですか"), text)
+
+
 def test_which_streets_sensors_or_contest_and_how_recruits_are_selected_are_asked_for():
     lack = ("The city runs a service.\nThe notes do not give the route, the technology or which contest it was, "
             "or how candidates are selected.")
