@@ -237,12 +237,20 @@ _FILLER_WORD = re.compile(
     r"(?:う+ー*ん+ー*|ううん|え+ー*っ?と+ー*|えっと|あ+のー*|ん+ー*|はて|うむ|むむ|ふむ|へえ|ほう"
     r"|e+r+m*|([b-df-hj-np-tv-xz])\1{2,}|(?i:e+r+m+|h+m+|u+m+|u+h+|a+h+|h+u+h+|o+h+|well))")
 _FILLERS_ONLY = re.compile(rf"^(?:{_FILLER_WORD.pattern}|[\s、,。.!！?？~〜ー…・—–-])+$")
+# A hesitation with an acknowledgement ("hmm ok so", 「うーん、なるほど」) asks nothing either (an
+# acknowledgement alone, "OK", is thanks).
+_ACK_WORD = r"(?i:ok(?:ay)?|so|i see|right|alright|yeah|yes|got it)|なるほど|そうですか|そっか|そうか|はい"
+_FILLERS_AND_ACKS = re.compile(rf"^(?:{_FILLER_WORD.pattern}|(?:{_ACK_WORD})(?![a-z])|[\s、,。.!！?？~〜ー…・—–-])+$")
 
 
 def only_fillers(text: str) -> bool:
-    """True when the message is nothing but fillers or hesitation sounds (and punctuation)."""
+    """True when the message is nothing but fillers or hesitation sounds (and punctuation), or
+    a hesitation with acknowledgements."""
     t = clean(text)
-    return bool(t) and _FILLERS_ONLY.match(t) is not None
+    if not t:
+        return False
+    return _FILLERS_ONLY.match(t) is not None or (
+        _FILLERS_AND_ACKS.match(t) is not None and _FILLER_WORD.search(t) is not None)
 
 
 # What opens a conversation without a greeting word: a first visit, a test message

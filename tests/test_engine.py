@@ -455,7 +455,9 @@ def test_top_mean_per_group_matches_a_direct_computation():
     assert np.allclose(got, want)
 
 
-@pytest.mark.parametrize("msg,lang", [("hmm", "en"), ("zzzz", "en"), ("umm...", "en"), ("うーん", "ja"), ("ええと…", "ja")])
+@pytest.mark.parametrize("msg,lang", [("hmm", "en"), ("zzzz", "en"), ("umm...", "en"), ("うーん", "ja"), ("ええと…", "ja"),
+                                      # a hesitation with an acknowledgement is no thanks
+                                      ("hmm ok so", "en"), ("Umm, right.", "en"), ("うーん、なるほど", "ja")])
 def test_a_message_of_fillers_only_asks_for_a_sentence_in_its_language(desk, msg, lang):
     r = desk.answer(msg).to_json()
     assert (r["intent"], r["answered"], r["lang"]) == ("unknown", False, lang)
@@ -469,6 +471,10 @@ def test_fillers_around_a_question_or_an_acronym_are_still_matched(desk, msg, en
     assert r["answer"] != desk.answer("hmm").to_json()["answer"]          # not the filler reply
     if entry is not None:                  # answered, or (a bare acronym) the entry offered first
         assert r["entry_id"] == entry or (r["suggestions"] and r["suggestions"][0]["entry_id"] == entry)
+
+
+def test_an_acknowledgement_alone_is_thanks(desk):
+    assert desk.answer("OK").intent == "thanks" and desk.answer("なるほど").intent == "thanks"
 
 
 def test_asking_for_a_figure_about_proposing_is_answered_honestly_not_with_the_how_to(desk):
