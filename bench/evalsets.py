@@ -75,7 +75,16 @@ def core_of(q: str) -> str:
     """A question as Desk._decide matches it (bot/text.py `message_core`), for the fitting scripts."""
     from bot import text as T
 
-    return T.message_core(T.clean(q), _kana_words())[0]
+    return T.message_core(T.clean(q), _kana_words(), _english_words())[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _english_words():
+    from bot.config import get_settings
+    from bot.knowledge import load_knowledge
+    from bot.spelling import english_words
+
+    return english_words(load_knowledge(get_settings().knowledge_dir))
 
 
 def split_of(key: str) -> str:

@@ -37,6 +37,7 @@ from bot.config import Settings, get_settings
 from bot.db import ensure_database, get_engine, session_scope, with_retry
 from bot.decision import PSEUDO_KINDS, DecisionModel, decider_vector, default_model, gate_vector, ranker_matrix
 from bot.kana import kana_words
+from bot.spelling import english_words
 from bot.knowledge import Entry, Knowledge, OutOfScopeTopic, load_knowledge
 from bot.matching import IndexDoc, Synonyms, cued_kinds
 from bot.models import Feedback, QuestionLog, utcnow
@@ -158,6 +159,7 @@ class Desk:
         # The knowledge's words by their kana reading, for messages typed all in kana (bot/kana.py;
         # not for a benchmark's synthetic base)
         self.kana = None if stand_in_vectors else kana_words(kb, cache_dir)
+        self.english = None if stand_in_vectors else english_words(kb)    # mistyped English (bot/spelling.py)
         self.model = model or _load_model()
         self._pending: list[dict] = []     # question-log rows not yet written (database away)
         self._lock = threading.Lock()
@@ -218,7 +220,7 @@ class Desk:
         folded = T.fold(q[: T.MATCH_CHARS])
         if not T.has_words(folded):
             return self._message("no_words", q, lang), folded
-        core, pleasantry, romaji = T.message_core(q, self.kana)
+        core, pleasantry, romaji = T.message_core(q, self.kana, self.english)
         if not core:
             if pleasantry:
                 # Nothing but a greeting or thanks: one in Latin script is English even as one

@@ -301,14 +301,17 @@ def romaji_as_kana(text: str) -> str | None:
     return jaconv.alphabet2kana(text.lower())
 
 
-def message_core(text: str, kana_words=None) -> tuple[str, str | None, bool]:
+def message_core(text: str, kana_words=None, english_words=None) -> tuple[str, str | None, bool]:
     """What the engine matches of a cleaned message: (core, pleasantry stripped, read from romaji).
     Slack markup and greetings/closings are taken off; Japanese typed in romaji becomes kana, and
-    a message all in kana gets the knowledge's words back in kanji (`kana_words`, bot/kana.py).
+    a message all in kana gets the knowledge's words back in kanji (`kana_words`, bot/kana.py);
+    English words mistyped get the knowledge's word back (`english_words`, bot/spelling.py).
     The one definition shared by Desk._decide, `ask --explain` and the fitting scripts."""
     core, pleasantry = strip_pleasantries(slack_plain(text))
     kana = romaji_as_kana(core) if core else None
     core = kana or core
     if kana_words is not None and core and mostly_kana(core):
         core = kana_words.rewrite(core)
+    if english_words is not None and core and not kana:
+        core = english_words.fix(core)
     return core, pleasantry, bool(kana)
