@@ -203,6 +203,8 @@ class Desk:
         it (long-running processes call this once, before forking their workers)."""
         for q in self.WARM_UP:
             self._decide(q, None)
+        if self.english is not None:      # the English dictionary (bot/spelling.py), read when first needed
+            self.english.dictionary
 
     def analyse(self, core: str) -> Analysis:
         """Retrieve, rank and score a cleaned message (no greeting, no Slack markup)."""
