@@ -159,12 +159,6 @@ def _head(key: str, lang: str, n: int, **fmt) -> str:
     return t("conversation." + (key + "_one" if n == 1 else key), lang, n=n, **fmt)
 
 
-def names_a_case_place(kb, question: str) -> bool:
-    """Whether the message names the municipality of a recorded case."""
-    folded = T.text_form(T.fold(question))
-    return bool(_places_named(_case_index(kb).municipalities, folded, question))
-
-
 def _places_of(e) -> tuple[str, ...]:
     """The municipalities of a case, one by one (「愛媛県・鹿児島市など」 → 愛媛県, 鹿児島市)."""
     return _split_places(e.municipality.ja)

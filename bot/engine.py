@@ -203,8 +203,8 @@ class Desk:
         it (long-running processes call this once, before forking their workers)."""
         for q in self.WARM_UP:
             self._decide(q, None)
-        if self.english is not None:      # the English dictionary (bot/spelling.py), read when first needed
-            self.english.dictionary
+        if self.english is not None:
+            self.english.warm()
 
     def analyse(self, core: str) -> Analysis:
         """Retrieve, rank and score a cleaned message (no greeting, no Slack markup)."""
@@ -356,7 +356,7 @@ class Desk:
             return False
         if p.get("out_of_scope", 0.0) >= intents["cases"]:
             return False
-        return C.names_a_case_place(self.kb, core)
+        return I._names_a_place(self, core)
 
     def _also(self, reply: Reply, a: Analysis, lang: str) -> Reply:
         """A message of several sentences can ask two things (「導入した自治体は? また受講者は

@@ -6,8 +6,9 @@ encoder reads it poorly too. A word of four letters or more is mistyped when it 
 knowledge base's English (titles, aliases, answers, example questions, intents' and out-of-scope
 topics' examples) nor an English word by pyspellchecker's dictionary. It becomes the closest word
 of the knowledge (rapidfuzz's normalised Indel similarity at least MIN_SIMILARITY, same first
-letter, at most two letters longer or shorter), else pyspellchecker's correction; with neither (a
-name, a word nobody knows) it stays as typed.
+letter, at most two letters longer or shorter), else pyspellchecker's correction when that is a
+word of the knowledge; otherwise it stays as typed. Names (a capital inside the message) and
+romaji (「shitei kanrisha」) are never touched.
 """
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ class EnglishWords:
         self.by_initial: dict[str, list[str]] = {}
         for w, _ in counts.most_common():
             self.by_initial.setdefault(w[0], []).append(w)
+
+    def warm(self) -> None:
+        """Read the dictionary now (long-running processes, before they answer)."""
+        self.dictionary
 
     @property
     def dictionary(self):
@@ -98,9 +103,6 @@ def knowledge_texts(kb) -> list[str]:
     return [t for t in texts if t]
 
 
-_built: dict[int, EnglishWords] = {}
-
-
 def _english_dictionary():
     from spellchecker import SpellChecker
 
@@ -108,12 +110,12 @@ def _english_dictionary():
 
 
 def english_words(kb) -> EnglishWords:
-    """The English vocabulary of `kb` (built once per knowledge base, in milliseconds) with the
-    English dictionary, read when first needed."""
-    ew = _built.get(id(kb))
+    """The English vocabulary of `kb` (built once per knowledge base, in milliseconds, and kept
+    on it) with the English dictionary, read when first needed."""
+    ew = kb.__dict__.get("_english_words")
     if ew is None:
         with _lock:
-            ew = _built.get(id(kb))
+            ew = kb.__dict__.get("_english_words")
             if ew is None:
-                ew = _built[id(kb)] = EnglishWords.build(knowledge_texts(kb), _english_dictionary)
+                ew = kb.__dict__["_english_words"] = EnglishWords.build(knowledge_texts(kb), _english_dictionary)
     return ew
