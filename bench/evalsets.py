@@ -63,28 +63,22 @@ def conversation_as_training(split: str = "train") -> list[dict]:
 
 
 @functools.lru_cache(maxsize=1)
-def _kana_words():
+def _vocabularies():
+    """The knowledge's kana readings and English words (bot/kana.py, bot/spelling.py), loaded once."""
     from bot.config import get_settings
     from bot.kana import kana_words
     from bot.knowledge import load_knowledge
+    from bot.spelling import english_words
 
-    return kana_words(load_knowledge(get_settings().knowledge_dir), get_settings().cache_dir)
+    kb = load_knowledge(get_settings().knowledge_dir)
+    return kana_words(kb, get_settings().cache_dir), english_words(kb)
 
 
 def core_of(q: str) -> str:
     """A question as Desk._decide matches it (bot/text.py `message_core`), for the fitting scripts."""
     from bot import text as T
 
-    return T.message_core(T.clean(q), _kana_words(), _english_words())[0]
-
-
-@functools.lru_cache(maxsize=1)
-def _english_words():
-    from bot.config import get_settings
-    from bot.knowledge import load_knowledge
-    from bot.spelling import english_words
-
-    return english_words(load_knowledge(get_settings().knowledge_dir))
+    return T.message_core(T.clean(q), *_vocabularies())[0]
 
 
 def split_of(key: str) -> str:

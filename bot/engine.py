@@ -352,7 +352,7 @@ class Desk:
         the desk than a case list: 「府中市のごみの出し方」)."""
         p = a.intent_p or {}
         intents = {k: v for k, v in p.items() if k not in I.NOT_TAKEN}
-        if not intents or max(intents, key=intents.get) != "cases" or facts.asked(T.fold(core)):
+        if not intents or max(intents, key=intents.get) != "cases" or facts.asked(a.folded or T.fold(core)):
             return False
         if p.get("out_of_scope", 0.0) >= intents["cases"]:
             return False
