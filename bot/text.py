@@ -145,7 +145,7 @@ def text_form(folded: str) -> str:
 # a message that is nothing but these is answered as a greeting or thanks (`pleasantry_kind`).
 _GREET_JA = (r"(?:いつも|平素より|平素は|大変)?(?:お疲れ様です|お疲れさまです|おつかれさまです|お疲れ様でございます|お疲れさまでございます"
              r"|お世話になっております|お世話になっています|お世話になります|お世話様です)"
-             r"|やあ|やっほー*|おっす|おはようございます|おはよう|こんにちは|こんばんは|はじめまして|初めまして|失礼いたします|失礼します|どうもー*(?!ありがと|有難|有り難)|どーも(?!ありがと)|どもー*(?=[、,。!！\s]|$)"
+             r"|やあ|やっほー*|おっす|おはよ[うー〜~]*(?:ござ[いー]*ます)?|こんにち[はわ]ー*|こんばん[はわ]ー*|はじめまして|初めまして|失礼いたします|失礼します|どうもー*(?!ありがと|有難|有り難)|どーも(?!ありがと)|どもー*(?=[、,。!！\s]|$)"
              r"|突然のご連絡失礼いたします|突然のご連絡失礼します|突然すみません|すみません|すいません|恐れ入ります"
              r"|お邪魔します|おじゃまします|お邪魔いたします|(?:朝早く|夜分遅く|夜遅く|遅く|お休みのところ|休日)(?:から|に)?(?=すみません|すいません|失礼|恐れ入|申し訳)"
              r"|ご担当者様|ご担当者さま|担当者様|公民連携デスク(?:御中|様|さま)|デスクの皆様|皆様|みなさま|お忙しいところ"
@@ -164,7 +164,10 @@ _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}{_DEGREE_JA}(?:ありがとうござい
               r"|以上です|以上、?よろしくお願いします"
               r"|(?:大変|とても|非常に)?参考になりました|ではまた|それではまた|またお願いします|さようなら|さよなら"
               # (a closing that promises to come back: また連絡します, また相談させてください)
-              r"|また(?:ご|お)?(?:連絡|相談|質問|問い合わせ|問合せ)(?:します|いたします|致します|させていただきます|させて頂きます|させてください)")
+              r"|また(?:ご|お)?(?:連絡|相談|質問|問い合わせ|問合せ)(?:します|いたします|致します|させていただきます|させて頂きます|させてください)"
+              # (or to take it back in-house: この内容で上司に報告してみます, 社内で検討します)
+              r"|(?:(?:この|その|いただいた|頂いた)(?:内容|情報|資料)(?:で|を)、?)?(?:上司に|社内で|社内に|部内で|チームで|持ち帰って|持ち帰り)"
+              r"(?:報告|検討|相談|共有)(?:して)?(?:みます|します|いたします|致します|させていただきます|させて頂きます)")
 _CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
              r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
 _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
@@ -178,7 +181,7 @@ _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonder
               r"|ok(?:ay)?,? got it|got it|understood|noted"
               r"|(?:that|this)(?:'s| is| was) (?:really |very |super |so |extremely )?(?:helpful|useful|great|clear|perfect)"
               r"|(?:that|this) (?:really )?helps(?: a lot)?|(?:that'?s|this is) exactly what i needed"
-              r"|that'?s (?:all|it)(?: for now| for today)?|i'?ll (?:get back to you|be in touch)|(?:we'?ll|will) be in touch|talk (?:to you )?(?:later|soon)|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)(?:,? (?:mate|mates|guys|all|everyone|folks|team|buddy|pal))?"
+              r"|that'?s (?:all|it)(?: for now| for today)?|i'?ll (?:get back to you|be in touch)|(?:i|we)'?ll (?:discuss|share|take) (?:this|it|that)(?: back)? (?:with|to) (?:my|our|the) (?:team|boss|manager|colleagues|office)|(?:we'?ll|will) be in touch|talk (?:to you )?(?:later|soon)|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)(?:,? (?:mate|mates|guys|all|everyone|folks|team|buddy|pal))?"
               r"|(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|cool|understood|noted|all right|alright)(?=[,.!]|$)")
 _CLOSE_EN = r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
 _PLEASANTRY = re.compile(

@@ -90,13 +90,18 @@ def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
                                  "教えていただき助かりました", "Cheers mate", "Thanks all!",
                                  # a closing that promises to come back (not a request for the contact)
                                  "助かりました、また連絡します", "ありがとうございます。また相談させてください。",
-                                 "Thanks, I'll get back to you.", "Great, we'll be in touch"])
+                                 "Thanks, I'll get back to you.", "Great, we'll be in touch",
+                                 # or to take it back in-house
+                                 "ありがとうございます!この内容で上司に報告してみます", "助かりました。社内で検討します",
+                                 "Thanks, I'll discuss this with my team."])
 def test_thanks_alone_are_thanks(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
 
 
 @pytest.mark.parametrize("msg", ["いつもお世話になっております", "Good evening, everyone!", "お疲れ様でございます", "やあ、こんにちは",
-                                 "Morning all!", "Howdy", "こんにちは、お邪魔します", "夜分遅くにすみません、こんばんは"])
+                                 "Morning all!", "Howdy", "こんにちは、お邪魔します", "夜分遅くにすみません、こんばんは",
+                                 # as typed casually: a long vowel or わ for は
+                                 "おはよー", "おはよーございます!", "こんにちわ", "こんばんわー"])
 def test_greetings_alone_are_greetings(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
 
@@ -140,6 +145,7 @@ def test_a_greeting_from_somewhere_is_stripped_but_the_question_is_kept(msg, cor
 
 @pytest.mark.parametrize("msg,kind", [("初めて利用します。どうぞよろしくお願いいたします", "greeting"), ("てすと", "greeting"),
                                       ("わかりやすかったです、感謝です", "thanks"), ("資料、助かりました!", "thanks"),
-                                      ("こんにちは、いい天気ですね", "greeting"), ("今日はこのへんで失礼します", "thanks"), ("testing 1 2 3", "greeting")])
+                                      ("こんにちは、いい天気ですね", "greeting"), ("今日はこのへんで失礼します", "thanks"), ("testing 1 2 3", "greeting"),
+                                      ("おはよーございます!週明けからよろしくです", "greeting")])
 def test_a_pleasantry_with_other_words_is_thanks_only_when_it_thanks(msg, kind):
     assert T.pleasantry_kind(msg) == kind
