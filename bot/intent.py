@@ -337,12 +337,29 @@ def decide(desk, core: str, analysis):
     if name not in NOT_TAKEN and not _partial_first(desk, core, analysis, name) and (
             p >= model.take_at or (p >= model.lean_at and lean_allowed(desk, core, analysis, name))):
         return name, analysis
+    second = _intent_over_decline(desk, core, analysis, model, name, probs)
+    if second is not None:
+        return second, analysis
     policy = model.info.get("ranked_intents", RANKED_INTENTS)
     if policy == "keep":
         return None, analysis
     ranked = [(f, q) for f, q in analysis.ranked
               if f.kind != "intent" or (policy == "agree" and f.key == "intent:" + name)]
     return None, replace(analysis, ranked=ranked)
+
+
+def _intent_over_decline(desk, core: str, analysis, model: IntentModel, name: str, probs: dict) -> str | None:
+    """The classifier finds a knowledge question likeliest, but the knowledge answer would be a
+    decline (no entry even likely enough to offer), while an intent comes close behind
+    (「うちのセンサー技術で橋の点検を効率化できると思っていて、正式に提案したいのですが…」): that
+    intent, at the lean threshold, when it is also likelier than out of scope."""
+    if name != "answer" or analysis.top is None or analysis.p_right >= desk.model.suggest_at:
+        return None
+    intents = {k: v for k, v in probs.items() if k not in NOT_TAKEN}
+    best = max(intents, key=intents.get, default=None)
+    if best is None or intents[best] < model.lean_at or intents[best] <= probs.get("out_of_scope", 0.0):
+        return None
+    return None if _partial_first(desk, core, analysis, best) else best
 
 
 # The knowledge entry an intent's reply already contains (bot/conversation.py).

@@ -197,6 +197,17 @@ def test_a_recorded_place_asked_about_vaguely_gets_its_cases_not_a_decline(desk,
         assert desk.answer(q).intent != "cases", q
 
 
+def test_a_request_after_a_long_preamble_gets_its_intent_not_a_decline(desk):
+    # The context before the request makes the whole read like a knowledge question that no entry
+    # answers; the intent close behind (the form) is what the message asks for.
+    q = "うちのセンサー技術で市の橋の点検を効率化できると思っていて、正式に提案したいのですがどう進めればいいですか"
+    r = desk.answer(q)
+    assert r.intent == "propose" and r.answered and "propose" in r.actions
+    # Unclear messages that are no request for the desk stay declined.
+    for q in ("町内会の来年度の予算案の書き方を教えて", "明日の天気はどうなりますか"):
+        assert desk.answer(q).intent in ("out_of_scope", "unknown"), q
+
+
 def test_a_prefecture_is_not_taken_for_the_city_of_the_same_name(desk, kb):
     # 沖縄県 names the prefecture, not 沖縄市 (a municipality of a recorded case): the city asked
     # about (那覇市) is one no document mentions.
