@@ -42,7 +42,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\b(?:spend|pay)\b(?! (?:attention|off|back)\b)|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"
         # a sum asked by its order of magnitude (年何百万円, 何億円), "what sum"
-        r"|何(?:十|百|千)?(?:万|億)?円|\bwhat sum\b|\bhow much money\b"
+        r"|何(?:十|百|千)?(?:万|億)?円|\bwhat (?:sum|total)\b|\bhow much money\b"
         # how far a charge is covered (「受験料や講座代をどこまで補助」)
         r"|(?:費|料|代)(?:[^。?？]{0,10})?をどこまで(?:補助|負担|助成|支援|出|カバー)"
         # how much money by what it is spent on (どのくらいの費用がかかった, 予算をどれくらい組んで,
@@ -105,7 +105,7 @@ ASKS: dict[str, re.Pattern] = {
     "expansion": re.compile(r"正式名称|正式な(?:名称|名前)|正式に(?:は)?(?:なん|何)(?:て|と)いう|何の略|略称|\bstands? for\b|\bshort for\b|\babbreviation\b"
                            # "what is its official name", "the official name of the contest?"; not
                            # "appear in the official name of a stadium" (naming rights)
-                           r"|\bwhat(?:'s| is| was)? (?:the |its |their )?(?:full |official )+name\b|\bofficial name (?:of|for) (?:the|this|that|it)\b|\bofficial name\s*\?"),
+                           r"|\bwhat(?:'s| is| was)? (?:the |its |their |[\w-]+'s )?(?:full |official )+name\b|\bofficial name (?:of|for) (?:the|this|that|it)\b|\bofficial name\s*\?"),
     # The details of a thing (具体的に何, 中身, "what exactly", "in detail"): held unless the entry
     # itself says its sources leave details out (see `missing`).
     "detail": re.compile(

@@ -44,6 +44,8 @@ from bot.text import fold
     ("アプリの年間の事業費がどのくらいかかっているのか知りたい", "amount"),
     ("そのコンテストは正式にはなんていう名前の大会ですか", "expansion"),
     ("What is the official name of the contest?", "expansion"),
+    ("What is the platform's full official name?", "expansion"),
+    ("What total did the companies give last year?", "amount"),
     ("この事業に企業として参加する場合、こちら側の費用負担はどのくらいになるのでしょうか", "amount"),
     ("Could you give me the direct line for the partnership team?", "contact"),
     ("職員の受験料や講座代をどこまで補助しているんですか", "amount"),
