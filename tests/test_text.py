@@ -93,7 +93,7 @@ def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
                                  "Thanks, I'll get back to you.", "Great, we'll be in touch",
                                  # or to take it back in-house
                                  "ありがとうございます!この内容で上司に報告してみます", "助かりました。社内で検討します",
-                                 "Thanks, I'll discuss this with my team."])
+                                 "Thanks, I'll discuss this with my team.", "丁寧に教えてくださって感謝します!チームにも展開しますね", "りょ!ありがと"])
 def test_thanks_alone_are_thanks(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "thanks")
 
@@ -101,7 +101,9 @@ def test_thanks_alone_are_thanks(msg):
 @pytest.mark.parametrize("msg", ["いつもお世話になっております", "Good evening, everyone!", "お疲れ様でございます", "やあ、こんにちは",
                                  "Morning all!", "Howdy", "こんにちは、お邪魔します", "夜分遅くにすみません、こんばんは",
                                  # as typed casually: a long vowel or わ for は
-                                 "おはよー", "おはよーございます!", "こんにちわ", "こんばんわー"])
+                                 "おはよー", "おはよーございます!", "こんにちわ", "こんばんわー",
+                                 # a self-introduction and a first post
+                                 "はじめまして、丸山商事の田中です。これからお世話になります", "どうもー、広報チームの森です。初めて書き込みます"])
 def test_greetings_alone_are_greetings(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
 
@@ -118,12 +120,14 @@ def test_greetings_alone_are_greetings(msg):
     ("Good afternoon. How does PFI relate to PPP? Kind regards,", "How does PFI relate to PPP?"),
     ("Hi team, what is the designated manager system? Thanks!", "what is the designated manager system?"),
     ("Morning, when is the proposal window?", "when is the proposal window?"),
+    ("株式会社アオバの田中です。PFIとは何ですか", "PFIとは何ですか"),
+    ("㈱サンプルの佐藤です、提案の締め切りは?", "提案の締め切りは?"),
 ])
 def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
     assert T.message_core(T.clean(msg))[:2] == (core, None)
 
 
-@pytest.mark.parametrize("msg", ["hiring at city hall?", "Typhoon warnings?", "本当に提案できますか", "説明してください",
+@pytest.mark.parametrize("msg", ["hiring at city hall?", "Typhoon warnings?", "本当に提案できますか", "説明してください", "財政課の予算の話です",
                                  "Nice city hall, where is it?", "Morning meetings with the city: how are they set?",
                                  "Great work on the MaaS project in Wako, what did it cost?"])
 def test_words_that_only_begin_like_a_pleasantry_are_kept(msg):
