@@ -177,7 +177,8 @@ _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}{_DEGREE_JA}(?:ありがとうござい
 _CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
              r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
 _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
-             r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|sorry to bother you|excuse me")
+             # (a salutation, whoever it names: "Dear partnership desk,", "Dear Iwata City staff,")
+             r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|dear (?:[\w'&-]+ ){0,4}[\w'&-]+(?=\s*[,!\n])|sorry to bother you|excuse me")
 # (where a greeting comes from belongs to it: "Good morning from Osaka.", "Hello from Acme,")
 _GREET_EN = rf"(?:{_GREET_EN})(?: from (?:the )?[a-z][\w&'-]*(?: [a-z][\w&'-]*)?(?=\s*[,.!]|\s*$))?"
 _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|nice|cool|understood|noted|all right|alright)"

@@ -122,6 +122,8 @@ def test_greetings_alone_are_greetings(msg):
     ("Morning, when is the proposal window?", "when is the proposal window?"),
     ("株式会社アオバの田中です。PFIとは何ですか", "PFIとは何ですか"),
     ("㈱サンプルの佐藤です、提案の締め切りは?", "提案の締め切りは?"),
+    ("Dear partnership desk, could you walk me through the budget year?", "could you walk me through the budget year?"),
+    ("Dear Iwata City staff,\nWhat is PFI?", "What is PFI?"),
 ])
 def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
     assert T.message_core(T.clean(msg))[:2] == (core, None)
