@@ -40,6 +40,7 @@ ASKS: dict[str, re.Pattern] = {
         r"(?!誰|どちら|どっち|どう|なぜ)|\bfares?\b"
         r"|(?:金額|寄付額|寄附額|寄付|寄附)の(?:合計|総額|累計|一覧)|金額(?:と|や|の一覧)|(?:どちら|どっち)が[^。?？]{0,8}(?:収入|儲|稼|もうか|得)|収入が多い|\bwhich [\w ]{0,20}(?:brings|earns|makes|generates) more\b|\bmore (?:revenue|income)\b|合計(?:は|を教|を知|額)|累計(?:額)?(?:は|を教|を知)"
         r"|\bwhat (?:did|does|will|would|do) [\w' ]{0,40}\b(?:spend|pay)\b(?! (?:attention|off|back)\b)|(?:事業費|投資額|支出額|総額|経費|出資額)(?:は|を教|を知|って|も教)"
+        r"|(?:費用|コスト)(?:は|って)\s*(?:[?？]|$)"
         r"|\b(?:annual|yearly) budget (?:of|for)\b|(?:what|how (?:big|large|much))(?:'s| is| was)? (?:the |its |their )?(?:annual|yearly) budget\b"
         # a sum asked by its order of magnitude (年何百万円, 何億円), "what sum"
         r"|何(?:十|百|千)?(?:万|億)?円|\bwhat (?:sum|total)\b|\bhow much money\b"
@@ -129,7 +130,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:市長|町長|村長|知事|副市長|課長|室長|部長|局長|社長|理事長|会長)(?:さん)?の(?:お)?名前|(?:なん|何)(?:という|ていう|て言う)(?:お)?名前の(?:方|人)|(?:なん|何)(?:という|ていう|て言う)(?:会社|企業|事業者|メーカー|業者|人)|(?:会社|企業|事業者|メーカー|業者)(?:の名前|名)?(?:って|は)(?:なん|何)(?:て|と)(?:いう|言う)|それぞれ(?:なん|何)という"
         r"|\bwho (?:is|was|are|were) (?:the |its |their )?(?:president|ceo|head|director|chair|founder|owner|manager)s?\b|\bwhat (?:is|was) (?:the |its )?(?:company|firm|vendor)(?:'s)? name\b"
         r"|(?:社|企業|会社|団体|事業者|参加者)名?の(?:一覧|リスト)|フルネーム|下の名前|\bfull name\b(?! of (?:the )?(?:project|programme|program|scheme|system|organi|bureau|council|agency))|\bfirst name\b"
-        r"|\bname of (?:the |its |their )?(?:[a-z]+(?:'s)? ){0,2}(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体)(?:が|です|でしょう|か|の|だった|と(?:組|連携|提携|協力|一緒))"
+        r"|\bname of (?:the |its |their )?(?:[a-z]+(?:'s)? ){0,2}(?:section |division |department |bureau )?(?:chief|head|director|manager|mayor|president|ceo|founder|chair)|どの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)|どこの(?:会社|企業|メーカー|業者|事業者|団体|ベンダー)(?:が|です|でしょう|か|の|だった|製|[?？]|$|と(?:組|連携|提携|協力|一緒))"
         r"|\bwho(?:'s| is| are) the (?:operators?|compan(?:y|ies)|firms?|vendors?|providers?|suppliers?|contractors?|makers?)\b|\bwhich (?:universit(?:y|ies)|colleges?|schools?)\b|どこの大学|どの大学|それぞれの(?:事業|施策|取組|取り組み|プロジェクト)(?:の)?名|\bnames? of (?:the |its |their |all |those |these )?(?:\w+'s )?(?:two|three|four|five|six|\d+) (?:projects|initiatives|programmes|programs|schemes)\b|\bwhich (?:(?:private|local|partner|other|participating) )?(?:compan(?:y|ies)|firms?|vendors?|manufacturers?|makers?|suppliers?|businesses|organi[sz]ations|corporations)\b"
         r"(?! (?:can|could|may|should|would)\b)|\bwhat compan(?:y|ies)\b(?! (?:can|could|may|should|would)\b)"
         r"|\bnames? of (?:the |its |their |all )?(?:compan|firm|organi|member|participant|partner|vendor|staff|people|official|officer|school)"
@@ -148,6 +149,8 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:なん|何)という(?:賞|コンテスト|アワード|市|町|村|補助金|交付金)|(?:どんな|どういう|どのような)(?:賞|コンテスト|アワード|表彰)"
         r"|\bwhich (?:stops|stations|streets|roads|routes?|islands?|crops?|bus (?:lines?|routes?)|districts?|subsidy|subsidies|grants?|awards?|prizes?|contests?|goods|subjects|perks|benefits|sensors|devices|machines|technolog(?:y|ies))\b"
         r"|\bname of the (?:competition|contest|award|prize)\b"
+        # the terms data is published under (「どのライセンス」"in which file formats")
+        r"|どの(?:ファイル)?(?:形式|フォーマット|ライセンス)|(?:ファイル形式|データ形式|ライセンス)(?:は|って|を教|の種類)|\b(?:what|which) (?:file|data) formats?\b|\bin (?:what|which) (?:file |data )?formats?\b|\b(?:what|which) licen[cs]es?\b"
         r"|\bwhat (?:route|island|district|bus (?:line|route)) (?:will|does|did|is|was|do)\b|\bwhat (?:crops?|goods|perks|subjects|prizes?|awards?)\b(?! (?:can|could|may|should|would)\b)"),
     # The list itself of what a scheme offers or covers (「めぶくIDで使えるサービスの一覧」 "which
     # datasets are published", "which qualifications does it pay for"): held unless the entry says
