@@ -274,6 +274,8 @@ class Desk:
                          intent="unknown"), folded
         if a.p_right >= self.model.answer_at:
             e = self.kb.entries[a.top.key]
+            if e.kind == "case" and self._place_cases_asked(core, a, e):
+                return self._intent("cases", q, core, lang, a, today), folded
             missing = entry_lacks(a.folded, e)
             # A municipality the knowledge never mentions, asked about (「浜松市のPFIの実績は?」):
             # what the bot knows of the topic, and that the place is not in its knowledge.
@@ -357,6 +359,28 @@ class Desk:
         if p.get("out_of_scope", 0.0) >= intents["cases"]:
             return False
         return I._names_a_place(self, core)
+
+    def _place_cases_asked(self, core: str, a: Analysis, e: Entry) -> bool:
+        """「船橋市の事例は何がありますか」「丸亀市についてはどんな記録がありますか」: the best entry
+        is a case, but the message asks what is recorded for a place rather than for that case
+        (it names nothing of the case but a municipality of recorded cases, asks in the words of
+        a case list and for no specific fact): that place's cases, however few."""
+        folded = a.folded or T.fold(core)
+        if facts.asked(folded) or not _ASKS_WHAT_IS_RECORDED.search(folded):
+            return False
+        ci = C._case_index(self.kb)
+        named = C._places_named(ci.municipalities, folded, core)
+        # (one place, and the best case is one of its own: 「愛媛の市の取り組み」 that describes 西条市's
+        # case is about that case)
+        if len(named) != 1 or next(iter(named)) not in C._places_of(e):
+            return False
+        place = next(iter(named.values()))
+        names = [T.fold(n) for n in place.values() if n] + [T.fold(n)[:-1] for n in place.values()
+                                                              if n and T.fold(n).endswith("市")]
+        # (an alias of the case found in the message that is not the place's own name: 「わぴあ」)
+        specific = [al for al in map(T.fold, e.aliases) if al and al in folded
+                    and not any(n and (n in al or al in n) for n in names)]
+        return not specific
 
     def _also(self, reply: Reply, a: Analysis, lang: str) -> Reply:
         """A message of several sentences can ask two things (「導入した自治体は? また受講者は
@@ -594,6 +618,16 @@ class Desk:
             out.append({"question": example, "count": n, "last_asked": last, "best_score": best,
                         "nearest": a.top.key if a.top else None})
         return out
+
+
+# Asking what cases or records there are, whatever they are about (「事例は何がありますか」
+# 「どんな記録がありますか」「取り組みがあれば教えて」 "what examples are there from …").
+_ASKS_WHAT_IS_RECORDED = re.compile(
+    r"(?:事例|実例|取り?組み?|記録)(?:は|って|には|で|に)?(?:何|なに|どんな(?:もの)?|どういう(?:もの)?)(?:が|か)?(?:あり|ある)"
+    r"|(?:どんな|どういう|どのような)(?:事例|取り?組み?|記録|情報)(?:が|を)"
+    r"|(?:事例|取り?組み?)(?:が|を)?(?:あれば|の一覧|を教えて|を知りたい)"
+    r"|\bwhat (?:examples|cases|case studies|precedents)\b|\b(?:examples|cases|case studies) (?:from|in|of)\b"
+    r"|\bwhat do you have (?:on|about)\b|\bwhat (?:has|have) [\w' ]{1,30} done\b")
 
 
 def _index_doc(e: Entry) -> IndexDoc:

@@ -197,6 +197,18 @@ def test_a_recorded_place_asked_about_vaguely_gets_its_cases_not_a_decline(desk,
         assert desk.answer(q).intent != "cases", q
 
 
+def test_what_is_recorded_for_a_place_with_one_case_is_its_case_list(desk, kb):
+    # A place with a single recorded case, asked for what is recorded there: the list (of one),
+    # not that case's answer as if the case had been asked about; naming the case, or asking a
+    # specific of it, is asking about the case.
+    for q in ("船橋市の事例は何がありますか", "丸亀市についてはどんな記録がありますか", "What examples are there from Funabashi?"):
+        r = desk.answer(q)
+        assert r.intent == "cases" and r.answered and len(r.items) == 1, q
+        assert kb.entries[r.items[0].entry_id].kind == "case", q
+    for q in ("船橋市の千葉さんの経歴は?", "伊那市のドローンの取り組みについて詳しく"):
+        assert desk.answer(q).intent == "answer", q
+
+
 def test_a_request_after_a_long_preamble_gets_its_intent_not_a_decline(desk):
     # The context before the request makes the whole read like a knowledge question that no entry
     # answers; the intent close behind (the form) is what the message asks for.

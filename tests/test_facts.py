@@ -49,6 +49,7 @@ from bot.text import fold
     ("窓口のシステムはどこのベンダー製?費用は?", "amount"),
     ("窓口のシステムはどこのベンダー製?費用は?", "name"),
     ("車両はどこのメーカー?", "name"),
+    ("公共交通って、どこの通信会社と組んでるんですか", "name"),
     ("Under what licence and in which file formats is the data published?", "which"),
     ("この事業に企業として参加する場合、こちら側の費用負担はどのくらいになるのでしょうか", "amount"),
     ("Could you give me the direct line for the partnership team?", "contact"),
