@@ -374,9 +374,8 @@ class Desk:
         # case is about that case)
         if len(named) != 1 or next(iter(named)) not in C._places_of(e):
             return False
-        place = next(iter(named.values()))
-        names = [T.fold(n) for n in place.values() if n] + [T.fold(n)[:-1] for n in place.values()
-                                                              if n and T.fold(n).endswith("市")]
+        names = [T.fold(n) for n in next(iter(named.values())).values() if n]
+        names += [n[:-1] for n in names if n.endswith("市")]          # 船橋市 → 船橋 too
         # (an alias of the case found in the message that is not the place's own name: 「わぴあ」)
         specific = [al for al in map(T.fold, e.aliases) if al and al in folded
                     and not any(n and (n in al or al in n) for n in names)]
