@@ -340,9 +340,7 @@ class Desk:
         mentions read as out of scope, but the honest reply is the case list's "none recorded for
         仙台市" with the closest recorded ones (not answered either way): when the message names
         such a place and, of the intents, the classifier puts cases first."""
-        p = a.intent_p or {}
-        intents = {k: v for k, v in p.items() if k not in I.NOT_TAKEN}
-        if not intents or max(intents, key=intents.get) != "cases":
+        if I.best_intent(a.intent_p)[0] != "cases":
             return False
         return bool(self.unknown_places(core, None))
 
@@ -352,11 +350,10 @@ class Desk:
         that place's cases, rather than a decline or a did-you-mean (unless it asks for a specific
         fact, which the case list does not hold, or the classifier finds it likelier foreign to
         the desk than a case list: 「府中市のごみの出し方」)."""
-        p = a.intent_p or {}
-        intents = {k: v for k, v in p.items() if k not in I.NOT_TAKEN}
-        if not intents or max(intents, key=intents.get) != "cases" or facts.asked(a.folded or T.fold(core)):
+        best, p_cases = I.best_intent(a.intent_p)
+        if best != "cases" or facts.asked(a.folded or T.fold(core)):
             return False
-        if p.get("out_of_scope", 0.0) >= intents["cases"]:
+        if (a.intent_p or {}).get("out_of_scope", 0.0) >= p_cases:
             return False
         return I._names_a_place(self, core)
 

@@ -355,11 +355,20 @@ def _intent_over_decline(desk, core: str, analysis, model: IntentModel, name: st
     intent, at the lean threshold, when it is also likelier than out of scope."""
     if name != "answer" or analysis.top is None or analysis.p_right >= desk.model.suggest_at:
         return None
-    intents = {k: v for k, v in probs.items() if k not in NOT_TAKEN}
-    best = max(intents, key=intents.get, default=None)
-    if best is None or intents[best] < model.lean_at or intents[best] <= probs.get("out_of_scope", 0.0):
+    best, p = best_intent(probs)
+    if best is None or p < model.lean_at or p <= probs.get("out_of_scope", 0.0):
         return None
     return None if _partial_first(desk, core, analysis, best) else best
+
+
+def best_intent(probs: dict[str, float] | None) -> tuple[str | None, float]:
+    """The likeliest class that is an intent (not `answer` nor `out_of_scope`) and its
+    probability; (None, 0.0) without probabilities."""
+    intents = {k: v for k, v in (probs or {}).items() if k not in NOT_TAKEN}
+    if not intents:
+        return None, 0.0
+    best = max(intents, key=intents.get)
+    return best, intents[best]
 
 
 # The knowledge entry an intent's reply already contains (bot/conversation.py).
