@@ -118,6 +118,17 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
         # and the offer of the desk staff.
         listed = _case_list(question, lang, t("conversation.cases_none_place", lang, place=place), near)
         return replace(listed, kind="partial", handoff=True)
+    mentioned = _places_mentioned(desk, question, ci)
+    if mentioned:
+        # A place the knowledge names without a case of its own (「郡山市の取り組みは?」, named
+        # among cities that support staff qualifications): the entries that mention it.
+        hits = sorted((e for e in kb.entries.values() if any(_mentions(e, p) for p in mentioned)),
+                      key=lambda e: rank.get(e.id, 999))
+        if hits:
+            sep = t("conversation.place_sep", lang)
+            place = sep.join(facts.place_label(p) for p in sorted(mentioned))
+            return _mention_list(question, lang, t("conversation.cases_mentioned", lang, place=place),
+                                 hits[:CASES_SHOWN], more=len(hits) - CASES_SHOWN)
     methods = [kb.entries[k] for k in ranked_ids if kb.entries[k].kind == "method"]
     named = next((m for m in methods if _name_in(m, folded)), None)
     method = named
@@ -153,6 +164,38 @@ def cases(desk, question: str, lang: str, analysis) -> Reply:
         return Reply("handoff", question, lang, t("conversation.cases_none", lang), intent="cases", handoff=True,
                      actions=("handoff",))
     return _case_list(question, lang, t("conversation.cases_none_theme", lang), near)
+
+
+def _places_mentioned(desk, question: str, ci: "_CaseIndex") -> set[str]:
+    """The municipalities the message names that the knowledge mentions (bot/engine.py
+    `known_text`) but that have no recorded case of their own (NFKC, lower case)."""
+    from bot.engine import known_text
+
+    text, known_names = known_text(desk.kb)
+    named = facts.places_named(unicodedata.normalize("NFKC", question))
+    own = ci.__dict__.get("_place_names")
+    if own is None:         # the cases' own places, as places_named finds them (「和光市」, "wako")
+        own = ci.__dict__["_place_names"] = {p.lower() for ja, en in ci.municipalities
+                                             for p in facts.places_named(f"{ja}\n{en or ''}")}
+    return {p.lower() for p in named if p.lower() not in own and facts.place_known(p.lower(), text, known_names)}
+
+
+def _mentions(e, place: str) -> bool:
+    """Whether an entry's text names the place (a Latin name as a whole word)."""
+    from bot.engine import entry_text
+
+    text = unicodedata.normalize("NFKC", entry_text(e)).lower()
+    return re.search(rf"\b{re.escape(place)}\b(?! prefecture)", text) is not None if place.isascii() else place in text
+
+
+def _mention_list(question: str, lang: str, head: str, entries, more: int = 0) -> Reply:
+    """The entries that mention a place, one line each (not cases of the place: no place column)."""
+    bullet = t("conversation.bullet", lang)
+    lines = [head] + [f"{bullet}{e.title.get(lang)}: {T.first_sentence(e.answer.get(lang))}" for e in entries]
+    if more > 0:
+        lines.append(t("conversation.cases_more", lang, n=more))
+    return Reply("answer", question, lang, "\n".join(lines), intent="cases", score=1.0,
+                 items=tuple(Link(e.id, e.title.get(lang)) for e in entries), title=t("conversation.cases_title", lang))
 
 
 def _head(key: str, lang: str, n: int, **fmt) -> str:

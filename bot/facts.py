@@ -234,7 +234,7 @@ HOLDS["download"] = re.compile(r"https?://|www\.|\b[\w-]+\.(?:jp|com|org|go\.jp)
 HOLDS["payer"] = re.compile(r"負担|が(?:払|支払|出し|持)|費用を|自己資金|\bpa(?:y|ys|id) (?:for|by)\b|\bpaid\b|\bcovers?\b|\bbears?\b|\bfunded\b|\bat (?:its|their) own (?:cost|expense)")
 # Which one is held only where the entry names one in quotes (「〇〇ルート」, 「〇〇賞」).
 HOLDS["which"] = re.compile(r"「[^」]{1,30}(?:ルート|路線|島|作物|賞|アワード|補助金|交付金)」|[\u4e00-\u9fff]{2,}(?:課|部)(?=[のがとや、])|\b(?:route|island|crop|award|prize|grant) (?:called|named)\b")
-HOLDS["criteria"] = re.compile(r"基準|資格|要件|条件|配点|\bcriteri|\beligib|\brequirements?\b|\bconditions?\b")
+HOLDS["criteria"] = re.compile(r"基準|資格|要件|条件|配点|評価軸|判断軸|物差し|ものさし|\bcriteri|\beligib|\brequirements?\b|\bconditions?\b")
 # A year is held by a calendar or fiscal year (2020年, 令和4年度, "in 2019").
 HOLDS["year"] = re.compile(r"(?:19|20)\d\d|令和|平成|昭和|\d+\s*年(?!間)|年度")
 # "When" is held by any statement of time: a date, a month, a length of time, or a year, fiscal
@@ -581,15 +581,21 @@ def unknown_places(text: str, known_text: str, known_names: frozenset[str] = fro
         long_enough = len(p) >= 5 if p.isascii() else len(k) == len(p) and (len(p) >= 4 or k in near)
         return long_enough and Levenshtein.distance(p, k, score_cutoff=1) <= 1
 
-    def known(p: str) -> bool:       # "ota" is in "total": a Latin name is known by the knowledge's own names
-        return p in known_names if p.isascii() else p in known_text
-
     strict = places_named(text)
     loose_words = places_named(text, loose=True) - strict if loose else set()
     # (a loose word counts only when the knowledge never uses it: "cases in Japan" names no unknown place)
     return {p for p in strict | loose_words
-            if not known(p) and not (p in loose_words and re.search(rf"\b{re.escape(p)}\b", known_text))
+            if not place_known(p, known_text, known_names) and not (p in loose_words and re.search(rf"\b{re.escape(p)}\b", known_text))
             and not any(typo_of(p, k) for k in known_names)}
+
+
+def place_known(place: str, known_text: str, known_names: frozenset[str] = frozenset()) -> bool:
+    """Whether the knowledge mentions a place (as `places_named` found it). "ota" is in "total": a
+    Latin name is known by the knowledge's own names, or as a word of five letters or more
+    ("Oikawa Ryosuke of Susono": Susono City is known; "Hiroshima Prefecture" is no city)."""
+    if place.isascii():
+        return place in known_names or (len(place) >= 5 and re.search(rf"\b{re.escape(place)}\b(?! prefecture)", known_text) is not None)
+    return place in known_text
 
 
 def place_label(place: str) -> str:

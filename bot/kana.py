@@ -88,6 +88,28 @@ class KanaWords:
         return "".join(out)
 
 
+    def rewrite_runs(self, text: str) -> str:
+        """A message in kanji and kana with a word of the knowledge in kana (「わくはいぶん方式って
+        なに」): a run of hiragana that is a known reading of RUN_READING kana or more, whole or
+        before a particle, in its written form. A run that goes on in other kana is grammar
+        (「どうしたら」 keeps its どうし)."""
+        def one(m: re.Match) -> str:
+            run = m.group()
+            # (the run may open with the particle after a kanji word: 市の|ねーみんぐらいつ)
+            for lead in (0, 1) if run[0] in "のはがをにでとも" else (0,):
+                for size in range(min(self.longest, len(run) - lead), RUN_READING - 1, -1):
+                    form = self.words.get(run[lead:lead + size])
+                    if form is not None and _RUN_REST.fullmatch(run[lead + size:]):
+                        return run[:lead] + form + run[lead + size:]
+            return run
+        return _HIRA_RUN.sub(one, text)
+
+
+RUN_READING = 4
+_HIRA_RUN = re.compile(r"[\u3041-\u309fー]+")
+_RUN_REST = re.compile(r"(?:って|とは|について|の(?:こと)?|は|が|を|に|で|と|も|や)?(?:なに|何)?")
+
+
 def mostly_kana(text: str) -> bool:
     """A Japanese message written without kanji: at least six hiragana letters and at most one
     kanji (「ていあんしょ って どこに だせば いいの」; katakana loanwords may be among them:

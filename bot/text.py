@@ -147,7 +147,7 @@ _GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)?(
              r"|お世話になっております|お世話になっています|お世話になります|お世話様です)"
              r"|やあ|やっほー*|おっす|おはよ[うー〜~]*(?:ござ[いー]*ます)?|こんにち[はわ]ー*|こんばん[はわ]ー*|はじめまして|初めまして|失礼いたします|失礼します|どうもー*(?!ありがと|有難|有り難)|どーも(?!ありがと)|どもー*(?=[、,。!！\s]|$)"
              r"|突然のご連絡失礼いたします|突然のご連絡失礼します|突然すみません|すみません|すいません|恐れ入ります"
-             r"|お邪魔します|おじゃまします|お邪魔いたします|(?:朝早く|夜分遅く|夜遅く|遅く|お休みのところ|休日)(?:から|に)?(?=すみません|すいません|失礼|恐れ入|申し訳)"
+             r"|お邪魔します|おじゃまします|お邪魔いたします|(?:朝早く|夜分遅く|夜分|夜遅く|遅く|遅い時間|早い時間|早朝|お休みのところ|休日)(?:から|に)?(?=すみません|すいません|失礼|恐れ入|申し訳)"
              r"|ご担当者様|ご担当者さま|担当者様|公民連携デスク(?:御中|様|さま)|デスクの皆様|皆様|みなさま|お忙しいところ"
              r"|[^。!?！？]{1,40}と申します"       # a self-introduction (〇〇社の田中と申します)
              # (or 丸山商事の田中です, 広報チームの森です: an organisation, then a name)
@@ -171,14 +171,16 @@ _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}{_DEGREE_JA}(?:ありがとうござい
               # (a closing that promises to come back: また連絡します, また相談させてください)
               r"|また(?:ご|お)?(?:連絡|相談|質問|問い合わせ|問合せ)(?:します|いたします|致します|させていただきます|させて頂きます|させてください)"
               # (or to take it back in-house: この内容で上司に報告してみます, 社内で検討します)
-              r"|(?:(?:この|その|いただいた|頂いた)(?:内容|情報|資料)(?:で|を)、?)?(?:(?:上司|社内|部内|チーム|メンバー|同僚|みんな)(?:に|で)も?|持ち帰って|持ち帰り)"
+              r"|(?:(?:この|その|いただいた|頂いた)(?:内容|情報|資料)(?:で|を)、?)?(?:さっそく|早速|すぐに|一度|改めて)?、?(?:(?:上司|社内|部内|チーム|メンバー|同僚|みんな)(?:に|で)も?|持ち帰って|持ち帰り)"
               r"(?:報告|検討|相談|共有|展開|シェア)(?:して)?(?:みます|します|いたします|致します|させていただきます|させて頂きます)ね?"
               r"|りょ(?=[、,。!！\s]|$)")
 _CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
              r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
 _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
              # (a salutation, whoever it names: "Dear partnership desk,", "Dear Iwata City staff,")
-             r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|dear (?:[\w'&-]+ ){0,4}[\w'&-]+(?=\s*[,!\n])|sorry to bother you|excuse me")
+             r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|dear (?:[\w'&-]+ ){0,4}[\w'&-]+(?=\s*[,!\n])|sorry to bother you|excuse me"
+             # (a newcomer saying so: "I'm new to this channel", "first time posting here")
+             r"|i'?m new (?:to (?:this|the) (?:channel|workspace|desk|bot|slack)|here)|(?:it'?s )?(?:my )?first time (?:posting |writing |asking )?here")
 # (where a greeting comes from belongs to it: "Good morning from Osaka.", "Hello from Acme,")
 _GREET_EN = rf"(?:{_GREET_EN})(?: from (?:the )?[a-z][\w&'-]*(?: [a-z][\w&'-]*)?(?=\s*[,.!]|\s*$))?"
 _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|nice|cool|understood|noted|all right|alright)"
@@ -322,6 +324,8 @@ def message_core(text: str, kana_words=None, english_words=None) -> tuple[str, s
     core = kana or core
     if kana_words is not None and core and mostly_kana(core):
         core = kana_words.rewrite(core)
+    elif kana_words is not None and core:
+        core = kana_words.rewrite_runs(core)
     if english_words is not None and core and not kana:
         core = english_words.fix(core)
     return core, pleasantry, bool(kana)

@@ -209,6 +209,22 @@ def test_what_is_recorded_for_a_place_with_one_case_is_its_case_list(desk, kb):
         assert desk.answer(q).intent == "answer", q
 
 
+def test_a_place_the_knowledge_names_without_a_case_of_its_own_lists_where_it_is_named(desk, kb):
+    from bot.engine import entry_text
+
+    # 裾野市 is named among a panel's speakers, 長岡市 beside 山古志村: no case of their own, but
+    # the entries that name them, each in its own line, are what is recorded.
+    for q, place in (("裾野市の事例はありますか", "裾野市"), ("長岡市の事例を見せて", "長岡市")):
+        r = desk.answer(q)
+        assert r.intent == "cases" and r.answered and r.items, q
+        assert all(place in entry_text(kb.entries[i.entry_id]) for i in r.items), q
+    r = desk.answer("Any cases from Susono City?")
+    assert r.intent == "cases" and r.items and r.text.startswith("Susono")
+    # A place with cases of its own still gets its case list; an unknown one, none recorded.
+    assert {kb.entries[i.entry_id].kind for i in desk.answer("和光市の事例").items} == {"case"}
+    assert not desk.answer("札幌市の事例はありますか").answered
+
+
 def test_a_request_after_a_long_preamble_gets_its_intent_not_a_decline(desk):
     # The context before the request makes the whole read like a knowledge question that no entry
     # answers; the intent close behind (the form) is what the message asks for.

@@ -31,6 +31,15 @@ def test_a_reading_inside_a_word_is_left_as_typed(words, typed):
     assert words.rewrite(typed) == typed
 
 
+@pytest.mark.parametrize("typed,written", [
+    ("ていあんしょの様式", "提案書の様式"),                           # a run of kana before kanji
+    ("市のしょくいんについて", "市の職員について"),                     # after the particle of a kanji word
+    ("どうしたら提案書を出せますか", "どうしたら提案書を出せますか"),     # a run that goes on is grammar
+])
+def test_a_word_in_kana_among_kanji_is_written_in_its_word(words, typed, written):
+    assert words.rewrite_runs(typed) == written
+
+
 def test_only_messages_without_kanji_or_katakana_are_rewritten():
     assert mostly_kana("ていあんのしめきりはいつ")
     assert not mostly_kana("提案の締切はいつですか")

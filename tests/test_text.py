@@ -103,7 +103,9 @@ def test_thanks_alone_are_thanks(msg):
                                  # as typed casually: a long vowel or わ for は
                                  "おはよー", "おはよーございます!", "こんにちわ", "こんばんわー",
                                  # a self-introduction and a first post
-                                 "はじめまして、丸山商事の田中です。これからお世話になります", "どうもー、広報チームの森です。初めて書き込みます"])
+                                 "はじめまして、丸山商事の田中です。これからお世話になります", "どうもー、広報チームの森です。初めて書き込みます",
+                                 # the hour excused, a newcomer saying so
+                                 "こんばんは、遅い時間に失礼します", "Hi there, I'm new to this channel.", "Hello! First time posting here"])
 def test_greetings_alone_are_greetings(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
 
@@ -152,6 +154,7 @@ def test_a_greeting_from_somewhere_is_stripped_but_the_question_is_kept(msg, cor
 @pytest.mark.parametrize("msg,kind", [("初めて利用します。どうぞよろしくお願いいたします", "greeting"), ("てすと", "greeting"),
                                       ("わかりやすかったです、感謝です", "thanks"), ("資料、助かりました!", "thanks"),
                                       ("こんにちは、いい天気ですね", "greeting"), ("今日はこのへんで失礼します", "thanks"), ("testing 1 2 3", "greeting"),
-                                      ("おはよーございます!週明けからよろしくです", "greeting")])
+                                      ("おはよーございます!週明けからよろしくです", "greeting"),
+                                      ("了解です、さっそく社内で共有します。ありがとうございます", "thanks")])
 def test_a_pleasantry_with_other_words_is_thanks_only_when_it_thanks(msg, kind):
     assert T.pleasantry_kind(msg) == kind
