@@ -350,10 +350,11 @@ def decide(desk, core: str, analysis):
 
 def _intent_over_decline(desk, core: str, analysis, model: IntentModel, name: str, probs: dict) -> str | None:
     """The classifier finds a knowledge question likeliest, but the knowledge answer would be a
-    decline (no entry even likely enough to offer), while an intent comes close behind
-    (「うちのセンサー技術で橋の点検を効率化できると思っていて、正式に提案したいのですが…」): that
-    intent, at the lean threshold, when it is also likelier than out of scope."""
-    if name != "answer" or analysis.top is None or analysis.p_right >= desk.model.suggest_at:
+    did-you-mean or a decline (no entry likely enough to answer with), while an intent comes close
+    behind (「うちのセンサー技術で橋の点検を効率化できると思っていて、正式に提案したいのですが…」,
+    「ドローン配送の実証を市とやりたいのですが、今から持ち込むと何年度の予算に?」): that intent,
+    at the lean threshold, when it is also likelier than out of scope."""
+    if name != "answer" or analysis.top is None or analysis.p_right >= desk.model.answer_at:
         return None
     best, p = best_intent(probs)
     if best is None or p < model.lean_at or p <= probs.get("out_of_scope", 0.0):

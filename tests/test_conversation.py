@@ -231,6 +231,10 @@ def test_a_request_after_a_long_preamble_gets_its_intent_not_a_decline(desk):
     q = "うちのセンサー技術で市の橋の点検を効率化できると思っていて、正式に提案したいのですがどう進めればいいですか"
     r = desk.answer(q)
     assert r.intent == "propose" and r.answered and "propose" in r.actions
+    # Nor a did-you-mean: the budget year is asked after what the company wants to do.
+    r = desk.answer("ドローン配送の実証を市とやりたいのですが、今から話を持ち込むと予算は何年度になりますか",
+                    today=date(2026, 6, 18))
+    assert r.intent == "timing" and r.answered and "2027" in r.text
     # Unclear messages that are no request for the desk stay declined.
     for q in ("町内会の来年度の予算案の書き方を教えて", "明日の天気はどうなりますか"):
         assert desk.answer(q).intent in ("out_of_scope", "unknown"), q
