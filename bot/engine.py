@@ -243,6 +243,9 @@ class Desk:
         # An intent the classifier is sure of (bot/intent.py: learned from how the message asks,
         # so 「PFIとは」 stays a definition and 「PFIの事例は?」 is a list of cases).
         # Unsure, it may still leave the ranker's best intent in (bot/intent.py RANKED_INTENTS).
+        owner = self._owner_topic(core, a)
+        if owner is not None:
+            return self._decline_topic(owner, q, lang, a), folded
         taken, a = I.decide(self, core, a)
         if taken is not None:
             return self._intent(taken, q, core, lang, a, today), folded
@@ -265,8 +268,7 @@ class Desk:
                 curated = next(((f, p) for f, p in a.ranked if f.kind == "oos" and f.key != best.key), None)
                 if curated is not None and curated[1] >= 0.5:
                     topic = self.topics[curated[0].key]
-            text = topic.reply.get(lang) + "\n" + t("answer.out_of_scope_tail", lang)
-            return Reply("decline", q, lang, text, score=a.p_right, handoff=True, intent="out_of_scope"), folded
+            return self._decline_topic(topic, q, lang, a), folded
         if a.p_right < self.model.answer_at and self._cases_of_named_place(core, a):
             return self._intent("cases", q, core, lang, a, today), folded
         if a.top is None or a.p_right < self.model.suggest_at:
@@ -334,6 +336,26 @@ class Desk:
             kind = T.pleasantry_kind(q)
             return Reply("greeting", q, lang, t("answer." + kind, lang), intent=kind)
         return C.handoff(q, lang)
+
+    def _decline_topic(self, topic: OutOfScopeTopic, q: str, lang: str, a: Analysis) -> Reply:
+        text = topic.reply.get(lang) + "\n" + t("answer.out_of_scope_tail", lang)
+        return Reply("decline", q, lang, text, score=a.p_right, handoff=True, intent="out_of_scope")
+
+    def _owner_topic(self, core: str, a: Analysis) -> OutOfScopeTopic | None:
+        """A budget or a proposal of someone other than the city (「PTAの来年度予算はいつまでに
+        決めれば?」「上司に改善案を出したい」): the out-of-scope topic that names that owner
+        (`owners` in knowledge/out_of_scope.yaml), when the message names neither the city nor an
+        entry of ours. Its wording reads like a question of the budget calendar or of how to
+        propose, which the signals alone take it for."""
+        folded = a.folded or T.fold(core)
+        if not _BUDGET_OR_PROPOSAL.search(folded) or _THE_CITY.search(folded):
+            return None
+        if a.top is not None and a.top.alias >= I.NAMED:
+            return None
+        for topic in self.topics.values():
+            if any(_owner_named(o, folded) for o in topic.owners):
+                return topic
+        return None
 
     def _cases_elsewhere(self, core: str, a: Analysis) -> bool:
         """「仙台市の公民連携の事例はありますか」: cases of a municipality the knowledge never
@@ -685,6 +707,17 @@ def known_text(kb: Knowledge) -> tuple[str, frozenset[str]]:
         text = unicodedata.normalize("NFKC", "\n".join(parts))
         known = kb.__dict__["_known_text"] = (text.lower(), frozenset(facts.places_named(text)))
     return known
+
+
+# What `Desk._owner_topic` looks for: a budget or a proposal, and the city (or its government).
+_BUDGET_OR_PROPOSAL = re.compile(r"予算|提案|企画|改善案|案を|\bbudget|\bpropos|\bpitch")
+_THE_CITY = re.compile(r"(?<![都])市(?!場|販|況)|町(?!内)|村(?!人)|県|自治体|行政|役所|役場|公共|官民|公民|首長|議会"
+                       r"|\b(?:city|cities|towns?|villages?|prefectures?|mayors?|municipal\w*|local governments?|public sector|council)\b")
+
+
+def _owner_named(owner: str, folded: str) -> bool:
+    o = T.fold(owner)
+    return re.search(rf"(?<![a-z]){re.escape(o)}(?![a-z])", folded) is not None if o.isascii() else o in folded
 
 
 def entry_text(e: Entry) -> str:

@@ -381,6 +381,10 @@ def lean_allowed(desk, core: str, analysis, name: str) -> bool:
     is not confident (it would be a did-you-mean or a decline), or its best entry is the one the
     intent's reply already contains (and holds what the message asks for), so that taking the
     intent loses nothing of the knowledge answer."""
+    if analysis.ranked and analysis.ranked[0][0].kind == "oos":
+        # The ranker puts a topic the desk does not handle first (「町内会の来年度予算案は?」 is no
+        # question of the city's budget year): the classifier unsure, the decline stands.
+        return False
     if analysis.top is None or analysis.p_right < desk.model.answer_at:
         return True
     if REPLY_ENTRY.get(name) != analysis.top.key:

@@ -93,6 +93,10 @@ class OutOfScopeTopic(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     examples: list[str] = Field(min_length=4)
     reply: Localized
+    # Optional: who other than the city a budget or a proposal may belong to (町内会, "my manager").
+    # A message about a budget or a proposal that names one of them, and neither the city nor any
+    # entry, is this topic, whatever intent its wording suggests (bot/engine.py `_owner_topic`).
+    owners: list[str] = []
 
 
 INTENTS = ("handoff", "timing", "cases", "propose", "remind", "contact")

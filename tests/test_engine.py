@@ -509,3 +509,16 @@ def test_a_name_inside_a_longer_name_in_the_question_is_the_longer_names(desk):
     both = {f.key: f for f, _ in desk.analyse("官官民共創と官民共創の違い").ranked}
     assert both["kanmin-kyoso"].alias >= 0.9 and both["kankanmin-kyoso"].alias >= 0.9
 
+
+
+def test_a_budget_or_proposal_of_someone_other_than_the_city_is_out_of_scope(desk):
+    # Worded like a question of the budget calendar or of how to propose, but about a PTA's,
+    # a club's or a neighbourhood association's own budget (knowledge/out_of_scope.yaml `owners`).
+    for q in ("PTAの来年度予算はいつまでに決めればいい?", "サークルの来年度予算っていつ頃決めるもの?",
+              "How should our tenants' association plan next year's budget?"):
+        r = desk.answer(q)
+        assert r.intent == "out_of_scope" and not r.answered and r.handoff, q
+    # The same owner beside the city, or a company's own pitch to it, is the desk's business.
+    for q in ("PTAと市が一緒にやる事業を提案したいのですが、いつまでに出せばいいですか",
+              "My boss asked me when we should pitch our idea to the city"):
+        assert desk.answer(q).intent != "out_of_scope", q
