@@ -709,8 +709,8 @@ def known_text(kb: Knowledge) -> tuple[str, frozenset[str]]:
     return known
 
 
-# What `Desk._owner_topic` looks for: a budget or a proposal, and the city (or its government).
-_BUDGET_OR_PROPOSAL = re.compile(r"予算|提案|企画|改善案|案を|\bbudget|\bpropos|\bpitch")
+# What `Desk._owner_topic` looks for: a budget, a proposal or a partnership, and the city (or its government).
+_BUDGET_OR_PROPOSAL = re.compile(r"予算|提案|企画|改善案|案を|提携|協定|契約|\bbudget|\bpropos|\bpitch|\bpartner|\balliance|\bagreement|\bcontract")
 _THE_CITY = re.compile(r"(?<![都])市(?!場|販|況)|町(?!内)|村(?!人)|県|自治体|行政|役所|役場|公共|官民|公民|首長|議会"
                        r"|\b(?:city|cities|towns?|villages?|prefectures?|mayors?|municipal\w*|local governments?|public sector|council)\b")
 

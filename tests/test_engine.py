@@ -515,7 +515,9 @@ def test_a_budget_or_proposal_of_someone_other_than_the_city_is_out_of_scope(des
     # Worded like a question of the budget calendar or of how to propose, but about a PTA's,
     # a club's or a neighbourhood association's own budget (knowledge/out_of_scope.yaml `owners`).
     for q in ("PTAの来年度予算はいつまでに決めればいい?", "サークルの来年度予算っていつ頃決めるもの?",
-              "How should our tenants' association plan next year's budget?"):
+              "How should our tenants' association plan next year's budget?",
+              "What is the most romantic way to propose to my boyfriend?",
+              "We are drafting a partnership agreement with an overseas supplier. What clauses matter?"):
         r = desk.answer(q)
         assert r.intent == "out_of_scope" and not r.answered and r.handoff, q
     # The same owner beside the city, or a company's own pitch to it, is the desk's business.
