@@ -257,9 +257,12 @@ class Desk:
         # Only the learned catch-all ranked first, while the message names an entry of ours that the
         # decider finds likely enough to offer (「指定管理者制度で図書館を運営する場合、開館時間は事業者が決められますか」):
         # two models disagree, so neither a decline as foreign to the desk nor an answer, but the
-        # entry offered (a did-you-mean: not answered, the staff offered).
+        # entry offered (a did-you-mean: not answered, the staff offered). Unless the intent
+        # classifier is sure it is foreign too (「マイナンバーカードを失くしたので再発行したい」
+        # names the card, and asks a resident's procedure).
         if (best is not None and best.key == OOS_PREFIX + OTHER_TOPIC.id and a.top is not None
                 and a.top.alias >= I.NAMED and a.p_right >= self.model.suggest_at
+                and not self._foreign_for_sure(a)
                 and not any(f.kind == "oos" and f.key != best.key and p >= 0.5 for f, p in a.ranked)):
             return self._suggest(q, lang, a), folded
         if best is not None and best.kind == "oos":
@@ -336,6 +339,13 @@ class Desk:
             kind = T.pleasantry_kind(q)
             return Reply("greeting", q, lang, t("answer." + kind, lang), intent=kind)
         return C.handoff(q, lang)
+
+    def _foreign_for_sure(self, a: Analysis) -> bool:
+        """The intent classifier finds the message out of scope, sure enough to take an intent."""
+        model = I.get_model()
+        probs = a.intent_p or {}
+        return model is not None and probs.get("out_of_scope", 0.0) >= model.take_at \
+            and max(probs, key=probs.get) == "out_of_scope"
 
     def _decline_topic(self, topic: OutOfScopeTopic, q: str, lang: str, a: Analysis) -> Reply:
         text = topic.reply.get(lang) + "\n" + t("answer.out_of_scope_tail", lang)

@@ -524,3 +524,11 @@ def test_a_budget_or_proposal_of_someone_other_than_the_city_is_out_of_scope(des
     for q in ("PTAと市が一緒にやる事業を提案したいのですが、いつまでに出せばいいですか",
               "My boss asked me when we should pitch our idea to the city"):
         assert desk.answer(q).intent != "out_of_scope", q
+
+
+def test_a_residents_procedure_with_a_card_the_knowledge_names_is_declined_not_suggested(desk):
+    # The knowledge has entries on the My Number card as policy; a resident asking to renew or
+    # replace theirs is out of scope for both models, so no did-you-mean of the policy entries.
+    for q in ("マイナンバーカードの暗証番号を忘れちゃいました", "マイナンバーカードの更新の手続きはどこで?"):
+        r = desk.answer(q)
+        assert r.intent == "out_of_scope" and r.kind == "decline" and not r.suggestions, q
