@@ -247,7 +247,7 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
 # asks nothing yet.
 _FILLER_WORD = re.compile(
     r"(?:う+ー*ん+ー*|ううん|え+ー*っ?と+ー*|えっと|あ+のー*|ん+ー*|はて|うむ|むむ|ふむ|へえ|ほう"
-    r"|e+r+m*|([b-df-hj-np-tv-xz])\1{2,}|(?i:e+r+m+|h+m+|u+m+|u+h+|a+h+|h+u+h+|o+h+|well))")
+    r"|e+r+m*|([b-df-hj-np-tv-xz])\1{2,}|(?i:e+r+m+|h+m+|u+m+|u+h+|a+h+|h+u+h+|o+h+|well|lol+|lmao|(?:ha){2,}|(?:he){2,}|w{3,}))")
 _FILLERS_ONLY = re.compile(rf"^(?:{_FILLER_WORD.pattern}|[\s、,。.!！?？~〜ー…・—–-])+$")
 # A hesitation with an acknowledgement ("hmm ok so", 「うーん、なるほど」) asks nothing either (an
 # acknowledgement alone, "OK", is thanks).

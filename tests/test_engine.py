@@ -458,7 +458,9 @@ def test_top_mean_per_group_matches_a_direct_computation():
 
 @pytest.mark.parametrize("msg,lang", [("hmm", "en"), ("zzzz", "en"), ("umm...", "en"), ("うーん", "ja"), ("ええと…", "ja"),
                                       # a hesitation with an acknowledgement is no thanks
-                                      ("hmm ok so", "en"), ("Umm, right.", "en"), ("うーん、なるほど", "ja")])
+                                      ("hmm ok so", "en"), ("Umm, right.", "en"), ("うーん、なるほど", "ja"),
+                                      # and laughter
+                                      ("lol", "en"), ("hahaha", "en")])
 def test_a_message_of_fillers_only_asks_for_a_sentence_in_its_language(desk, msg, lang):
     r = desk.answer(msg).to_json()
     assert (r["intent"], r["answered"], r["lang"]) == ("unknown", False, lang)
