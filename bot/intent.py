@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -340,6 +341,9 @@ def decide(desk, core: str, analysis):
     second = _intent_over_decline(desk, core, analysis, model, name, probs)
     if second is not None:
         return second, analysis
+    if _asks_for_a_list_of_places(core) and probs.get("cases", 0.0) >= model.lean_at \
+            and not _partial_first(desk, core, analysis, "cases"):
+        return "cases", analysis
     policy = model.info.get("ranked_intents", RANKED_INTENTS)
     if policy == "keep":
         return None, analysis
@@ -360,6 +364,19 @@ def _intent_over_decline(desk, core: str, analysis, model: IntentModel, name: st
     if best is None or p < model.lean_at or p <= probs.get("out_of_scope", 0.0):
         return None
     return None if _partial_first(desk, core, analysis, best) else best
+
+
+# A request for several municipalities or a list of them, in so many words (「…している自治体を一覧に
+# して」「どこがありますか」 "Which cities have used …"), not "which city did it" (one case).
+_LIST_OF_PLACES = re.compile(
+    r"(?:自治体|市町村|市町|市区町村|役所|都市|まち|町|市|事例|例|ところ)(?:の例)?(?:を|は)?、?(?:一覧|リストアップ|リスト化|並べ|列挙|全部|すべて|いくつか)"
+    r"|一覧(?:に|で|を)|リストアップ|どこが(?:あります|ある|ありますか)|どこか(?:載って|ありますか|ある\?)|(?:ほか|他)にどこ"
+    r"|\b(?:which|what) (?:other )?(?:cities|municipalities|towns|local governments|councils|places)\b|\bany (?:cities|municipalities|towns)\b"
+    r"|\ba list\b|\blist (?:the|all|of|them|some)\b")
+
+
+def _asks_for_a_list_of_places(core: str) -> bool:
+    return _LIST_OF_PLACES.search(T.fold(core)) is not None
 
 
 def best_intent(probs: dict[str, float] | None) -> tuple[str | None, float]:

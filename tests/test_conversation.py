@@ -225,6 +225,16 @@ def test_a_place_the_knowledge_names_without_a_case_of_its_own_lists_where_it_is
     assert not desk.answer("札幌市の事例はありますか").answered
 
 
+def test_a_list_of_municipalities_asked_in_so_many_words_is_a_case_list(desk, kb):
+    # (messages of our training part that the classifier had a little likelier as knowledge questions)
+    for q in ("役所の外に協議会や会社をつくって企業と組んだ事例、どこがありますか?", "自治体DXの先進事例をリストアップして"):
+        r = desk.answer(q)
+        assert r.intent == "cases" and r.answered and len(r.items) >= 2, q
+        assert all(kb.entries[i.entry_id].kind == "case" for i in r.items), q
+    # One city asked for is the case itself.
+    assert desk.answer("Which city rebuilt its pool with private money?").intent == "answer"
+
+
 def test_a_request_after_a_long_preamble_gets_its_intent_not_a_decline(desk):
     # The context before the request makes the whole read like a knowledge question that no entry
     # answers; the intent close behind (the form) is what the message asks for.
