@@ -66,7 +66,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
     "month": re.compile(r"何月(?!何日)|\b(?:in )?(?:which|what) month\b"),
-    "duration": re.compile(r"何年(?:間|ですか|くらい|ぐらい|程度|ごと|おき|毎|契約|任期|\?)|何(?:か|カ|ヶ|ヵ|ケ)月|最[長短]で?(?:何|どれ|どの)|何分|何時間(?!目)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many (?:years|months)|in years\b|\bhow long (?:did|has|have|will|would|can|could)\b"),
+    "duration": re.compile(r"何年(?:間|ですか|なの|なんで|くらい|ぐらい|程度|ごと|おき|毎|契約|任期|\?)|期間(?:は|って)(?:何年|何か月|何ヶ月|どれ|どのくらい|どの位)|何(?:か|カ|ヶ|ヵ|ケ)月|最[長短]で?(?:何|どれ|どの)|何分|何時間(?!目)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many (?:years|months)|in years\b|\bhow long (?:did|has|have|will|would|can|could)\b"),
     # "When" in general (いつ, "when is …"): answered by any statement of time, a month, a year,
     # a fiscal year or a season (HOLDS below); not いつも / いつでも / いつか, not らいつ in
     # ねーみんぐらいつ, not a clause ("what happens when a city …").
@@ -358,6 +358,9 @@ _EVENTS = (
     re.compile(r"実用化|運行開始|サービス開始|開業|\blaunch|\broll(?:ed)? out\b|\bgo live\b|\bstart running\b"),
 )
 _TIME_KINDS = ("when", "year", "month")
+# How long an agreement or a contract runs (「協定の期間は何年」「契約期間は?」 "how long is the
+# contract"): a length of time the entry gives of something else (2年間振り続けた) does not answer it.
+_TERMS = (re.compile(r"協定|契約|\bcontract|\bagreement"), re.compile(r"指定(?:管理)?(?:の)?期間|指定管理"))
 
 # How many of a kind of body (「何自治体」 "how many municipalities", 「何社」 "how many companies"): a
 # count of something else the entry gives (25社 beside a question about municipalities) does not
@@ -486,6 +489,8 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
                                       [p for p in _POSTS if p.search(asking)])
             elif k == "amount" and held:
                 beside = _held_beside(text, HOLDS["amount"], _charges_named(asking))
+            elif k == "duration" and held:
+                beside = _held_beside(text, HOLDS["duration"], [c for c in _TERMS if c.search(asking)])
             elif k in _TIME_KINDS and held:
                 beside = _held_beside(text, HOLDS[k], [ev for ev in _EVENTS if ev.search(asking)])
             elif k == "count":

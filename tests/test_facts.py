@@ -534,3 +534,11 @@ def test_which_contest_a_purpose_beside_another_ask_and_a_list_of_facilities():
         assert kind in facts.asked(fold(q)), q
         assert kind in facts.missing(fold(q), lack), q
     assert "reason" not in facts.asked(fold("健康づくりを目的として企業と組んだ事例はありますか"))
+
+
+def test_how_long_an_agreement_runs_is_held_only_by_a_length_beside_it():
+    q = fold("市との協定って、期間は何年なんですか")
+    assert "duration" in facts.missing(q, "市長は2年間旗を振り続けた。\n市は企業と協定を結んだ。")
+    assert "duration" not in facts.missing(q, "協定の期間は3年間です。")
+    # A length asked of something else is held by any length, as before.
+    assert "duration" not in facts.missing(fold("実証実験は何年くらい続けたの?"), "実証は2年間続いた。")
