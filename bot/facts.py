@@ -161,7 +161,10 @@ ASKS: dict[str, re.Pattern] = {
         r"(?! (?:can|could|may|should|would|do|does) (?:we|i|you|a company|companies|the desk)\b)"),
     # Who bears a cost (「給与は誰が負担」「費用はどこが出している」 "who pays the adviser"):
     # held where the entry says who pays or bears it.
-    "payer": re.compile(r"(?:誰|だれ|どちら|どっち)が(?:負担|出し|払|支払|持)|費用(?:を|は)(?:どう|どのように|どのよう)(?:割り振|分担|負担|按分|分け)|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
+    "payer": re.compile(r"(?:誰|だれ|どちら|どっち)が(?:負担|出し|払|支払|持)|費用(?:を|は)(?:どう|どのように|どのよう)(?:割り振|分担|負担|按分|分け)"
+                        r"|(?:費用|人件費|経費|給与|コスト)(?:を|は|、|,)[^。?？]{0,16}(?:どう|どのように|どのよう|どんな割合で|何対何で)(?:に)?(?:割り振|分担|負担|按分|分け)"
+                        r"|(?:分担|負担|按分)(?:の)?(?:割合|比率|方法|仕方|ルール)|\bhow (?:is|are|was|were|do|does|did) [^.?]{0,30}\b(?:costs?|salar(?:y|ies)|fees?|expenses?)\b[^.?]{0,40}\b(?:split|shared|divided)\b"
+                        r"|\bcost[- ]sharing\b|\bsplit (?:the )?(?:costs?|bill)\b|(?:費用|給与|給料|報酬|お金)は(?:誰|どこ|どちら)が|\bwho (?:pays|paid|covers|covered|bears|funds|funded|foots)\b"),
     # How many people (「参加している高齢者は何人」「延べ何人」 "how many residents"): a count of another
     # thing (25社, 10回) does not answer it (HOLDS below).
     "headcount": re.compile(r"何人(?!か)|何名|なんにん|なんめい|人数|(?:参加|利用|登録|受講|応募)者(?:の)?数"

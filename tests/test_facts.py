@@ -283,6 +283,8 @@ def test_what_exactly_a_thing_is_asks_for_the_thing_not_its_details():
     ("北九州市が勝ったのは何という賞ですか", "which"),
     ("アドバイザーの報酬は誰が負担しているのですか", "payer"),
     ("Who pays the seconded officer's salary?", "payer"),
+    ("共同で雇う専門家の人件費、各町でどう分担しているの?", "payer"),          # how a cost is shared
+    ("How is the cost of the shared adviser split between the towns?", "payer"),
     ("指定管理者の審査基準や配点を教えてください", "criteria"),
     ("Are small towns eligible to take part?", "criteria"),
 ])
