@@ -405,6 +405,13 @@ _POSTS = (
     _HEAD_POST,
     re.compile(r"課長|室長|部長|局長|参事官|\bchief\b|\bhead of\b|\bdirector\b|\bmanager\b"),
 )
+# The role of a company asked for (「どこの通信会社と組んでいる」 "which vendor built it"): a company
+# the entry names is the answer only in a sentence about that role.
+_ROLES = (
+    re.compile(r"通信|キャリア|\bcarriers?\b|\btelecoms?\b|\bmobile operators?\b"),
+    re.compile(r"ベンダ|\bvendors?\b|\bsuppliers?\b"),
+    re.compile(r"メーカ|\bmakers?\b|\bmanufacturers?\b"),
+)
 _PERSON_NAMED = re.compile(r"[\u4e00-\u9fff]{2,}(?:氏|さん)|\b(?:mr|ms|mrs|dr)\.?\s+[a-z]")
 # A name before a head of a municipality: a person's (園田市長, 草地博昭市長) unless name + 市 is a
 # place the same text names on its own (大村市長 beside 大村市の…).
@@ -490,6 +497,9 @@ def missing(folded_question: str, answer_text: str) -> list[str]:
             if k == "name" and held and not _MANY_NAMES.search(folded_question):
                 beside = _held_beside(text, _PersonIn(text) if head_by_name else _PERSON_NAMED,
                                       [p for p in _POSTS if p.search(asking)])
+                roles = [r for r in _ROLES if r.search(asking)]
+                if beside is None and roles:
+                    beside = _held_beside(text, HOLDS["name"], roles)
             elif k == "amount" and held:
                 beside = _held_beside(text, HOLDS["amount"], _charges_named(asking))
             elif k == "duration" and held:

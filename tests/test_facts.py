@@ -544,3 +544,9 @@ def test_how_long_an_agreement_runs_is_held_only_by_a_length_beside_it():
     assert "duration" not in facts.missing(q, "協定の期間は3年間です。")
     # A length asked of something else is held by any length, as before.
     assert "duration" not in facts.missing(fold("実証実験は何年くらい続けたの?"), "実証は2年間続いた。")
+
+
+def test_which_company_in_a_role_is_held_only_by_a_company_named_in_that_role():
+    q = fold("その実証はどこの通信会社と組んでいるんですか")
+    assert "name" in facts.missing(q, "市は実証を進めている。\nデータ連携はサンプル㈱が担っている。")
+    assert "name" not in facts.missing(q, "通信はサンプル通信㈱が担っている。")
