@@ -77,7 +77,7 @@ ASKS: dict[str, re.Pattern] = {
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
         r"|者数(?:は|を)|数を教え|(?:市町村|市町|自治体|企業|団体|会員|参加者|職員|店舗)の数(?:と|は|を|も|や)"
-        r"|how many|\bnumber of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much(?:\?|$| (?:did|does|has|have|had|will|is|are|was|were|do)\b)"
+        r"|how many|\bnumber of\b|\b(?:a|the|any) (?:head)?count of\b|\bhow often\b|what (?:percent|percentage|share)|\bby how much(?:\?|$| (?:did|does|has|have|had|will|is|are|was|were|do)\b)"
         # a ratio or breakdown (出資比率, "the capital split between …")
         r"|比率|割合(?:は|を|って)|何対何|何:何|\bratio\b|\bproportions?\b|\bsplit between\b"
         # other counters (何点, 何台, 何種類 …), a headcount, and how much a figure changed (どれくらい短くなった)
@@ -357,7 +357,7 @@ _BUT = re.compile(r"\bbut\b|\bhowever\b|ただ、|ただし|一方")
 # same kind of event; the date of the fair where it was presented is not.
 _EVENTS = (
     re.compile(r"設立|立ち上|発足|創設|開設|設置|\bfounded\b|\bestablish|\bset up\b|\bincorporat"),
-    re.compile(r"策定|制定|まとめ(?:た|られ)|\bdrawn up\b|\bdraw up\b|\bdrew up\b|\bformulat|\badopted\b"),
+    re.compile(r"策定|制定|採択|まとめ(?:た|られ)|\bdrawn up\b|\bdraw up\b|\bdrew up\b|\bformulat|\badopted\b|(?<!\bto )\badopts?\b"),
     re.compile(r"実用化|運行開始|サービス開始|開業|\blaunch|\broll(?:ed)? out\b|\bgo live\b|\bstart running\b"),
 )
 _TIME_KINDS = ("when", "year", "month")

@@ -550,3 +550,13 @@ def test_which_company_in_a_role_is_held_only_by_a_company_named_in_that_role():
     q = fold("その実証はどこの通信会社と組んでいるんですか")
     assert "name" in facts.missing(q, "市は実証を進めている。\nデータ連携はサンプル㈱が担っている。")
     assert "name" not in facts.missing(q, "通信はサンプル通信㈱が担っている。")
+
+
+def test_a_count_of_and_when_something_was_adopted_are_asked():
+    assert "count" in facts.asked(fold("Do the notes give a count of the volunteers who joined?"))
+    q = fold("When did the town first adopt its plan?")
+    assert "when" in facts.missing(q, "The town was founded in 1950.\nIt has a plan for data.")
+    assert "when" not in facts.missing(q, "The plan was adopted in 2021.")
+    # "to adopt" in a clause is not the event asked about: any time answers the law's date
+    q = fold("When was the law passed that obliges towns to adopt standard systems?")
+    assert "when" not in facts.missing(q, "The law was passed in 2021.")
