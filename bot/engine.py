@@ -257,12 +257,13 @@ class Desk:
         # Only the learned catch-all ranked first, while the message names an entry of ours that the
         # decider finds likely enough to offer (「指定管理者制度で図書館を運営する場合、開館時間は事業者が決められますか」):
         # two models disagree, so neither a decline as foreign to the desk nor an answer, but the
-        # entry offered (a did-you-mean: not answered, the staff offered). Unless the intent
-        # classifier is sure it is foreign too (「マイナンバーカードを失くしたので再発行したい」
-        # names the card, and asks a resident's procedure).
+        # entry offered (a did-you-mean: not answered, the staff offered). Unless the entry is
+        # background (a context or term entry, not a way to partner) and the intent classifier is
+        # sure the message is foreign too: 「マイナンバーカードを失くしたので再発行したい」 names the
+        # card and asks a resident's procedure.
         if (best is not None and best.key == OOS_PREFIX + OTHER_TOPIC.id and a.top is not None
                 and a.top.alias >= I.NAMED and a.p_right >= self.model.suggest_at
-                and not self._foreign_for_sure(a)
+                and not (a.top.kind in ("context", "term") and self._foreign_for_sure(a))
                 and not any(f.kind == "oos" and f.key != best.key and p >= 0.5 for f, p in a.ranked)):
             return self._suggest(q, lang, a), folded
         if best is not None and best.kind == "oos":
