@@ -246,6 +246,7 @@ class Desk:
         owner = self._owner_topic(core, a)
         if owner is not None:
             return self._decline_topic(owner, q, lang, a), folded
+        ranker_first = a.ranked[0][0].key if a.ranked else None    # (before intents are narrowed)
         taken, a = I.decide(self, core, a)
         if taken is not None:
             return self._intent(taken, q, core, lang, a, today), folded
@@ -273,7 +274,7 @@ class Desk:
                 if curated is not None and curated[1] >= 0.5:
                     topic = self.topics[curated[0].key]
             return self._decline_topic(topic, q, lang, a), folded
-        if a.p_right < self.model.answer_at and self._cases_of_named_place(core, a):
+        if a.p_right < self.model.answer_at and self._cases_of_named_place(core, a, ranker_first):
             return self._intent("cases", q, core, lang, a, today), folded
         if a.top is None or a.p_right < self.model.suggest_at:
             return Reply("decline", q, lang, t("answer.decline", lang), score=a.p_right, handoff=True,
@@ -339,7 +340,12 @@ class Desk:
         if intent == "pleasantry":    # a greeting or closing with words the stripping leaves
             kind = T.pleasantry_kind(q)
             return Reply("greeting", q, lang, t("answer." + kind, lang), intent=kind)
-        return C.handoff(q, lang)
+        reply = C.handoff(q, lang)
+        if a.top is not None and a.p_right >= self.model.answer_at:
+            # about a topic the knowledge answers: that entry to open while they wait
+            e = self.kb.entries[a.top.key]
+            reply = replace(reply, related=(Link(e.id, e.title.get(lang), a.p_right),))
+        return reply
 
     def _foreign_for_sure(self, a: Analysis) -> bool:
         """The intent classifier finds the message out of scope, sure enough to take an intent."""
@@ -377,7 +383,7 @@ class Desk:
             return False
         return bool(self.unknown_places(core, None))
 
-    def _cases_of_named_place(self, core: str, a: Analysis) -> bool:
+    def _cases_of_named_place(self, core: str, a: Analysis, ranker_first: str | None = None) -> bool:
         """「和光市ってどんなことをやってるの?」: no entry answers it with confidence, but it names
         the municipality of recorded cases and, of the intents, the classifier puts cases first:
         that place's cases, rather than a decline or a did-you-mean (unless it asks for a specific
@@ -386,9 +392,13 @@ class Desk:
         best, p_cases = I.best_intent(a.intent_p)
         if best != "cases" or facts.asked(a.folded or T.fold(core)):
             return False
-        if (a.intent_p or {}).get("out_of_scope", 0.0) >= p_cases:
+        # (unless the classifier is unsure of that and the ranker puts the case list first: 「Tell
+        # me about Fuchu's challenge program」, where "challenge program" alone sounds foreign)
+        p_oos = (a.intent_p or {}).get("out_of_scope", 0.0)
+        unsure = p_oos < getattr(I.get_model(), "take_at", 0.0) and ranker_first == INTENT_PREFIX + "cases"
+        if p_oos >= p_cases and not unsure:
             return False
-        return I._names_a_place(self, core)
+        return I.names_a_case_place(self, core)
 
     def _place_cases_asked(self, core: str, a: Analysis, e: Entry) -> bool:
         """「船橋市の事例は何がありますか」「丸亀市についてはどんな記録がありますか」: the best entry

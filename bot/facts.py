@@ -27,7 +27,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:どれ|どの)(?:くらい|ぐらい|程度)(?:安く|軽く|減税|減額|得|お得|節税|控除|戻)"
         r"|額(?:は(?!どう|どの(?:よう|様)|なぜ)|を教|を知|も教|も知)|費用(?:負担)?(?:は|が)(?:どの|どれ|いくら|およそ|だいたい)|費用を教え|対価は(?:いくら|どの)"
         r"|(?<!by )how much(?! of\b)(?! (?:time|longer)\b)(?![\w' ]*\b(?:grow|grown|shrink|work|workload|more|less|automat|change|improv|help|save|grew|shr[aiu]nk|rose|risen|fell|fallen|increas|decreas|drop))"
-        r"|what (?:does|would|will|did|do) [\w' ]{0,40}\bcost\b|how much [\w' ]{0,40}\bcost\b|\bcost\?"
+        r"|what (?:does|would|will|did|do) [\w' ]{0,40}\b(?:cost|charge)\b|how much [\w' ]{0,40}\b(?:cost|charge)\b|\bcost\?"
         r"|\b(?:is|are) there (?:a |any )?(?:[\w-]+ )?fees?\b|\bany (?:[\w-]+ )?fees?\b|\bwhat (?:[\w-]+ )?(?:fees?|charges?)\b|\bfees? (?:for|of|charged|involved|required|payable|to (?:join|take part|participate|enter|use|apply))\b|\bfees?\?"
         r"|(?:what|how)(?:'s| is| was| are| were)? (?:the |its |their |a |your )?(?:price|rate|fee)s?\b|\b(?:going|annual|market|typical|usual) (?:rate|price)s?\b"
         r"|\bamount\b(?! of (?:work|time|effort|staff))|\bsalary\b|(?<!application )(?<!issuance )(?<!adoption )(?<!uptake )(?<!success )(?<!participation )(?<!response )(?<!approval )\brates?\b for"
@@ -112,7 +112,8 @@ ASKS: dict[str, re.Pattern] = {
     "detail": re.compile(
         r"具体的に(?:は)?(?:何|なに|どんな|どういう)(?!.{0,6}(?:早|遅|前|いつ|時期))|具体的な(?:内容|中身|事業|項目|目標|施策)"
         # ("what exactly is a naming rights deal" asks what the thing is: the entry answers it)
-        r"|\bwhat exactly (?:is|are|were|was|does|did)\b(?! an?\b)|\bin detail\b"
+        # (nor "what exactly is Digiden?": a definition; "what exactly did they do" asks for details)
+        r"|\bwhat exactly (?:were|was|does|did|do)\b|\bwhat exactly (?:is|are) (?:in|involved|included|covered|the (?:contents?|scope|details?|terms))\b|\bin detail\b"
         # item by item (「中身の項目を一つずつ挙げて」 "summarise, item by item, what it holds")
         r"|\bitem by item\b|\bpoint by point\b|(?:一つ|ひとつ|１つ|1つ)ずつ(?:挙げ|あげ|教え|並べ|説明)|項目を(?:全部|すべて|全て|挙げ|あげ|教え|並べ)"),
     # Why (理由, なぜ, "why did …"): held unless the entry says its sources do not give the reason.
@@ -311,7 +312,16 @@ def asked(folded_question: str) -> list[str]:
     kinds = [k for k, pat in ASKS.items() if pat.search(folded_question)]
     if "amount" in kinds and _WHO_PAYS.search(folded_question):
         kinds.remove("amount")
+    if "reason" in kinds and _WHY_MENTIONED.search(folded_question):
+        kinds.remove("reason")
     return kinds
+
+
+# Why something came up in a talk ("why was it brought up?", 「なぜこの話が出たのか」): every
+# entry says where and in what discussion it came up, so this is no reason its sources may lack.
+_WHY_MENTIONED = re.compile(
+    r"\bwhy (?:was|were|is|did) (?:it|this|that|they|the (?:example|case|story)) (?:brought up|mentioned|cited|raised|discussed|given|used|come up)\b"
+    r"|(?:取り上げ|紹介|言及)された理由|なぜ(?:この|その)?(?:話|例|事例)(?:が|を|は)?(?:出|取り上げ|紹介)")
 
 
 # A sentence in which an entry says what its sources leave out (「資料にはRIDCの正式名称や参加方法の

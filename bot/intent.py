@@ -298,12 +298,21 @@ def _intent_doc_sims(r, v: np.ndarray, vm: np.ndarray, exclude_self: bool) -> tu
 
 
 def _names_a_place(desk, message: str) -> bool:
-    """Whether the message names the municipality of a recorded case."""
+    """Whether the message names the municipality of a recorded case in Japanese (a feature of
+    the fitted classifier: kept as fitted; `names_a_case_place` also reads English names)."""
     from bot.conversation import _case_index, _place_named
 
     folded = T.text_form(T.fold(message))
     q = T.fold(message)
     return any(_place_named(ja, folded, message, q) for ja, _ in _case_index(desk.kb).municipalities)
+
+
+def names_a_case_place(desk, message: str) -> bool:
+    """Whether the message names the municipality of a recorded case, in Japanese or in English
+    ("Fuchu's")."""
+    from bot.conversation import _case_index, _places_named
+
+    return bool(_places_named(_case_index(desk.kb).municipalities, T.text_form(T.fold(message)), message))
 
 
 def classify(desk, core: str, analysis, model: IntentModel | None = None) -> tuple[str, float, dict[str, float]]:
@@ -402,6 +411,11 @@ def lean_allowed(desk, core: str, analysis, name: str) -> bool:
         # The ranker puts a topic the desk does not handle first (「町内会の来年度予算案は?」 is no
         # question of the city's budget year): the classifier unsure, the decline stands.
         return False
+    if name == "handoff":
+        # A person asked for about a topic the knowledge answers (「PFIの件で担当者とすり合わせたい
+        # ので、つないでいただけますか」): the hand-off, whose reply links that entry (bot/engine.py);
+        # unless that entry is the desk's own, which says how to reach its staff (「デスクに相談したい」).
+        return analysis.top is None or analysis.top.key != C.DESK_ENTRY or analysis.p_right < desk.model.answer_at
     if analysis.top is None or analysis.p_right < desk.model.answer_at:
         return True
     if REPLY_ENTRY.get(name) != analysis.top.key:

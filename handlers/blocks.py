@@ -165,7 +165,7 @@ def render_reply(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Bloc
         tail.append(ActionsBlock(elements=[
             open_button(s.entry_id, s.title, lang, i, reply.question)
             for i, s in enumerate(reply.suggestions[:MAX_SUGGESTIONS])]))
-    if reply.kind == "answer" and reply.related:
+    if reply.kind in ("answer", "handoff") and reply.related:
         tail.append(context(t("desk.related", lang)))
         tail.append(ActionsBlock(elements=[
             open_button(r.entry_id, r.title, lang, i) for i, r in enumerate(reply.related[:MAX_RELATED])]))

@@ -292,3 +292,20 @@ def test_a_case_list_asked_for_in_its_own_sentence_finds_the_place_in_the_senten
     q = "We are based in Osaka. Do you have any naming rights cases?"
     r = C.cases(desk, q, "en", desk.analyse(q))
     assert "Osaka" not in r.text
+
+
+def test_a_case_place_named_in_english_gets_its_cases_when_nothing_answers_for_sure(desk, kb):
+    """「Tell me about Fuchu's challenge program」: the words beside the place sound foreign to the
+    classifier, but the ranker puts the case list first and Fuchu is a place of recorded cases."""
+    r = desk.answer("Tell me about Fuchu's challenge program")
+    fuchu = {e.id for e in kb.entries.values() if e.kind == "case" and (e.municipality.en or "").startswith("Fuchu")}
+    assert r.intent == "cases" and r.answered and {i.entry_id for i in r.items} & fuchu
+
+
+def test_a_person_asked_for_about_a_known_topic_is_a_handoff_that_links_the_topic(desk):
+    r = desk.answer("こんにちは。PFIの件で、市の担当者と直接すり合わせたいので、どなたかにつないでいただけますか")
+    assert r.intent == "handoff" and r.handoff and not r.answered
+    assert [x.entry_id for x in r.related] == ["pfi"]
+    # the desk's own entry is how to reach its staff: asked to consult the desk, that entry answers
+    r = desk.answer("公民連携デスクに相談したい")
+    assert r.intent != "handoff" or r.related == ()

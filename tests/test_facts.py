@@ -275,6 +275,20 @@ def test_which_budget_year_is_not_a_request_for_an_amount(q):
 def test_what_exactly_a_thing_is_asks_for_the_thing_not_its_details():
     assert "detail" not in facts.asked(fold("Quick one: what exactly is a naming rights deal?"))
     assert "detail" in facts.asked(fold("What exactly did the town use its subsidy for?"))
+    assert "detail" not in facts.asked(fold("What exactly is Digiden?"))         # a name, no article
+    assert "detail" in facts.asked(fold("What exactly is in the agreement?"))
+
+
+def test_what_a_service_charges_is_an_amount():
+    for q in ("What does Minchalle charge a municipality per year?", "How much do they charge for the app?"):
+        assert "amount" in facts.asked(fold(q)), q
+
+
+def test_why_something_came_up_in_a_talk_is_not_a_reason_its_sources_may_lack():
+    text = "The mayor made ten transfers in a year. The notes do not say why they were made."
+    assert facts.missing(fold("Why did the mayor make so many transfers?"), text) == ["reason"]
+    for q in ("Which mayor made ten transfers a year, and why was it brought up?", "その例が紹介された理由は?"):
+        assert "reason" not in facts.missing(fold(q), text), q
 
 
 @pytest.mark.parametrize("q,kind", [

@@ -39,6 +39,14 @@ def test_suggest_has_did_you_mean_buttons_and_handoff():
     assert not any(b["action_id"].startswith("desk_feedback") for b in buttons(blocks))
 
 
+def test_a_handoff_about_a_known_topic_links_that_entry_beside_the_handoff_button():
+    r = _reply(kind="handoff", title=None, source=None, text="担当職員におつなぎします。", handoff=True,
+               related=(Link("pfi", "PFI"),), intent="handoff", actions=("handoff",))
+    blocks = valid_blocks(message_payload(r)[1])
+    opens = [json.loads(b["value"])["e"] for b in buttons(blocks) if b["action_id"].startswith("desk_open_entry")]
+    assert opens == ["pfi"] and any(b["action_id"] == "desk_handoff" for b in buttons(blocks))
+
+
 def test_decline_has_only_the_handoff_button():
     blocks = valid_blocks(message_payload(_reply(kind="decline", title=None, related=(), source=None,
                                                  text="わかりません", handoff=True))[1])
