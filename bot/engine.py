@@ -341,8 +341,8 @@ class Desk:
             kind = T.pleasantry_kind(q)
             return Reply("greeting", q, lang, t("answer." + kind, lang), intent=kind)
         reply = C.handoff(q, lang)
-        if a.top is not None and a.p_right >= self.model.answer_at:
-            # about a topic the knowledge answers: that entry to open while they wait
+        if a.top is not None and (a.p_right >= self.model.answer_at or a.top.alias >= COMPARED_NAMED):
+            # about a topic the knowledge answers, or names: that entry to open while they wait
             e = self.kb.entries[a.top.key]
             reply = replace(reply, related=(Link(e.id, e.title.get(lang), a.p_right),))
         return reply

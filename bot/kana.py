@@ -104,6 +104,65 @@ class KanaWords:
             return run
         return _HIRA_RUN.sub(one, text)
 
+    def rewrite_romaji(self, text: str) -> str:
+        """English with a term of the knowledge typed in romaji ("What is shitei kanrisha?", "sogo
+        gyosei shutai"): a run of one to four romaji words that reads as a kanji word of the
+        knowledge of ROMAJI_READING kana or more (long vowels and spelling systems aside: sogo =
+        そうごう, sitei = してい) in its written form. Anything else stays as typed."""
+        if not any("a" <= ch.lower() <= "z" for ch in text):
+            return text
+        index = self._romaji_index()
+        words = list(re.finditer(r"[A-Za-z]+", text))
+        out, last, i = [], 0, 0
+        while i < len(words):
+            for size in range(min(4, len(words) - i), 0, -1):
+                span = words[i:i + size]
+                if any(text[a.end():b.start()] not in (" ", "-") for a, b in zip(span, span[1:])):
+                    continue
+                if not all(_romaji_word(w.group().lower()) for w in span):
+                    continue
+                form = index.get(_romaji_key("".join(w.group() for w in span)))
+                if form is not None:
+                    out += [text[last:span[0].start()], form]
+                    last, i = span[-1].end(), i + size
+                    break
+            else:
+                i += 1
+        return "".join(out) + text[last:] if out else text
+
+    def _romaji_index(self) -> dict[str, str]:
+        index = self.__dict__.get("_romaji")
+        if index is None:
+            index = {}
+            for hira, form in self.words.items():
+                if len(hira) >= ROMAJI_READING and _KANJI.search(form):
+                    index.setdefault(_romaji_key(jaconv.kana2alphabet(hira)), form)
+            self.__dict__["_romaji"] = index
+        return index
+
+
+ROMAJI_READING = 5
+_ROMAJI_SPELLINGS = (("shi", "si"), ("chi", "ti"), ("tsu", "tu"), ("fu", "hu"), ("ji", "zi"),
+                     ("sh", "sy"), ("ch", "ty"), ("j", "zy"))
+
+
+def _romaji_key(romaji: str) -> str:
+    """One spelling for Hepburn, Kunrei and macron-less long vowels (sougou, sogo → sogo)."""
+    s = re.sub(r"[^a-z]", "", romaji.lower())
+    for a, b in _ROMAJI_SPELLINGS:
+        s = s.replace(a, b)
+    s = re.sub(r"o[ou]", "o", s)
+    return re.sub(r"([aiue])\1", r"\1", s)
+
+
+def _romaji_word(w: str) -> bool:
+    """Whether a lower-case word can be Japanese in romaji (Hepburn has no l, q, v, x, no c
+    outside "ch", no word-final m; it reads as plain hiragana with no stray っ at either end)."""
+    if len(w) < 2 or re.search(r"[lqvx]|c(?!h)|m$", w):
+        return False
+    k = jaconv.alphabet2kana(w)
+    return re.fullmatch(r"[\u3041-\u3093ー]+", k) is not None and not k.endswith("っ") and not k.startswith("っ")
+
 
 RUN_READING = 4
 _HIRA_RUN = re.compile(r"[\u3041-\u309fー]+")

@@ -299,18 +299,23 @@ def romaji_as_kana(text: str) -> str | None:
     words = re.findall(r"[A-Za-z]+", text)
     if len(words) < 2 or any(w.lower() in EN_STOPWORDS for w in words):
         return None
-    out = []
+    kana: dict[str, str] = {}
+    acronyms = set()
     for w in words:
         w = w.lower()
-        # Hepburn has no l, q, v, x, no c outside "ch", no word-final m ("team" is English).
-        if not _ROMAJI_WORD.fullmatch(w) or re.search(r"[lqvx]|c(?!h)|m$", w):
-            return None
         k = jaconv.alphabet2kana(w)
-        # (only the particle って starts with a small っ: a lower-case acronym does, "pfi" → っふぃ)
-        if not _ROMAJI_OK.fullmatch(k) or k.endswith("っ") or (k.startswith("っ") and not k.startswith("って")):
-            return None
-        out.append(k)
-    return jaconv.alphabet2kana(text.lower())
+        # Hepburn has no l, q, v, x, no c outside "ch", no word-final m ("team" is English);
+        # only the particle って starts with a small っ (a lower-case acronym does, "pfi" → っふぃ)
+        if (not _ROMAJI_WORD.fullmatch(w) or re.search(r"[lqvx]|c(?!h)|m$", w) or not _ROMAJI_OK.fullmatch(k)
+                or k.endswith("っ") or (k.startswith("っ") and not k.startswith("って"))):
+            if len(w) > 4 or len(re.findall(r"[aeiou]", w)) > 1:     # ("merit" is an English word)
+                return None
+            acronyms.add(w)          # one short word that is no romaji: an acronym ("ppp no jirei")
+            continue
+        kana[w] = k
+    if len(acronyms) > 1 or not kana or (acronyms and len(kana) < 2):
+        return None
+    return re.sub(r"[A-Za-z]+", lambda m: kana.get(m.group().lower(), m.group().lower()), text)
 
 
 def message_core(text: str, kana_words=None, english_words=None) -> tuple[str, str | None, bool]:
@@ -326,6 +331,8 @@ def message_core(text: str, kana_words=None, english_words=None) -> tuple[str, s
         core = kana_words.rewrite(core)
     elif kana_words is not None and core:
         core = kana_words.rewrite_runs(core)
+    if kana_words is not None and core and not kana:
+        core = kana_words.rewrite_romaji(core)      # "What is shitei kanrisha?" → 指定管理者
     if english_words is not None and core and not kana:
         core = english_words.fix(core)
     return core, pleasantry, bool(kana)

@@ -438,8 +438,9 @@ def test_a_large_bases_shortlist_finds_the_entries_the_exact_search_ranks_first(
         v = exact.encoder.encode([q])
         sc = exact._sem_for(v, None)
         sq, sb = sc.q, sc.b
-        best = int(np.argmax(np.maximum(sq, sb)))
-        assert best in short._shortlist(v).tolist(), q
+        sem = np.maximum(sq, sb)
+        best = set(np.flatnonzero(sem >= sem.max() - 1e-6).tolist())   # (a question learned for two entries ties them)
+        assert best & set(short._shortlist(v).tolist()), q
         assert short.retrieve(q).candidates, q
 
 

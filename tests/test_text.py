@@ -69,9 +69,15 @@ def test_romaji_is_read_as_kana(q, kana):
 
 @pytest.mark.parametrize("q", ["What is PFI?", "Hello team", "naming rights", "please help me", "PFI toha",
                                "ＰＦＩ", "指定管理 seido", "sake",
-                               "pfi toha", "ppp no jirei"])   # lower-case acronyms too
+                               "pfi toha"])   # lower-case acronyms too
 def test_english_acronyms_and_mixed_text_are_not_taken_for_romaji(q):
     assert T.romaji_as_kana(q) is None
+
+
+def test_one_acronym_among_romaji_words_stays_itself():
+    assert T.romaji_as_kana("ppp no jirei") == "ppp の じれい"
+    assert T.romaji_as_kana("pfi toha") is None            # one romaji word beside it is too little
+    assert T.romaji_as_kana("ppp pfi no jirei") is None     # two non-romaji words: English or codes
 
 
 
