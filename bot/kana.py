@@ -113,13 +113,14 @@ class KanaWords:
             return text
         index = self._romaji_index()
         words = list(re.finditer(r"[A-Za-z]+", text))
+        romaji = [_romaji_word(w.group().lower()) for w in words]     # once per word, not per span
         out, last, i = [], 0, 0
         while i < len(words):
             for size in range(min(4, len(words) - i), 0, -1):
                 span = words[i:i + size]
                 if any(text[a.end():b.start()] not in (" ", "-") for a, b in zip(span, span[1:])):
                     continue
-                if not all(_romaji_word(w.group().lower()) for w in span):
+                if not all(romaji[i:i + size]):
                     continue
                 form = index.get(_romaji_key("".join(w.group() for w in span)))
                 if form is not None:

@@ -147,6 +147,7 @@ class Retriever:
         assert self.vectors.shape == (len(texts), DIM)
         self.centroids = None
         self.vectors_t = None
+        self._group_starts = _group_starts(self.name_start, self.body_start, self.doc_end)
         if self.n <= self.EXACT_DOCS:
             # Every row is scored on the rows' SEM_DIMS principal directions: half the memory a
             # question's pass reads (the pass is memory-bound), for cosines within ~0.01 of the full
@@ -182,14 +183,10 @@ class Retriever:
             sims[:, own] = -1.0
         whole = sims[0]
         best = sims.max(axis=0) if len(sims) > 1 else whole
-        lens_n = bs - ns
-        # Rows are laid out doc by doc (names, then body), each group at least one row: a per-doc,
-        # per-group maximum is one reduceat over the interleaved group starts.
-        offs = np.concatenate(([0], np.cumsum(de - ns)[:-1]))
-        starts = np.empty(2 * len(offs), dtype=np.int64)
-        starts[0::2], starts[1::2] = offs, offs + lens_n
+        starts = self._group_starts if ids is None else _group_starts(ns, bs, de)
         per_group = np.maximum.reduceat(best, starts)
-        return SemScores(per_group[0::2], per_group[1::2], np.maximum.reduceat(whole, starts)[0::2], best)
+        names_whole = per_group[0::2] if best is whole else np.maximum.reduceat(whole, starts)[0::2]
+        return SemScores(per_group[0::2], per_group[1::2], names_whole, best)
 
     def _shortlist(self, qvecs: np.ndarray) -> np.ndarray:
         """The SHORTLIST documents whose centroid is nearest any of the query vectors."""
@@ -333,16 +330,34 @@ def top_mean(values: np.ndarray, starts: np.ndarray, lens: np.ndarray, k: int) -
     """Per group values[start:start+len]: the mean of its k largest (fewer when shorter; 0 when
     empty), for all groups at once."""
     lens = np.asarray(lens, dtype=np.int64)
-    vals = values[_ranges(starts, starts + lens)].astype(np.float64)
-    group = np.repeat(np.arange(len(lens)), lens)
-    # Groups in order, each one's largest value first: one sort on a single key (the values are
-    # cosines, so 1 - v lies in [0, 2] and never reaches the next group's offset of 3).
-    vals = vals[np.argsort(group * 3.0 + (1.0 - np.clip(vals, -1.0, 1.0)), kind="stable")]
-    first = np.cumsum(lens) - lens
-    ends = first + np.minimum(lens, k)
-    cs = np.concatenate(([0.0], np.cumsum(vals)))
-    count = ends - first
-    return np.where(count > 0, (cs[ends] - cs[first]) / np.maximum(count, 1), 0.0)
+    out = np.zeros(len(lens))
+    some = lens > 0
+    if not some.any():
+        return out
+    vals = values[_ranges(np.asarray(starts, dtype=np.int64), starts + lens)].astype(np.float64)
+    first = (np.cumsum(lens) - lens)[some]
+    group = np.repeat(np.arange(len(first)), lens[some])
+    # k rounds of: each group's largest value, then one occurrence of it taken out (k is small:
+    # a few passes over the values cost less than sorting them).
+    total, count = np.zeros(len(first)), np.zeros(len(first))
+    for _ in range(min(k, int(lens.max()))):
+        top = np.maximum.reduceat(vals, first)
+        left = np.isfinite(top)
+        total += np.where(left, top, 0.0)
+        count += left
+        at = np.flatnonzero(vals == top[group])
+        vals[at[np.r_[True, group[at][1:] != group[at][:-1]]]] = -np.inf
+    out[some] = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    return out
+
+
+def _group_starts(ns: np.ndarray, bs: np.ndarray, de: np.ndarray) -> np.ndarray:
+    """Rows are laid out doc by doc (names, then body), each group at least one row: the
+    interleaved starts of every doc's two groups (a per-doc, per-group maximum is one reduceat)."""
+    offs = np.concatenate(([0], np.cumsum(de - ns)[:-1]))
+    starts = np.empty(2 * len(offs), dtype=np.int64)
+    starts[0::2], starts[1::2] = offs, offs + (bs - ns)
+    return starts
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
