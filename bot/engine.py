@@ -248,10 +248,14 @@ class Desk:
             return self._decline_topic(owner, q, lang, a), folded
         ranker_first = a.ranked[0][0].key if a.ranked else None    # (before intents are narrowed)
         taken, a = I.decide(self, core, a)
+        speaker = I.place_only_as_speaker(self, core)
+        if taken == "cases" and speaker:
+            taken = None
         if taken is not None:
             return self._intent(taken, q, core, lang, a, today), folded
         best = a.ranked[0][0] if a.ranked else None
-        if best is not None and best.kind == "intent" and a.ranked[0][1] >= self.model.intent_at:
+        if (best is not None and best.kind == "intent" and a.ranked[0][1] >= self.model.intent_at
+                and not (best.key == INTENT_PREFIX + "cases" and speaker)):
             return self._intent(best.key[len(INTENT_PREFIX):], q, core, lang, a, today), folded
         if best is not None and best.kind == "oos" and self._cases_elsewhere(core, a):
             return self._intent("cases", q, core, lang, a, today), folded
@@ -274,7 +278,7 @@ class Desk:
                 if curated is not None and curated[1] >= 0.5:
                     topic = self.topics[curated[0].key]
             return self._decline_topic(topic, q, lang, a), folded
-        if a.p_right < self.model.answer_at and self._cases_of_named_place(core, a, ranker_first):
+        if a.p_right < self.model.answer_at and not speaker and self._cases_of_named_place(core, a, ranker_first):
             return self._intent("cases", q, core, lang, a, today), folded
         if a.top is None or a.p_right < self.model.suggest_at:
             return Reply("decline", q, lang, t("answer.decline", lang), score=a.p_right, handoff=True,

@@ -315,6 +315,25 @@ def names_a_case_place(desk, message: str) -> bool:
     return bool(_places_named(_case_index(desk.kb).municipalities, T.text_form(T.fold(message)), message))
 
 
+# A place named as a speaker's office (「磐田市長が言っていた…」「川西市の副市長」 "the Iwata mayor"):
+# the message is about what that person said, not a request for the place's list of cases.
+_SPEAKER = re.compile(
+    r"[\u3040-\u30ff\u4e00-\u9fff々]{1,6}?(?:市|町|村|県)?の?(?:副)?(?:市長|町長|村長|知事|首長)"
+    r"|\b[a-z]+(?: city)?(?:'s)? (?:deputy |vice )?(?:mayor|governor)\b"
+    r"|\b(?:deputy |vice )?(?:mayor|governor) of [a-z]+(?: city| prefecture)?\b")
+_ASKS_CASES = re.compile(r"事例|実例|先行例|取り?組|実績|記録|一覧|\bcases?\b|\bexamples?\b|\bprecedents?\b"
+                         r"|\bcase stud|\bdone\b|\brecords?\b")
+
+
+def place_only_as_speaker(desk, message: str) -> bool:
+    """Whether every recorded case place the message names is named as a speaker's office, and it
+    asks for no cases: 「磐田市長が言ってた『汗のかき損』って?」 asks what the mayor said."""
+    folded = T.fold(message)
+    if _ASKS_CASES.search(folded) or not _SPEAKER.search(folded):
+        return False
+    return names_a_case_place(desk, message) and not names_a_case_place(desk, _SPEAKER.sub(" ", folded))
+
+
 def classify(desk, core: str, analysis, model: IntentModel | None = None) -> tuple[str, float, dict[str, float]]:
     """(the most probable class, its probability, every class's probability)."""
     model = model or get_model()

@@ -309,3 +309,18 @@ def test_a_person_asked_for_about_a_known_topic_is_a_handoff_that_links_the_topi
     # the desk's own entry is how to reach its staff: asked to consult the desk, that entry answers
     r = desk.answer("公民連携デスクに相談したい")
     assert r.intent != "handoff" or r.related == ()
+
+
+@pytest.mark.parametrize("q", ["磐田市長が言ってた「汗のかき損」ってどういう話でした？",
+                               "What did the Iwata mayor mean by 'kanmin'?",
+                               "川西市の副市長が「まず変われ」と名指ししてた部署ってどこですか"])
+def test_a_place_named_as_a_speakers_office_is_not_a_request_for_its_cases(desk, q):
+    """What a mayor said is asked, not the list of the mayor's city's cases."""
+    assert desk.answer(q).intent != "cases"
+
+
+@pytest.mark.parametrize("q", ["磐田市長が紹介していた磐田市の事例を一覧で", "What cases has the Iwata mayor's city done?"])
+def test_a_speakers_office_beside_a_request_for_cases_still_lists_them(desk, kb, q):
+    r = desk.answer(q)
+    assert r.intent == "cases" and {i.entry_id for i in r.items} & {e.id for e in kb.entries.values()
+                                                                 if e.municipality and e.municipality.ja == "磐田市"}
