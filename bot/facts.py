@@ -579,6 +579,8 @@ def places_named(text: str, loose: bool = False) -> set[str]:
         if m is None or run[m.end():m.end() + 1] in _NOT_A_NAME_AFTER or run[m.end():m.end() + 1] in "市町村区" and m.end() < len(run):
             continue
         name = run[:m.end()]
+        if name.endswith("地区"):       # a district within a city (「市内の一地区」), not a municipality
+            continue
         # (…都市 is the common noun 大都市・地方都市; 京都市 the one name that ends so)
         if (name == "京都市" or not _NOT_A_NAME.search(name[:-1])) and not re.search("[市町村区]", name[:-1]):
             out.add(name)

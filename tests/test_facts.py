@@ -574,3 +574,10 @@ def test_a_count_of_and_when_something_was_adopted_are_asked():
     # "to adopt" in a clause is not the event asked about: any time answers the law's date
     q = fold("When was the law passed that obliges towns to adopt standard systems?")
     assert "when" not in facts.missing(q, "The law was passed in 2021.")
+
+
+def test_a_district_within_a_city_is_not_a_municipality_the_knowledge_lacks(desk):
+    assert facts.places_named("市内の一地区だけで試したい") == set()
+    assert facts.places_named("モデル地区と世田谷区") == {"世田谷区"}
+    r = desk.answer("開発中の除雪ロボットを、本格導入の前に市内の一地区だけで一冬試させてもらうことはできますか")
+    assert r.answered and r.entry_id == "demonstration-experiment"
