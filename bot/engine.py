@@ -288,6 +288,8 @@ class Desk:
             if e.kind == "case" and self._place_cases_asked(core, a, e):
                 return self._intent("cases", q, core, lang, a, today), folded
             missing = entry_lacks(a.folded, e)
+            if missing:
+                e, missing = self._holder_of_asked(a, e, missing)
             # A municipality the knowledge never mentions, asked about (「浜松市のPFIの実績は?」):
             # what the bot knows of the topic, and that the place is not in its knowledge.
             missing += [f"place:{p}" for p in self.unknown_places(core, e)]
@@ -296,12 +298,26 @@ class Desk:
                 return desk_contact, folded
             if missing:
                 return self._partial(e, missing, q, lang, a.p_right), folded
-            reply = self.reply_for_entry(a.top.key, lang, question=q, score=a.p_right)
+            reply = self.reply_for_entry(e.id, lang, question=q, score=a.p_right)
             reply = self._also(reply, a, lang)
             if e.kind == "calendar":     # a calendar answer also says where today falls
                 reply = self._with_today(reply, lang, today)
             return reply, folded
         return self._suggest(q, lang, a), folded
+
+    def _holder_of_asked(self, a: Analysis, e: Entry, missing: list[str]) -> tuple[Entry, list[str]]:
+        """The best entry lacks the kind of fact asked for (「人数も含めて教えて」): a runner-up the
+        ranker is about as sure of (its probability passes the answer threshold too) that holds
+        it answers instead (the Ehime case with its head count rather than the general idea)."""
+        for f, p in a.ranked[1:]:
+            if p < self.model.answer_at:
+                break
+            if f.kind in PSEUDO_KINDS or f.key == e.id:
+                continue
+            other = self.kb.entries[f.key]
+            if not entry_lacks(a.folded, other):
+                return other, []
+        return e, missing
 
     def _suggest(self, q: str, lang: str, a: Analysis) -> Reply:
         """Did you mean: the three best entries, and the offer of the desk staff."""
@@ -433,7 +449,7 @@ class Desk:
         compares = a.top.alias >= COMPARED_NAMED and bool(_COMPARES.search(a.folded or ""))
         if a.segments < 2 and not compares:
             return reply
-        others = [(f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS and f.key != a.top.key]
+        others = [(f, p) for f, p in a.ranked if f.kind not in PSEUDO_KINDS and f.key not in (a.top.key, reply.entry_id)]
         # (the second thing compared is named in the message: its name is the evidence, whatever
         # the decider makes of it as an answer of its own)
         named = next(((f, p) for f, p in others if f.alias >= COMPARED_NAMED), None) if compares else None

@@ -581,3 +581,15 @@ def test_a_district_within_a_city_is_not_a_municipality_the_knowledge_lacks(desk
     assert facts.places_named("モデル地区と世田谷区") == {"世田谷区"}
     r = desk.answer("開発中の除雪ロボットを、本格導入の前に市内の一地区だけで一冬試させてもらうことはできますか")
     assert r.answered and r.entry_id == "demonstration-experiment"
+
+
+@pytest.mark.parametrize("q", ["うちの町だけでデジタルに詳しい職員を雇うのは難しいです。複数の自治体で専門の人を分け合う例を、人数も含めて教えてください"])
+def test_a_count_asked_is_answered_by_a_confident_runner_up_that_holds_it(desk, q):
+    """The general idea (talent-sharing) ranks first but holds no head count; the Ehime case,
+    about as likely right, does: it answers, instead of an honest "not in my knowledge"."""
+    from bot.engine import entry_lacks
+    from bot.text import fold
+
+    r = desk.answer(q)
+    assert r.answered and r.entry_id != "talent-sharing"
+    assert entry_lacks(fold(q), desk.kb.entries["talent-sharing"]) and not entry_lacks(fold(q), desk.kb.entries[r.entry_id])
