@@ -61,7 +61,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|\b(?:staff member|person|officer|official) in charge\b|\bname (?:of|for) (?:the |a )?(?:person|staff|officer|official|contact)"),
     "date": re.compile(
         # 「あと何日」「締め切りまで何日」 ask for a countdown (days left), not for a date.
-        r"(?<!あと)(?<!残り)(?<!まで)何日(?!残)|(?<!あと)(?<!残り)(?<!まで)なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|何年何月|具体的な日|正確な日|曜日|開催日|実施日|試験日|面接日|選考日|発表日"
+        r"(?<!あと)(?<!残り)(?<!まで)何日(?!残)|(?<!あと)(?<!残り)(?<!まで)なん日|日付|期日|締切日|締め切り日|〆切日|何月何日|具体的な日|正確な日|曜日|開催日|実施日|試験日|面接日|選考日|発表日"
         r"|exact (?:date|day|deadline)|what date|which date|which day|(?:what|which)(?:'s| is)? the date"
         r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
@@ -73,7 +73,7 @@ ASKS: dict[str, re.Pattern] = {
     "when": re.compile(
         r"(?<!ら)いつ(?!も|でも|か(?!ら)|の間に|の日か)"
         r"|\bwhen (?:is|are|does|do|did|will|was|were|should|can|could|would|might|must|shall)\b|\bwhen\?"),
-    "year": re.compile(r"何年(?:から|に|の(?:こと|話)|頃|ごろ|前)|何年度(?:から|に|の)|いつから|\bwhat year\b|\bwhich year\b|\bsince when\b|\bin what year\b"),
+    "year": re.compile(r"何年(?:から|に|の(?:こと|話)|頃|ごろ|前|何月)|何年度(?:から|に|の)|いつから|\bwhat year\b|\bwhich year\b|\bsince when\b|\bin what year\b"),
     "count": re.compile(
         r"何件|何社|件数|何人(?!か)|何名|人数|何団体|何か所|何カ所|何ヶ所|何校|採択数|採択率|倍率|何割|何%|何パーセント"
         r"|者数(?:は|を)|数を教え|(?:市町村|市町|自治体|企業|団体|会員|参加者|職員|店舗)の数(?:と|は|を|も|や)"

@@ -593,3 +593,10 @@ def test_a_count_asked_is_answered_by_a_confident_runner_up_that_holds_it(desk, 
     r = desk.answer(q)
     assert r.answered and r.entry_id != "talent-sharing"
     assert entry_lacks(fold(q), desk.kb.entries["talent-sharing"]) and not entry_lacks(fold(q), desk.kb.entries[r.entry_id])
+
+
+def test_what_year_and_month_asks_a_month_and_a_year_not_a_day(desk):
+    assert set(facts.asked(fold("開設は何年何月ですか"))) >= {"month", "year"}
+    assert "date" not in facts.asked(fold("開設は何年何月ですか")) and "date" in facts.asked(fold("何年何月何日ですか"))
+    r = desk.answer("デジタル改革共創プラットフォームができたのは何年何月?")
+    assert r.answered and "2021年4月" in r.text
