@@ -154,7 +154,10 @@ _GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)?(
              r"|(?:株式会社|有限会社|合同会社|㈱|\(株\))[^\s。、,!?！？の]{1,20}の[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?=[、,。!！\s]|$)"
              r"|[一-龥ァ-ヶー々A-Za-z0-9・&]{0,15}(?:会社|商事|商店|工業|産業|建設|工務店|銀行|㈱|\(株\)|チーム|協会|組合|法人|大学|事務所|センター|グループ|[課部室係])の[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?=[、,。!！\s]|$)"
              # (and a first post: 初めて書き込みます)
-             r"|(?:初めて|はじめて)(?:書き込み|投稿|利用|質問|連絡|ご連絡|メッセージ)(?:し|いたし|致し|させていただき)?ます")
+             r"|(?:初めて|はじめて)(?:書き込み|投稿|利用|質問|連絡|ご連絡|メッセージ)(?:し|いたし|致し|させていただき)?ます"
+             # (a question announced before it is asked: ちょっと質問です, 一つお聞きしたいことがあります)
+             r"|(?:ちょっと|少し|すこし|一つ|ひとつ|1つ|１つ|一点|1点|いくつか|簡単な|素朴な)?(?:質問|ご質問|お尋ね|おたずね|お聞きしたいこと|お伺いしたいこと|伺いたいこと|聞きたいこと|教えていただきたいこと|教えてほしいこと)"
+             r"(?:です|があります|がございます|があるのですが|があるんですが|なのですが|なんですが|させてください|させて下さい|よろしいですか|いいですか)(?=[、,。!！?？:：\s]|$)")
 # A word of degree (とても助かりました, 本当にありがとう) and what the thanks is for (ご丁寧な回答
 # ありがとうございます, 早速のご返信ありがとう) belong to the thanks.
 _DEGREE_JA = r"(?:どうも|とても|大変|たいへん|本当に|ほんとうに|ほんとに|本当|すごく|非常に|誠に|まことに|心より|おかげさまで|おかげで)?"
@@ -180,7 +183,10 @@ _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|ev
              # (a salutation, whoever it names: "Dear partnership desk,", "Dear Iwata City staff,")
              r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|dear (?:[\w'&-]+ ){0,4}[\w'&-]+(?=\s*[,!\n])|sorry to bother you|excuse me"
              # (a newcomer saying so: "I'm new to this channel", "first time posting here")
-             r"|i'?m new (?:to (?:this|the) (?:channel|workspace|desk|bot|slack)|here)|(?:it'?s )?(?:my )?first time (?:posting |writing |asking )?here")
+             r"|i'?m new (?:to (?:this|the) (?:channel|workspace|desk|bot|slack)|here)|(?:it'?s )?(?:my )?first time (?:posting |writing |asking )?here"
+             # (a question announced before it is asked: "Quick question:", "I have a question for you -")
+             r"|(?:just )?(?:a )?(?:quick|short|small|simple|brief) (?:question|one)(?: for you)?"
+             r"|(?:i )?(?:have|'ve got|got) (?:a |one |two |a few |some )?(?:quick |short |small |simple )?questions?(?: for you)?|one (?:more )?question(?: for you)?|(?:a |one )?question for you")
 # (where a greeting comes from belongs to it: "Good morning from Osaka.", "Hello from Acme,")
 _GREET_EN = rf"(?:{_GREET_EN})(?: from (?:the )?[a-z][\w&'-]*(?: [a-z][\w&'-]*)?(?=\s*[,.!]|\s*$))?"
 _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|nice|cool|understood|noted|all right|alright)"
@@ -194,7 +200,10 @@ _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonder
               r"|(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|cool|understood|noted|all right|alright)(?=[,.!]|$)")
 _CLOSE_EN = r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
 _PLEASANTRY = re.compile(
-    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_THANKS_EN}|{_CLOSE_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;\s]*)+")
+    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_THANKS_EN}|{_CLOSE_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;：\s-]*)+")
+# (capitalised, as a new sentence is, or after a question mark: "How do I say thanks" keeps its word)
+_TRAILING_THANKS_EN = re.compile(r"(?:(?<=[A-Za-z0-9)])[,\s]+(?=[A-Z])|(?<=[?!])[,\s]*)(?i:(?:many )?thanks(?: a lot| so much| very much| in advance| again)?"
+                                 r"|thank you(?: so much| very much| in advance| again)?|thx|cheers|(?:best |kind |warm )?regards)[.!\s]*$")
 _ONLY_GREETING = re.compile(rf"^(?:{_GREET_JA}|(?i:(?:{_GREET_EN})(?![a-z])))")
 _ONLY_THANKS = re.compile(rf"^(?:{_THANKS_JA}|(?i:(?:{_THANKS_EN})(?![a-z])))")
 _SENTENCE = re.compile(r"[^。．！？!?\n]+[。．！？!?]*|[^。．！？!?\n]*[。．！？!?]+")
@@ -233,6 +242,8 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
             first = "thanks" if _ONLY_THANKS.match(s.strip()) else "greeting"
         # What remains after trailing closings (…ですが、よろしくお願いします).
         rest = re.sub(rf"[、,\s]*(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$", "", rest) if _content_chars(rest) else rest
+        # (and English ones after the question without a full stop: "what's the desk for? Thanks!")
+        rest = _TRAILING_THANKS_EN.sub("", rest) if _content_chars(rest) else rest
         if _content_chars(rest) >= 2:
             kept.append(rest.strip())
     if kept:

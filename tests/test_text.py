@@ -132,6 +132,14 @@ def test_greetings_alone_are_greetings(msg):
     ("㈱サンプルの佐藤です、提案の締め切りは?", "提案の締め切りは?"),
     ("Dear partnership desk, could you walk me through the budget year?", "could you walk me through the budget year?"),
     ("Dear Iwata City staff,\nWhat is PFI?", "What is PFI?"),
+    # a question announced before it is asked, thanks after it without a full stop
+    ("こんにちは!ちょっと質問です。予算編成はいつから始まりますか", "予算編成はいつから始まりますか"),
+    ("すみません、一つお聞きしたいことがあります。PFIとは?", "PFIとは?"),
+    ("ちょっと質問なんですが、PFIって何?", "PFIって何?"),
+    ("Quick question: when is the budget request?", "when is the budget request?"),
+    ("Hi, I have a question for you - what is PFI?", "what is PFI?"),
+    ("what's the desk for Thanks!", "what's the desk for"),
+    ("What is PFI? thanks", "What is PFI?"),
 ])
 def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
     assert T.message_core(T.clean(msg))[:2] == (core, None)
@@ -139,7 +147,8 @@ def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
 
 @pytest.mark.parametrize("msg", ["hiring at city hall?", "Typhoon warnings?", "本当に提案できますか", "説明してください", "財政課の予算の話です",
                                  "Nice city hall, where is it?", "Morning meetings with the city: how are they set?",
-                                 "Great work on the MaaS project in Wako, what did it cost?"])
+                                 "Great work on the MaaS project in Wako, what did it cost?", "How do I say thanks",
+                                 "質問の仕方を教えて", "Quick wins with the city: where to start?"])
 def test_words_that_only_begin_like_a_pleasantry_are_kept(msg):
     assert T.message_core(T.clean(msg))[0] == T.clean(msg)
 
@@ -164,3 +173,8 @@ def test_a_greeting_from_somewhere_is_stripped_but_the_question_is_kept(msg, cor
                                       ("了解です、さっそく社内で共有します。ありがとうございます", "thanks")])
 def test_a_pleasantry_with_other_words_is_thanks_only_when_it_thanks(msg, kind):
     assert T.pleasantry_kind(msg) == kind
+
+
+@pytest.mark.parametrize("msg", ["質問があります", "Quick question", "こんにちは。ちょっと質問です"])
+def test_a_question_announced_but_not_yet_asked_is_answered_as_a_greeting(msg):
+    assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
