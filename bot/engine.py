@@ -212,6 +212,29 @@ class Desk:
         return analysis_of(self.kb, r, core, self.model.ranker, self.model.decider, self.model.gate)
 
     def _decide(self, question: str, lang: str | None, today: date | None = None) -> tuple[Reply, str]:
+        reply, folded = self._decide_message(question, lang, today)
+        if reply.kind in ("suggest", "decline") and reply.intent in ("answer", "unknown"):
+            # A message of several sentences that no entry answers for sure: the sentence that asks,
+            # judged on its own, may be (context before it, 「静岡でIT会社をやっています。」 "We are a
+            # small firm in Shizuoka.", can pull the whole message away from it). Taken only when
+            # it is a knowledge answer (or an honest partial one) past the answer threshold.
+            part = self._asking_sentence(question)
+            if part is not None:
+                alt, alt_folded = self._decide_message(part, lang or reply.lang, today)
+                if alt.kind == "partial" or (alt.kind == "answer" and alt.entry_id is not None
+                                             and alt.score >= self.model.answer_at):
+                    return replace(alt, question=reply.question, lang=alt.lang), alt_folded
+        return reply, folded
+
+    def _asking_sentence(self, question: str) -> str | None:
+        """The sentence(s) of a message of several that ask (else its last one); None for one."""
+        core = T.message_core(T.clean(question), self.kana, self.english)[0]
+        if len(T.sentences(core)) < 2:
+            return None
+        part = facts.asking_part(core)
+        return part if part != core else T.sentences(core)[-1]
+
+    def _decide_message(self, question: str, lang: str | None, today: date | None = None) -> tuple[Reply, str]:
         q = T.clean(question)
         asked_lang = lang if lang in ("ja", "en") else None
         lang = asked_lang or T.detect_lang(q)

@@ -178,12 +178,21 @@ _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}{_DEGREE_JA}(?:ありがとうござい
               r"(?:報告|検討|相談|共有|展開|シェア)(?:して)?(?:みます|します|いたします|致します|させていただきます|させて頂きます)ね?"
               r"|りょ(?=[、,。!！\s]|$)")
 _CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
-             r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?")
+             r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?"
+             # (asking for the reply itself: お忙しいところ恐縮ですが、ご教示いただけますと幸いです,
+             # お手すきの際にご回答ください, 教えてもらえると助かります)
+             r"|(?:(?:お忙しい(?:ところ|中)|お手数(?:を)?(?:おかけしますが|ですが)|恐縮ですが|恐れ入りますが|お手すきの(?:際|時|とき)に|お時間のある(?:際|時|とき)に)[、,]?\s*)*"
+             r"(?:(?:ご教示|ご回答|ご返答|ご返信|お返事|ご連絡|回答|返信|返事)(?:を)?(?:いただけますと|いただけると|頂けますと|頂けると|くださると|下さると)?(?:幸いです|助かります|ありがたいです|嬉しいです|うれしいです)"
+             r"|(?:ご教示|ご回答|ご返答|ご返信|お返事|回答|返信|返事)(?:を)?(?:ください|下さい|お願いします|お願いいたします|お願い致します|いただけますか|いただけますでしょうか|頂けますか)"
+             r"|(?:教えて|お教え)(?:もらえる|もらえます|いただける|いただけます|頂ける|頂けます|くれる|くださる|下さる)と(?:助かります|幸いです|嬉しいです|うれしいです|ありがたいです))")
 _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
              # (a salutation, whoever it names: "Dear partnership desk,", "Dear Iwata City staff,")
              r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|dear (?:[\w'&-]+ ){0,4}[\w'&-]+(?=\s*[,!\n])|sorry to bother you|excuse me"
              # (a newcomer saying so: "I'm new to this channel", "first time posting here")
              r"|i'?m new (?:to (?:this|the) (?:channel|workspace|desk|bot|slack)|here)|(?:it'?s )?(?:my )?first time (?:posting |writing |asking )?here"
+             # (a name introduced: "Ken from Acme here.", "This is Mari at Blue Co.")
+             r"|(?:this is |it'?s )?(?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))? (?:from|at|of|with) [\w&.'-]+(?: [\w&.'-]+){0,3} here(?=\s*[,.!]|\s*$)"
+             r"|this is (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))? (?:from|at|of|with) [\w&.'-]+(?: [\w&.'-]+){0,3}(?=\s*[,.!]|\s*$)"
              # (a question announced before it is asked: "Quick question:", "I have a question for you -")
              r"|(?:just )?(?:a )?(?:quick|short|small|simple|brief) (?:question|one)(?: for you)?"
              r"|(?:i )?(?:have|'ve got|got) (?:a |one |two |a few |some )?(?:quick |short |small |simple )?questions?(?: for you)?|one (?:more )?question(?: for you)?|(?:a |one )?question for you")
@@ -198,9 +207,15 @@ _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonder
               r"|(?:that|this) (?:really )?helps(?: a lot)?|(?:that'?s|this is) exactly what i needed"
               r"|that'?s (?:all|it)(?: for now| for today)?|i'?ll (?:get back to you|be in touch)|(?:i|we)'?ll (?:discuss|share|take) (?:this|it|that)(?: back)? (?:with|to) (?:my|our|the) (?:team|boss|manager|colleagues|office)|(?:we'?ll|will) be in touch|talk (?:to you )?(?:later|soon)|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)(?:,? (?:mate|mates|guys|all|everyone|folks|team|buddy|pal))?"
               r"|(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|cool|understood|noted|all right|alright)(?=[,.!]|$)")
-_CLOSE_EN = r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
+_CLOSE_EN = (r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
+             # (asking for the reply, a sign-off with a name: "Any help appreciated!", "Let me know,
+             # thanks.", "Cheers, Tom", "Hope to hear from you soon")
+             r"|any (?:help|advice|pointers|guidance)(?: (?:would be|is|will be))?(?: much| greatly| really)? appreciated"
+             r"|(?:please )?let me know(?:,? (?:thanks|thank you|please))?(?=[\s,.!]*$)|(?:i )?hope to hear (?:from you|back)(?: soon)?"
+             r"|i'?d (?:really )?appreciate (?:any|your) (?:help|advice|reply|answer|guidance)"
+             r"|(?:cheers|thanks|best|regards|many thanks|thank you),? (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))?(?=\s*[.!]?\s*$)")
 _PLEASANTRY = re.compile(
-    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_THANKS_EN}|{_CLOSE_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;：\s-]*)+")
+    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_CLOSE_EN}|{_THANKS_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;：\s-]*)+")
 # (capitalised, as a new sentence is, or after a question mark: "How do I say thanks" keeps its word)
 _TRAILING_THANKS_EN = re.compile(r"(?:(?<=[A-Za-z0-9)])[,\s]+(?=[A-Z])|(?<=[?!])[,\s]*)(?i:(?:many )?thanks(?: a lot| so much| very much| in advance| again)?"
                                  r"|thank you(?: so much| very much| in advance| again)?|thx|cheers|(?:best |kind |warm )?regards)[.!\s]*$")
@@ -208,7 +223,10 @@ _ONLY_GREETING = re.compile(rf"^(?:{_GREET_JA}|(?i:(?:{_GREET_EN})(?![a-z])))")
 _ONLY_THANKS = re.compile(rf"^(?:{_THANKS_JA}|(?i:(?:{_THANKS_EN})(?![a-z])))")
 _SENTENCE = re.compile(r"[^。．！？!?\n]+[。．！？!?]*|[^。．！？!?\n]*[。．！？!?]+")
 # (the full stop stays with its sentence, so that sentences joined again still read as several)
-_EN_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]\"']\.)\s+(?=[A-Z(\"'])")
+_EN_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]\"']\.)\s+(?=[A-Za-z(\"'])")
+# (a full stop before a lower-case word ends a sentence too, "…in Shizuoka. naming rights?", but
+# not an abbreviation's: "e.g. parks", "Acme Inc. and the city")
+_ABBREVIATION = re.compile(r"(?i)(?:^|[\s(])(?:e\.g|i\.e|etc|vs|approx|no|nos|mr|mrs|ms|dr|st|inc|ltd|co|corp|jr|sr|fig|dept|u\.s|u\.k|a\.m|p\.m|cf|al|ca)\.$")
 _SLACK_MARKUP = re.compile(r"<(?:[@#!][^<>|]*|https?://[^<>|]*)(?:\|([^<>]*))?>")
 
 
@@ -221,7 +239,13 @@ def sentences(text: str) -> list[str]:
     """The message cut into sentences (Japanese 。！？, line breaks, English '. ')."""
     out = []
     for line in text.splitlines():
+        parts: list[str] = []
         for part in _EN_SENTENCE_END.split(line):
+            if parts and part[:1].islower() and _ABBREVIATION.search(parts[-1]):
+                parts[-1] += " " + part
+            else:
+                parts.append(part)
+        for part in parts:
             out += [s.strip() for s in _SENTENCE.findall(part) if s.strip()]
     return out
 
@@ -305,7 +329,8 @@ def romaji_as_kana(text: str) -> str | None:
     starts nor ends in a stray っ (English consonant clusters do: "what" → うぁっ, "pfi" → っふぃ), and
     no word is an English function word.
     """
-    if not text.isascii() or re.search(r"[A-Z]{2,}", text):
+    # (Japanese punctuation may end romaji typed on a Japanese keyboard: 「… oshiete kudasai。」)
+    if not re.sub(r"[。、．，！？「」・\u3000]", " ", text).isascii() or re.search(r"[A-Z]{2,}", text):
         return None
     words = re.findall(r"[A-Za-z]+", text)
     if len(words) < 2 or any(w.lower() in EN_STOPWORDS for w in words):

@@ -140,6 +140,14 @@ def test_greetings_alone_are_greetings(msg):
     ("Hi, I have a question for you - what is PFI?", "what is PFI?"),
     ("what's the desk for Thanks!", "what's the desk for"),
     ("What is PFI? thanks", "What is PFI?"),
+    # closings that ask for the reply, sign-offs and introductions by name
+    ("PFIとは?お忙しいところ恐縮ですが、ご教示いただけますと幸いです。", "PFIとは?"),
+    ("予算要求は何月?お手すきの際にご回答ください。", "予算要求は何月?"),
+    ("予算要求は何月?教えてもらえると助かります。", "予算要求は何月?"),
+    ("Hi, Ken from Acme here. what's the desk for? Any help appreciated!", "what's the desk for?"),
+    ("what is PFI? Let me know, thanks.", "what is PFI?"),
+    ("what is PFI? Cheers, Tom", "what is PFI?"),
+    ("This is Mari from Blue Co. What is PFI?", "What is PFI?"),
 ])
 def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
     assert T.message_core(T.clean(msg))[:2] == (core, None)
@@ -148,7 +156,8 @@ def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
 @pytest.mark.parametrize("msg", ["hiring at city hall?", "Typhoon warnings?", "本当に提案できますか", "説明してください", "財政課の予算の話です",
                                  "Nice city hall, where is it?", "Morning meetings with the city: how are they set?",
                                  "Great work on the MaaS project in Wako, what did it cost?", "How do I say thanks",
-                                 "質問の仕方を教えて", "Quick wins with the city: where to start?"])
+                                 "質問の仕方を教えて", "Quick wins with the city: where to start?", "Any cases from Kobe here",
+                                 "Let me know when the window opens? We are ready"])
 def test_words_that_only_begin_like_a_pleasantry_are_kept(msg):
     assert T.message_core(T.clean(msg))[0] == T.clean(msg)
 
@@ -178,3 +187,16 @@ def test_a_pleasantry_with_other_words_is_thanks_only_when_it_thanks(msg, kind):
 @pytest.mark.parametrize("msg", ["質問があります", "Quick question", "こんにちは。ちょっと質問です"])
 def test_a_question_announced_but_not_yet_asked_is_answered_as_a_greeting(msg):
     assert T.message_core(T.clean(msg))[:2] == ("", "greeting")
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("We are a small IT firm in Shizuoka. naming rights", ["We are a small IT firm in Shizuoka.", "naming rights"]),
+    ("e.g. parks and gyms", ["e.g. parks and gyms"]),
+    ("Acme Inc. and the city. what is PFI", ["Acme Inc. and the city.", "what is PFI"]),
+])
+def test_a_full_stop_ends_a_sentence_before_a_lower_case_word_unless_it_ends_an_abbreviation(text, parts):
+    assert T.sentences(text) == parts
+
+
+def test_romaji_ended_with_a_japanese_full_stop_is_still_romaji():
+    assert T.romaji_as_kana("yosan no sukejuuru wo oshiete kudasai。") == "よさん の すけじゅうる を おしえて ください。"
