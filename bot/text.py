@@ -150,9 +150,17 @@ _GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)?(
              r"|お邪魔します|おじゃまします|お邪魔いたします|(?:朝早く|夜分遅く|夜分|夜遅く|遅く|遅い時間|早い時間|早朝|お休みのところ|休日)(?:から|に)?(?=すみません|すいません|失礼|恐れ入|申し訳)"
              r"|ご担当者様|ご担当者さま|担当者様|公民連携デスク(?:御中|様|さま)|デスクの皆様|皆様|みなさま|お忙しいところ"
              r"|[^。!?！？]{1,40}と申します"       # a self-introduction (〇〇社の田中と申します)
+             # (or a name after an organisation, its department or what it does: NPO法人まちづくりネットの中村です😊,
+             # 株式会社グリーンフィールド 営業部の鈴木でございます, 印刷会社を経営しております、高橋です)
+             r"|[^。!?！？\n]{0,40}?(?:株式会社|有限会社|合同会社|㈱|\(株\)|NPO|法人|会社|商事|商店|工業|産業|建設|工務店|銀行|協会|組合|大学|事務所|センター|グループ|チーム|[部課室係店社])"
+             r"(?:[一-龥ぁ-ねは-んァ-ヶー々A-Za-zＡ-Ｚａ-ｚ0-9・&\s\u3000]{0,30}?[の\s\u3000]|[^。!?！？\n]{0,30}?[、,])\s*"
+             r"(?!(?:提案|事例|予算|相談|質問|案件|企画|計画|事業|担当|件|話|者|方|人|例|方法|内容|目的|予定|意見|要望)(?:です|でございます))[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?![\w])"
+             # (a letter's opening and closing words: 拝啓 時下ますますご清栄のこととお慶び申し上げます … 敬具)
+             r"|(?:拝啓|謹啓|前略)(?:[\s\u3000]*[^。!?！？\n]{0,30}(?:お慶び|お喜び)申し上げます)?|敬具|謹白|草々"
+             r"|[^。!?！？\n]{0,20}(?:ご清栄|ご清祥|ご健勝|ご隆盛)[^。!?！？\n]{0,20}(?:お慶び|お喜び)申し上げます"
              # (or 丸山商事の田中です, 広報チームの森です: an organisation, then a name)
              r"|(?:株式会社|有限会社|合同会社|㈱|\(株\))[^\s。、,!?！？の]{1,20}の[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?=[、,。!！\s]|$)"
-             r"|[一-龥ァ-ヶー々A-Za-z0-9・&]{0,15}(?:会社|商事|商店|工業|産業|建設|工務店|銀行|㈱|\(株\)|チーム|協会|組合|法人|大学|事務所|センター|グループ|[課部室係])の[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?=[、,。!！\s]|$)"
+             r"|[一-龥ァ-ヶー々A-Za-z0-9・&]{0,15}(?:会社|商事|商店|工業|産業|建設|工務店|銀行|㈱|\(株\)|チーム|協会|組合|法人|大学|事務所|センター|グループ|[課部室係])の(?!(?:提案|事例|予算|相談|質問|案件|企画|計画|事業|担当|件|話|者|方|人|例|方法|内容|目的|予定|意見|要望)(?:です|でございます))[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?=[、,。!！\s]|$)"
              # (and a first post: 初めて書き込みます)
              r"|(?:初めて|はじめて)(?:書き込み|投稿|利用|質問|連絡|ご連絡|メッセージ)(?:し|いたし|致し|させていただき)?ます"
              # (a question announced before it is asked: ちょっと質問です, 一つお聞きしたいことがあります)
@@ -177,12 +185,12 @@ _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}{_DEGREE_JA}(?:ありがとうござい
               r"|(?:(?:この|その|いただいた|頂いた)(?:内容|情報|資料)(?:で|を)、?)?(?:さっそく|早速|すぐに|一度|改めて)?、?(?:(?:上司|社内|部内|チーム|メンバー|同僚|みんな)(?:に|で)も?|持ち帰って|持ち帰り)"
               r"(?:報告|検討|相談|共有|展開|シェア)(?:して)?(?:みます|します|いたします|致します|させていただきます|させて頂きます)ね?"
               r"|りょ(?=[、,。!！\s]|$)")
-_CLOSE_JA = (r"(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
-             r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?"
+_CLOSE_JA = (r"(?:(?:ご確認|ご検討|ご対応|ご回答|ご教示|ご返信)(?:の)?(?:ほど)?、?)?(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
+             r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?|敬具|謹白|草々"
              # (asking for the reply itself: お忙しいところ恐縮ですが、ご教示いただけますと幸いです,
              # お手すきの際にご回答ください, 教えてもらえると助かります)
              r"|(?:(?:お忙しい(?:ところ|中)|お手数(?:を)?(?:おかけしますが|ですが)|恐縮ですが|恐れ入りますが|お手すきの(?:際|時|とき)に|お時間のある(?:際|時|とき)に)[、,]?\s*)*"
-             r"(?:(?:ご教示|ご回答|ご返答|ご返信|お返事|ご連絡|回答|返信|返事)(?:を)?(?:いただけますと|いただけると|頂けますと|頂けると|くださると|下さると)?(?:幸いです|助かります|ありがたいです|嬉しいです|うれしいです)"
+             r"(?:(?:ご教示|ご回答|ご返答|ご返信|お返事|ご連絡|回答|返信|返事)(?:を)?(?:いただけますと|いただけると|頂けますと|頂けると|くださると|下さると)?(?:大変|とても|非常に|たいへん)?(?:幸いです|助かります|ありがたいです|嬉しいです|うれしいです)"
              r"|(?:ご教示|ご回答|ご返答|ご返信|お返事|回答|返信|返事)(?:を)?(?:ください|下さい|お願いします|お願いいたします|お願い致します|いただけますか|いただけますでしょうか|頂けますか)"
              r"|(?:教えて|お教え)(?:もらえる|もらえます|いただける|いただけます|頂ける|頂けます|くれる|くださる|下さる)と(?:助かります|幸いです|嬉しいです|うれしいです|ありがたいです))")
 _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
@@ -193,6 +201,9 @@ _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|ev
              # (a name introduced: "Ken from Acme here.", "This is Mari at Blue Co.")
              r"|(?:this is |it'?s )?(?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))? (?:from|at|of|with) [\w&.'-]+(?: [\w&.'-]+){0,3} here(?=\s*[,.!]|\s*$)"
              r"|this is (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))? (?:from|at|of|with) [\w&.'-]+(?: [\w&.'-]+){0,3}(?=\s*[,.!]|\s*$)"
+             r"|(?-i:[A-Z][a-z]+) here(?: from [\w&.'-]+(?: [\w&.'-]+){0,3})?(?=\s*[,.!]|\s*$|\s+\W)"
+             r"|(?:i'?m|i am) (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))? (?:from|at|of|with) [\w&.'-]+(?: [\w&.'-]+){0,3}(?=\s*[,.!]|\s*$)"
+             r"|my name is (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))?(?:,? (?:and i|i) (?:work|am)[^.!?]{0,60}|,? (?:a|an|the) [^.!?]{0,60}| (?:from|at|of|with) [^.!?]{0,60})?(?=\s*[,.!]|\s*$)"
              # (a question announced before it is asked: "Quick question:", "I have a question for you -")
              r"|(?:just )?(?:a )?(?:quick|short|small|simple|brief) (?:question|one)(?: for you)?"
              r"|(?:i )?(?:have|'ve got|got) (?:a |one |two |a few |some )?(?:quick |short |small |simple )?questions?(?: for you)?|one (?:more )?question(?: for you)?|(?:a |one )?question for you")
@@ -211,11 +222,13 @@ _CLOSE_EN = (r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forw
              # (asking for the reply, a sign-off with a name: "Any help appreciated!", "Let me know,
              # thanks.", "Cheers, Tom", "Hope to hear from you soon")
              r"|any (?:help|advice|pointers|guidance)(?: (?:would be|is|will be))?(?: much| greatly| really)? appreciated"
+             r"|(?:i )?(?:really )?appreciate any (?:help|advice|pointers|guidance)|(?:i|we) (?:would|will) be (?:very |most |really )?grateful for (?:your|any) [^.!?]{0,30}"
+             r"|(?:i |we )?look(?:ing)? forward to (?:your|hearing)[^.!?]*"
              r"|(?:please )?let me know(?:,? (?:thanks|thank you|please))?(?=[\s,.!]*$)|(?:i )?hope to hear (?:from you|back)(?: soon)?"
              r"|i'?d (?:really )?appreciate (?:any|your) (?:help|advice|reply|answer|guidance)"
              r"|(?:cheers|thanks|best|regards|many thanks|thank you),? (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))?(?=\s*[.!]?\s*$)")
 _PLEASANTRY = re.compile(
-    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_CLOSE_EN}|{_THANKS_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;：\s-]*)+")
+    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_CLOSE_EN}|{_THANKS_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;：\s\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F-]*)+")
 # (capitalised, as a new sentence is, or after a question mark: "How do I say thanks" keeps its word)
 _TRAILING_THANKS_EN = re.compile(r"(?:(?<=[A-Za-z0-9)])[,\s]+(?=[A-Z])|(?<=[?!])[,\s]*)(?i:(?:many )?thanks(?: a lot| so much| very much| in advance| again)?"
                                  r"|thank you(?: so much| very much| in advance| again)?|thx|cheers|(?:best |kind |warm )?regards)[.!\s]*$")
@@ -258,8 +271,12 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
     """(the message without greetings, thanks and closings around it, what was stripped).
 
     The second value is "greeting" or "thanks" when the message held nothing else, else None."""
-    kept, first = [], None
+    kept, first, closed = [], None, False
     for s in sentences(text):
+        # (after a closing, a signature: a company and a name, no kana but の, no question:
+        # 「…幸いです。 株式会社ハヤシ物産 林」)
+        if closed and len(s) <= 40 and not re.search(r"[?？ぁ-ねは-ん]", s):
+            continue
         m = _PLEASANTRY.match(s)
         rest = s[m.end():] if m else s
         if first is None and m:
@@ -270,6 +287,9 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
         rest = _TRAILING_THANKS_EN.sub("", rest) if _content_chars(rest) else rest
         if _content_chars(rest) >= 2:
             kept.append(rest.strip())
+            closed = False
+        elif m and kept:
+            closed = True
     if kept:
         return " ".join(kept), None
     if _content_chars(text) == 0:

@@ -148,6 +148,14 @@ def test_greetings_alone_are_greetings(msg):
     ("what is PFI? Let me know, thanks.", "what is PFI?"),
     ("what is PFI? Cheers, Tom", "what is PFI?"),
     ("This is Mari from Blue Co. What is PFI?", "What is PFI?"),
+    ("こんにちは、NPO法人まちづくりネットの中村です😊\nPFIとは?", "PFIとは?"),
+    ("株式会社グリーンフィールド 営業部の鈴木でございます。PFIとは?ご確認のほどよろしくお願いいたします。", "PFIとは?"),
+    ("印刷会社を経営しております、高橋です。PFIとは?", "PFIとは?"),
+    ("拝啓 時下ますますご清栄のこととお慶び申し上げます。\nPFIとは\n敬具", "PFIとは"),
+    ("Hey folks, Priya here from Lotus Design Studio 👋\nWhat is PFI?\nAppreciate any help!", "What is PFI?"),
+    # an e-mail signature under the closing
+    ("PFIとは?\n\nご回答いただけますと幸いです。\n\n株式会社ハヤシ物産\n林", "PFIとは?"),
+    ("What is PFI?\n\nKind regards,\nMichael Brown\nSenior Manager, Harbor Logistics Ltd.", "What is PFI?"),
 ])
 def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
     assert T.message_core(T.clean(msg))[:2] == (core, None)
@@ -157,7 +165,7 @@ def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
                                  "Nice city hall, where is it?", "Morning meetings with the city: how are they set?",
                                  "Great work on the MaaS project in Wako, what did it cost?", "How do I say thanks",
                                  "質問の仕方を教えて", "Quick wins with the city: where to start?", "Any cases from Kobe here",
-                                 "Let me know when the window opens? We are ready"])
+                                 "Let me know when the window opens? We are ready", "建設会社の提案です", "財政課の予算の話です"])
 def test_words_that_only_begin_like_a_pleasantry_are_kept(msg):
     assert T.message_core(T.clean(msg))[0] == T.clean(msg)
 
@@ -200,3 +208,7 @@ def test_a_full_stop_ends_a_sentence_before_a_lower_case_word_unless_it_ends_an_
 
 def test_romaji_ended_with_a_japanese_full_stop_is_still_romaji():
     assert T.romaji_as_kana("yosan no sukejuuru wo oshiete kudasai。") == "よさん の すけじゅうる を おしえて ください。"
+
+
+def test_a_question_after_a_closing_is_no_signature():
+    assert T.message_core(T.clean("PFIとは?\nよろしくお願いします\nあと、PPPは?"))[0] == "PFIとは? あと、PPPは?"
