@@ -155,6 +155,17 @@ _GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)?(
              r"|[^。!?！？\n]{0,40}?(?:株式会社|有限会社|合同会社|㈱|\(株\)|NPO|法人|会社|商事|商店|工業|産業|建設|工務店|銀行|協会|組合|大学|事務所|センター|グループ|チーム|[部課室係店社])"
              r"(?:[一-龥ぁ-ねは-んァ-ヶー々A-Za-zＡ-Ｚａ-ｚ0-9・&\s\u3000]{0,30}?[の\s\u3000]|[^。!?！？\n]{0,30}?[、,])\s*"
              r"(?!(?:提案|事例|予算|相談|質問|案件|企画|計画|事業|担当|件|話|者|方|人|例|方法|内容|目的|予定|意見|要望)(?:です|でございます))[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?![\w])"
+             # (the season, an earlier meeting, a long silence: 寒くなってきましたね, 新緑の候, 先日はありがとうございました,
+             # 先週のセミナーではお世話になりました, ご無沙汰しております, 平素は格別のご高配を賜り…)
+             r"|[^。!?！？\n]{0,30}(?:寒|暑|涼し|暖か|梅雨|雨|雪|桜|紅葉|新緑|陽気|季節|気温|日が続)[^。!?！？\n]{0,20}?(?:ですね|ますね|ませんね|ね)(?![\w])"
+             r"|[^。!?！？\n]{0,12}の候"
+             r"|(?:先日|先週|先月|昨日|この間|この前|以前|前回)(?:は|の[^。!?！？\n]{0,20}(?:では|で|は))?(?:大変|誠に|どうも|本当に)?(?:ありがとうございました|お世話になりました|失礼しました|失礼いたしました)"
+             r"|ご無沙汰しております|ご無沙汰しています|ご無沙汰です|お久しぶりです|久しぶりです|まいど|毎度(?:お世話になっております)?"
+             r"|(?:度々|たびたび|何度も)(?:すみません|すいません|失礼します|失礼いたします|申し訳ありません|恐れ入ります)"
+             r"|(?:突然の(?:ご連絡|ご質問|メッセージ|投稿)|長文|乱文)(?:で)?(?:大変|誠に)?(?:失礼(?:いたしました|しました|いたします|します)|申し訳ありません|すみません)"
+             # (a request to be told, before the question: ちょっと教えてください🙇)
+             r"|(?:ちょっと|少し|すこし)?(?:教えてください|教えて下さい|教えてほしいです|教えてくれませんか|お聞きしたいです|伺いたいです)(?=[、,。!！\s]|$|[^\w])"
+             r"|平素は?格別の(?:ご高配|ご愛顧|お引き立て)を賜り[^。!?！？\n]{0,10}(?:御礼|お礼)申し上げます|(?:厚く)?御礼申し上げます"
              # (a letter's opening and closing words: 拝啓 時下ますますご清栄のこととお慶び申し上げます … 敬具)
              r"|(?:拝啓|謹啓|前略)(?:[\s\u3000]*[^。!?！？\n]{0,30}(?:お慶び|お喜び)申し上げます)?|敬具|謹白|草々"
              r"|[^。!?！？\n]{0,20}(?:ご清栄|ご清祥|ご健勝|ご隆盛)[^。!?！？\n]{0,20}(?:お慶び|お喜び)申し上げます"
@@ -185,17 +196,26 @@ _THANKS_JA = (rf"{_DEGREE_JA}(?:{_FOR_JA}{_DEGREE_JA}(?:ありがとうござい
               r"|(?:(?:この|その|いただいた|頂いた)(?:内容|情報|資料)(?:で|を)、?)?(?:さっそく|早速|すぐに|一度|改めて)?、?(?:(?:上司|社内|部内|チーム|メンバー|同僚|みんな)(?:に|で)も?|持ち帰って|持ち帰り)"
               r"(?:報告|検討|相談|共有|展開|シェア)(?:して)?(?:みます|します|いたします|致します|させていただきます|させて頂きます)ね?"
               r"|りょ(?=[、,。!！\s]|$)")
-_CLOSE_JA = (r"(?:(?:ご確認|ご検討|ご対応|ご回答|ご教示|ご返信)(?:の)?(?:ほど)?、?)?(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)?(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
-             r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?|敬具|謹白|草々"
+_CLOSE_JA = (r"(?:(?:ご確認|ご検討|ご対応|ご回答|ご教示|ご返信)(?:の)?(?:ほど)?、?)?(?:どうぞ|何卒|なにとぞ|引き続き|今後とも|本日は|今日は)*(?:よろしく|宜しく)(?:(?:お願い|おねがい)(?:いた|致)?(?:します|します。|申し上げます|いたします)?|です|っす)"
+             r"|ご回答(?:いただけますと|いただけると)?幸いです|ご教示(?:いただけますと|いただけると|ください)(?:幸いです)?|敬具|謹白|草々|以上(?=[、,。!！\s]|$)"
+             r"|お手数(?:を)?(?:おかけ|お掛け)(?:します|いたします|致します)|(?:ご)?確認(?:の程|のほど)?(?:を)?(?:お願いします|お願いいたします|お願い致します)"
              # (asking for the reply itself: お忙しいところ恐縮ですが、ご教示いただけますと幸いです,
              # お手すきの際にご回答ください, 教えてもらえると助かります)
-             r"|(?:(?:お忙しい(?:ところ|中)|お手数(?:を)?(?:おかけしますが|ですが)|恐縮ですが|恐れ入りますが|お手すきの(?:際|時|とき)に|お時間のある(?:際|時|とき)に)[、,]?\s*)*"
+             r"|(?:(?:(?:ご多忙|お忙しい)(?:の)?(?:ところ|中)(?:[^、。!?！？]{0,12}(?:恐縮|恐れ入り)[^、。!?！？]{0,10}が)?|お手数(?:を)?(?:おかけしますが|ですが)|恐縮ですが|恐れ入りますが|お手すきの(?:際|時|とき)に|お時間のある(?:際|時|とき)に)[、,]?\s*)*"
              r"(?:(?:ご教示|ご回答|ご返答|ご返信|お返事|ご連絡|回答|返信|返事)(?:を)?(?:いただけますと|いただけると|頂けますと|頂けると|くださると|下さると)?(?:大変|とても|非常に|たいへん)?(?:幸いです|助かります|ありがたいです|嬉しいです|うれしいです)"
              r"|(?:ご教示|ご回答|ご返答|ご返信|お返事|回答|返信|返事)(?:を)?(?:ください|下さい|お願いします|お願いいたします|お願い致します|いただけますか|いただけますでしょうか|頂けますか)"
-             r"|(?:教えて|お教え)(?:もらえる|もらえます|いただける|いただけます|頂ける|頂けます|くれる|くださる|下さる)と(?:助かります|幸いです|嬉しいです|うれしいです|ありがたいです))")
-_GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
+             r"|(?:教えて|お教え)(?:もらえる|もらえます|いただける|いただけます|頂ける|頂けます|くれる|くださる|下さる)と(?:助かります|幸いです|嬉しいです|うれしいです|ありがたいです)"
+             r"|(?:ご確認|ご検討|ご対応)(?:いただけますと|いただけると|頂けますと|頂けると)(?:大変)?(?:助かります|幸いです|ありがたいです)"
+             r"|(?:ご回答|ご教示|ご返信|ご返答|ご確認|ご指導)(?:を)?賜り(?:ます|たく)よう(?:お願い申し上げます|お願いいたします|お願い致します)"
+             r"|(?:また)?[^。!?！？\n]{0,20}(?:楽しみにしております|楽しみにしています))"
+             # (casual and dialect: よろしくですー, ほな、よろしゅう頼んます)
+             r"|(?:ほな|では|じゃあ|じゃ)?、?\s*(?:よろしゅう|よろしく|宜しく)(?:です|っす|頼んます|たのんます|お願いします|おねがいします|ね|〜|ー)+")
+_GREET_EN = (r"(?:(?:hi|hello|hey)(?: there)? again|yo|happy (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|new year|holidays)(?: (?:everyone|all|team|folks))?|hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|morning(?=[,.!]|\s*$|,? (?:team|all|there|everyone|everybody|folks|desk|guys)\b))(?:,? (?:team|all|there|everyone|everybody|folks|desk|guys))?"
              # (a salutation, whoever it names: "Dear partnership desk,", "Dear Iwata City staff,")
-             r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|dear (?:[\w'&-]+ ){0,4}[\w'&-]+(?=\s*[,!\n])|sorry to bother you|excuse me"
+             r"|dear (?:desk|team|sir|madam|all|staff)[^,.!?]*|dear (?:[\w'&-]+ ){0,4}[\w'&-]+(?=\s*[,!\n])|sorry to bother you(?: again)?|excuse me"
+             r"|following up on [^,.!?]{0,50}(?:,? (?:i have|here'?s|just) [^.!?]{0,30})?|i'?m writing (?:to you )?(?:on behalf of|from) [^.!?]{0,80}|i am writing (?:to you )?(?:on behalf of|from) [^.!?]{0,80}"
+             r"|this is (?-i:[A-Z][a-z]+),? (?:i am|i'?m|working|from|with|at|a|an|the) [^.!?]{0,80}|(?:i am|i'?m) (?-i:[A-Z][a-z]+),? (?:working|a|an|the|from|with|at) [^.!?]{0,80}"
+             r"|(?:i am |i'?m )?sorry,? (?:for )?my (?:japanese|english) is (?:not (?:good|great|very good)|poor|limited)[^.!?]{0,40}|sorry for my (?:poor|bad|broken|limited) (?:english|japanese)"
              # (a newcomer saying so: "I'm new to this channel", "first time posting here")
              r"|i'?m new (?:to (?:this|the) (?:channel|workspace|desk|bot|slack)|here)|(?:it'?s )?(?:my )?first time (?:posting |writing |asking )?here"
              # (a name introduced: "Ken from Acme here.", "This is Mari at Blue Co.")
@@ -211,7 +231,7 @@ _GREET_EN = (r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|ev
 _GREET_EN = rf"(?:{_GREET_EN})(?: from (?:the )?[a-z][\w&'-]*(?: [a-z][\w&'-]*)?(?=\s*[,.!]|\s*$))?"
 _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|nice|cool|understood|noted|all right|alright)"
               r"[,.! ]+)*(?:(?:many |big )?thanks(?: a lot| a bunch| so much| very much| again| in advance)?(?: for [^.!?]{0,60})?"
-              r"|thank you(?: so much| very much| kindly| again| in advance)?(?: for [^.!?]{0,60})?|thanks?|ty|thx"
+              r"|thank you(?: so much| very much| kindly| again| in advance)?(?: for [^.!?]{0,60})?|(?:thanks?|ty|thx)(?: a lot| a bunch| so much| very much| again| in advance)?"
               r"|much appreciated|(?:i |really )?appreciate (?:it|that|your help)|cheers(?: for that)?|bye|goodbye|see you"
               r"|ok(?:ay)?,? got it|got it|understood|noted"
               r"|(?:that|this)(?:'s| is| was) (?:really |very |super |so |extremely )?(?:helpful|useful|great|clear|perfect)"
@@ -222,13 +242,19 @@ _CLOSE_EN = (r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forw
              # (asking for the reply, a sign-off with a name: "Any help appreciated!", "Let me know,
              # thanks.", "Cheers, Tom", "Hope to hear from you soon")
              r"|any (?:help|advice|pointers|guidance)(?: (?:would be|is|will be))?(?: much| greatly| really)? appreciated"
+             r"|(?:i )?hope (?:this|my) (?:message|e-?mail|note) finds you well|(?:i )?hope (?:you|everyone|all of you|you all)(?:'re| are|'s| is| have been)? (?:well|doing well|keeping well|staying (?:warm|cool|safe|dry|healthy)|having a (?:good|great|nice) (?:day|week))[^.!?]{0,30}"
+             r"|(?:it was )?(?:nice|good|great|lovely) (?:meeting|to meet|talking to|talking with|seeing) you[^.!?]{0,40}|have a (?:great|good|nice|lovely|wonderful) (?:day|week|weekend|one)"
+             r"|appreciate it|apologi[sz]e(?:s)? (?:in advance )?for (?:the|my|this) (?:long|lengthy|late|sudden)[^.!?]{0,30}|sorry for the (?:long|lengthy|sudden) (?:message|post|mail|e-?mail)"
+             r"|quick intro(?:duction)?:?[^.!?]{0,80}|yours (?:faithfully|sincerely|truly)"
+             r"|(?:please )?(?:kindly )?advi[sc]e(?: me| us)?(?: accordingly)?(?=[\s,.!]*$)|kindly do the needful|much appreciated"
+             r"|(?:i )?wish you a (?:nice|good|great|lovely|wonderful) (?:day|week|weekend)[^.!?]{0,40}|(?:and )?sorry for (?:the |any )?(?:trouble|inconvenience|bother)"
              r"|(?:i )?(?:really )?appreciate any (?:help|advice|pointers|guidance)|(?:i|we) (?:would|will) be (?:very |most |really )?grateful for (?:your|any) [^.!?]{0,30}"
              r"|(?:i |we )?look(?:ing)? forward to (?:your|hearing)[^.!?]*"
              r"|(?:please )?let me know(?:,? (?:thanks|thank you|please))?(?=[\s,.!]*$)|(?:i )?hope to hear (?:from you|back)(?: soon)?"
              r"|i'?d (?:really )?appreciate (?:any|your) (?:help|advice|reply|answer|guidance)"
              r"|(?:cheers|thanks|best|regards|many thanks|thank you),? (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))?(?=\s*[.!]?\s*$)")
 _PLEASANTRY = re.compile(
-    rf"^(?:\s*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_CLOSE_EN}|{_THANKS_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;：\s\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F-]*)+")
+    rf"^(?:[\s\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]*(?:{_GREET_JA}|{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_GREET_EN}|{_CLOSE_EN}|{_THANKS_EN})(?![a-z])))\s*[、,。.!！?？~〜ー…—–:;：\s\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F-]*)+")
 # (capitalised, as a new sentence is, or after a question mark: "How do I say thanks" keeps its word)
 _TRAILING_THANKS_EN = re.compile(r"(?:(?<=[A-Za-z0-9)])[,\s]+(?=[A-Z])|(?<=[?!])[,\s]*)(?i:(?:many )?thanks(?: a lot| so much| very much| in advance| again)?"
                                  r"|thank you(?: so much| very much| in advance| again)?|thx|cheers|(?:best |kind |warm )?regards)[.!\s]*$")
@@ -240,12 +266,13 @@ _EN_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]\"']\.)\s+(?=[A-Za-z(\"'])")
 # (a full stop before a lower-case word ends a sentence too, "…in Shizuoka. naming rights?", but
 # not an abbreviation's: "e.g. parks", "Acme Inc. and the city")
 _ABBREVIATION = re.compile(r"(?i)(?:^|[\s(])(?:e\.g|i\.e|etc|vs|approx|no|nos|mr|mrs|ms|dr|st|inc|ltd|co|corp|jr|sr|fig|dept|u\.s|u\.k|a\.m|p\.m|cf|al|ca)\.$")
+_SLACK_EMOJI = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+\-]*:(?![\w])")       # :pray: :bow: (Slack shows an emoji)
 _SLACK_MARKUP = re.compile(r"<(?:[@#!][^<>|]*|https?://[^<>|]*)(?:\|([^<>]*))?>")
 
 
 def slack_plain(text: str) -> str:
     """Slack markup as a person reads it: mentions and broadcasts dropped, links to their label."""
-    return _SLACK_MARKUP.sub(lambda m: m.group(1) or " ", text)
+    return _SLACK_EMOJI.sub(" ", _SLACK_MARKUP.sub(lambda m: m.group(1) or " ", text))
 
 
 def sentences(text: str) -> list[str]:
@@ -267,15 +294,38 @@ def _content_chars(s: str) -> int:
     return sum(1 for ch in s if ch.isalnum())
 
 
+_SIGNATURE_RULE = re.compile(r"(?:^|\s)(?:[―—=*_~]{2,}|-{2,}(?=\s))")
+_SENTENCE_ENDING_JA = re.compile(r"(?:です|ます|でした|ました|ません|か|ね|よ|ください|下さい|たい|ない|る|た|て|も|は|が|を|に|で|と|の)[。.!！\s]*$")
+
+
+def _is_signature(s: str) -> bool:
+    if len(s) > 80 or re.search(r"[?？]", s):
+        return False
+    if is_japanese(s):
+        return len(s) <= 40 and not _SENTENCE_ENDING_JA.search(s)
+    words = re.findall(r"[A-Za-z][\w'.-]*", s)
+    return (len(words) >= 2 and words[0].lower() not in _FOLLOW_UP_EN
+            and all(w[0].isupper() or w in ("of", "and", "at", "for", "the", "in") for w in words))
+
+
+# (words a question after the thanks starts with, not a name: "Thanks. Also PPP")
+_FOLLOW_UP_EN = frozenset("also and plus then what how which who when where why is are can could do does did one another "
+                          "what's how's and, p.s. ps".split())
+
+
 def strip_pleasantries(text: str) -> tuple[str, str | None]:
     """(the message without greetings, thanks and closings around it, what was stripped).
 
     The second value is "greeting" or "thanks" when the message held nothing else, else None."""
     kept, first, closed = [], None, False
+    # (a signature after a separator line: 「―――― 株式会社… 課長 高橋 健一」 "-- Maria Gonzalez …")
+    cut = _SIGNATURE_RULE.search(text)
+    if cut and _content_chars(text[:cut.start()]) and len(text) - cut.end() <= 120 and not re.search(r"[?？]", text[cut.end():]):
+        text = text[:cut.start()]
     for s in sentences(text):
-        # (after a closing, a signature: a company and a name, no kana but の, no question:
-        # 「…幸いです。 株式会社ハヤシ物産 林」)
-        if closed and len(s) <= 40 and not re.search(r"[?？ぁ-ねは-ん]", s):
+        # (after a closing, a signature: a company, a role and a name with no question, no
+        # sentence ending, in English every word capitalised: 「…幸いです。 株式会社ハヤシ物産 林」)
+        if closed and _is_signature(s):
             continue
         m = _PLEASANTRY.match(s)
         rest = s[m.end():] if m else s

@@ -212,3 +212,17 @@ def test_romaji_ended_with_a_japanese_full_stop_is_still_romaji():
 
 def test_a_question_after_a_closing_is_no_signature():
     assert T.message_core(T.clean("PFIとは?\nよろしくお願いします\nあと、PPPは?"))[0] == "PFIとは? あと、PPPは?"
+
+
+@pytest.mark.parametrize("name, floor", [("wrappers_a.json", 34), ("wrappers_b.json", 41)])
+def test_what_people_wrap_a_question_in_is_stripped_to_the_question(name, floor):
+    """Greetings, introductions, closings and signatures written by helpers around a question
+    (tests/data/wrappers_*.json): at least `floor` of the 60 leave exactly the question (measured
+    36 and 43; a context sentence about the asker is kept on purpose)."""
+    import json
+    from pathlib import Path
+
+    wraps = json.loads((Path(__file__).parent / "data" / name).read_text(encoding="utf-8"))
+    bare = {"ja": "PFIとは?", "en": "What is PFI?"}
+    exact = sum(T.message_core(T.clean(a + bare[lang] + b))[0] == bare[lang] for lang in wraps for a, b in wraps[lang])
+    assert exact >= floor
