@@ -429,7 +429,9 @@ def test_a_long_english_message_is_read_sentence_by_sentence_after_its_greeting_
     q = ("Hi, this is Raj from a fintech firm. We met the finance team three times and our contact person "
          "has changed. Honestly, why does everything take so long at city hall? Thanks for any insight.")
     core = message_core(q)[0]
-    assert len(sentences(core)) == 3 and core.endswith("city hall?")
+    # (the introduction "this is Raj from a fintech firm." is stripped with the greeting)
+    assert sentences(core) == ["We met the finance team three times and our contact person has changed.",
+                               "Honestly, why does everything take so long at city hall?"]
     assert "contact" not in facts.asked(fold(core))
     assert facts.asked(fold("We met the finance team. Who is our contact person now?")) == ["contact"]
 
