@@ -143,7 +143,7 @@ def text_form(folded: str) -> str:
 # Phrases people wrap a question in. They are stripped where they open or close a sentence, so
 # 「お疲れ様です。PFIについて教えてください。よろしくお願いします」 is answered as the PFI question;
 # a message that is nothing but these is answered as a greeting or thanks (`pleasantry_kind`).
-_GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)?(?:お疲れ様です|お疲れさまです|おつかれさまです|お疲れ様でございます|お疲れさまでございます"
+_GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)*(?:お疲れ様です|お疲れさまです|おつかれさまです|お疲れ様でございます|お疲れさまでございます"
              r"|お世話になっております|お世話になっています|お世話になります|お世話様です)"
              r"|やあ|やっほー*|おっす|おはよ[うー〜~]*(?:ござ[いー]*ます)?|こんにち[はわ]ー*|こんばん[はわ]ー*|はじめまして|初めまして|失礼いたします|失礼します|どうもー*(?!ありがと|有難|有り難)|どーも(?!ありがと)|どもー*(?=[、,。!！\s]|$)"
              r"|突然のご連絡失礼いたします|突然のご連絡失礼します|突然すみません|すみません|すいません|恐れ入ります"
@@ -166,6 +166,9 @@ _GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)?(
              # (a request to be told, before the question: ちょっと教えてください🙇)
              r"|(?:ちょっと|少し|すこし)?(?:教えてください|教えて下さい|教えてほしいです|教えてくれませんか|お聞きしたいです|伺いたいです)(?=[、,。!！\s]|$|[^\w])"
              r"|平素は?格別の(?:ご高配|ご愛顧|お引き立て)を賜り[^。!?！？\n]{0,10}(?:御礼|お礼)申し上げます|(?:厚く)?御礼申し上げます"
+             # (a name after what the asker does: ITベンチャーで広報やってる井上です〜, 営業を担当しております鈴木です)
+             r"|[^。!?！？\n]{0,24}?(?:てる|ている|ております|てます|ています|担当の|の者の)[、,\s\u3000]*"
+             r"(?!(?:提案|事例|予算|相談|質問|案件|企画|計画|事業|担当|会社|団体|企業|部署|法人|組織|自治体|市役所|職員|担当者|窓口|方法|内容|目的|予定|意見|要望)(?:です|でございます))[一-龥ァ-ヶー々]{2,6}(?<![員者課部係長室])(?:です|でございます)(?![\w])"
              # (a letter's opening and closing words: 拝啓 時下ますますご清栄のこととお慶び申し上げます … 敬具)
              r"|(?:拝啓|謹啓|前略)(?:[\s\u3000]*[^。!?！？\n]{0,30}(?:お慶び|お喜び)申し上げます)?|敬具|謹白|草々"
              r"|[^。!?！？\n]{0,20}(?:ご清栄|ご清祥|ご健勝|ご隆盛)[^。!?！？\n]{0,20}(?:お慶び|お喜び)申し上げます"
@@ -258,6 +261,7 @@ _PLEASANTRY = re.compile(
 # (capitalised, as a new sentence is, or after a question mark: "How do I say thanks" keeps its word)
 _TRAILING_THANKS_EN = re.compile(r"(?:(?<=[A-Za-z0-9)])[,\s]+(?=[A-Z])|(?<=[?!])[,\s]*)(?i:(?:many )?thanks(?: a lot| so much| very much| in advance| again)?"
                                  r"|thank you(?: so much| very much| in advance| again)?|thx|cheers|(?:best |kind |warm )?regards)[.!\s]*$")
+_ONLY_CLOSING = re.compile(rf"^(?:{_THANKS_JA}|{_CLOSE_JA}|(?i:(?:{_CLOSE_EN}|{_THANKS_EN})(?![a-z])))")
 _ONLY_GREETING = re.compile(rf"^(?:{_GREET_JA}|(?i:(?:{_GREET_EN})(?![a-z])))")
 _ONLY_THANKS = re.compile(rf"^(?:{_THANKS_JA}|(?i:(?:{_THANKS_EN})(?![a-z])))")
 _SENTENCE = re.compile(r"[^。．！？!?\n]+[。．！？!?]*|[^。．！？!?\n]*[。．！？!?]+")
@@ -332,13 +336,14 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
         if first is None and m:
             first = "thanks" if _ONLY_THANKS.match(s.strip()) else "greeting"
         # What remains after trailing closings (…ですが、よろしくお願いします).
+        before = rest
         rest = re.sub(rf"[、,\s]*(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$", "", rest) if _content_chars(rest) else rest
         # (and English ones after the question without a full stop: "what's the desk for? Thanks!")
         rest = _TRAILING_THANKS_EN.sub("", rest) if _content_chars(rest) else rest
         if _content_chars(rest) >= 2:
             kept.append(rest.strip())
-            closed = False
-        elif m and kept:
+            closed = rest != before          # (a closing ended the sentence: a signature may follow)
+        elif m and kept and _ONLY_CLOSING.match(s.strip()):
             closed = True
     if kept:
         return " ".join(kept), None

@@ -156,6 +156,9 @@ def test_greetings_alone_are_greetings(msg):
     # an e-mail signature under the closing
     ("PFIとは?\n\nご回答いただけますと幸いです。\n\n株式会社ハヤシ物産\n林", "PFIとは?"),
     ("What is PFI?\n\nKind regards,\nMichael Brown\nSenior Manager, Harbor Logistics Ltd.", "What is PFI?"),
+    ("いつも大変お世話になっております。\nネーミングライツ\n何卒よろしくお願い申し上げます。\n株式会社アオバ不動産\n開発企画部 課長 石井 誠", "ネーミングライツ"),
+    ("ども、ＩＴベンチャーで広報やってる井上です〜 予算要求は何月? よろしくです🙇", "予算要求は何月?"),
+    ("PFIとは? :pray:", "PFIとは?"),
 ])
 def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
     assert T.message_core(T.clean(msg))[:2] == (core, None)
@@ -165,7 +168,8 @@ def test_greetings_and_closings_around_a_question_are_stripped(msg, core):
                                  "Nice city hall, where is it?", "Morning meetings with the city: how are they set?",
                                  "Great work on the MaaS project in Wako, what did it cost?", "How do I say thanks",
                                  "質問の仕方を教えて", "Quick wins with the city: where to start?", "Any cases from Kobe here",
-                                 "Let me know when the window opens? We are ready", "建設会社の提案です", "財政課の予算の話です"])
+                                 "Let me know when the window opens? We are ready", "建設会社の提案です", "財政課の予算の話です",
+                                 "予算要求をしている課です"])
 def test_words_that_only_begin_like_a_pleasantry_are_kept(msg):
     assert T.message_core(T.clean(msg))[0] == T.clean(msg)
 
@@ -226,3 +230,8 @@ def test_what_people_wrap_a_question_in_is_stripped_to_the_question(name, floor)
     bare = {"ja": "PFIとは?", "en": "What is PFI?"}
     exact = sum(T.message_core(T.clean(a + bare[lang] + b))[0] == bare[lang] for lang in wraps for a, b in wraps[lang])
     assert exact >= floor
+
+
+def test_context_about_the_asker_that_carries_the_topic_is_kept():
+    core = T.message_core(T.clean("お疲れ様です。市民課と連携してマイナンバーカードの活用策を考えている企画課職員です。デジタル庁が示した活用の柱は?"))[0]
+    assert core.startswith("市民課と連携してマイナンバーカード")
