@@ -223,16 +223,17 @@ class Desk:
                 alt, alt_folded = self._decide_message(part, lang or reply.lang, today)
                 if alt.kind == "partial" or (alt.kind == "answer" and alt.entry_id is not None
                                              and alt.score >= self.model.answer_at):
-                    return replace(alt, question=reply.question, lang=alt.lang), alt_folded
+                    return replace(alt, question=reply.question), alt_folded
         return reply, folded
 
     def _asking_sentence(self, question: str) -> str | None:
         """The sentence(s) of a message of several that ask (else its last one); None for one."""
         core = T.message_core(T.clean(question), self.kana, self.english)[0]
-        if len(T.sentences(core)) < 2:
+        parts = T.sentences(core)
+        if len(parts) < 2:
             return None
         part = facts.asking_part(core)
-        return part if part != core else T.sentences(core)[-1]
+        return part if part != core else parts[-1]
 
     def _decide_message(self, question: str, lang: str | None, today: date | None = None) -> tuple[Reply, str]:
         q = T.clean(question)

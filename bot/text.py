@@ -143,6 +143,9 @@ def text_form(folded: str) -> str:
 # Phrases people wrap a question in. They are stripped where they open or close a sentence, so
 # 「お疲れ様です。PFIについて教えてください。よろしくお願いします」 is answered as the PFI question;
 # a message that is nothing but these is answered as a greeting or thanks (`pleasantry_kind`).
+# Common nouns a 「〇〇の××です」 sentence may end in that are no one's name (建設会社の提案です,
+# 予算要求をしている課です): the self-introduction patterns below leave such a sentence alone.
+_NOT_A_NAME_JA = r"(?!(?:提案|事例|予算|相談|質問|案件|企画|計画|事業|担当|担当者|会社|団体|企業|部署|法人|組織|自治体|市役所|職員|窓口|件|話|者|方|人|例|方法|内容|目的|予定|意見|要望)(?:です|でございます))"
 _GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)*(?:お疲れ様です|お疲れさまです|おつかれさまです|お疲れ様でございます|お疲れさまでございます"
              r"|お世話になっております|お世話になっています|お世話になります|お世話様です)"
              r"|やあ|やっほー*|おっす|おはよ[うー〜~]*(?:ござ[いー]*ます)?|こんにち[はわ]ー*|こんばん[はわ]ー*|はじめまして|初めまして|失礼いたします|失礼します|どうもー*(?!ありがと|有難|有り難)|どーも(?!ありがと)|どもー*(?=[、,。!！\s]|$)"
@@ -154,7 +157,7 @@ _GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)*(
              # 株式会社グリーンフィールド 営業部の鈴木でございます, 印刷会社を経営しております、高橋です)
              r"|[^。!?！？\n]{0,40}?(?:株式会社|有限会社|合同会社|㈱|\(株\)|NPO|法人|会社|商事|商店|工業|産業|建設|工務店|銀行|協会|組合|大学|事務所|センター|グループ|チーム|[部課室係店社])"
              r"(?:[一-龥ぁ-ねは-んァ-ヶー々A-Za-zＡ-Ｚａ-ｚ0-9・&\s\u3000]{0,30}?[の\s\u3000]|[^。!?！？\n]{0,30}?[、,])\s*"
-             r"(?!(?:提案|事例|予算|相談|質問|案件|企画|計画|事業|担当|件|話|者|方|人|例|方法|内容|目的|予定|意見|要望)(?:です|でございます))[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?![\w])"
+             rf"{_NOT_A_NAME_JA}[一-龥ァ-ヶー々]{{1,6}}(?:です|でございます)(?![\w])"
              # (the season, an earlier meeting, a long silence: 寒くなってきましたね, 新緑の候, 先日はありがとうございました,
              # 先週のセミナーではお世話になりました, ご無沙汰しております, 平素は格別のご高配を賜り…)
              r"|[^。!?！？\n]{0,30}(?:寒|暑|涼し|暖か|梅雨|雨|雪|桜|紅葉|新緑|陽気|季節|気温|日が続)[^。!?！？\n]{0,20}?(?:ですね|ますね|ませんね|ね)(?![\w])"
@@ -168,13 +171,13 @@ _GREET_JA = (r"(?:いつも|平素より|平素は|大変|これから|今後)*(
              r"|平素は?格別の(?:ご高配|ご愛顧|お引き立て)を賜り[^。!?！？\n]{0,10}(?:御礼|お礼)申し上げます|(?:厚く)?御礼申し上げます"
              # (a name after what the asker does: ITベンチャーで広報やってる井上です〜, 営業を担当しております鈴木です)
              r"|[^。!?！？\n]{0,24}?(?:てる|ている|ております|てます|ています|担当の|の者の)[、,\s\u3000]*"
-             r"(?!(?:提案|事例|予算|相談|質問|案件|企画|計画|事業|担当|会社|団体|企業|部署|法人|組織|自治体|市役所|職員|担当者|窓口|方法|内容|目的|予定|意見|要望)(?:です|でございます))[一-龥ァ-ヶー々]{2,6}(?<![員者課部係長室])(?:です|でございます)(?![\w])"
+             rf"{_NOT_A_NAME_JA}[一-龥ァ-ヶー々]{{2,6}}(?<![員者課部係長室])(?:です|でございます)(?![\w])"
              # (a letter's opening and closing words: 拝啓 時下ますますご清栄のこととお慶び申し上げます … 敬具)
              r"|(?:拝啓|謹啓|前略)(?:[\s\u3000]*[^。!?！？\n]{0,30}(?:お慶び|お喜び)申し上げます)?|敬具|謹白|草々"
              r"|[^。!?！？\n]{0,20}(?:ご清栄|ご清祥|ご健勝|ご隆盛)[^。!?！？\n]{0,20}(?:お慶び|お喜び)申し上げます"
              # (or 丸山商事の田中です, 広報チームの森です: an organisation, then a name)
              r"|(?:株式会社|有限会社|合同会社|㈱|\(株\))[^\s。、,!?！？の]{1,20}の[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?=[、,。!！\s]|$)"
-             r"|[一-龥ァ-ヶー々A-Za-z0-9・&]{0,15}(?:会社|商事|商店|工業|産業|建設|工務店|銀行|㈱|\(株\)|チーム|協会|組合|法人|大学|事務所|センター|グループ|[課部室係])の(?!(?:提案|事例|予算|相談|質問|案件|企画|計画|事業|担当|件|話|者|方|人|例|方法|内容|目的|予定|意見|要望)(?:です|でございます))[一-龥ァ-ヶー々]{1,6}(?:です|でございます)(?=[、,。!！\s]|$)"
+             rf"|[一-龥ァ-ヶー々A-Za-z0-9・&]{{0,15}}(?:会社|商事|商店|工業|産業|建設|工務店|銀行|㈱|\(株\)|チーム|協会|組合|法人|大学|事務所|センター|グループ|[課部室係])の{_NOT_A_NAME_JA}[一-龥ァ-ヶー々]{{1,6}}(?:です|でございます)(?=[、,。!！\s]|$)"
              # (and a first post: 初めて書き込みます)
              r"|(?:初めて|はじめて)(?:書き込み|投稿|利用|質問|連絡|ご連絡|メッセージ)(?:し|いたし|致し|させていただき)?ます"
              # (a question announced before it is asked: ちょっと質問です, 一つお聞きしたいことがあります)
@@ -241,7 +244,7 @@ _THANKS_EN = (r"(?:(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonder
               r"|(?:that|this) (?:really )?helps(?: a lot)?|(?:that'?s|this is) exactly what i needed"
               r"|that'?s (?:all|it)(?: for now| for today)?|i'?ll (?:get back to you|be in touch)|(?:i|we)'?ll (?:discuss|share|take) (?:this|it|that)(?: back)? (?:with|to) (?:my|our|the) (?:team|boss|manager|colleagues|office)|(?:we'?ll|will) be in touch|talk (?:to you )?(?:later|soon)|nothing (?:else|more)(?: for now)?|no (?:more|further) questions)(?:,? (?:mate|mates|guys|all|everyone|folks|team|buddy|pal))?"
               r"|(?:ok(?:ay)?|great|perfect|brilliant|awesome|excellent|wonderful|lovely|cool|understood|noted|all right|alright)(?=[,.!]|$)")
-_CLOSE_EN = (r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forward to (?:your|hearing)[^.!?]*"
+_CLOSE_EN = (r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*"
              # (asking for the reply, a sign-off with a name: "Any help appreciated!", "Let me know,
              # thanks.", "Cheers, Tom", "Hope to hear from you soon")
              r"|any (?:help|advice|pointers|guidance)(?: (?:would be|is|will be))?(?: much| greatly| really)? appreciated"
@@ -249,7 +252,7 @@ _CLOSE_EN = (r"(?:best|kind|warm)? ?regards[^.!?]*|sincerely[^.!?]*|looking forw
              r"|(?:it was )?(?:nice|good|great|lovely) (?:meeting|to meet|talking to|talking with|seeing) you[^.!?]{0,40}|have a (?:great|good|nice|lovely|wonderful) (?:day|week|weekend|one)"
              r"|appreciate it|apologi[sz]e(?:s)? (?:in advance )?for (?:the|my|this) (?:long|lengthy|late|sudden)[^.!?]{0,30}|sorry for the (?:long|lengthy|sudden) (?:message|post|mail|e-?mail)"
              r"|quick intro(?:duction)?:?[^.!?]{0,80}|yours (?:faithfully|sincerely|truly)"
-             r"|(?:please )?(?:kindly )?advi[sc]e(?: me| us)?(?: accordingly)?(?=[\s,.!]*$)|kindly do the needful|much appreciated"
+             r"|(?:please )?(?:kindly )?advi[sc]e(?: me| us)?(?: accordingly)?(?=[\s,.!]*$)|kindly do the needful"
              r"|(?:i )?wish you a (?:nice|good|great|lovely|wonderful) (?:day|week|weekend)[^.!?]{0,40}|(?:and )?sorry for (?:the |any )?(?:trouble|inconvenience|bother)"
              r"|(?:i )?(?:really )?appreciate any (?:help|advice|pointers|guidance)|(?:i|we) (?:would|will) be (?:very |most |really )?grateful for (?:your|any) [^.!?]{0,30}"
              r"|(?:i |we )?look(?:ing)? forward to (?:your|hearing)[^.!?]*"
@@ -314,7 +317,7 @@ def _is_signature(s: str) -> bool:
 
 # (words a question after the thanks starts with, not a name: "Thanks. Also PPP")
 _FOLLOW_UP_EN = frozenset("also and plus then what how which who when where why is are can could do does did one another "
-                          "what's how's and, p.s. ps".split())
+                          "what's how's p.s. ps".split())
 
 
 def strip_pleasantries(text: str) -> tuple[str, str | None]:
