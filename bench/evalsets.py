@@ -20,7 +20,7 @@ ANSWER_SETS = ("eval_a.jsonl", "eval_b.jsonl", "eval_c.jsonl", "eval_d.jsonl", "
                "eval_h.jsonl", "eval_i.jsonl", "eval_j.jsonl", "eval_k.jsonl", "eval_l.jsonl",
                "eval_m.jsonl", "eval_n.jsonl",
                "eval_o.jsonl", "eval_p.jsonl", "eval_q.jsonl", "eval_r.jsonl", "eval_s.jsonl", "eval_t.jsonl",
-               "eval_u.jsonl", "eval_v.jsonl", "eval_w.jsonl", "eval_x.jsonl", "eval_y.jsonl", "eval_z.jsonl", "eval_aa.jsonl", "eval_ab.jsonl", "eval_ac.jsonl",
+               "eval_u.jsonl", "eval_v.jsonl", "eval_w.jsonl", "eval_x.jsonl", "eval_y.jsonl", "eval_z.jsonl", "eval_aa.jsonl", "eval_ab.jsonl", "eval_ac.jsonl", "eval_ad.jsonl",
                "paraphrases.jsonl")
 CONVERSATION = "conversation.jsonl"
 INTENT_DOCS = ("handoff", "timing", "cases", "propose", "remind", "contact")
@@ -78,7 +78,7 @@ def core_of(q: str) -> str:
     """A question as Desk._decide matches it (bot/text.py `message_core`), for the fitting scripts."""
     from bot import text as T
 
-    return T.message_core(T.clean(q), *_vocabularies())[0]
+    return T.message_core(T.clean(q, keep_lines=True), *_vocabularies())[0]
 
 
 def split_of(key: str) -> str:

@@ -221,7 +221,7 @@ def explain(desk, question: str) -> str:
     from bot.engine import entry_lacks
 
     q = T.clean(question)[: T.MAX_QUERY_CHARS]
-    core, pleasantry, _ = T.message_core(q, desk.kana, desk.english)
+    core, pleasantry, _ = T.message_core(T.clean(question, keep_lines=True)[: T.MAX_QUERY_CHARS], desk.kana, desk.english)
     lines = [f"  [message] {core[:120]!r}" + (f" (stripped: {pleasantry})" if pleasantry else "")]
     if not core:
         return "\n".join(lines)

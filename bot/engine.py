@@ -228,7 +228,7 @@ class Desk:
 
     def _asking_sentence(self, question: str) -> str | None:
         """The sentence(s) of a message of several that ask (else its last one); None for one."""
-        core = T.message_core(T.clean(question), self.kana, self.english)[0]
+        core = T.message_core(T.clean(question, keep_lines=True), self.kana, self.english)[0]
         parts = T.sentences(core)
         if len(parts) < 2:
             return None
@@ -246,7 +246,7 @@ class Desk:
         folded = T.fold(q[: T.MATCH_CHARS])
         if not T.has_words(folded):
             return self._message("no_words", q, lang), folded
-        core, pleasantry, romaji = T.message_core(q, self.kana, self.english)
+        core, pleasantry, romaji = T.message_core(T.clean(question, keep_lines=True), self.kana, self.english)
         if not core:
             if pleasantry:
                 # Nothing but a greeting or thanks: one in Latin script is English even as one

@@ -50,10 +50,13 @@ mean means
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def clean(text: str) -> str:
+def clean(text: str, keep_lines: bool = False) -> str:
     """NFKC and control characters removed; the text a person would recognise as theirs.
-    Lone surrogates (invalid UTF-8 read with surrogateescape, JSON "\\ud800") become U+FFFD."""
+    Lone surrogates (invalid UTF-8 read with surrogateescape, JSON "\\ud800") become U+FFFD.
+    `keep_lines`: line breaks stay, for `message_core`, which reads them as sentence ends."""
     text = unicodedata.normalize("NFKC", _ANSI.sub(" ", _SURROGATE.sub("\ufffd", text)))
+    if keep_lines:
+        return "\n".join(_CONTROL.sub(" ", line).strip() for line in text.splitlines()).strip()
     return _CONTROL.sub(" ", text).strip()
 
 
@@ -320,6 +323,25 @@ _FOLLOW_UP_EN = frozenset("also and plus then what how which who when where why 
                           "what's how's p.s. ps".split())
 
 
+def _courtesy_wrapping(ss: list[str]) -> tuple[int, int]:
+    """How many of the first and of the last sentences the learned model (bot/courtesy.py) takes
+    for courtesy only: an opening or a closing the rules below do not know
+    (「先日はご丁寧にご回答いただき、ありがとうございました！」). Only a run at either end, and
+    never every sentence, never one with a question mark: what is left is what the rules work on."""
+    if len(ss) < 2:
+        return 0, 0
+    from bot.courtesy import is_courtesy
+
+    # (a sentence with a question mark asks something: 「よろしくお願いします あと、PPPは?」 read
+    # as one sentence when the message's line breaks are lost)
+    flags = [not re.search(r"[?？]", s) and is_courtesy(s) for s in ss]
+    if all(flags):
+        return 0, 0
+    lead = next(i for i, f in enumerate(flags) if not f)
+    trail = next(i for i, f in enumerate(reversed(flags)) if not f)
+    return lead, trail
+
+
 def strip_pleasantries(text: str) -> tuple[str, str | None]:
     """(the message without greetings, thanks and closings around it, what was stripped).
 
@@ -329,7 +351,12 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
     cut = _SIGNATURE_RULE.search(text)
     if cut and _content_chars(text[:cut.start()]) and len(text) - cut.end() <= 120 and not re.search(r"[?？]", text[cut.end():]):
         text = text[:cut.start()]
-    for s in sentences(text):
+    ss = sentences(text)
+    lead, trail = _courtesy_wrapping(ss)
+    if lead:
+        first = "thanks" if _ONLY_THANKS.match(ss[0]) else "greeting"
+    ss = ss[lead:len(ss) - trail]
+    for s in ss:
         # (after a closing, a signature: a company, a role and a name with no question, no
         # sentence ending, in English every word capitalised: 「…幸いです。 株式会社ハヤシ物産 林」)
         if closed and _is_signature(s):

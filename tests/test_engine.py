@@ -101,6 +101,10 @@ def test_conversation_validation_holds_its_floor(desk):
     ("Thanks! What is PFI?", "What is PFI?"),
     ("Hi team, thanks for yesterday. What are naming rights?", "What are naming rights?"),
     ("<@U123ABC> <!channel> 指定管理者制度とは", "指定管理者制度とは"),
+    # (a Slack message's line breaks end its sentences: the learned courtesy model, bot/courtesy.py)
+    # (wrappings of tests/data/wrappers_e.json, which it was not fitted on; the rules alone lose both)
+    ("失礼します、株式会社ソラノテ（地域DX支援）の川口です。先週はお時間ありがとうございました。\nシステム標準化の期限\n", "システム標準化の期限"),
+    ("先日はご丁寧にご回答いただき、ありがとうございました！追加で一点だけ…\nマイナンバーカードの交付率\n何度もすみません🙇", "マイナンバーカードの交付率"),
 ])
 def test_greetings_and_slack_markup_around_a_question_are_stripped(desk, wrapped, bare):
     r, b = desk.answer(wrapped), desk.answer(bare)
@@ -363,7 +367,7 @@ def test_semantic_maxima_are_per_entry_and_per_field(desk):
 def test_the_projection_keeps_each_entrys_best_cosine_close_to_the_full_one(desk):
     """Scoring on SEM_DIMS of the 512 dimensions halves what a question reads; for questions in
     both languages each entry's best cosine stays within 0.05 of the full vectors' (measured
-    p99 0.02), and the best entry by meaning is the same."""
+    p99 0.02), and the best entry by meaning is a best one of the full vectors."""
     import numpy as np
 
     r = desk.retriever
@@ -379,7 +383,9 @@ def test_the_projection_keeps_each_entrys_best_cosine_close_to_the_full_one(desk
         want = np.maximum(np.array([full[r.name_start[i]:r.body_start[i], j].max() for i in range(r.n)]),
                           np.array([full[r.body_start[i]:r.doc_end[i], j].max() for i in range(r.n)]))
         assert np.abs(got - want).max() < 0.05, qs[j]
-        assert int(got.argmax()) == int(want.argmax()), qs[j]
+        # (the projection's best is a best of the full vectors: two entries may share a sentence and
+        # tie exactly, 「実証実験を市内でやりたい」, which either may then win)
+        assert want[int(got.argmax())] >= want.max() - 1e-5, qs[j]
         assert want_q.shape == sq.shape
 
 
