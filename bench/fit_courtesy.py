@@ -54,18 +54,18 @@ def sentences_of(text: str) -> list[str]:
     return [s for s in T.sentences(T.slack_plain(T.clean(text, keep_lines=True))) if any(ch.isalnum() for ch in s)]
 
 
+def wrapping_sentences(wraps: dict) -> list[str]:
+    """The sentences of a wrapper set's prefixes and suffixes ({"ja": [[before, after], …], "en": …})."""
+    return [s for pairs in wraps.values() for pair in pairs for part in pair for s in sentences_of(part)]
+
+
 def courtesy_sentences() -> list[tuple[str, str]]:
     """(sentence, group): group is the writer's set, so a fold holds out one writer."""
-    out = []
     sets = {"builtin": WRAPS}
     for f in sorted((evalsets.DATA).glob("wrappers_*.json")):
         if f.name != HELD_OUT:
             sets[f.stem] = json.loads(f.read_text(encoding="utf-8"))
-    for name, wraps in sets.items():
-        for lang in ("ja", "en"):
-            for pair in wraps[lang]:
-                for part in pair:
-                    out += [(s, name) for s in sentences_of(part)]
+    out = [(s, name) for name, wraps in sets.items() for s in wrapping_sentences(wraps)]
     for it in evalsets.load_conversation("train"):
         if it["intent"] in ("greeting", "thanks"):
             out += [(s, "conversation") for s in sentences_of(it["q"])]
@@ -157,9 +157,9 @@ def main() -> int:
         for i in np.flatnonzero((ys == 0) & (oof >= th)):
             print(f"    content taken for courtesy ({oof[i]:.2f}): {xs[i]!r}")
     vec, m = fit(xs, ys, c)
-    held = [courtesy.normalise(s) for lang_pairs in json.loads((evalsets.DATA / HELD_OUT).read_text(encoding="utf-8")).values()
-            for pair in lang_pairs for part in pair for s in sentences_of(part)] if (evalsets.DATA / HELD_OUT).exists() else []
-    if held:    # (measured only: nothing above was chosen on it)
+    held_file = evalsets.DATA / HELD_OUT
+    if held_file.exists():      # (measured only: nothing above was chosen on it)
+        held = [courtesy.normalise(s) for s in wrapping_sentences(json.loads(held_file.read_text(encoding="utf-8")))]
         p_held = m.predict_proba(vec.transform(held))[:, 1]
         print(f"held-out writer {HELD_OUT}: {int((p_held >= th).sum())}/{len(held)} courtesy sentences recognised")
     vocab = vec.vocabulary_

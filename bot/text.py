@@ -15,6 +15,7 @@ from functools import lru_cache
 import jaconv
 import snowballstemmer
 
+from bot.courtesy import is_courtesy
 from bot.kana import mostly_kana
 
 MAX_QUERY_CHARS = 2000      # longer questions get a clear message instead of an answer
@@ -323,6 +324,10 @@ _FOLLOW_UP_EN = frozenset("also and plus then what how which who when where why 
                           "what's how's p.s. ps".split())
 
 
+def _pleasantry_of(sentence: str) -> str:
+    return "thanks" if _ONLY_THANKS.match(sentence.strip()) else "greeting"
+
+
 def _courtesy_wrapping(ss: list[str]) -> tuple[int, int]:
     """How many of the first and of the last sentences the learned model (bot/courtesy.py) takes
     for courtesy only: an opening or a closing the rules below do not know
@@ -330,8 +335,6 @@ def _courtesy_wrapping(ss: list[str]) -> tuple[int, int]:
     never every sentence, never one with a question mark: what is left is what the rules work on."""
     if len(ss) < 2:
         return 0, 0
-    from bot.courtesy import is_courtesy
-
     # (a sentence with a question mark asks something: 「よろしくお願いします あと、PPPは?」 read
     # as one sentence when the message's line breaks are lost)
     flags = [not re.search(r"[?？]", s) and is_courtesy(s) for s in ss]
@@ -354,7 +357,7 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
     ss = sentences(text)
     lead, trail = _courtesy_wrapping(ss)
     if lead:
-        first = "thanks" if _ONLY_THANKS.match(ss[0]) else "greeting"
+        first = _pleasantry_of(ss[0])
     ss = ss[lead:len(ss) - trail]
     for s in ss:
         # (after a closing, a signature: a company, a role and a name with no question, no
@@ -364,7 +367,7 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
         m = _PLEASANTRY.match(s)
         rest = s[m.end():] if m else s
         if first is None and m:
-            first = "thanks" if _ONLY_THANKS.match(s.strip()) else "greeting"
+            first = _pleasantry_of(s)
         # What remains after trailing closings (…ですが、よろしくお願いします).
         before = rest
         rest = re.sub(rf"[、,\s]*(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$", "", rest) if _content_chars(rest) else rest
