@@ -20,7 +20,7 @@ ANSWER_SETS = ("eval_a.jsonl", "eval_b.jsonl", "eval_c.jsonl", "eval_d.jsonl", "
                "eval_h.jsonl", "eval_i.jsonl", "eval_j.jsonl", "eval_k.jsonl", "eval_l.jsonl",
                "eval_m.jsonl", "eval_n.jsonl",
                "eval_o.jsonl", "eval_p.jsonl", "eval_q.jsonl", "eval_r.jsonl", "eval_s.jsonl", "eval_t.jsonl",
-               "eval_u.jsonl", "eval_v.jsonl", "eval_w.jsonl", "eval_x.jsonl", "eval_y.jsonl", "eval_z.jsonl", "eval_aa.jsonl", "eval_ab.jsonl", "eval_ac.jsonl", "eval_ad.jsonl",
+               "eval_u.jsonl", "eval_v.jsonl", "eval_w.jsonl", "eval_x.jsonl", "eval_y.jsonl", "eval_z.jsonl", "eval_aa.jsonl", "eval_ab.jsonl", "eval_ac.jsonl", "eval_ad.jsonl", "eval_ae.jsonl",
                "paraphrases.jsonl")
 CONVERSATION = "conversation.jsonl"
 INTENT_DOCS = ("handoff", "timing", "cases", "propose", "remind", "contact")

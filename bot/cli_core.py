@@ -238,7 +238,7 @@ def explain(desk, question: str) -> str:
     model = I.get_model()
     taken = None
     if model is not None and a.ranked:
-        taken, a = I.decide(desk, core, a)        # (it keeps every class's probability)
+        taken, a = I.decide(desk, core, a, question)        # (it keeps every class's probability)
         name, p = max(a.intent_p.items(), key=lambda kv: kv[1])
         note = " (the knowledge lacks the specific asked: its partial answer first)" \
             if name in I.GENERAL_REPLIES and p >= model.lean_at and I._partial_first(desk, core, a, name) else ""

@@ -203,6 +203,8 @@ class Desk:
         it (long-running processes call this once, before forking their workers)."""
         for q in self.WARM_UP:
             self._decide(q, None)
+        known_text(self.kb)     # the whole base's text: a case list's place check reads it
+        import bot.fiscal       # noqa: F401  (timing replies; imports the holiday tables)
         if self.english is not None:
             self.english.warm()
 
@@ -271,7 +273,7 @@ class Desk:
         if owner is not None:
             return self._decline_topic(owner, q, lang, a), folded
         ranker_first = a.ranked[0][0].key if a.ranked else None    # (before intents are narrowed)
-        taken, a = I.decide(self, core, a)
+        taken, a = I.decide(self, core, a, q)
         speaker = I.place_only_as_speaker(self, core)
         if taken == "cases" and speaker:
             taken = None

@@ -66,7 +66,7 @@ ASKS: dict[str, re.Pattern] = {
         r"|(?:deadline|due|closing) (?:date|day)|\bon what day"),
     # A month (「予算要求は何月?」 is answered by 10月) and a length of time are their own kinds.
     "month": re.compile(r"何月(?!何日)|\b(?:in )?(?:which|what) month\b"),
-    "duration": re.compile(r"何年(?:間|ですか|なの|なんで|くらい|ぐらい|程度|ごと|おき|毎|契約|任期|\?)|期間(?:は|って)(?:何年|何か月|何ヶ月|どれ|どのくらい|どの位)|何(?:か|カ|ヶ|ヵ|ケ)月|最[長短]で?(?:何|どれ|どの)|何分|何時間(?!目)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many (?:years|months)|in years\b|\bhow long (?:did|has|have|will|would|can|could)\b"),
+    "duration": re.compile(r"何年(?:間|ですか|なの|なんで|くらい|ぐらい|程度|ごと|おき|毎|契約|任期|\?)|期間(?:は|って)(?:何年|何か月|何ヶ月|どれ|どのくらい|どの位)|何(?:か|カ|ヶ|ヵ|ケ)月(?!も)|最[長短]で?(?:何|どれ|どの)|何分|何時間(?!目|も)|何秒|how many (?:minutes|hours|seconds)|how long (?:is|are|does|do|will)|how many (?:years|months)|in years\b|\bhow long (?:did|has|have|will|would|can|could)\b"),
     # "When" in general (いつ, "when is …"): answered by any statement of time, a month, a year,
     # a fiscal year or a season (HOLDS below); not いつも / いつでも / いつか, not らいつ in
     # ねーみんぐらいつ, not a clause ("what happens when a city …").

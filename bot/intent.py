@@ -348,9 +348,18 @@ def classify(desk, core: str, analysis, model: IntentModel | None = None) -> tup
 RANKED_INTENTS = "agree"
 
 
-def decide(desk, core: str, analysis):
+# What a message asking how to propose names in some form (the proposal, an idea, the form, a
+# partnership …); nearly every `propose` message of our sets does, kana typed or English misspelt
+# ones included, once bot/text.py `message_core` has given their words back.
+_PROPOSING = re.compile(
+    r"提案|テイアン|ていあん|企画|持ち込|持込|売り込|アイデア|アイディア|案を|連携|協定|協働|共創|フォーム|様式|テンプレ|雛形|ひな形|ひながた|書式|申請書|提出|応募|エントリー|相談"
+    r"|\bpropos|\bpitch|\bideas?\b|\bsubmi|\bforms?\b|\btemplate|\bpartner|\bcollaborat|\bsuggest|\bput (?:it )?forward|\bsend (?:it|this|them) in|\bin writing|\bplans?\b|\bconcept")
+
+
+def decide(desk, core: str, analysis, message: str | None = None):
     """(the intent to take for this message or None, the analysis the knowledge answer goes on
-    with). Without a fitted classifier: the engine's older gate (bot/decision.py `gate_vector`)."""
+    with). Without a fitted classifier: the engine's older gate (bot/decision.py `gate_vector`).
+    `message`: the whole message `core` was taken from (greetings and courtesy included)."""
     model = get_model()
     if model is None:
         asks_named = analysis.top is not None and analysis.top.cued and analysis.top.alias >= NAMED
@@ -363,6 +372,12 @@ def decide(desk, core: str, analysis):
 
     name, p, probs = classify(desk, core, analysis, model)
     analysis = replace(analysis, intent_p=probs)
+    if name == "propose" and not any(_PROPOSING.search(T.fold(x)) for x in (core, message or "")):
+        # Applying for a resident's service (「粗大ごみの申し込みはどこで?」「補助金の申し込み方法」)
+        # reads like asking for the form, but proposes nothing: the next class likeliest instead.
+        # (`message`: the whole message, the sentences taken off as courtesy included.)
+        name = max((k for k in probs if k != "propose"), key=probs.get)
+        p = probs[name]
     if name not in NOT_TAKEN and not _partial_first(desk, core, analysis, name) and (
             p >= model.take_at or (p >= model.lean_at and lean_allowed(desk, core, analysis, name))):
         return name, analysis
@@ -398,7 +413,8 @@ def _intent_over_decline(desk, core: str, analysis, model: IntentModel, name: st
 # して」「どこがありますか」 "Which cities have used …"), not "which city did it" (one case).
 _LIST_OF_PLACES = re.compile(
     r"(?:自治体|市町村|市町|市区町村|役所|都市|まち|町|市|事例|例|ところ)(?:の例)?(?:を|は)?、?(?:一覧|リストアップ|リスト化|並べ|列挙|全部|すべて|いくつか)"
-    r"|一覧(?:に|で|を)|リストアップ|どこが(?:あります|ある|ありますか)|どこか(?:載って|ありますか|ある\?)|(?:ほか|他)にどこ"
+    r"|一覧(?:に|で|を)|リストアップ|どこが(?:あります|ある|ありますか)|どこか(?:載って|あります|ある\?)|(?:ほか|他)にどこ"
+    r"|(?:自治体|市町村|市区町村)(?:の)?(?:例|事例|実例)(?:って|は|とか|が)?(?:あります|ある\?|ありません|ないです|ない\?)"
     r"|\b(?:which|what) (?:other )?(?:cities|municipalities|towns|local governments|councils|places)\b|\bany (?:cities|municipalities|towns)\b"
     r"|\ba list\b|\blist (?:the|all|of|them|some)\b")
 

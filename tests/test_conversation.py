@@ -324,3 +324,18 @@ def test_a_speakers_office_beside_a_request_for_cases_still_lists_them(desk, kb,
     r = desk.answer(q)
     assert r.intent == "cases" and {i.entry_id for i in r.items} & {e.id for e in kb.entries.values()
                                                                  if e.municipality and e.municipality.ja == "磐田市"}
+
+
+def test_municipalities_examples_asked_for_are_a_case_list(desk, kb):
+    # 「…している市町村の例ってありますか」 asks for the places, not the one case's full answer.
+    r = desk.answer("民間の経験がある人を途中採用している市町村の例ってありますか")
+    assert r.intent == "cases" and r.answered
+    assert "sakura-midcareer-hiring" in {i.entry_id for i in r.items}
+    assert all(kb.entries[i.entry_id].kind == "case" for i in r.items)
+
+
+def test_the_cases_of_mid_career_hiring_are_the_cases_recorded_under_that_method(desk, kb):
+    used = {e.id for e in kb.entries.values() if e.kind == "case" and "personnel-exchange" in e.methods}
+    assert "sakura-midcareer-hiring" in used
+    r = desk.answer("人事交流をやっている自治体はどこがありますか")
+    assert r.intent == "cases" and r.answered and {i.entry_id for i in r.items} == used

@@ -541,3 +541,16 @@ def test_a_residents_procedure_with_a_card_the_knowledge_names_is_declined_not_s
     for q in ("マイナンバーカードの暗証番号を忘れちゃいました", "マイナンバーカードの更新の手続きはどこで?"):
         r = desk.answer(q)
         assert r.intent == "out_of_scope" and r.kind == "decline" and not r.suggestions, q
+
+
+def test_warm_builds_what_the_first_case_list_would_otherwise_pay_for():
+    """`Desk.warm` (run once before a server forks) leaves the whole base's text, which a case
+    list's place check reads, built on the knowledge it was given."""
+    from bot.config import get_settings
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(get_settings().knowledge_dir)
+    assert "_known_text" not in kb.__dict__
+    Desk(kb, engine=None).warm()
+    text, places = kb.__dict__["_known_text"]
+    assert "和光市" in places and "わぴあ" in text

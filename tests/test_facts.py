@@ -364,6 +364,10 @@ def test_words_that_only_look_like_asking_for_a_specific_ask_for_none(q):
 
 def test_the_specifics_those_words_ask_for_when_they_do_ask():
     assert "breakdown" in facts.asked(fold("地域ごとの内訳は?"))
+    # 何か月 / 何時間 ask a length of time; 何か月も / 何時間も say one was long
+    assert "duration" in facts.asked(fold("実証実験は何か月続きましたか"))
+    for q in ("PFIの事業は何か月もかかるのですか", "何時間も窓口で待たされるのはなぜ?"):
+        assert "duration" not in facts.asked(fold(q)), q
     assert "duration" in facts.asked(fold("週に何時間か教えてください"))
     for q in ("参加企業は何社か教えてください", "参加したのは何社かな?", "何社から応募がありましたか"):
         assert "count" in facts.asked(fold(q)), q

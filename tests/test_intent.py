@@ -260,3 +260,17 @@ def test_neighbour_features_per_class_match_a_direct_computation():
                 else:
                     want.append(sm[rows].max())
         assert np.allclose(nb.features(v, vm if vm is not v else v, exclude), want, atol=1e-6)
+
+
+def test_applying_for_a_residents_service_is_no_proposal(desk):
+    # 「申し込み」 reads like asking for the proposal form to the classifier; a message naming no
+    # proposal, idea, form or partnership in any form proposes nothing and is declined.
+    for q in ("こたつを捨てたい。申し込みはどこで?",
+              "引っ越してきたばかりです。前の市では太陽光パネルの設置補助がありました。この市にも同じような"
+              "補助はありますか。あれば申し込み方を知りたいです。"):
+        r = desk.answer(q)
+        assert r.intent != "propose" and not r.answered, (q, r.intent)
+    # A message that does name its proposal keeps the proposal reply.
+    for q in ("いい提案があるので申し込みたい", "Our startup has an idea for the city. How do we put it forward?"):
+        assert desk.answer(q).intent == "propose", q
+

@@ -125,6 +125,7 @@ def test_greetings_alone_are_greetings(msg):
     ("ご回答ありがとうございます。もう一つ、PFIとは?", "もう一つ、PFIとは?"),
     ("Great! What is PFI?", "What is PFI?"),
     ("はじめまして。株式会社サンプルの佐藤と申します。PFIについて教えてください。", "PFIについて教えてください。"),
+    ("中村と言います。予算要求は何月ですか", "予算要求は何月ですか"),          # (…と言います / …いいます: a name too)
     ("Good afternoon. How does PFI relate to PPP? Kind regards,", "How does PFI relate to PPP?"),
     ("Hi team, what is the designated manager system? Thanks!", "what is the designated manager system?"),
     ("Morning, when is the proposal window?", "when is the proposal window?"),
@@ -290,3 +291,9 @@ def test_a_broken_courtesy_model_leaves_the_rules_alone(tmp_path, monkeypatch, c
     finally:
         courtesy.get_model.cache_clear()
         courtesy.is_courtesy.cache_clear()
+
+
+def test_a_sentence_naming_a_thing_is_no_self_introduction():
+    # 「…と言います」 introduces the asker only when nothing is named with を / が / は before it.
+    core = T.message_core(T.clean("民間資金で建てる手法をPFIと言います。合ってますか?"))[0]
+    assert "PFIと言います" in core
