@@ -280,11 +280,14 @@ _EN_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]\"']\.)\s+(?=[A-Za-z(\"'])")
 _ABBREVIATION = re.compile(r"(?i)(?:^|[\s(])(?:e\.g|i\.e|etc|vs|approx|no|nos|mr|mrs|ms|dr|st|inc|ltd|co|corp|jr|sr|fig|dept|u\.s|u\.k|a\.m|p\.m|cf|al|ca)\.$")
 _SLACK_EMOJI = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+\-]*:(?![\w])")       # :pray: :bow: (Slack shows an emoji)
 _SLACK_MARKUP = re.compile(r"<(?:[@#!][^<>|]*|https?://[^<>|]*)(?:\|([^<>]*))?>")
+# (a message opening with a name typed after @, as in the console or text pasted from Slack:
+# 「@deskbot わぴあの特徴」 addresses the bot; not info@… nor @ inside a sentence)
+_AT_ADDRESS = re.compile(r"^\s*@[A-Za-z0-9_.\-]+(?:[\s,:、]+|$)")
 
 
 def slack_plain(text: str) -> str:
     """Slack markup as a person reads it: mentions and broadcasts dropped, links to their label."""
-    return _SLACK_EMOJI.sub(" ", _SLACK_MARKUP.sub(lambda m: m.group(1) or " ", text))
+    return _SLACK_EMOJI.sub(" ", _AT_ADDRESS.sub("", _SLACK_MARKUP.sub(lambda m: m.group(1) or " ", text)))
 
 
 def sentences(text: str) -> list[str]:
@@ -338,12 +341,50 @@ def _courtesy_wrapping(ss: list[str]) -> tuple[int, int]:
         return 0, 0
     # (a sentence with a question mark asks something: 「よろしくお願いします あと、PPPは?」 read
     # as one sentence when the message's line breaks are lost)
-    flags = [not re.search(r"[?？]", s) and is_courtesy(s) for s in ss]
+    flags = [not re.search(r"[?？]", s) and is_courtesy(s) and _courtesy_through(s) for s in ss]
     if all(flags):
         return 0, 0
     lead = next(i for i, f in enumerate(flags) if not f)
     trail = next(i for i, f in enumerate(reversed(flags)) if not f)
     return lead, trail
+
+
+# Where a sentence's opening clause may end: 「ちょっと教えてほしいんやけど、…」 "Sorry to bother you again — …"
+_CLAUSE_END = re.compile(r"[、,，:：…]+|\s[—–-]+\s")
+
+
+def _courtesy_clause_off(s: str) -> str:
+    """The sentence without an opening clause the learned model takes for courtesy only, when a
+    question of its own follows in the same sentence (「度々すみません、さっきのとは別件なんですが、
+    PFIの費用は?」): the longest such clause within the first 80 characters, if any."""
+    if not is_japanese(s):      # (English puts its courtesy in sentences of their own)
+        return s
+    ends = [m for m in _CLAUSE_END.finditer(s[:80])][:4]
+    for k in range(len(ends) - 1, -1, -1):
+        m = ends[k]
+        head, rest = s[:m.start()], s[m.end():]
+        last = head[ends[k - 1].end():] if k else head      # (its last clause, courtesy on its own
+        known = _PLEASANTRY.match(head)                     # (and what the rules do not strip of it:
+        unknown = head[known.end():] if known else head     # 「おはようございます☀️ 番号カードは、…」)
+        if (_content_chars(rest) >= 6 and _content_chars(last) and not re.search(r"[?？]", head)   # too:
+                and is_courtesy(last) and (last == head or is_courtesy(head))   # 「おはようございます、DXの0次…の話」)
+                and (not _content_chars(unknown) or is_courtesy(unknown))
+                and not is_courtesy(rest)):     # (and what follows is not: "Good morning, everyone!")
+            return rest.strip()
+    return s
+
+
+# (a clause that runs on into the next sentence: 「…かもしれませんが」)
+_RUNS_ON = re.compile(r"(?:が|けど|けれど|けども|ので|から|て)[、,\s]*$")
+
+
+def _courtesy_through(s: str) -> bool:
+    """Whether what follows a courtesy opening clause is courtesy too (「ちょっと教えてほしいんやけど、
+    ねーみんぐらいつ 施設」 is a question after one)."""
+    rest = _courtesy_clause_off(s)
+    # (a rest that runs on into the next sentence asks nothing yet: 「すみません、初歩的なことかも
+    # しれませんが」)
+    return rest == s or is_courtesy(rest) or _RUNS_ON.search(rest) is not None
 
 
 def strip_pleasantries(text: str) -> tuple[str, str | None]:
@@ -359,6 +400,9 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
     lead, trail = _courtesy_wrapping(ss)
     if lead:
         first = _pleasantry_of(ss[0])
+    # In a message of several sentences (the model's ground, as for whole ones above), the first
+    # that asks may open with a courtesy clause.
+    several = len(ss) > 1
     ss = ss[lead:len(ss) - trail]
     for s in ss:
         # (after a closing, a signature: a company, a role and a name with no question, no
@@ -366,7 +410,14 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
         if closed and _is_signature(s):
             continue
         m = _PLEASANTRY.match(s)
+        if not kept and several:
+            off = _courtesy_clause_off(s)
+            if off != s:
+                first = first or _pleasantry_of(s)
+                s, m = off, _PLEASANTRY.match(off)
         rest = s[m.end():] if m else s
+        if not kept and several:
+            rest = _courtesy_clause_off(rest)
         if first is None and m:
             first = _pleasantry_of(s)
         # What remains after trailing closings (…ですが、よろしくお願いします).

@@ -297,3 +297,24 @@ def test_a_sentence_naming_a_thing_is_no_self_introduction():
     # 「…と言います」 introduces the asker only when nothing is named with を / が / は before it.
     core = T.message_core(T.clean("民間資金で建てる手法をPFIと言います。合ってますか?"))[0]
     assert "PFIと言います" in core
+
+
+@pytest.mark.parametrize("msg,core", [
+    # an opening clause the courtesy model knows, inside the sentence that asks
+    ("こんにちは。ちょっと聞きたいんですけど、サウンディング 期間", "サウンディング 期間"),
+    ("どうも。ちょっと教えてほしいんやけど、指定管理者 更新\nよろしゅう", "指定管理者 更新"),
+    # not when the clause holds more than a greeting the rules strip (「番号カードは」 is the topic)
+    ("おはようございます☀️ 番号カードは、どのくらい普及していますか。ありがとうございます！",
+     "番号カードは、どのくらい普及していますか。"),
+    # a courtesy sentence whose rest runs on into the next sentence is still courtesy whole
+    ("すみません、初歩的な質問かもしれませんが\nPFIとは?", "PFIとは?"),
+])
+def test_a_courtesy_clause_before_the_question_in_its_sentence_is_dropped(msg, core):
+    assert T.message_core(T.clean(msg, keep_lines=True))[:2] == (core, None)
+
+
+def test_a_name_typed_after_an_at_sign_at_the_start_addresses_the_bot():
+    assert T.message_core(T.clean("@deskbot わぴあの特徴は? よろしく〜"))[0] == "わぴあの特徴は?"
+    assert T.message_core(T.clean("<@U0123ABC> @desk-bot, PFIとは?"))[0] == "PFIとは?"
+    # an address inside the message is what it asks about
+    assert "info@example.jp" in T.message_core(T.clean("info@example.jp に送ればいいですか"))[0]
