@@ -374,6 +374,8 @@ def _courtesy_clause_off(s: str) -> str:
     return s
 
 
+_TRAILING_CLOSE_JA = re.compile(rf"[、,\s]*(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$")
+_SPACED_CLOSE_JA = re.compile(rf"\s+(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$")
 # (a clause that runs on into the next sentence: 「…かもしれませんが」)
 _RUNS_ON = re.compile(r"(?:が|けど|けれど|けども|ので|から|て)[、,\s]*$")
 
@@ -384,7 +386,25 @@ def _courtesy_through(s: str) -> bool:
     rest = _courtesy_clause_off(s)
     # (a rest that runs on into the next sentence asks nothing yet: 「すみません、初歩的なことかも
     # しれませんが」)
-    return rest == s or is_courtesy(rest) or _RUNS_ON.search(rest) is not None
+    if not (rest == s or is_courtesy(rest) or _RUNS_ON.search(rest) is not None):
+        return False
+    # Nor is one whose words before a closing the rules know, after a space (a full stop left
+    # out), are not courtesy: 「前橋 めぶく よろしくおねがいします」 asks about Maebashi (a closing
+    # after 、 belongs to its clause: 「ご回答いただき、ありがとうございました」).
+    head = _SPACED_CLOSE_JA.sub("", s)
+    return (head == s or _content_chars(head) < 2 or is_courtesy(head)
+            or _RUNS_ON.search(head) is not None)
+
+
+# Courtesy typed in katakana (old phones, half-width ｵﾂｶﾚｻﾏﾃﾞｽ, made full-width by `clean`): a run
+# that is one of the known pleasantries in hiragana is read as that.
+_KATAKANA_RUN = re.compile(r"[\u30A1-\u30FAー]{4,}")
+
+
+def _courtesy_in_hiragana(m: re.Match) -> str:
+    kana = jaconv.kata2hira(m.group(0))
+    p = _PLEASANTRY.match(kana)
+    return kana if p and p.end() == len(kana) else m.group(0)
 
 
 def strip_pleasantries(text: str) -> tuple[str, str | None]:
@@ -396,7 +416,7 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
     cut = _SIGNATURE_RULE.search(text)
     if cut and _content_chars(text[:cut.start()]) and len(text) - cut.end() <= 120 and not re.search(r"[?？]", text[cut.end():]):
         text = text[:cut.start()]
-    ss = sentences(text)
+    ss = sentences(_KATAKANA_RUN.sub(_courtesy_in_hiragana, text))
     lead, trail = _courtesy_wrapping(ss)
     if lead:
         first = _pleasantry_of(ss[0])
@@ -422,7 +442,7 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
             first = _pleasantry_of(s)
         # What remains after trailing closings (…ですが、よろしくお願いします).
         before = rest
-        rest = re.sub(rf"[、,\s]*(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$", "", rest) if _content_chars(rest) else rest
+        rest = _TRAILING_CLOSE_JA.sub("", rest) if _content_chars(rest) else rest
         # (and English ones after the question without a full stop: "what's the desk for? Thanks!")
         rest = _TRAILING_THANKS_EN.sub("", rest) if _content_chars(rest) else rest
         if _content_chars(rest) >= 2:

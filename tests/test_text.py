@@ -318,3 +318,19 @@ def test_a_name_typed_after_an_at_sign_at_the_start_addresses_the_bot():
     assert T.message_core(T.clean("<@U0123ABC> @desk-bot, PFIとは?"))[0] == "PFIとは?"
     # an address inside the message is what it asks about
     assert "info@example.jp" in T.message_core(T.clean("info@example.jp に送ればいいですか"))[0]
+
+
+@pytest.mark.parametrize("msg,core", [
+    # courtesy typed in (half-width) katakana is read as the pleasantry it spells
+    ("ｵﾂｶﾚｻﾏﾃﾞｽ｡指定管理者制度とは?", "指定管理者制度とは?"),
+    ("ｵﾊﾖｳｺﾞｻﾞｲﾏｽ", ""),
+    # a closing after a space, its full stop left out, does not make the question courtesy
+    ("おつかれさまです。サウンディング 期間 よろしくおねがいします", "サウンディング 期間"),
+])
+def test_courtesy_typed_in_katakana_or_after_a_space_is_stripped_and_the_question_kept(msg, core):
+    assert T.message_core(T.clean(msg, keep_lines=True))[0] == core
+
+
+def test_a_katakana_word_that_is_no_pleasantry_stays_as_typed():
+    for q in ("サウンディングってなに?", "ハローワークとの連携は?"):
+        assert T.message_core(T.clean(q))[0] == q
