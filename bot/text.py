@@ -374,8 +374,9 @@ def _courtesy_clause_off(s: str) -> str:
     return s
 
 
-_TRAILING_CLOSE_JA = re.compile(rf"[、,\s]*(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$")
-_SPACED_CLOSE_JA = re.compile(rf"\s+(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$")
+_CLOSING_AT_END = rf"(?:{_CLOSE_JA}|{_THANKS_JA})[。.!！\s]*$"
+_TRAILING_CLOSE_JA = re.compile(rf"[、,\s]*{_CLOSING_AT_END}")
+_SPACED_CLOSE_JA = re.compile(rf"\s+{_CLOSING_AT_END}")       # (after a space only)
 # (a clause that runs on into the next sentence: 「…かもしれませんが」)
 _RUNS_ON = re.compile(r"(?:が|けど|けれど|けども|ので|から|て)[、,\s]*$")
 
@@ -430,11 +431,6 @@ def strip_pleasantries(text: str) -> tuple[str, str | None]:
         if closed and _is_signature(s):
             continue
         m = _PLEASANTRY.match(s)
-        if not kept and several:
-            off = _courtesy_clause_off(s)
-            if off != s:
-                first = first or _pleasantry_of(s)
-                s, m = off, _PLEASANTRY.match(off)
         rest = s[m.end():] if m else s
         if not kept and several:
             rest = _courtesy_clause_off(rest)
